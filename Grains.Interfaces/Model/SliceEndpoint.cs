@@ -1,0 +1,19 @@
+namespace Mesh.Orleans.Grains.Interfaces.Model;
+
+/// <summary>One endpoint of an EndpointSlice.</summary>
+/// <param name="Addresses">IP addresses; Kubernetes treats them as fungible, the mesh uses the first.</param>
+/// <param name="Ready">conditions.ready; a missing condition counts as ready, as Kubernetes specifies.</param>
+/// <param name="Serving">conditions.serving (defaults to <paramref name="Ready"/>).</param>
+/// <param name="Terminating">conditions.terminating.</param>
+/// <param name="Zone">The zone, or a <c>region/zone/subzone</c> triple; null when unknown.</param>
+/// <param name="NodeName">The node, or null.</param>
+/// <param name="TargetRef">The backing object as <c>Kind/namespace/name</c>, or null.</param>
+[GenerateSerializer, Immutable]
+public sealed record SliceEndpoint(
+    [property: Id(0)] IReadOnlyList<string> Addresses,
+    [property: Id(1)] bool Ready,
+    [property: Id(2)] bool Serving,
+    [property: Id(3)] bool Terminating,
+    [property: Id(4)] string? Zone,
+    [property: Id(5)] string? NodeName,
+    [property: Id(6)] string? TargetRef);

@@ -1,0 +1,36 @@
+namespace Mesh.Orleans.Grains.Interfaces.Xds;
+
+/// <summary>The xDS resource type URLs the mesh serves, and their push order.</summary>
+public static class TypeUrls
+{
+    /// <summary>The prefix every type URL carries.</summary>
+    public const string Prefix = "type.googleapis.com/";
+
+    /// <summary>CDS.</summary>
+    public const string Cluster = Prefix + "envoy.config.cluster.v3.Cluster";
+
+    /// <summary>EDS.</summary>
+    public const string ClusterLoadAssignment = Prefix + "envoy.config.endpoint.v3.ClusterLoadAssignment";
+
+    /// <summary>LDS.</summary>
+    public const string Listener = Prefix + "envoy.config.listener.v3.Listener";
+
+    /// <summary>RDS.</summary>
+    public const string RouteConfiguration = Prefix + "envoy.config.route.v3.RouteConfiguration";
+
+    /// <summary>
+    /// Make-before-break order for additions (xDS protocol, "Eventual consistency
+    /// considerations"): clusters before the endpoints they load, both before the
+    /// listeners and routes that name them. Removals go in the reverse order.
+    /// </summary>
+    public static IReadOnlyList<string> PushOrder { get; } = [Cluster, ClusterLoadAssignment, Listener, RouteConfiguration];
+
+    /// <summary>
+    /// True for the types where a SotW response carries the whole set, so that a resource
+    /// missing from it is deleted (LDS and CDS).
+    /// </summary>
+    public static bool IsFullStateInSotw(string typeUrl) => typeUrl is Listener or Cluster;
+
+    /// <summary>True for a type the mesh serves.</summary>
+    public static bool IsKnown(string typeUrl) => typeUrl is Cluster or ClusterLoadAssignment or Listener or RouteConfiguration;
+}

@@ -1,0 +1,103 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Grains.Registry;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+
+namespace Mesh.Orleans.Grains;
+
+/// <summary>
+/// One member cluster. A source hands it the cluster's whole declaration; it pushes each
+/// changed hostname's input to that hostname's ServiceGrain, then hands the resulting
+/// resources to the scope in one batch, so that a proxy sees one change set, in
+/// make-before-break order, even when a change spans several services.
+/// </summary>
+public sealed partial class ClusterGrain(
+    [PersistentState("cluster", GrainStorage.Mesh)] IPersistentState<ClusterGrainState> state,
+    ILogger<ClusterGrain> logger) : Grain, IClusterGrain
+{
+    /// <inheritdoc/>
+    public async Task ApplyAsync(ClusterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var clusterId = this.GetPrimaryKeyString();
+        var inputs = ServiceInputBuilder.Build(config);
+        var previous = state.State.InputHashes;
+
+        var changes = new List<(string Host, ServiceInput? Input, string? Hash)>();
+        foreach (var (host, input) in inputs)
+        {
+            var hash = InputHash.Of(input);
+            if (!previous.TryGetValue(host, out var old) || old != hash)
+            {
+                changes.Add((host, input, hash));
+            }
+        }
+
+        foreach (var host in previous.Keys.Where(h => !inputs.ContainsKey(h)))
+        {
+            changes.Add((host, null, null));
+        }
+
+        var updates = await Task.WhenAll(changes.Select(async change =>
+        {
+            try
+            {
+                var resources = await GrainFactory.GetGrain<IServiceGrain>(change.Host).UpdateClusterInputAsync(clusterId, change.Input);
+                return (change, resources, (Exception?)null);
+            }
+            catch (Exception exception)
+            {
+                return (change, (ServiceResources?)null, exception);
+            }
+        }));
+
+        var batch = new List<ServiceResources>(updates.Length);
+        foreach (var (change, resources, error) in updates)
+        {
+            if (error is not null || resources is null)
+            {
+                // Forget the hash so that the next declaration retries this host.
+                previous.Remove(change.Host);
+                LogServiceUpdateFailed(logger, error, clusterId, change.Host);
+                continue;
+            }
+
+            if (change.Hash is null)
+            {
+                previous.Remove(change.Host);
+            }
+            else
+            {
+                previous[change.Host] = change.Hash;
+            }
+
+            batch.Add(resources);
+        }
+
+        if (batch.Count > 0)
+        {
+            await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Default).ApplyAsync(batch);
+        }
+
+        state.State.Rejected = [.. config.Rejected];
+        await state.WriteStateAsync();
+        LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count);
+    }
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<RejectedObject>> GetRejectedAsync() =>
+        Task.FromResult<IReadOnlyList<RejectedObject>>(state.State.Rejected.ToList());
+
+    /// <inheritdoc/>
+    public Task<IReadOnlyList<string>> GetHostnamesAsync() =>
+        Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
+        Message = "Cluster {ClusterId} applied: {Services} services, {Slices} endpoint slices, {VirtualServices} virtual services, {Rejected} rejected; {Changed} hostnames changed")]
+    private static partial void LogApplied(ILogger logger, string clusterId, int services, int slices, int virtualServices, int rejected, int changed);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
+    private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);
+}

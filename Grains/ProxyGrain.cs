@@ -1,0 +1,56 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+
+namespace Mesh.Orleans.Grains;
+
+/// <summary>
+/// One proxy, by node id: the node it announced, its open streams, and per type what was
+/// last sent, ACKed and NACKed. Frontends report to it one-way; nothing on the push path
+/// waits for it. Its state is rebuilt when the proxy reconnects, so it is not persisted.
+/// </summary>
+public sealed class ProxyGrain : Grain, IProxyGrain
+{
+    private readonly HashSet<string> _streams = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TypeSyncStatus> _types = new(StringComparer.Ordinal);
+    private ProxyNode? _node;
+
+    /// <inheritdoc/>
+    public Task ConnectedAsync(string streamId, ProxyNode node)
+    {
+        _streams.Add(streamId);
+        _node = node;
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task DisconnectedAsync(string streamId)
+    {
+        _streams.Remove(streamId);
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task RecordAsync(IReadOnlyList<ProxyEvent> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            var current = _types.GetValueOrDefault(e.TypeUrl) ?? new TypeSyncStatus(e.TypeUrl, null, null, null, null, null, e.At);
+            _types[e.TypeUrl] = e.Kind switch
+            {
+                ProxyEventKind.Sent => current with { SentVersion = e.Version, SentNonce = e.Nonce, LastChange = e.At },
+                ProxyEventKind.Acked => current with { AckedVersion = e.Version, LastChange = e.At },
+                _ => current with { NackedVersion = e.Version, NackError = e.Error, LastChange = e.At },
+            };
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public Task<ProxyStatus> GetStatusAsync() => Task.FromResult(new ProxyStatus(
+        this.GetPrimaryKeyString(),
+        _node,
+        _streams.Count,
+        _types.Values.OrderBy(t => t.TypeUrl, StringComparer.Ordinal).ToList()));
+}

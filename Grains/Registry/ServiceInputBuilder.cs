@@ -1,0 +1,70 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+
+namespace Mesh.Orleans.Grains.Registry;
+
+/// <summary>
+/// Splits one member cluster's declaration into per-hostname inputs: the Service, the
+/// EndpointSlices labelled with its name, the VirtualServices whose hosts include it, and
+/// the ports of every destination those VirtualServices name.
+/// </summary>
+public static class ServiceInputBuilder
+{
+    /// <summary>Builds the input of every hostname the cluster declares anything for.</summary>
+    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+
+        var services = new Dictionary<string, MeshService>(StringComparer.Ordinal);
+        foreach (var service in config.Services)
+        {
+            services[service.Hostname] = service;
+        }
+
+        var slicesByHost = config.EndpointSlices
+            .GroupBy(s => s.ServiceHostname, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
+
+        var virtualServicesByHost = new Dictionary<string, List<VirtualServiceSpec>>(StringComparer.Ordinal);
+        foreach (var virtualService in config.VirtualServices)
+        {
+            foreach (var host in virtualService.Hosts.Distinct(StringComparer.Ordinal))
+            {
+                if (!virtualServicesByHost.TryGetValue(host, out var list))
+                {
+                    list = [];
+                    virtualServicesByHost.Add(host, list);
+                }
+
+                list.Add(virtualService);
+            }
+        }
+
+        var hosts = new SortedSet<string>(services.Keys, StringComparer.Ordinal);
+        hosts.UnionWith(slicesByHost.Keys);
+        hosts.UnionWith(virtualServicesByHost.Keys);
+
+        var inputs = new Dictionary<string, ServiceInput>(StringComparer.Ordinal);
+        foreach (var host in hosts)
+        {
+            var virtualServices = virtualServicesByHost.TryGetValue(host, out var bound)
+                ? bound.OrderBy(v => v.Namespace, StringComparer.Ordinal).ThenBy(v => v.Name, StringComparer.Ordinal).ToList()
+                : [];
+            var destinationPorts = new SortedDictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+            foreach (var destination in virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route))
+            {
+                if (services.TryGetValue(destination.Host, out var target))
+                {
+                    destinationPorts[destination.Host] = target.Ports.Select(p => p.Port).ToList();
+                }
+            }
+
+            inputs.Add(host, new ServiceInput(
+                services.GetValueOrDefault(host),
+                slicesByHost.TryGetValue(host, out var slices) ? slices : [],
+                virtualServices,
+                destinationPorts));
+        }
+
+        return inputs;
+    }
+}

@@ -1,0 +1,123 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
+using Orleans.Utilities;
+
+namespace Mesh.Orleans.Grains;
+
+/// <summary>
+/// The resources one scope of proxies sees. Frontends subscribe as observers and get one
+/// <see cref="ScopeUpdate"/> per change batch holding only the resources whose bytes changed;
+/// a frontend that missed one (its epoch does not match) fetches the snapshot again.
+/// Observers are one-way and expire unless renewed, so a dead frontend costs nothing.
+/// </summary>
+public sealed partial class ScopeGrain : Grain, IScopeGrain
+{
+    /// <summary>How long a frontend's subscription lives without renewal.</summary>
+    public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(2);
+
+    private readonly IPersistentState<ScopeGrainState> _state;
+    private readonly ILogger<ScopeGrain> _logger;
+    private readonly ObserverManager<IScopeObserver> _observers;
+
+    /// <summary>Creates the grain.</summary>
+    public ScopeGrain(
+        [PersistentState("scope", GrainStorage.Mesh)] IPersistentState<ScopeGrainState> state,
+        ILogger<ScopeGrain> logger)
+    {
+        _state = state;
+        _logger = logger;
+        _observers = new ObserverManager<IScopeObserver>(SubscriptionLifetime, logger);
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (_state.State.Generation == Guid.Empty)
+        {
+            _state.State.Generation = Guid.NewGuid();
+            await _state.WriteStateAsync(cancellationToken);
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task ApplyAsync(IReadOnlyList<ServiceResources> services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var upserted = new List<XdsResource>();
+        var removed = new List<ResourceKey>();
+        foreach (var update in services)
+        {
+            var old = _state.State.Services.GetValueOrDefault(update.Hostname);
+            if (old is not null && old.Revision >= update.Revision)
+            {
+                // A newer revision of this hostname already arrived through another caller.
+                continue;
+            }
+
+            var oldByKey = old?.Resources.ToDictionary(r => r.Key) ?? [];
+            var newKeys = new HashSet<ResourceKey>();
+            foreach (var resource in update.Resources)
+            {
+                newKeys.Add(resource.Key);
+                if (!oldByKey.TryGetValue(resource.Key, out var previous) || previous.Version != resource.Version)
+                {
+                    upserted.Add(resource);
+                }
+            }
+
+            removed.AddRange(oldByKey.Keys.Where(k => !newKeys.Contains(k)));
+            if (update.Resources.Count == 0)
+            {
+                _state.State.Services.Remove(update.Hostname);
+            }
+            else
+            {
+                _state.State.Services[update.Hostname] = update;
+            }
+        }
+
+        if (upserted.Count == 0 && removed.Count == 0)
+        {
+            return;
+        }
+
+        var from = _state.State.Epoch;
+        _state.State.Epoch++;
+        await _state.WriteStateAsync();
+        var change = new ScopeUpdate(this.GetPrimaryKeyString(), _state.State.Generation, from, _state.State.Epoch, upserted, removed);
+        // One-way calls: each task completes once sent, so nothing waits on a frontend.
+        await _observers.Notify(o => o.OnUpdateAsync(change));
+        LogChanged(_logger, change.Scope, change.ToEpoch, upserted.Count, removed.Count, _observers.Count);
+    }
+
+    /// <inheritdoc/>
+    public Task<ScopeSnapshot> GetSnapshotAsync() => Task.FromResult(Snapshot(includeResources: true));
+
+    /// <inheritdoc/>
+    public Task<ScopeSnapshot> SubscribeAsync(IScopeObserver observer, bool includeResources)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Subscribe(observer, observer);
+        return Task.FromResult(Snapshot(includeResources));
+    }
+
+    /// <inheritdoc/>
+    public Task UnsubscribeAsync(IScopeObserver observer)
+    {
+        ArgumentNullException.ThrowIfNull(observer);
+        _observers.Unsubscribe(observer);
+        return Task.CompletedTask;
+    }
+
+    private ScopeSnapshot Snapshot(bool includeResources) => new(
+        this.GetPrimaryKeyString(),
+        _state.State.Generation,
+        _state.State.Epoch,
+        includeResources ? _state.State.Services.Values.SelectMany(s => s.Resources).ToList() : []);
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information,
+        Message = "Scope {Scope} epoch {Epoch}: {Upserted} resources changed, {Removed} removed, {Observers} frontends notified")]
+    private static partial void LogChanged(ILogger logger, string scope, long epoch, int upserted, int removed, int observers);
+}

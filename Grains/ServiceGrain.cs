@@ -1,0 +1,61 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Grains.Translation;
+using Orleans.Runtime;
+
+namespace Mesh.Orleans.Grains;
+
+/// <summary>
+/// One mesh hostname. Merges what each member cluster declares for it (the Service of the
+/// first cluster by id that has one defines the ports; endpoints come from every cluster)
+/// and translates the result into Envoy resources, serialised once here and shared by
+/// every scope and stream that needs them.
+/// </summary>
+public sealed class ServiceGrain(
+    [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state) : Grain, IServiceGrain
+{
+    private ServiceResources? _resources;
+
+    /// <inheritdoc/>
+    public async Task<ServiceResources> UpdateClusterInputAsync(string clusterId, ServiceInput? input)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clusterId);
+        if (input is null)
+        {
+            state.State.Inputs.Remove(clusterId);
+        }
+        else
+        {
+            state.State.Inputs[clusterId] = input;
+        }
+
+        state.State.Revision++;
+        _resources = Translate();
+        await state.WriteStateAsync();
+        return _resources;
+    }
+
+    /// <inheritdoc/>
+    public Task<ServiceResources> GetResourcesAsync() => Task.FromResult(_resources ??= Translate());
+
+    private ServiceResources Translate()
+    {
+        var host = this.GetPrimaryKeyString();
+        var inputs = state.State.Inputs.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value).ToList();
+        var service = inputs.Select(i => i.Service).FirstOrDefault(s => s is not null);
+        var slices = inputs.SelectMany(i => i.EndpointSlices).ToList();
+        var virtualServices = inputs
+            .SelectMany(i => i.VirtualServices)
+            .DistinctBy(v => (v.Namespace, v.Name))
+            .ToList();
+        var destinationPorts = new Dictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        foreach (var (destination, ports) in inputs.SelectMany(i => i.DestinationPorts))
+        {
+            destinationPorts.TryAdd(destination, ports);
+        }
+
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts);
+        return new ServiceResources(host, state.State.Revision, resources);
+    }
+}

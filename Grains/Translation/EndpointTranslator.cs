@@ -1,0 +1,100 @@
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+using Mesh.Orleans.Grains.Interfaces.Model;
+
+namespace Mesh.Orleans.Grains.Translation;
+
+/// <summary>Builds EDS resources from EndpointSlices.</summary>
+public static class EndpointTranslator
+{
+    /// <summary>
+    /// The ClusterLoadAssignment of one service port. Each endpoint takes the port number its
+    /// own slice gives for the port's name (slices of one Service may disagree during a
+    /// rollout). Only ready endpoints are included, as HEALTHY; not-ready and terminating
+    /// ones are left out so that nothing routes to them. Endpoints are grouped by locality,
+    /// each locality weighted by its endpoint count; duplicates (same address and port in
+    /// two slices) are sent once.
+    /// </summary>
+    public static ClusterLoadAssignment Build(string clusterName, ServicePort port, IEnumerable<MeshEndpointSlice> slices)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clusterName);
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(slices);
+
+        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedSet<(string Address, int Port)>>();
+        foreach (var slice in slices)
+        {
+            var slicePort = slice.Ports.FirstOrDefault(p => p.Name == port.Name && p.Port is > 0);
+            if (slicePort?.Port is not int targetPort)
+            {
+                continue;
+            }
+
+            foreach (var endpoint in slice.Endpoints)
+            {
+                if (!endpoint.Ready || endpoint.Addresses.Count == 0)
+                {
+                    continue;
+                }
+
+                var locality = ParseLocality(endpoint.Zone);
+                if (!byLocality.TryGetValue(locality, out var set))
+                {
+                    set = [];
+                    byLocality.Add(locality, set);
+                }
+
+                set.Add((endpoint.Addresses[0], targetPort));
+            }
+        }
+
+        var assignment = new ClusterLoadAssignment { ClusterName = clusterName };
+        foreach (var ((region, zone, subZone), endpoints) in byLocality)
+        {
+            var locality = new LocalityLbEndpoints
+            {
+                Locality = new Locality { Region = region, Zone = zone, SubZone = subZone },
+                LoadBalancingWeight = (uint)endpoints.Count,
+            };
+            foreach (var (address, portNumber) in endpoints)
+            {
+                locality.LbEndpoints.Add(new LbEndpoint
+                {
+                    Endpoint = new Endpoint
+                    {
+                        Address = new Address
+                        {
+                            SocketAddress = new SocketAddress { Address = address, PortValue = (uint)portNumber },
+                        },
+                    },
+                    HealthStatus = HealthStatus.Healthy,
+                    LoadBalancingWeight = 1,
+                });
+            }
+
+            assignment.Endpoints.Add(locality);
+        }
+
+        return assignment;
+    }
+
+    /// <summary>
+    /// A slice's zone is either a plain zone, or Istio's <c>region/zone/subzone</c> locality
+    /// form; missing parts stay empty.
+    /// </summary>
+    public static (string Region, string Zone, string SubZone) ParseLocality(string? zone)
+    {
+        if (string.IsNullOrEmpty(zone))
+        {
+            return (string.Empty, string.Empty, string.Empty);
+        }
+
+        var parts = zone.Split('/');
+        return parts.Length switch
+        {
+            1 => (string.Empty, parts[0], string.Empty),
+            2 => (parts[0], parts[1], string.Empty),
+            _ => (parts[0], parts[1], parts[2]),
+        };
+    }
+}

@@ -1,0 +1,79 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Xds.Frontend;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Orleans.Silo.Debug;
+
+/// <summary>
+/// Istio-style debug endpoints on the debug port: <c>/debug/syncz</c> (each proxy connected
+/// to this process and, per type, the version sent, ACKed or NACKed) and <c>/debug/config</c>
+/// (the objects the source rejected, with reasons).
+/// </summary>
+public static class DebugEndpoints
+{
+    /// <summary>Maps the debug endpoints.</summary>
+    public static IEndpointRouteBuilder MapDebugEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/debug/syncz", async (StreamRegistry registry, IMeshStateClient mesh, CancellationToken cancellationToken) =>
+        {
+            var streams = registry.Streams;
+            var proxies = new List<object>();
+            foreach (var group in streams.GroupBy(s => s.NodeId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            {
+                var status = await mesh.GetProxyStatusAsync(group.Key, cancellationToken);
+                proxies.Add(new
+                {
+                    nodeId = group.Key,
+                    node = status.Node,
+                    streams = group.Select(s => new { s.StreamId, s.Protocol, s.Peer, s.OpenedAt }),
+                    types = status.Types.Select(t => new
+                    {
+                        typeUrl = t.TypeUrl,
+                        sent = t.SentVersion,
+                        sentNonce = t.SentNonce,
+                        acked = t.AckedVersion,
+                        nacked = t.NackedVersion,
+                        error = t.NackError,
+                        status = t.NackedVersion is not null && t.NackedVersion == t.SentVersion ? "NACKED"
+                            : t.AckedVersion is not null && t.AckedVersion == t.SentVersion ? "ACKED"
+                            : "SENT",
+                        lastChange = t.LastChange,
+                    }),
+                });
+            }
+
+            return Results.Json(proxies);
+        });
+
+        endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> source) =>
+        {
+            var cluster = grains.GetGrain<IClusterGrain>(source.Value.ClusterId);
+            var rejected = await cluster.GetRejectedAsync();
+            var hostnames = await cluster.GetHostnamesAsync();
+            return Results.Json(new
+            {
+                clusters = new[]
+                {
+                    new
+                    {
+                        clusterId = source.Value.ClusterId,
+                        source = Path.GetFullPath(source.Value.Directory),
+                        hostnames,
+                        rejected = rejected.Select(r => new
+                        {
+                            source = r.Source,
+                            kind = r.Kind,
+                            @namespace = r.Namespace,
+                            name = r.Name,
+                            field = r.Field,
+                            reason = r.Reason,
+                            keptLastGood = r.KeptLastGood,
+                        }),
+                    },
+                },
+            });
+        });
+        return endpoints;
+    }
+}

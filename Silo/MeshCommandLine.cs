@@ -1,0 +1,95 @@
+namespace Mesh.Orleans.Silo;
+
+/// <summary>
+/// The product's command line. Flags map onto configuration keys; any other
+/// <c>--Section:Key value</c> pair passes through to configuration as ASP.NET Core reads it.
+/// </summary>
+public static class MeshCommandLine
+{
+    /// <summary>Flag to configuration key.</summary>
+    public static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["--config"] = "Mesh:Source:Directory",
+        ["--cluster-id"] = "Mesh:Source:ClusterId",
+        ["--xds-port"] = "Mesh:XdsPort",
+        ["--xds-address"] = "Mesh:XdsAddress",
+        ["--debug-port"] = "Mesh:DebugPort",
+        ["--debug-address"] = "Mesh:DebugAddress",
+        ["--silo-port"] = "Mesh:SiloPort",
+        ["--gateway-port"] = "Mesh:GatewayPort",
+    };
+
+    /// <summary>What <c>--help</c> prints.</summary>
+    public const string Usage = """
+        Usage: dotnet run --project Silo -- [options]
+
+          --config DIR          Kubernetes/Istio YAML directory to serve and watch (default: the bundled samples/)
+          --xds-port P          plaintext xDS (ADS) port; 0 picks a free port and prints it (default 15010)
+          --xds-address A       address the xDS port binds to (default 127.0.0.1)
+          --debug-port P        debug HTTP port for /debug/syncz and /debug/config (default 15014)
+          --debug-address A     address the debug port binds to (default 127.0.0.1)
+          --cluster-id ID       member cluster id of the directory (default Kubernetes)
+          --silo-port P         Orleans silo port (default 11111)
+          --gateway-port P      Orleans gateway port (default 30000)
+          --Section:Key VALUE   any other configuration value, e.g. --Mesh:Source:DebounceQuiet 00:00:00.200
+          --help                this text
+        """;
+
+    /// <summary>Parses <paramref name="args"/> into configuration pairs, or an error.</summary>
+    public static (Dictionary<string, string?> Values, bool Help, string? Error) Parse(IReadOnlyList<string> args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg is "--help" or "-h")
+            {
+                return (values, true, null);
+            }
+
+            string flag = arg;
+            string? value = null;
+            var equals = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && equals > 0)
+            {
+                flag = arg[..equals];
+                value = arg[(equals + 1)..];
+            }
+
+            string key;
+            if (Flags.TryGetValue(flag, out var mapped))
+            {
+                key = mapped;
+            }
+            else if (flag.StartsWith("--", StringComparison.Ordinal) && flag.Contains(':', StringComparison.Ordinal))
+            {
+                key = flag[2..];
+            }
+            else
+            {
+                return (values, false, $"unknown option '{arg}'");
+            }
+
+            if (value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    return (values, false, $"option '{flag}' needs a value");
+                }
+
+                value = args[++i];
+            }
+
+            if (flag is "--xds-port" or "--debug-port" or "--silo-port" or "--gateway-port"
+                && (!int.TryParse(value, out var port) || port < 0 || port > 65535))
+            {
+                return (values, false, $"option '{flag}' needs a port number from 0 to 65535, not '{value}'");
+            }
+
+            values[key] = value;
+        }
+
+        return (values, false, null);
+    }
+}

@@ -1,0 +1,18 @@
+using System.Net;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Mesh.Orleans.Silo;
+
+/// <summary>The listeners the host configured; after start they carry the bound ports (port 0 resolved).</summary>
+public sealed class MeshEndpoints
+{
+    internal ListenOptions? Xds { get; set; }
+
+    internal ListenOptions? Debug { get; set; }
+
+    /// <summary>The bound xDS endpoint.</summary>
+    public IPEndPoint XdsEndpoint => Xds?.IPEndPoint ?? throw new InvalidOperationException("the host is not configured");
+
+    /// <summary>The bound debug endpoint.</summary>
+    public IPEndPoint DebugEndpoint => Debug?.IPEndPoint ?? throw new InvalidOperationException("the host is not configured");
+}

@@ -1,0 +1,72 @@
+using System.Net;
+using Mesh.Orleans.Grains;
+using Mesh.Orleans.Silo.Debug;
+using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Xds.Frontend;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Mesh.Orleans.Silo;
+
+/// <summary>
+/// Builds the one-process control plane: an Orleans silo with localhost clustering and
+/// in-memory storage, the YAML directory source, and the xDS frontend in-process. Program
+/// and the tests both build the host here, so the tests run what users run.
+/// </summary>
+public static class MeshHost
+{
+    /// <summary>Creates a builder from command-line configuration values (see <see cref="MeshCommandLine"/>).</summary>
+    public static WebApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Configuration.AddInMemoryCollection(configuration);
+
+        // Hosted services start in registration order: the silo first, then the source (whose
+        // start loads the directory once, so the first proxy already sees it), then the frontend.
+        var host = builder.Configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>() ?? new MeshHostOptions();
+        builder.UseOrleans(silo =>
+        {
+            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+            silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+        });
+
+        builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<MeshEndpoints>();
+        builder.Services.AddSingleton<YamlDirectorySource>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
+        builder.Services.AddXdsFrontend();
+
+        builder.WebHost.ConfigureKestrel((context, kestrel) =>
+        {
+            var endpoints = kestrel.ApplicationServices.GetRequiredService<MeshEndpoints>();
+            // Plaintext gRPC needs HTTP/2 only: with Http1AndHttp2 a cleartext client gets HTTP_1_1_REQUIRED.
+            kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http2;
+                endpoints.Xds = listen;
+            });
+            kestrel.Listen(IPAddress.Parse(host.DebugAddress), host.DebugPort, listen =>
+            {
+                listen.Protocols = HttpProtocols.Http1;
+                endpoints.Debug = listen;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Builds the application and maps the xDS services and debug endpoints.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var app = builder.Build();
+        app.MapXdsFrontend();
+        app.MapDebugEndpoints();
+        return app;
+    }
+}

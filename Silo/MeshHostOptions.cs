@@ -1,0 +1,34 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mesh.Orleans.Silo;
+
+/// <summary>Where the process listens (section <c>Mesh</c>; the command-line flags set these).</summary>
+public sealed class MeshHostOptions
+{
+    /// <summary>The configuration section the options bind to.</summary>
+    public const string Section = "Mesh";
+
+    /// <summary>The address the xDS gRPC port binds to. Default 127.0.0.1; use 0.0.0.0 in a pod.</summary>
+    [Required]
+    public string XdsAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The plaintext xDS port (<c>--xds-port</c>); 0 picks a free one. Default 15010, as istiod's.</summary>
+    [Range(0, 65535)]
+    public int XdsPort { get; set; } = 15010;
+
+    /// <summary>The address the debug HTTP port binds to. Default 127.0.0.1.</summary>
+    [Required]
+    public string DebugAddress { get; set; } = "127.0.0.1";
+
+    /// <summary>The debug HTTP port (<c>--debug-port</c>); 0 picks a free one. Default 15014, as istiod's.</summary>
+    [Range(0, 65535)]
+    public int DebugPort { get; set; } = 15014;
+
+    /// <summary>The Orleans silo-to-silo port (<c>--silo-port</c>). Default 11111.</summary>
+    [Range(1, 65535)]
+    public int SiloPort { get; set; } = 11111;
+
+    /// <summary>The Orleans client gateway port (<c>--gateway-port</c>). Default 30000.</summary>
+    [Range(1, 65535)]
+    public int GatewayPort { get; set; } = 30000;
+}

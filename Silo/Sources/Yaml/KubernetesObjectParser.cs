@@ -1,0 +1,163 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Orleans.Silo.Sources.Yaml;
+
+/// <summary>
+/// Reads multi-document Kubernetes YAML into the mesh's input records. Pure: text in,
+/// objects and rejections out. Each document is validated on its own, so one bad object
+/// never hides the good ones beside it.
+/// </summary>
+public static class KubernetesObjectParser
+{
+    /// <summary>Deepest nesting accepted; real Kubernetes objects stay far below it, and it keeps hostile input off the stack.</summary>
+    public const int MaxDepth = 64;
+
+    /// <summary>Parses <paramref name="text"/>, read from <paramref name="source"/>.</summary>
+    public static ParsedFile Parse(string source, string text)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(text);
+
+        var depthError = CheckDepth(text);
+        if (depthError is not null)
+        {
+            return new ParsedFile(source, depthError, []);
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException exception)
+        {
+            return new ParsedFile(source, $"not valid YAML at line {exception.Start.Line}, column {exception.Start.Column}: {Inner(exception).Message}", []);
+        }
+
+        var documents = new List<ParsedDocument>(stream.Documents.Count);
+        for (var index = 0; index < stream.Documents.Count; index++)
+        {
+            var root = stream.Documents[index].RootNode;
+            if (root is YamlScalarNode scalar && YamlFields.IsNull(scalar))
+            {
+                continue; // An empty document ("---" with nothing after it).
+            }
+
+            documents.Add(ParseDocument(source, index, root));
+        }
+
+        return new ParsedFile(source, null, documents);
+    }
+
+    private static ParsedDocument ParseDocument(string source, int index, YamlNode root)
+    {
+        var locator = $"document {index + 1}";
+        if (root is not YamlMappingNode map)
+        {
+            return Reject(source, null, string.Empty, "a Kubernetes object must be a mapping with apiVersion, kind and metadata", locator);
+        }
+
+        ObjectKey? key = null;
+        try
+        {
+            var kind = YamlFields.OptionalString(map, "kind", string.Empty) ?? string.Empty;
+            var apiVersion = YamlFields.OptionalString(map, "apiVersion", string.Empty) ?? string.Empty;
+            var metadata = YamlFields.OptionalMap(map, "metadata", string.Empty);
+            var name = metadata is null ? null : YamlFields.OptionalString(metadata, "name", "metadata");
+            var ns = (metadata is null ? null : YamlFields.OptionalString(metadata, "namespace", "metadata")) ?? "default";
+            if (kind.Length > 0 && !string.IsNullOrEmpty(name))
+            {
+                key = new ObjectKey(kind, ns, name);
+            }
+
+            if (kind.Length == 0)
+            {
+                throw new InvalidFieldException("kind", "is required");
+            }
+
+            if (apiVersion.Length == 0)
+            {
+                throw new InvalidFieldException("apiVersion", "is required");
+            }
+
+            if (metadata is null)
+            {
+                throw new InvalidFieldException("metadata", "is required");
+            }
+
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new InvalidFieldException("metadata.name", "is required");
+            }
+
+            YamlFields.RequireDnsLabel(ns, "metadata.namespace");
+            object value = (apiVersion, kind) switch
+            {
+                ("v1", "Service") => ServiceParser.Parse(map, ns, name),
+                ("discovery.k8s.io/v1", "EndpointSlice") => EndpointSliceParser.Parse(map, ns, name),
+                ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "VirtualService") =>
+                    (object?)VirtualServiceParser.Parse(map, ns, name) ?? new IgnoredObject("bound only to gateways, not to mesh"),
+                (_, "Service" or "EndpointSlice" or "VirtualService") =>
+                    throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
+                ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", _) =>
+                    throw new InvalidFieldException("kind", $"Istio {kind} is not supported yet"),
+                _ => throw new InvalidFieldException("kind", $"{apiVersion} {kind} is not a kind the mesh reads"),
+            };
+            return new ParsedDocument(key, value, null);
+        }
+        catch (InvalidFieldException invalid)
+        {
+            return Reject(source, key, invalid.Field, invalid.Reason, locator);
+        }
+    }
+
+    private static ParsedDocument Reject(string source, ObjectKey? key, string field, string reason, string locator) =>
+        new(key, null, new RejectedObject(
+            source,
+            key?.Kind ?? string.Empty,
+            key?.Namespace ?? string.Empty,
+            key?.Name ?? locator,
+            field,
+            reason,
+            KeptLastGood: false));
+
+    /// <summary>
+    /// Walks the event stream (iteratively, so hostile nesting cannot overflow the stack)
+    /// and refuses a file nested deeper than <see cref="MaxDepth"/>.
+    /// </summary>
+    private static string? CheckDepth(string text)
+    {
+        try
+        {
+            var parser = new Parser(new StringReader(text));
+            var depth = 0;
+            while (parser.MoveNext())
+            {
+                switch (parser.Current)
+                {
+                    case MappingStart or SequenceStart:
+                        if (++depth > MaxDepth)
+                        {
+                            return $"nested deeper than {MaxDepth} levels at line {parser.Current.Start.Line}";
+                        }
+
+                        break;
+                    case MappingEnd or SequenceEnd:
+                        depth--;
+                        break;
+                }
+            }
+
+            return null;
+        }
+        catch (YamlException exception)
+        {
+            return $"not valid YAML at line {exception.Start.Line}, column {exception.Start.Column}: {Inner(exception).Message}";
+        }
+    }
+
+    private static Exception Inner(Exception exception) => exception.InnerException ?? exception;
+}

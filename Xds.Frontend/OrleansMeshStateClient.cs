@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+/// <summary>
+/// <see cref="IMeshStateClient"/> over Orleans: scope subscriptions are grain observers,
+/// proxy reports are one-way grain calls.
+/// </summary>
+public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger<OrleansMeshStateClient> logger) : IMeshStateClient
+{
+    // The observer objects must stay referenced: Orleans holds them weakly.
+    private readonly ConcurrentDictionary<string, (ScopeObserver Observer, IScopeObserver Reference)> _observers = new(StringComparer.Ordinal);
+
+    /// <inheritdoc/>
+    public Task<ScopeSnapshot> SubscribeAsync(string scope, Action<ScopeUpdate> onUpdate, bool includeResources, CancellationToken cancellationToken)
+    {
+        var entry = _observers.GetOrAdd(scope, _ =>
+        {
+            var observer = new ScopeObserver(onUpdate);
+            return (observer, grains.CreateObjectReference<IScopeObserver>(observer));
+        });
+        entry.Observer.OnUpdate = onUpdate;
+        return grains.GetGrain<IScopeGrain>(scope).SubscribeAsync(entry.Reference, includeResources).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public void ReportConnected(string streamId, ProxyNode node) =>
+        Forget(grains.GetGrain<IProxyGrain>(node.Id).ConnectedAsync(streamId, node), node.Id);
+
+    /// <inheritdoc/>
+    public void ReportDisconnected(string streamId, string nodeId) =>
+        Forget(grains.GetGrain<IProxyGrain>(nodeId).DisconnectedAsync(streamId), nodeId);
+
+    /// <inheritdoc/>
+    public void Report(string nodeId, IReadOnlyList<ProxyEvent> events) =>
+        Forget(grains.GetGrain<IProxyGrain>(nodeId).RecordAsync(events), nodeId);
+
+    /// <inheritdoc/>
+    public Task<ProxyStatus> GetProxyStatusAsync(string nodeId, CancellationToken cancellationToken) =>
+        grains.GetGrain<IProxyGrain>(nodeId).GetStatusAsync().WaitAsync(cancellationToken);
+
+    private void Forget(Task call, string nodeId)
+    {
+        if (call.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        call.ContinueWith(
+            t => LogReportFailed(logger, t.Exception, nodeId),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "Could not report to the ProxyGrain of {NodeId}")]
+    private static partial void LogReportFailed(ILogger logger, Exception? exception, string nodeId);
+
+    private sealed class ScopeObserver(Action<ScopeUpdate> onUpdate) : IScopeObserver
+    {
+        public Action<ScopeUpdate> OnUpdate { get; set; } = onUpdate;
+
+        public Task OnUpdateAsync(ScopeUpdate update)
+        {
+            OnUpdate(update);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+/// <summary>
+/// Keeps the process's <see cref="ResourceCache"/> subscribed to its scope: fills it from the
+/// scope's snapshot, applies each update, renews the subscription, and resyncs from the
+/// snapshot whenever an update does not follow on from what the cache holds. Because the
+/// cache is always rebuildable this way, a frontend holds nothing that a restart loses.
+/// </summary>
+public sealed partial class ScopeSubscriber(
+    ResourceCache cache,
+    IMeshStateClient mesh,
+    IOptions<XdsFrontendOptions> options,
+    TimeProvider time,
+    ILogger<ScopeSubscriber> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _resync = new(0, 1);
+
+    /// <inheritdoc/>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var retryDelay = TimeSpan.FromMilliseconds(100);
+        var needSnapshot = true;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var snapshot = await mesh.SubscribeAsync(cache.Scope, OnUpdate, needSnapshot, stoppingToken);
+                if (needSnapshot)
+                {
+                    cache.Reset(snapshot);
+                    LogFilled(logger, cache.Scope, snapshot.Epoch, snapshot.Resources.Count);
+                }
+
+                var current = cache.Current;
+                needSnapshot = current.Generation != snapshot.Generation || current.Epoch < snapshot.Epoch;
+                if (needSnapshot)
+                {
+                    LogBehind(logger, cache.Scope, current.Epoch, snapshot.Epoch);
+                    continue;
+                }
+
+                retryDelay = TimeSpan.FromMilliseconds(100);
+                try
+                {
+                    using var timeout = new CancellationTokenSource(options.Value.SubscriptionRenewInterval, time);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+                    await _resync.WaitAsync(linked.Token);
+                    needSnapshot = true;
+                }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Renewal time: subscribe again without resources, and compare epochs.
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception exception)
+            {
+                LogSubscribeFailed(logger, exception, cache.Scope, retryDelay);
+                needSnapshot = true;
+                try
+                {
+                    await Task.Delay(retryDelay, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+
+                retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
+            }
+        }
+    }
+
+    private void OnUpdate(ScopeUpdate update)
+    {
+        if (!cache.TryApply(update))
+        {
+            LogGap(logger, cache.Scope, cache.Current.Epoch, update.FromEpoch, update.ToEpoch);
+            if (_resync.CurrentCount == 0)
+            {
+                try
+                {
+                    _resync.Release();
+                }
+                catch (SemaphoreFullException)
+                {
+                    // Another update already asked for the resync.
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "Scope {Scope} cache filled at epoch {Epoch} with {Count} resources")]
+    private static partial void LogFilled(ILogger logger, string scope, long epoch, int count);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Information, Message = "Scope {Scope} cache at epoch {Held} is behind epoch {Current}; resyncing")]
+    private static partial void LogBehind(ILogger logger, string scope, long held, long current);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Scope {Scope} update {From}->{To} does not follow cache epoch {Held}; resyncing")]
+    private static partial void LogGap(ILogger logger, string scope, long held, long from, long to);
+
+    [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Scope {Scope} subscription failed; retrying in {Delay}")]
+    private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string scope, TimeSpan delay);
+}

@@ -1,0 +1,22 @@
+using System.Collections.Concurrent;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+/// <summary>The xDS streams open on this frontend process, for debug endpoints and tests.</summary>
+public sealed class StreamRegistry
+{
+    private readonly ConcurrentDictionary<string, OpenStream> _streams = new(StringComparer.Ordinal);
+
+    /// <summary>The open streams.</summary>
+    public IReadOnlyCollection<OpenStream> Streams => _streams.Values.ToList();
+
+    /// <summary>The number of open streams.</summary>
+    public int Count => _streams.Count;
+
+    internal void Add(OpenStream stream) => _streams[stream.StreamId] = stream;
+
+    internal void Remove(string streamId) => _streams.TryRemove(streamId, out _);
+
+    /// <summary>One open stream.</summary>
+    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer);
+}

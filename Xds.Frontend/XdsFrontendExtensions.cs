@@ -1,0 +1,40 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+/// <summary>Registers and maps the xDS frontend.</summary>
+public static class XdsFrontendExtensions
+{
+    /// <summary>
+    /// Adds the ADS services, the process-wide resource cache for the default scope and its
+    /// subscription, talking to grains through <see cref="OrleansMeshStateClient"/> unless
+    /// another <see cref="IMeshStateClient"/> is registered.
+    /// </summary>
+    public static IServiceCollection AddXdsFrontend(this IServiceCollection services)
+    {
+        services.AddGrpc(o =>
+        {
+            o.EnableDetailedErrors = false;
+            o.MaxReceiveMessageSize = 4 * 1024 * 1024;
+            o.MaxSendMessageSize = null;
+        });
+        services.AddOptions<XdsFrontendOptions>().BindConfiguration(XdsFrontendOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IMeshStateClient, OrleansMeshStateClient>();
+        services.AddSingleton(new ResourceCache(ScopeNames.Default));
+        services.AddSingleton<StreamRegistry>();
+        services.AddHostedService<ScopeSubscriber>();
+        return services;
+    }
+
+    /// <summary>Maps the ADS gRPC services.</summary>
+    public static IEndpointRouteBuilder MapXdsFrontend(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<AggregatedDiscoveryServiceImpl>();
+        return endpoints;
+    }
+}

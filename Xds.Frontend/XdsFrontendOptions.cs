@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+/// <summary>Settings of the xDS frontend (section <c>Mesh:Frontend</c>).</summary>
+public sealed class XdsFrontendOptions
+{
+    /// <summary>The configuration section the options bind to.</summary>
+    public const string Section = "Mesh:Frontend";
+
+    /// <summary>
+    /// Most resource names one DiscoveryRequest may carry; a request with more ends its
+    /// stream with InvalidArgument. Count; default 100,000.
+    /// </summary>
+    [Range(1, int.MaxValue)]
+    public int MaxResourceNamesPerRequest { get; set; } = 100_000;
+
+    /// <summary>Longest resource name or type URL accepted, in characters; default 4,096.</summary>
+    [Range(1, int.MaxValue)]
+    public int MaxNameLength { get; set; } = 4_096;
+
+    /// <summary>
+    /// Requests read ahead of processing per stream; past this the stream stops reading
+    /// and HTTP/2 flow control holds the client back. Count; default 16.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int RequestQueueCapacity { get; set; } = 16;
+
+    /// <summary>
+    /// How often the frontend renews its scope subscriptions and checks that its cache is
+    /// at the scope's epoch. Default 30 s.
+    /// </summary>
+    public TimeSpan SubscriptionRenewInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a new stream waits for the cache's first fill before failing with Unavailable. Default 30 s.</summary>
+    public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
