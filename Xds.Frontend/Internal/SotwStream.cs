@@ -70,9 +70,16 @@ internal sealed partial class SotwStream
     public async Task RunAsync()
     {
         var cancellation = _context.CancellationToken;
-        if (!await _requests.MoveNext(cancellation))
+        try
         {
-            return;
+            if (!await _requests.MoveNext(cancellation))
+            {
+                return;
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw ToRpcException(exception);
         }
 
         var first = _requests.Current;
@@ -175,12 +182,23 @@ internal sealed partial class SotwStream
         }
     }
 
-    private static RpcException ToRpcException(Exception exception) => exception switch
+    private static RpcException ToRpcException(Exception exception)
     {
-        RpcException rpc => rpc,
-        InvalidProtocolBufferException invalid => new RpcException(new Status(StatusCode.InvalidArgument, "malformed DiscoveryRequest: " + invalid.Message)),
-        _ => new RpcException(new Status(StatusCode.InvalidArgument, "unreadable DiscoveryRequest: " + exception.Message)),
-    };
+        if (exception is RpcException rpc)
+        {
+            return rpc;
+        }
+
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is InvalidProtocolBufferException invalid)
+            {
+                return new RpcException(new Status(StatusCode.InvalidArgument, "malformed DiscoveryRequest: " + invalid.Message));
+            }
+        }
+
+        return new RpcException(new Status(StatusCode.InvalidArgument, "unreadable DiscoveryRequest: " + exception.Message));
+    }
 
     private void SignalCacheChanged()
     {
