@@ -1,0 +1,173 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Mesh.Orleans.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Mesh.Orleans.Tests.EndToEnd;
+
+/// <summary>
+/// A real proxyless gRPC client (@grpc/grpc-js-xds) dials <c>xds:///host:port</c> through
+/// the real control plane and calls real gRPC backends, all on 127.0.0.1.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class ProxylessClientTests(ITestOutputHelper output)
+{
+    private const string EchoHost = "echo.default.svc.cluster.local";
+
+    [Fact]
+    public async Task Calls_ReachExactlyTheReadyEndpoints()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2", "b3");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["b1", "b2"], notReady: ["b3"]),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "ready");
+
+        var tally = await client.AskAsync(new { op = "call", n = 60 }, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(60, (int)tally["ok"]!);
+        Assert.Equal(0, (int)tally["failed"]!);
+        var by = tally["by"]!.AsObject();
+        Assert.Equal(["b1", "b2"], by.Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.All(by, p => Assert.True((int)p.Value! >= 20, $"round robin over two endpoints gives each a fair share: {tally.ToJsonString()}"));
+    }
+
+    [Fact]
+    public async Task EndpointSliceChange_MovesTrafficOnTheSameStream_WithNoFailedCall()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2", "b3");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["b1", "b2"], notReady: ["b3"]),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "moves");
+        var warmup = await client.AskAsync(new { op = "call", n = 10 }, TimeSpan.FromSeconds(60));
+        Assert.Equal(0, (int)warmup["failed"]!);
+        var streamBefore = Assert.Single(server.Streams.Streams).StreamId;
+        var endpointsBefore = await EdsVersionAsync(client);
+
+        Assert.True((bool)(await client.AskAsync(new { op = "loop-start" }))["started"]!);
+        await server.WriteConfigAsync("echo.yaml", EchoMesh(backends, ready: ["b2", "b3"], notReady: ["b1"]));
+        await Eventually.TrueAsync(async () => await EdsVersionAsync(client) != endpointsBefore, TimeSpan.FromSeconds(10), "the client receives the new endpoints");
+        await Task.Delay(500); // Keep calling on the new endpoints for a while before stopping the loop.
+        var during = await client.AskAsync(new { op = "loop-stop" }, TimeSpan.FromSeconds(30));
+        var after = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+
+        output.WriteLine($"during: {during.ToJsonString()}\nafter: {after.ToJsonString()}");
+        Assert.Equal(0, (int)during["failed"]!);
+        Assert.True((int)during["ok"]! > 0);
+        Assert.Equal(0, (int)after["failed"]!);
+        Assert.Equal(["b2", "b3"], after["by"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(streamBefore, Assert.Single(server.Streams.Streams).StreamId);
+    }
+
+    [Fact]
+    public async Task VirtualServiceSplit_80_20_LandsWithinSevenPointsOver400Calls()
+    {
+        await using var backends = await Backends.StartAsync("v1", "v2");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["reviews.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("reviews", 9080),
+                MeshYaml.Service("reviews-v1", 9080),
+                MeshYaml.Slice("reviews-v1-a", "reviews-v1", backends.Port("v1"), [("127.0.0.1", true)]),
+                MeshYaml.Service("reviews-v2", 9080),
+                MeshYaml.Slice("reviews-v2-a", "reviews-v2", backends.Port("v2"), [("127.0.0.1", true)]),
+                MeshYaml.WeightedSplit("reviews", "reviews", 9080, ("reviews-v1", 80), ("reviews-v2", 20))),
+        });
+        await using var client = await StartClientAsync(server, "xds:///reviews.default.svc.cluster.local:9080", "split");
+
+        var tally = await client.AskAsync(new { op = "call", n = 400 }, TimeSpan.FromSeconds(120));
+
+        output.WriteLine(tally.ToJsonString());
+        Assert.Equal(0, (int)tally["failed"]!);
+        var v1Share = 100.0 * (int)(tally["by"]!["v1"] ?? 0) / 400;
+        Assert.InRange(v1Share, 73, 87);
+        Assert.Equal(400, (int)(tally["by"]!["v1"] ?? 0) + (int)(tally["by"]!["v2"] ?? 0));
+    }
+
+    [Fact]
+    public async Task EveryResource_IsAckedAccordingToTheClientsCsds_AndToSyncz()
+    {
+        await using var backends = await Backends.StartAsync("b1");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["b1"], notReady: []),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "csds");
+        Assert.Equal(0, (int)(await client.AskAsync(new { op = "call", n = 5 }, TimeSpan.FromSeconds(60)))["failed"]!);
+
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+
+        output.WriteLine(configs.ToJsonString());
+        Assert.Equal(
+            ["envoy.config.cluster.v3.Cluster", "envoy.config.endpoint.v3.ClusterLoadAssignment", "envoy.config.listener.v3.Listener", "envoy.config.route.v3.RouteConfiguration"],
+            configs.Select(c => (string)c!["type_url"]!).Order(StringComparer.Ordinal));
+        Assert.All(configs, c => Assert.Equal("ACKED", (string)c!["client_status"]!));
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        await Eventually.TrueAsync(async () =>
+        {
+            var syncz = await http.GetFromJsonAsync<JsonArray>("/debug/syncz");
+            var proxy = syncz!.SingleOrDefault(p => ((string)p!["nodeId"]!).Contains("csds", StringComparison.Ordinal));
+            return proxy is not null && proxy["types"]!.AsArray().Count == 4 && proxy["types"]!.AsArray().All(t => (string)t!["status"]! == "ACKED");
+        }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED");
+    }
+
+    private static async Task<string?> EdsVersionAsync(NodeProcess client)
+    {
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+        return configs.Where(c => (string)c!["type_url"]! == "envoy.config.endpoint.v3.ClusterLoadAssignment")
+            .Select(c => (string?)c!["version_info"]).SingleOrDefault();
+    }
+
+    /// <summary>The echo Service with one EndpointSlice per backend (each slice carries its own backend's port).</summary>
+    private static string EchoMesh(Backends backends, IEnumerable<string> ready, IEnumerable<string> notReady) => MeshYaml.Documents(
+        [
+            MeshYaml.Service("echo", 7000),
+            .. ready.Select(id => MeshYaml.Slice($"echo-{id}", "echo", backends.Port(id), [("127.0.0.1", true)])),
+            .. notReady.Select(id => MeshYaml.Slice($"echo-{id}", "echo", backends.Port(id), [("127.0.0.1", false)])),
+        ]);
+
+    private static async Task<NodeProcess> StartClientAsync(MeshServer server, string target, string name)
+    {
+        var bootstrap = JsonSerializer.Serialize(new
+        {
+            xds_servers = new[]
+            {
+                new { server_uri = $"127.0.0.1:{server.XdsPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = new[] { "xds_v3" } },
+            },
+            node = new { id = $"sidecar~127.0.0.1~{name}.default~default.svc.cluster.local", locality = new { } },
+        });
+        var client = await NodeProcess.StartAsync("client.js", [target], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP_CONFIG"] = bootstrap });
+        var ready = await client.ReadAsync();
+        Assert.True((bool)ready["ready"]!);
+        return client;
+    }
+
+    /// <summary>gRPC Echo backends on 127.0.0.1, one port each.</summary>
+    private sealed class Backends : IAsyncDisposable
+    {
+        private readonly NodeProcess _process;
+        private readonly JsonObject _ports;
+
+        private Backends(NodeProcess process, JsonObject ports)
+        {
+            _process = process;
+            _ports = ports;
+        }
+
+        public static async Task<Backends> StartAsync(params string[] ids)
+        {
+            var process = await NodeProcess.StartAsync("backends.js", ids);
+            var ports = (await process.ReadAsync()).AsObject();
+            return new Backends(process, ports);
+        }
+
+        public int Port(string id) => (int)_ports[id]!;
+
+        public ValueTask DisposeAsync() => _process.DisposeAsync();
+    }
+}
