@@ -5,15 +5,19 @@
 'use strict';
 const path = require('path');
 const readline = require('readline');
+const fs = require('fs');
 const protobuf = require('protobufjs');
 
 const deps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
 const includeDirs = ['envoy-api', 'xds', 'googleapis', 'protoc-gen-validate'].map((d) => path.join(deps, d));
-const fs = require('fs');
 
 const root = new protobuf.Root();
 root.resolvePath = (origin, target) => {
-  if (target.startsWith('google/protobuf/')) return target; // protobufjs bundles the well-known types
+  if (target.startsWith('google/protobuf/')) {
+    // protobufjs bundles the well-known types; descriptor.proto (imported by Envoy's annotations) ships beside them.
+    const shipped = path.join(path.dirname(require.resolve('protobufjs/package.json')), target);
+    return fs.existsSync(shipped) ? shipped : target;
+  }
   for (const dir of includeDirs) {
     const candidate = path.join(dir, target);
     if (fs.existsSync(candidate)) return candidate;
@@ -32,6 +36,7 @@ root.loadSync([
 root.resolveAll();
 
 function scalar(value) {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   if (value !== null && typeof value === 'object' && typeof value.toString === 'function' && 'low' in value) return value.toString();
   return String(value);
 }
@@ -40,7 +45,8 @@ function walk(type, message, prefix, out) {
   for (const field of type.fieldsArray) {
     if (!Object.prototype.hasOwnProperty.call(message, field.name)) continue;
     const value = message[field.name];
-    const name = prefix + field.name;
+    // protobufjs' bundled well-known types (Struct, Value) use camelCase names; proto names are snake_case.
+    const name = prefix + field.name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
     if (field.map) {
       for (const key of Object.keys(value)) visit(field, value[key], `${name}[${key}]`, out);
     } else if (field.repeated) {
