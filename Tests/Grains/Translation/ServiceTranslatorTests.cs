@@ -1,0 +1,58 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Listener.V3;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Grains.Translation;
+using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
+
+namespace Mesh.Orleans.Tests.Grains.Translation;
+
+public sealed class ServiceTranslatorTests
+{
+    private const string Host = "echo.default.svc.cluster.local";
+
+    [Fact]
+    public void Translate_OnePort_ProducesClusterEndpointsListenerAndRoutesNamedTheIstioWay()
+    {
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [Slice("s", "echo", 17000, ("127.0.0.1", true, null))], [], new Dictionary<string, IReadOnlyList<int>>());
+
+        Assert.Equal(
+            [
+                (TypeUrls.Cluster, $"outbound|7000||{Host}"),
+                (TypeUrls.ClusterLoadAssignment, $"outbound|7000||{Host}"),
+                (TypeUrls.Listener, $"{Host}:7000"),
+                (TypeUrls.RouteConfiguration, $"{Host}:7000"),
+            ],
+            resources.Select(r => (r.TypeUrl, r.Name)));
+        Assert.Equal($"outbound|7000||{Host}", Cluster.Parser.ParseFrom(resources[0].Payload).Name);
+        Assert.Equal($"{Host}:7000", Listener.Parser.ParseFrom(resources[2].Payload).Name);
+    }
+
+    [Fact]
+    public void Translate_TwoPorts_ProducesFourResourcesPerPort()
+    {
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000, 7001), [], [], new Dictionary<string, IReadOnlyList<int>>());
+
+        Assert.Equal(8, resources.Count);
+        Assert.Contains(resources, r => r.Name == $"{Host}:7001" && r.TypeUrl == TypeUrls.Listener);
+    }
+
+    [Fact]
+    public void Translate_NoService_ProducesNothing()
+    {
+        Assert.Empty(ServiceTranslator.Translate(Host, null, [Slice("s", "echo", 17000, ("127.0.0.1", true, null))], [], new Dictionary<string, IReadOnlyList<int>>()));
+    }
+
+    [Fact]
+    public void Versions_AreTheHashOfTheBytes_SoTheSameInputGivesTheSameVersion()
+    {
+        var slice = Slice("s", "echo", 17000, ("127.0.0.1", true, null));
+        var first = ServiceTranslator.Translate(Host, Service("echo", 7000), [slice], [], new Dictionary<string, IReadOnlyList<int>>());
+        var again = ServiceTranslator.Translate(Host, Service("echo", 7000), [slice], [], new Dictionary<string, IReadOnlyList<int>>());
+        var changed = ServiceTranslator.Translate(Host, Service("echo", 7000), [Slice("s", "echo", 17000, ("127.0.0.2", true, null))], [], new Dictionary<string, IReadOnlyList<int>>());
+
+        Assert.Equal(first.Select(r => r.Version), again.Select(r => r.Version));
+        Assert.All(first, r => Assert.Equal(ResourceVersion.Of(r.Payload), r.Version));
+        Assert.Equal(first[0].Version, changed[0].Version);
+        Assert.NotEqual(first[1].Version, changed[1].Version);
+    }
+}
