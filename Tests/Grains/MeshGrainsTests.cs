@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
+
+namespace Mesh.Orleans.Tests.Grains;
+
+/// <summary>
+/// The grains on a real silo: a cluster's declaration flows through ServiceGrains into the
+/// scope, and only what changed is pushed. Each test uses its own cluster id and scope-free
+/// hostnames so the shared silo's state does not leak between tests.
+/// </summary>
+public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+{
+    private IGrainFactory Grains => fixture.Cluster.Client;
+
+    [Fact]
+    public async Task ClusterApply_PublishesEachHostnamesResourcesToTheScope()
+    {
+        var ns = "t1";
+        await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+
+        var host = $"echo.{ns}.svc.cluster.local";
+        Assert.Contains(snapshot.Resources, r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000||{host}");
+        Assert.Contains(snapshot.Resources, r => r.TypeUrl == TypeUrls.Listener && r.Name == $"{host}:7000");
+        Assert.Equal([host], await Grains.GetGrain<IClusterGrain>("c-" + ns).GetHostnamesAsync());
+    }
+
+    [Fact]
+    public async Task EndpointChange_NotifiesTheScopeObserverWithOnlyTheChangedAssignment()
+    {
+        var ns = "t2";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+        var updates = new BlockingCollection<ScopeUpdate>();
+        var observer = new Observer(updates);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IScopeObserver>(observer);
+        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var before = await scope.SubscribeAsync(reference, includeResources: false);
+
+        await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1", "127.0.0.2"]));
+
+        Assert.True(updates.TryTake(out var update, TimeSpan.FromSeconds(10)), "no scope update arrived");
+        Assert.Equal(before.Epoch, update.FromEpoch);
+        Assert.Equal(before.Generation, update.Generation);
+        var changed = Assert.Single(update.Upserted);
+        Assert.Equal((TypeUrls.ClusterLoadAssignment, $"outbound|7000||echo.{ns}.svc.cluster.local"), (changed.TypeUrl, changed.Name));
+        Assert.Empty(update.Removed);
+        await scope.UnsubscribeAsync(reference);
+        GC.KeepAlive(observer);
+    }
+
+    [Fact]
+    public async Task UnchangedDeclaration_TouchesNoServiceGrain()
+    {
+        var ns = "t3";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+        var revision = (await Grains.GetGrain<IServiceGrain>($"echo.{ns}.svc.cluster.local").GetResourcesAsync()).Revision;
+
+        await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+
+        Assert.Equal(revision, (await Grains.GetGrain<IServiceGrain>($"echo.{ns}.svc.cluster.local").GetResourcesAsync()).Revision);
+    }
+
+    [Fact]
+    public async Task ServiceRemovedFromTheDeclaration_IsRemovedFromTheScope()
+    {
+        var ns = "t4";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+
+        await cluster.ApplyAsync(ClusterConfig.Empty);
+
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        Assert.DoesNotContain(snapshot.Resources, r => r.Name.Contains($".{ns}.svc", StringComparison.Ordinal));
+        Assert.Empty(await cluster.GetHostnamesAsync());
+    }
+
+    [Fact]
+    public async Task TwoClusters_ContributeEndpointsToOneServiceGrain()
+    {
+        var ns = "t5";
+        await Grains.GetGrain<IClusterGrain>("east-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+        await Grains.GetGrain<IClusterGrain>("west-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.2"], sliceName: "west"));
+
+        var resources = await Grains.GetGrain<IServiceGrain>($"echo.{ns}.svc.cluster.local").GetResourcesAsync();
+
+        var assignment = Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(resources.Resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment).Payload);
+        Assert.Equal(["127.0.0.1", "127.0.0.2"], assignment.Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task Scope_IgnoresAnOlderRevisionOfAHostname()
+    {
+        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var newer = new ServiceResources("race.t6.svc.cluster.local", 5, [new XdsResource(TypeUrls.Cluster, "race-t6", "v5", [5])]);
+        var older = new ServiceResources("race.t6.svc.cluster.local", 4, [new XdsResource(TypeUrls.Cluster, "race-t6", "v4", [4])]);
+
+        await scope.ApplyAsync([newer]);
+        await scope.ApplyAsync([older]);
+
+        var snapshot = await scope.GetSnapshotAsync();
+        Assert.Equal("v5", snapshot.Resources.Single(r => r.Name == "race-t6").Version);
+    }
+
+    [Fact]
+    public async Task Rejections_AreKeptPerCluster()
+    {
+        var rejected = new RejectedObject("bad.yaml", "Service", "t7", "broken", "spec.ports", "is required", false);
+        var cluster = Grains.GetGrain<IClusterGrain>("c-t7");
+
+        await cluster.ApplyAsync(ClusterConfig.Empty with { Rejected = [rejected] });
+
+        Assert.Equal([rejected], await cluster.GetRejectedAsync());
+    }
+
+    [Fact]
+    public async Task ProxyGrain_TracksStreamsAndPerTypeSyncState()
+    {
+        var proxy = Grains.GetGrain<IProxyGrain>("sidecar~127.0.0.1~p.t8~t8.svc.cluster.local");
+        var at = DateTimeOffset.UnixEpoch;
+
+        await proxy.ConnectedAsync("s1", new ProxyNode("sidecar~127.0.0.1~p.t8~t8.svc.cluster.local", "c", "ua", "r/z/s"));
+        await proxy.ConnectedAsync("s2", new ProxyNode("sidecar~127.0.0.1~p.t8~t8.svc.cluster.local", "c", "ua", "r/z/s"));
+        await proxy.DisconnectedAsync("s2");
+        await proxy.RecordAsync(
+        [
+            new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Sent, "v1", "1", null, at),
+            new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Acked, "v1", "1", null, at),
+            new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Sent, "v2", "2", null, at),
+            new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Nacked, "v2", "2", "bad cluster", at),
+        ]);
+
+        var status = await proxy.GetStatusAsync();
+        Assert.Equal(1, status.OpenStreams);
+        var type = Assert.Single(status.Types);
+        Assert.Equal(("v2", "v1", "v2", "bad cluster"), (type.SentVersion, type.AckedVersion, type.NackedVersion, type.NackError));
+    }
+
+    private static ClusterConfig Config(string ns, IReadOnlyList<string> endpoints, string sliceName = "echo-1")
+    {
+        var service = Service("echo", 7000) with { Namespace = ns };
+        var slice = Slice(sliceName, "echo", 17000, endpoints.Select(e => (e, true, (string?)null)).ToArray()) with { Namespace = ns };
+        return new ClusterConfig([service], [slice], [], []);
+    }
+
+    private sealed class Observer(BlockingCollection<ScopeUpdate> updates) : IScopeObserver
+    {
+        public Task OnUpdateAsync(ScopeUpdate update)
+        {
+            updates.Add(update);
+            return Task.CompletedTask;
+        }
+    }
+}

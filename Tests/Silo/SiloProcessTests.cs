@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Envoy.Config.Cluster.V3;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+
+namespace Mesh.Orleans.Tests.Silo;
+
+/// <summary>
+/// The product as operators start it: the Silo executable with its command line, in its own
+/// process, on 127.0.0.1 ports it picks itself.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed partial class SiloProcessTests
+{
+    [Fact]
+    public async Task NoConfigFlag_ServesTheBundledSampleMesh()
+    {
+        await using var silo = await SiloProcess.StartAsync([]);
+        await using var client = AdsTestClient.Connect(silo.XdsPort);
+
+        await client.SendAsync(TypeUrls.Cluster);
+        var clusters = AdsTestClient.Unpack<Cluster>(await client.ReceiveAsync()).Select(c => c.Name).Order(StringComparer.Ordinal);
+
+        Assert.Equal(
+        [
+            "outbound|50051||greeter.demo.svc.cluster.local",
+            "outbound|9080||reviews-v1.demo.svc.cluster.local",
+            "outbound|9080||reviews-v2.demo.svc.cluster.local",
+            "outbound|9080||reviews.demo.svc.cluster.local",
+        ], clusters);
+    }
+
+    [Fact]
+    public async Task ConfigDirectoryWithBadObjects_ServesTheGoodOnes_AndDebugConfigListsTheRejectedWithReasons()
+    {
+        var directory = Directory.CreateTempSubdirectory("mesh-cli-").FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "good.yaml"), MeshYaml.Service("echo", 7000));
+            await File.WriteAllTextAsync(Path.Combine(directory, "bad.yaml"), "apiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 0}]}\n---\nkind: Widget\n");
+            await File.WriteAllTextAsync(Path.Combine(directory, "notyaml.yml"), "{{{");
+            await using var silo = await SiloProcess.StartAsync(["--config", directory]);
+            await using var client = AdsTestClient.Connect(silo.XdsPort);
+            await client.SendAsync(TypeUrls.Cluster);
+            var clusters = AdsTestClient.Unpack<Cluster>(await client.ReceiveAsync());
+
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.DebugPort}") };
+            var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
+
+            Assert.Equal("outbound|7000||echo.default.svc.cluster.local", Assert.Single(clusters).Name);
+            var rejected = config!["clusters"]![0]!["rejected"]!.AsArray();
+            Assert.Contains(rejected, r => (string)r!["source"]! == "bad.yaml" && (string)r["name"]! == "broken" && (string)r["field"]! == "spec.ports[0].port");
+            Assert.Contains(rejected, r => (string)r!["source"]! == "bad.yaml" && (string)r["field"]! == "apiVersion");
+            Assert.Contains(rejected, r => (string)r!["source"]! == "notyaml.yml" && ((string)r["reason"]!).Contains("YAML", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownFlag_ExitsWithUsage()
+    {
+        using var process = SiloProcess.Launch(["--no-such-flag", "x"]);
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token);
+
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("unknown option", stderr, StringComparison.Ordinal);
+        Assert.Contains("--config DIR", stderr, StringComparison.Ordinal);
+    }
+
+    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex XdsLine();
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/debug")]
+    private static partial Regex DebugLine();
+
+    private sealed class SiloProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+
+        private SiloProcess(Process process, int xdsPort, int debugPort)
+        {
+            _process = process;
+            XdsPort = xdsPort;
+            DebugPort = debugPort;
+        }
+
+        public int XdsPort { get; }
+
+        public int DebugPort { get; }
+
+        public static Process Launch(IEnumerable<string> args)
+        {
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mesh.Orleans.Silo.dll"));
+            foreach (var arg in args)
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            return Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
+        }
+
+        public static async Task<SiloProcess> StartAsync(IEnumerable<string> args)
+        {
+            var process = Launch(args.Concat(
+            [
+                "--xds-port", "0", "--debug-port", "0",
+                "--silo-port", TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-port", TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ]));
+            _ = process.StandardError.ReadToEndAsync();
+            int? xds = null;
+            int? debug = null;
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (xds is null || debug is null)
+            {
+                var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
+                    ?? throw new InvalidOperationException($"the silo exited ({(process.HasExited ? process.ExitCode : -1)}) before printing its ports");
+                if (XdsLine().Match(line) is { Success: true } x)
+                {
+                    xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+
+                if (DebugLine().Match(line) is { Success: true } d)
+                {
+                    debug = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
+            }
+
+            _ = process.StandardOutput.ReadToEndAsync();
+            return new SiloProcess(process, xds.Value, debug.Value);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
+            }
+
+            _process.Dispose();
+        }
+    }
+}
