@@ -1,5 +1,5 @@
-using Orleans.Concurrency;
 using Mesh.Orleans.Grains.Interfaces.Xds;
+using Orleans.Concurrency;
 
 namespace Mesh.Orleans.Grains.Interfaces;
 
