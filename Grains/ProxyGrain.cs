@@ -40,6 +40,7 @@ public sealed class ProxyGrain : Grain, IProxyGrain
             {
                 ProxyEventKind.Sent => current with { SentVersion = e.Version, SentNonce = e.Nonce, LastChange = e.At },
                 ProxyEventKind.Acked => current with { AckedVersion = e.Version, LastChange = e.At },
+                ProxyEventKind.Subscribed => current with { Subscription = e.ResourceNames ?? [], LastChange = e.At },
                 _ => current with { NackedVersion = e.Version, NackError = e.Error, LastChange = e.At },
             };
         }

@@ -11,4 +11,7 @@ public enum ProxyEventKind
 
     /// <summary>The proxy rejected the response with that nonce (error_detail set).</summary>
     Nacked = 2,
+
+    /// <summary>The proxy changed what it subscribes to; the event carries the names ("*" for the wildcard).</summary>
+    Subscribed = 3,
 }

@@ -30,6 +30,7 @@ public static class DebugEndpoints
                     types = status.Types.Select(t => new
                     {
                         typeUrl = t.TypeUrl,
+                        subscribed = t.Subscription,
                         sent = t.SentVersion,
                         sentNonce = t.SentNonce,
                         acked = t.AckedVersion,

@@ -112,8 +112,9 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         {
             var syncz = await http.GetFromJsonAsync<JsonArray>("/debug/syncz");
             var proxy = syncz!.SingleOrDefault(p => ((string)p!["nodeId"]!).Contains("csds", StringComparison.Ordinal));
-            return proxy is not null && proxy["types"]!.AsArray().Count == 4 && proxy["types"]!.AsArray().All(t => (string)t!["status"]! == "ACKED");
-        }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED");
+            return proxy is not null && proxy["types"]!.AsArray().Count == 4 && proxy["types"]!.AsArray().All(t => (string)t!["status"]! == "ACKED")
+                && proxy["types"]!.AsArray().Any(t => t!["subscribed"]!.AsArray().Select(n => (string)n!).Contains($"{EchoHost}:7000"));
+        }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED and the listener subscription");
     }
 
     private static async Task<string?> EdsVersionAsync(NodeProcess client)

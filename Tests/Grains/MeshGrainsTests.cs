@@ -131,6 +131,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         await proxy.DisconnectedAsync("s2");
         await proxy.RecordAsync(
         [
+            new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, at, ["*"]),
             new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Sent, "v1", "1", null, at),
             new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Acked, "v1", "1", null, at),
             new ProxyEvent("s1", TypeUrls.Cluster, ProxyEventKind.Sent, "v2", "2", null, at),
@@ -141,6 +142,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         Assert.Equal(1, status.OpenStreams);
         var type = Assert.Single(status.Types);
         Assert.Equal(("v2", "v1", "v2", "bad cluster"), (type.SentVersion, type.AckedVersion, type.NackedVersion, type.NackError));
+        Assert.Equal(["*"], type.Subscription);
     }
 
     private static ClusterConfig Config(string ns, IReadOnlyList<string> endpoints, string sliceName = "echo-1")

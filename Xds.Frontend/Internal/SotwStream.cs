@@ -244,6 +244,16 @@ internal sealed partial class SotwStream
         var firstForType = !state.Requested;
         var subscriptionChanged = UpdateSubscription(state, request.ResourceNames, firstForType);
         state.Requested = true;
+        if (subscriptionChanged)
+        {
+            var names = state.Names.Order(StringComparer.Ordinal).ToList();
+            if (state.Wildcard)
+            {
+                names.Insert(0, "*");
+            }
+
+            _events.Add(new ProxyEvent(_streamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, _time.GetUtcNow(), names));
+        }
 
         if (!TypeUrls.IsKnown(typeUrl))
         {
