@@ -21,7 +21,10 @@ public sealed class ResourceCache
     private ImmutableDictionary<long, Action> _listeners = ImmutableDictionary<long, Action>.Empty;
     private long _nextListener;
     private long _anyBuilt;
-    private volatile CacheView _view = new(Guid.Empty, -1, ImmutableDictionary.Create<string, ImmutableDictionary<string, CachedResource>>(StringComparer.Ordinal));
+    /// <summary>How many changes the log keeps, so that a stream a few changes behind looks only at what changed.</summary>
+    public const int ChangeLogLength = 128;
+
+    private volatile CacheView _view = new(Guid.Empty, -1, ImmutableDictionary.Create<string, ImmutableDictionary<string, CachedResource>>(StringComparer.Ordinal), ImmutableList<CacheChange>.Empty);
 
     /// <summary>Creates a cache for one scope.</summary>
     public ResourceCache(string scope)
@@ -88,7 +91,14 @@ public sealed class ResourceCache
                 byType[group.Key] = resources.ToImmutable();
             }
 
-            _view = new CacheView(snapshot.Generation, snapshot.Epoch, byType.ToImmutable());
+            var resetTo = byType.ToImmutable();
+            var log = ImmutableList<CacheChange>.Empty;
+            if (view.Generation == snapshot.Generation)
+            {
+                log = Append(view.Log, new CacheChange(view.Epoch, snapshot.Epoch, Diff(view.ByType, resetTo)));
+            }
+
+            _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log);
         }
 
         _ready.TrySetResult();
@@ -122,25 +132,68 @@ public sealed class ResourceCache
             }
 
             var byType = view.ByType.ToBuilder();
+            var changed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (var removed in update.Removed)
             {
                 if (byType.TryGetValue(removed.TypeUrl, out var resources))
                 {
                     byType[removed.TypeUrl] = resources.Remove(removed.Name);
                 }
+
+                Changed(changed, removed.TypeUrl).Add(removed.Name);
             }
 
             foreach (var resource in update.Upserted)
             {
                 var resources = byType.TryGetValue(resource.TypeUrl, out var existing) ? existing : s_emptyType;
                 byType[resource.TypeUrl] = resources.SetItem(resource.Name, Build(resource));
+                Changed(changed, resource.TypeUrl).Add(resource.Name);
             }
 
-            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable());
+            var change = new CacheChange(view.Epoch, update.ToEpoch, changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal));
+            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change));
         }
 
         NotifyListeners();
         return true;
+    }
+
+    private static HashSet<string> Changed(Dictionary<string, HashSet<string>> changed, string typeUrl)
+    {
+        if (!changed.TryGetValue(typeUrl, out var names))
+        {
+            names = new HashSet<string>(StringComparer.Ordinal);
+            changed.Add(typeUrl, names);
+        }
+
+        return names;
+    }
+
+    private static ImmutableList<CacheChange> Append(ImmutableList<CacheChange> log, CacheChange change)
+    {
+        log = log.Add(change);
+        return log.Count > ChangeLogLength ? log.RemoveAt(0) : log;
+    }
+
+    private static ImmutableDictionary<string, ImmutableHashSet<string>> Diff(
+        ImmutableDictionary<string, ImmutableDictionary<string, CachedResource>> before,
+        ImmutableDictionary<string, ImmutableDictionary<string, CachedResource>> after)
+    {
+        var changed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+        foreach (var typeUrl in before.Keys.Union(after.Keys))
+        {
+            var old = before.GetValueOrDefault(typeUrl) ?? s_emptyType;
+            var now = after.GetValueOrDefault(typeUrl) ?? s_emptyType;
+            foreach (var name in old.Keys.Union(now.Keys))
+            {
+                if (!old.TryGetValue(name, out var a) || !now.TryGetValue(name, out var b) || a.Version != b.Version)
+                {
+                    Changed(changed, typeUrl).Add(name);
+                }
+            }
+        }
+
+        return changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
     }
 
     private CachedResource Build(XdsResource resource)
@@ -158,13 +211,66 @@ public sealed class ResourceCache
         }
     }
 
-    /// <summary>An immutable view of the cache at one epoch.</summary>
-    public sealed record CacheView(Guid Generation, long Epoch, ImmutableDictionary<string, ImmutableDictionary<string, CachedResource>> ByType)
+    /// <summary>An immutable view of the cache at one epoch, with the log of recent changes that led to it.</summary>
+    public sealed record CacheView(
+        Guid Generation,
+        long Epoch,
+        ImmutableDictionary<string, ImmutableDictionary<string, CachedResource>> ByType,
+        ImmutableList<CacheChange> Log)
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _typeVersions = new(StringComparer.Ordinal);
+
         /// <summary>The resources of one type, by name.</summary>
         public ImmutableDictionary<string, CachedResource> Of(string typeUrl) =>
             ByType.TryGetValue(typeUrl, out var resources) ? resources : s_emptyType;
+
+        /// <summary>
+        /// The version of every resource of a type together (a SotW wildcard's version_info),
+        /// computed once per view however many streams ask.
+        /// </summary>
+        public string TypeVersion(string typeUrl) =>
+            _typeVersions.GetOrAdd(typeUrl, t => ResourceVersion.OfSet(Of(t).Values.Select(r => (r.Name, r.Version))));
+
+        /// <summary>
+        /// The names, per type, that changed since <paramref name="epoch"/> of
+        /// <paramref name="generation"/>; null when the log does not reach back that far (then
+        /// the caller compares everything).
+        /// </summary>
+        public IReadOnlyDictionary<string, HashSet<string>>? ChangedSince(Guid generation, long epoch)
+        {
+            if (generation != Generation || epoch > Epoch)
+            {
+                return null;
+            }
+
+            var changed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            var at = epoch;
+            foreach (var change in Log)
+            {
+                if (change.ToEpoch <= at)
+                {
+                    continue;
+                }
+
+                if (change.FromEpoch > at)
+                {
+                    return null;
+                }
+
+                foreach (var (typeUrl, names) in change.Keys)
+                {
+                    Changed(changed, typeUrl).UnionWith(names);
+                }
+
+                at = change.ToEpoch;
+            }
+
+            return at == Epoch ? changed : null;
+        }
     }
+
+    /// <summary>The names, per type, whose resources changed from one epoch to the next.</summary>
+    public sealed record CacheChange(long FromEpoch, long ToEpoch, ImmutableDictionary<string, ImmutableHashSet<string>> Keys);
 
     private sealed class Listener(ResourceCache cache, long id) : IDisposable
     {

@@ -27,14 +27,19 @@ public static class XdsFrontendExtensions
         services.TryAddSingleton<IMeshStateClient, OrleansMeshStateClient>();
         services.AddSingleton(new ResourceCache(ScopeNames.Default));
         services.AddSingleton<StreamRegistry>();
+        services.AddSingleton<Internal.StreamFactory>();
         services.AddHostedService<ScopeSubscriber>();
         return services;
     }
 
-    /// <summary>Maps the ADS gRPC services.</summary>
+    /// <summary>Maps the ADS and per-type discovery gRPC services (SotW and Delta).</summary>
     public static IEndpointRouteBuilder MapXdsFrontend(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<AggregatedDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<ClusterDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<EndpointDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<ListenerDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<RouteDiscoveryServiceImpl>();
         return endpoints;
     }
 }

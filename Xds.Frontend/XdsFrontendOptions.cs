@@ -32,6 +32,14 @@ public sealed class XdsFrontendOptions
     /// </summary>
     public TimeSpan SubscriptionRenewInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Most streams of one frontend process pushing a config change at the same time; the
+    /// rest wait their turn, so a burst of changes cannot starve request handling. Count;
+    /// default 100, as Istio's PILOT_PUSH_THROTTLE.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int MaxConcurrentPushes { get; set; } = 100;
+
     /// <summary>How long a new stream waits for the cache's first fill before failing with Unavailable. Default 30 s.</summary>
     public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

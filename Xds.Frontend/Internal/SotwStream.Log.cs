@@ -4,12 +4,6 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 
 internal sealed partial class SotwStream
 {
-    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "ADS stream {StreamId} opened by node {NodeId} from {Peer}")]
-    private static partial void LogStreamOpened(ILogger logger, string nodeId, string streamId, string peer);
-
-    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "ADS stream {StreamId} of node {NodeId} closed")]
-    private static partial void LogStreamClosed(ILogger logger, string nodeId, string streamId);
-
     [LoggerMessage(EventId = 402, Level = LogLevel.Debug, Message = "Sent node={NodeId} type={TypeUrl} version={Version} nonce={Nonce} resources={Count}")]
     private static partial void LogSent(ILogger logger, string nodeId, string typeUrl, string version, string nonce, int count);
 

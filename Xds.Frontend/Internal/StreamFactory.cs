@@ -1,0 +1,53 @@
+using Envoy.Service.Discovery.V3;
+using Grpc.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Mesh.Orleans.Xds.Frontend.Internal;
+
+/// <summary>Creates the streams of every discovery service of the process, sharing one cache and one push throttle.</summary>
+internal sealed class StreamFactory
+{
+    private readonly StreamShared _shared;
+
+    public StreamFactory(ResourceCache cache, IMeshStateClient mesh, StreamRegistry registry, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<StreamFactory> logger)
+    {
+        _shared = new StreamShared(cache, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes));
+    }
+
+    public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
+        new SotwStream(new StreamContext<DiscoveryRequest, DiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync();
+
+    public Task RunDeltaAsync(IAsyncStreamReader<DeltaDiscoveryRequest> requests, IServerStreamWriter<DeltaDiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
+        new DeltaStream(new StreamContext<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync();
+
+    /// <summary>
+    /// A unary fetch (the REST-style <c>Fetch*</c> methods): the named resources of the type,
+    /// or every one when no name is given, at the cache's current version.
+    /// </summary>
+    public DiscoveryResponse Fetch(DiscoveryRequest request, string typeUrl)
+    {
+        if (request.TypeUrl.Length > 0 && request.TypeUrl != typeUrl)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"this service serves {typeUrl}, not {request.TypeUrl}"));
+        }
+
+        if (request.ResourceNames.Count > _shared.Options.MaxResourceNamesPerRequest)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{request.ResourceNames.Count} resource names exceed the limit of {_shared.Options.MaxResourceNamesPerRequest}"));
+        }
+
+        var available = _shared.Cache.Current.Of(typeUrl);
+        var included = request.ResourceNames.Count == 0 || request.ResourceNames.Contains("*")
+            ? available.Values.ToList()
+            : request.ResourceNames.Select(n => available.GetValueOrDefault(n)).OfType<CachedResource>().ToList();
+        included.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var response = new DiscoveryResponse
+        {
+            TypeUrl = typeUrl,
+            VersionInfo = Grains.Interfaces.Xds.ResourceVersion.OfSet(included.Select(r => (r.Name, r.Version))),
+        };
+        response.Resources.AddRange(included.Select(r => r.Any));
+        return response;
+    }
+}

@@ -1,0 +1,319 @@
+using System.Threading.Channels;
+using Envoy.Config.Core.V3;
+using Google.Protobuf;
+using Grpc.Core;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Microsoft.Extensions.Logging;
+
+namespace Mesh.Orleans.Xds.Frontend.Internal;
+
+/// <summary>
+/// What every xDS stream shares, whatever its variant (SotW or Delta, aggregated or per type):
+/// the node handshake, a reader task that queues requests (bounded, so a flooding client is
+/// held back by HTTP/2 flow control), one loop that handles requests and cache changes in turn
+/// (so there is one writer and per-type state needs no lock), and clean-up however it ends.
+/// </summary>
+internal abstract partial class XdsStream<TRequest, TResponse>
+    where TRequest : class
+{
+    private static readonly object s_cacheChanged = new();
+
+    private readonly IAsyncStreamReader<TRequest> _requests;
+    private readonly IServerStreamWriter<TResponse> _responses;
+    private readonly IMeshStateClient _mesh;
+    private readonly StreamRegistry _registry;
+    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _readAhead;
+    private readonly List<ProxyEvent> _events = [];
+    private int _cacheSignalPending;
+    private long _nonce;
+
+    protected XdsStream(StreamContext<TRequest, TResponse> context)
+    {
+        _requests = context.Requests;
+        _responses = context.Responses;
+        Call = context.Call;
+        Cache = context.Shared.Cache;
+        _mesh = context.Shared.Mesh;
+        _registry = context.Shared.Registry;
+        Options = context.Shared.Options;
+        Time = context.Shared.Time;
+        Logger = context.Shared.Logger;
+        Throttle = context.Shared.PushThrottle;
+        FixedTypeUrl = context.FixedTypeUrl;
+        _readAhead = new SemaphoreSlim(Options.RequestQueueCapacity, Options.RequestQueueCapacity);
+    }
+
+    protected ServerCallContext Call { get; }
+
+    protected ResourceCache Cache { get; }
+
+    protected XdsFrontendOptions Options { get; }
+
+    protected TimeProvider Time { get; }
+
+    protected ILogger Logger { get; }
+
+    /// <summary>Limits how many streams of this process push a cache change at once.</summary>
+    protected SemaphoreSlim Throttle { get; }
+
+    /// <summary>The type of a per-type service (CDS, EDS, ...), or null on an aggregated stream.</summary>
+    protected string? FixedTypeUrl { get; }
+
+    protected string NodeId { get; private set; } = string.Empty;
+
+    protected string StreamId { get; } = Guid.NewGuid().ToString("N");
+
+    /// <summary>The protocol name shown by debug endpoints.</summary>
+    protected abstract string Protocol { get; }
+
+    protected abstract Node? NodeOf(TRequest request);
+
+    protected abstract Task HandleRequestAsync(TRequest request, CancellationToken cancellation);
+
+    /// <summary>Pushes what changed in the cache since the stream last looked.</summary>
+    protected abstract Task PushChangesAsync(CancellationToken cancellation);
+
+    public async Task RunAsync()
+    {
+        var cancellation = Call.CancellationToken;
+        try
+        {
+            if (!await _requests.MoveNext(cancellation))
+            {
+                return;
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            throw ToRpcException(exception);
+        }
+
+        var first = _requests.Current;
+        var node = NodeOf(first);
+        if (node is null || string.IsNullOrEmpty(node.Id))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "the first request on a stream must carry node.id"));
+        }
+
+        if (node.Id.Length > Options.MaxNameLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"node.id is longer than {Options.MaxNameLength} characters"));
+        }
+
+        NodeId = node.Id;
+        await WaitForCacheAsync(cancellation);
+
+        var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality));
+        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer));
+        _mesh.ReportConnected(StreamId, proxyNode);
+        LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
+        using var listener = Cache.Listen(SignalCacheChanged);
+        using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        var reader = ReadRequestsAsync(first, readerStop.Token);
+        try
+        {
+            await foreach (var item in _inbox.Reader.ReadAllAsync(cancellation))
+            {
+                switch (item)
+                {
+                    case TRequest request:
+                        _readAhead.Release();
+                        ValidateNode(NodeOf(request));
+                        await HandleRequestAsync(request, cancellation);
+                        break;
+                    case ReaderFault fault:
+                        throw fault.Exception;
+                    default:
+                        Volatile.Write(ref _cacheSignalPending, 0);
+                        await Throttle.WaitAsync(cancellation);
+                        try
+                        {
+                            await PushChangesAsync(cancellation);
+                        }
+                        finally
+                        {
+                            Throttle.Release();
+                        }
+
+                        break;
+                }
+
+                FlushEvents();
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            // The client went away, possibly in the middle of a response.
+        }
+        catch (IOException) when (cancellation.IsCancellationRequested)
+        {
+            // Likewise: the write failed because the stream was reset.
+        }
+        finally
+        {
+            await readerStop.CancelAsync();
+            await reader;
+            FlushEvents();
+            _registry.Remove(StreamId);
+            _mesh.ReportDisconnected(StreamId, NodeId);
+            LogStreamClosed(Logger, Protocol, NodeId, StreamId);
+        }
+    }
+
+    /// <summary>The type URL a request is about: its own, or the per-type service's.</summary>
+    protected string ResolveTypeUrl(string requested)
+    {
+        if (FixedTypeUrl is not null)
+        {
+            if (requested.Length > 0 && requested != FixedTypeUrl)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"this service serves {FixedTypeUrl}, not {requested}"));
+            }
+
+            return FixedTypeUrl;
+        }
+
+        if (requested.Length == 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "type_url is required on an aggregated (ADS) stream"));
+        }
+
+        if (requested.Length > Options.MaxNameLength)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"type_url is longer than {Options.MaxNameLength} characters"));
+        }
+
+        return requested;
+    }
+
+    /// <summary>Refuses a request naming too many or too long resources.</summary>
+    protected void ValidateNames(IReadOnlyCollection<string> names, string field)
+    {
+        if (names.Count > Options.MaxResourceNamesPerRequest)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"{names.Count} names in {field} exceed the limit of {Options.MaxResourceNamesPerRequest}"));
+        }
+
+        foreach (var name in names)
+        {
+            if (name.Length > Options.MaxNameLength)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a name in {field} is longer than {Options.MaxNameLength} characters"));
+            }
+        }
+    }
+
+    /// <summary>A fresh nonce, unique on this stream.</summary>
+    protected string NextNonce() => (++_nonce).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
+
+    protected Task WriteAsync(TResponse response, CancellationToken cancellation) => _responses.WriteAsync(response, cancellation);
+
+    protected void Record(string typeUrl, ProxyEventKind kind, string version, string nonce, string? error) =>
+        _events.Add(new ProxyEvent(StreamId, typeUrl, kind, version, nonce, error, Time.GetUtcNow()));
+
+    protected void RecordSubscription(string typeUrl, bool wildcard, IEnumerable<string> names)
+    {
+        var list = names.Order(StringComparer.Ordinal).ToList();
+        if (wildcard)
+        {
+            list.Insert(0, "*");
+        }
+
+        _events.Add(new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), list));
+    }
+
+    private void ValidateNode(Node? node)
+    {
+        if (node is { Id.Length: > 0 } && node.Id != NodeId)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"node.id changed on the stream from '{NodeId}' to '{node.Id}'"));
+        }
+    }
+
+    private async Task WaitForCacheAsync(CancellationToken cancellation)
+    {
+        try
+        {
+            await Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+        }
+        catch (TimeoutException)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the control plane has not loaded its configuration yet"));
+        }
+    }
+
+    private async Task ReadRequestsAsync(TRequest first, CancellationToken cancellation)
+    {
+        try
+        {
+            await _readAhead.WaitAsync(cancellation);
+            _inbox.Writer.TryWrite(first);
+            while (await _requests.MoveNext(cancellation))
+            {
+                await _readAhead.WaitAsync(cancellation);
+                _inbox.Writer.TryWrite(_requests.Current);
+            }
+
+            _inbox.Writer.TryComplete();
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            _inbox.Writer.TryComplete();
+        }
+        catch (Exception exception)
+        {
+            // A request that cannot be read (malformed bytes, too large, a reset) ends this stream only.
+            _inbox.Writer.TryWrite(new ReaderFault(ToRpcException(exception)));
+            _inbox.Writer.TryComplete();
+        }
+    }
+
+    private static RpcException ToRpcException(Exception exception)
+    {
+        if (exception is RpcException rpc)
+        {
+            return rpc;
+        }
+
+        for (var inner = exception; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is InvalidProtocolBufferException invalid)
+            {
+                return new RpcException(new Status(StatusCode.InvalidArgument, $"malformed {typeof(TRequest).Name}: {invalid.Message}"));
+            }
+        }
+
+        return new RpcException(new Status(StatusCode.InvalidArgument, $"unreadable {typeof(TRequest).Name}: {exception.Message}"));
+    }
+
+    private void SignalCacheChanged()
+    {
+        if (Interlocked.Exchange(ref _cacheSignalPending, 1) == 0)
+        {
+            _inbox.Writer.TryWrite(s_cacheChanged);
+        }
+    }
+
+    private void FlushEvents()
+    {
+        if (_events.Count == 0)
+        {
+            return;
+        }
+
+        _mesh.Report(NodeId, _events.ToList());
+        _events.Clear();
+    }
+
+    private static string FormatLocality(Locality? locality) =>
+        locality is null ? string.Empty : $"{locality.Region}/{locality.Zone}/{locality.SubZone}";
+
+    private sealed record ReaderFault(RpcException Exception);
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "{Protocol} stream {StreamId} opened by node {NodeId} from {Peer}")]
+    private static partial void LogStreamOpened(ILogger logger, string protocol, string nodeId, string streamId, string peer);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "{Protocol} stream {StreamId} of node {NodeId} closed")]
+    private static partial void LogStreamClosed(ILogger logger, string protocol, string nodeId, string streamId);
+}

@@ -1,0 +1,26 @@
+using Envoy.Service.Discovery.V3;
+using Grpc.Core;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Xds.Frontend.Internal;
+
+namespace Mesh.Orleans.Xds.Frontend;
+
+// A per-type discovery service: a thin binding of one type URL
+// to the same stream machinery as ADS. Without ADS the server cannot order types across
+// streams, so make-before-break is up to the client, as the xDS protocol notes.
+
+/// <summary><c>envoy.service.listener.v3.ListenerDiscoveryService</c>.</summary>
+internal sealed class ListenerDiscoveryServiceImpl(StreamFactory streams) : Envoy.Service.Listener.V3.ListenerDiscoveryService.ListenerDiscoveryServiceBase
+{
+    /// <inheritdoc/>
+    public override Task StreamListeners(IAsyncStreamReader<DiscoveryRequest> requestStream, IServerStreamWriter<DiscoveryResponse> responseStream, ServerCallContext context) =>
+        streams.RunSotwAsync(requestStream, responseStream, context, TypeUrls.Listener);
+
+    /// <inheritdoc/>
+    public override Task DeltaListeners(IAsyncStreamReader<DeltaDiscoveryRequest> requestStream, IServerStreamWriter<DeltaDiscoveryResponse> responseStream, ServerCallContext context) =>
+        streams.RunDeltaAsync(requestStream, responseStream, context, TypeUrls.Listener);
+
+    /// <inheritdoc/>
+    public override Task<DiscoveryResponse> FetchListeners(DiscoveryRequest request, ServerCallContext context) =>
+        Task.FromResult(streams.Fetch(request, TypeUrls.Listener));
+}
