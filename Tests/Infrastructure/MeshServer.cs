@@ -26,6 +26,9 @@ public sealed class MeshServer : IAsyncDisposable
     /// <summary>The bound xDS port.</summary>
     public int XdsPort => Services.GetRequiredService<MeshEndpoints>().XdsEndpoint.Port;
 
+    /// <summary>The Orleans gateway port, for stand-alone frontends.</summary>
+    public int GatewayPort => Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshHostOptions>>().Value.GatewayPort;
+
     /// <summary>The bound debug port.</summary>
     public int DebugPort => Services.GetRequiredService<MeshEndpoints>().DebugEndpoint.Port;
 
