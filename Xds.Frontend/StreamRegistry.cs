@@ -17,6 +17,9 @@ public sealed class StreamRegistry
 
     internal void Remove(string streamId) => _streams.TryRemove(streamId, out _);
 
+    /// <summary>Responses and bytes sent on all streams that are open now.</summary>
+    public (long Responses, long Bytes) Totals => (_streams.Values.Sum(s => s.Stats.Responses), _streams.Values.Sum(s => s.Stats.Bytes));
+
     /// <summary>One open stream.</summary>
-    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer);
+    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer, StreamStats Stats);
 }

@@ -16,16 +16,19 @@ public sealed class AdsTestClient : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> _call;
     private readonly Channel<DiscoveryResponse> _responses = Channel.CreateUnbounded<DiscoveryResponse>();
-    private readonly Task _reader;
+    private Task? _reader;
     private readonly CancellationTokenSource _cancel = new();
 
-    private AdsTestClient(GrpcChannel channel, string nodeId)
+    private AdsTestClient(GrpcChannel channel, string nodeId, bool read)
     {
         _channel = channel;
         NodeId = nodeId;
         var client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel);
         _call = client.StreamAggregatedResources(cancellationToken: _cancel.Token);
-        _reader = ReadAsync();
+        if (read)
+        {
+            StartReading();
+        }
     }
 
     /// <summary>The node id this client announces.</summary>
@@ -35,8 +38,18 @@ public sealed class AdsTestClient : IAsyncDisposable
     public Status? FinalStatus { get; private set; }
 
     /// <summary>Opens a stream to the server on <paramref name="port"/>.</summary>
-    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local") =>
-        new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), nodeId);
+    /// <param name="port">The server's xDS port.</param>
+    /// <param name="nodeId">The node id to announce.</param>
+    /// <param name="receiveWindow">The HTTP/2 stream receive window, to make a client that stops reading block the server sooner.</param>
+    /// <param name="read">False to leave responses unread until <see cref="StartReading"/>.</param>
+    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true) =>
+        new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
+        {
+            HttpHandler = receiveWindow is int window ? new SocketsHttpHandler { InitialHttp2StreamWindowSize = window } : null,
+        }), nodeId, read);
+
+    /// <summary>Starts consuming responses (once).</summary>
+    public void StartReading() => _reader ??= ReadAsync();
 
     /// <summary>Sends a request; the node is included unless <paramref name="withNode"/> is false.</summary>
     public Task SendAsync(string typeUrl, IEnumerable<string>? names = null, string version = "", string nonce = "", string? error = null, bool withNode = true)
@@ -118,7 +131,7 @@ public sealed class AdsTestClient : IAsyncDisposable
     /// <summary>Waits for the stream to end and returns its status.</summary>
     public async Task<Status> WaitForEndAsync(TimeSpan? timeout = null)
     {
-        await _reader.WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
+        await (_reader ?? Task.CompletedTask).WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
         return FinalStatus!.Value;
     }
 
@@ -183,7 +196,7 @@ public sealed class AdsTestClient : IAsyncDisposable
         await _cancel.CancelAsync();
         try
         {
-            await _reader.WaitAsync(TimeSpan.FromSeconds(5));
+            await (_reader ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (TimeoutException)
         {

@@ -36,7 +36,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
 
     protected override Node? NodeOf(DeltaDiscoveryRequest request) => request.Node;
 
-    protected override async Task HandleRequestAsync(DeltaDiscoveryRequest request, CancellationToken cancellation)
+    protected override void HandleRequest(DeltaDiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNamesSubscribe, "resource_names_subscribe");
@@ -112,12 +112,12 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         if (!TypeUrls.IsKnown(typeUrl))
         {
             LogUnknownType(Logger, NodeId, typeUrl);
-            await SendAsync(state, [], [], string.Empty, cancellation);
+            Respond(state, [], [], string.Empty);
             return;
         }
 
         _seen ??= Cache.Current;
-        await PushTypeAsync(state, _seen, Phase.All, alwaysRespond: first, cancellation);
+        PushType(state, _seen, Phase.All, alwaysRespond: first);
     }
 
     private void HandleAck(DeltaTypeState state, DeltaDiscoveryRequest request)
@@ -148,7 +148,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     /// Make-before-break: additions and updates of clusters and endpoints first, then
     /// listeners and routes (with their removals), then removals of endpoints and clusters.
     /// </summary>
-    protected override async Task PushChangesAsync(CancellationToken cancellation)
+    protected override void PushChanges()
     {
         var view = Cache.Current;
         var changed = _seen is null ? null : view.ChangedSince(_seen.Generation, _seen.Epoch);
@@ -171,12 +171,12 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         {
             if (_types.TryGetValue(typeUrl, out var state) && state.Requested && Relevant(state))
             {
-                await PushTypeAsync(state, view, phase, alwaysRespond: false, cancellation);
+                PushType(state, view, phase, alwaysRespond: false);
             }
         }
     }
 
-    private async Task PushTypeAsync(DeltaTypeState state, ResourceCache.CacheView view, Phase phase, bool alwaysRespond, CancellationToken cancellation)
+    private void PushType(DeltaTypeState state, ResourceCache.CacheView view, Phase phase, bool alwaysRespond)
     {
         var available = view.Of(state.TypeUrl);
         var upserts = new Dictionary<string, CachedResource>(StringComparer.Ordinal);
@@ -223,10 +223,10 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         }
 
         removed.Sort(StringComparer.Ordinal);
-        await SendAsync(state, upserts.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList(), removed, view.TypeVersion(state.TypeUrl), cancellation);
+        Respond(state, upserts.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList(), removed, view.TypeVersion(state.TypeUrl));
     }
 
-    private async Task SendAsync(DeltaTypeState state, IReadOnlyList<CachedResource> upserts, IReadOnlyList<string> removed, string systemVersion, CancellationToken cancellation)
+    private void Respond(DeltaTypeState state, IReadOnlyList<CachedResource> upserts, IReadOnlyList<string> removed, string systemVersion)
     {
         var nonce = NextNonce();
         var response = new DeltaDiscoveryResponse { TypeUrl = state.TypeUrl, Nonce = nonce, SystemVersionInfo = systemVersion };
@@ -242,7 +242,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             state.Nonces.RemoveAt(0);
         }
 
-        await WriteAsync(response, cancellation);
+        Send(response);
         Record(state.TypeUrl, ProxyEventKind.Sent, systemVersion, nonce, null);
         LogSent(Logger, NodeId, state.TypeUrl, systemVersion, nonce, upserts.Count, removed.Count);
     }

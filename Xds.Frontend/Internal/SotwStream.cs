@@ -27,7 +27,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
     protected override Node? NodeOf(DiscoveryRequest request) => request.Node;
 
-    protected override async Task HandleRequestAsync(DiscoveryRequest request, CancellationToken cancellation)
+    protected override void HandleRequest(DiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNames, "resource_names");
@@ -74,7 +74,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
             {
                 // An unknown type gets an empty response, not a broken stream.
                 LogUnknownType(Logger, NodeId, typeUrl);
-                await SendAsync(state, string.Empty, [], cancellation);
+                Respond(state, string.Empty, []);
             }
 
             return;
@@ -83,7 +83,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         if (nonce.Length == 0 || subscriptionChanged)
         {
             _seen ??= Cache.Current;
-            await PushTypeAsync(state, _seen, forced: true, keepRemoved: false, cancellation);
+            PushType(state, _seen, forced: true, keepRemoved: false);
         }
     }
 
@@ -134,7 +134,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     /// clusters, so no route ever names a cluster the client lacks. Types whose changed
     /// names the stream does not subscribe to are not looked at.
     /// </summary>
-    protected override async Task PushChangesAsync(CancellationToken cancellation)
+    protected override void PushChanges()
     {
         var view = Cache.Current;
         var changed = _seen is null ? null : view.ChangedSince(_seen.Generation, _seen.Epoch);
@@ -148,24 +148,24 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         var clustersChanged = clusters is not null && Relevant(clusters);
         if (clustersChanged)
         {
-            await PushTypeAsync(clusters!, view, forced: false, keepRemoved: true, cancellation);
+            PushType(clusters!, view, forced: false, keepRemoved: true);
         }
 
         foreach (var typeUrl in TypeUrls.PushOrder.Skip(1))
         {
             if (_types.TryGetValue(typeUrl, out var state) && Relevant(state))
             {
-                await PushTypeAsync(state, view, forced: false, keepRemoved: false, cancellation);
+                PushType(state, view, forced: false, keepRemoved: false);
             }
         }
 
         if (clustersChanged)
         {
-            await PushTypeAsync(clusters!, view, forced: false, keepRemoved: false, cancellation);
+            PushType(clusters!, view, forced: false, keepRemoved: false);
         }
     }
 
-    private async Task PushTypeAsync(TypeState state, ResourceCache.CacheView view, bool forced, bool keepRemoved, CancellationToken cancellation)
+    private void PushType(TypeState state, ResourceCache.CacheView view, bool forced, bool keepRemoved)
     {
         if (!state.Requested)
         {
@@ -239,10 +239,10 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         }
 
         toSend.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
-        await SendAsync(state, version, toSend, cancellation);
+        Respond(state, version, toSend);
     }
 
-    private async Task SendAsync(TypeState state, string version, IReadOnlyList<CachedResource> resources, CancellationToken cancellation)
+    private void Respond(TypeState state, string version, IReadOnlyList<CachedResource> resources)
     {
         var nonce = NextNonce();
         var response = new DiscoveryResponse { VersionInfo = version, TypeUrl = state.TypeUrl, Nonce = nonce };
@@ -253,7 +253,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
         state.Nonce = nonce;
         state.SentVersion = version;
-        await WriteAsync(response, cancellation);
+        Send(response);
         Record(state.TypeUrl, ProxyEventKind.Sent, version, nonce, null);
         LogSent(Logger, NodeId, state.TypeUrl, version, nonce, resources.Count);
     }

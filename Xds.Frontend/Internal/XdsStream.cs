@@ -15,6 +15,7 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 /// </summary>
 internal abstract partial class XdsStream<TRequest, TResponse>
     where TRequest : class
+    where TResponse : IMessage
 {
     private static readonly object s_cacheChanged = new();
 
@@ -25,6 +26,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _readAhead;
     private readonly List<ProxyEvent> _events = [];
+    private readonly List<TResponse> _outgoing = [];
+    private readonly StreamStats _stats = new();
     private int _cacheSignalPending;
     private long _nonce;
 
@@ -69,10 +72,11 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     protected abstract Node? NodeOf(TRequest request);
 
-    protected abstract Task HandleRequestAsync(TRequest request, CancellationToken cancellation);
+    /// <summary>Handles one request; responses it produces go through <see cref="Send"/>.</summary>
+    protected abstract void HandleRequest(TRequest request);
 
-    /// <summary>Pushes what changed in the cache since the stream last looked.</summary>
-    protected abstract Task PushChangesAsync(CancellationToken cancellation);
+    /// <summary>Works out what changed in the cache since the stream last looked, and sends it through <see cref="Send"/>.</summary>
+    protected abstract void PushChanges();
 
     public async Task RunAsync()
     {
@@ -105,7 +109,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         await WaitForCacheAsync(cancellation);
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality));
-        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer));
+        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats));
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
         using var listener = Cache.Listen(SignalCacheChanged);
@@ -120,16 +124,19 @@ internal abstract partial class XdsStream<TRequest, TResponse>
                     case TRequest request:
                         _readAhead.Release();
                         ValidateNode(NodeOf(request));
-                        await HandleRequestAsync(request, cancellation);
+                        HandleRequest(request);
                         break;
                     case ReaderFault fault:
                         throw fault.Exception;
                     default:
                         Volatile.Write(ref _cacheSignalPending, 0);
+
+                        // The throttle bounds the CPU work of working out responses; the writes
+                        // happen outside it, so a client that stops reading holds up only itself.
                         await Throttle.WaitAsync(cancellation);
                         try
                         {
-                            await PushChangesAsync(cancellation);
+                            PushChanges();
                         }
                         finally
                         {
@@ -139,6 +146,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
                         break;
                 }
 
+                await FlushResponsesAsync(cancellation);
                 FlushEvents();
             }
         }
@@ -207,7 +215,22 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     /// <summary>A fresh nonce, unique on this stream.</summary>
     protected string NextNonce() => (++_nonce).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
 
-    protected Task WriteAsync(TResponse response, CancellationToken cancellation) => _responses.WriteAsync(response, cancellation);
+    /// <summary>
+    /// Queues a response; queued responses are written in order once the current request or
+    /// cache change has been handled.
+    /// </summary>
+    protected void Send(TResponse response) => _outgoing.Add(response);
+
+    private async Task FlushResponsesAsync(CancellationToken cancellation)
+    {
+        foreach (var response in _outgoing)
+        {
+            await _responses.WriteAsync(response, cancellation);
+            _stats.Sent(response.CalculateSize());
+        }
+
+        _outgoing.Clear();
+    }
 
     protected void Record(string typeUrl, ProxyEventKind kind, string version, string nonce, string? error) =>
         _events.Add(new ProxyEvent(StreamId, typeUrl, kind, version, nonce, error, Time.GetUtcNow()));
