@@ -17,6 +17,7 @@ public static class MeshCommandLine
         ["--debug-address"] = "Mesh:DebugAddress",
         ["--silo-port"] = "Mesh:SiloPort",
         ["--gateway-port"] = "Mesh:GatewayPort",
+        ["--role"] = "Mesh:Role",
     };
 
     /// <summary>What <c>--help</c> prints.</summary>
@@ -30,7 +31,8 @@ public static class MeshCommandLine
           --debug-address A     address the debug port binds to (default 127.0.0.1)
           --cluster-id ID       member cluster id of the directory (default Kubernetes)
           --silo-port P         Orleans silo port (default 11111)
-          --gateway-port P      Orleans gateway port (default 30000)
+          --gateway-port P      Orleans gateway port; for --role frontend, the silo gateway to join (default 30000)
+          --role R              all (default), silo (silo and sources only), or frontend (xDS frontend only)
           --Section:Key VALUE   any other configuration value, e.g. --Mesh:Source:DebounceQuiet 00:00:00.200
           --help                this text
         """;
@@ -85,6 +87,11 @@ public static class MeshCommandLine
                 && (!int.TryParse(value, out var port) || port < 0 || port > 65535))
             {
                 return (values, false, $"option '{flag}' needs a port number from 0 to 65535, not '{value}'");
+            }
+
+            if (flag == "--role" && value is not ("all" or "silo" or "frontend"))
+            {
+                return (values, false, $"option '--role' needs all, silo or frontend, not '{value}'");
             }
 
             values[key] = value;

@@ -6,7 +6,8 @@ namespace Mesh.Orleans.Silo;
 /// <summary>The listeners the host configured; after start they carry the bound ports (port 0 resolved).</summary>
 public sealed class MeshEndpoints
 {
-    internal ListenOptions? Xds { get; set; }
+    /// <summary>The xDS listener, or null when this process runs no frontend.</summary>
+    public ListenOptions? Xds { get; internal set; }
 
     internal ListenOptions? Debug { get; set; }
 

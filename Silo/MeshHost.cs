@@ -8,9 +8,12 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 namespace Mesh.Orleans.Silo;
 
 /// <summary>
-/// Builds the one-process control plane: an Orleans silo with localhost clustering and
-/// in-memory storage, the YAML directory source, and the xDS frontend in-process. Program
-/// and the tests both build the host here, so the tests run what users run.
+/// Builds the control plane. By default one process: an Orleans silo with localhost
+/// clustering and in-memory storage, the YAML directory source, and the xDS frontend
+/// in-process. With <c>--role silo</c> or <c>--role frontend</c> the two halves run as separate
+/// processes (the frontend an Orleans client of the silo's gateway), as a scaled-out
+/// deployment runs them. Program and the tests both build the host here, so the tests run
+/// what users run.
 /// </summary>
 public static class MeshHost
 {
@@ -28,29 +31,49 @@ public static class MeshHost
         // Hosted services start in registration order: the silo first, then the source (whose
         // start loads the directory once, so the first proxy already sees it), then the frontend.
         var host = builder.Configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>() ?? new MeshHostOptions();
-        builder.UseOrleans(silo =>
+        var role = host.Role;
+        if (role is MeshRole.All or MeshRole.Silo)
         {
-            silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
-            silo.AddMemoryGrainStorage(GrainStorage.Mesh);
-        });
+            builder.UseOrleans(silo =>
+            {
+                silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+                silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+            });
+        }
+        else
+        {
+            // A stand-alone frontend is an Orleans client of the silos' gateway.
+            builder.UseOrleansClient(client => client.UseLocalhostClustering(host.GatewayPort));
+        }
 
         builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MeshEndpoints>();
-        builder.Services.AddSingleton<YamlDirectorySource>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
-        builder.Services.AddXdsFrontend();
+        if (role is MeshRole.All or MeshRole.Silo)
+        {
+            builder.Services.AddSingleton<YamlDirectorySource>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
+        }
+
+        if (role is MeshRole.All or MeshRole.Frontend)
+        {
+            builder.Services.AddXdsFrontend();
+        }
 
         builder.WebHost.ConfigureKestrel((context, kestrel) =>
         {
             var endpoints = kestrel.ApplicationServices.GetRequiredService<MeshEndpoints>();
             // Plaintext gRPC needs HTTP/2 only: with Http1AndHttp2 a cleartext client gets HTTP_1_1_REQUIRED.
-            kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsPort, listen =>
+            if (role is MeshRole.All or MeshRole.Frontend)
             {
-                listen.Protocols = HttpProtocols.Http2;
-                endpoints.Xds = listen;
-            });
+                kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http2;
+                    endpoints.Xds = listen;
+                });
+            }
+
             kestrel.Listen(IPAddress.Parse(host.DebugAddress), host.DebugPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
@@ -65,8 +88,13 @@ public static class MeshHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
-        app.MapXdsFrontend();
-        app.MapDebugEndpoints();
+        var role = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshHostOptions>>().Value.Role;
+        if (role is MeshRole.All or MeshRole.Frontend)
+        {
+            app.MapXdsFrontend();
+        }
+
+        app.MapDebugEndpoints(role);
         return app;
     }
 }

@@ -8,6 +8,9 @@ public sealed class MeshHostOptions
     /// <summary>The configuration section the options bind to.</summary>
     public const string Section = "Mesh";
 
+    /// <summary>What this process runs (<c>--role</c>): everything, only the silo and sources, or only an xDS frontend. Default <see cref="MeshRole.All"/>.</summary>
+    public MeshRole Role { get; set; } = MeshRole.All;
+
     /// <summary>The address the xDS gRPC port binds to. Default 127.0.0.1; use 0.0.0.0 in a pod.</summary>
     [Required]
     public string XdsAddress { get; set; } = "127.0.0.1";
@@ -28,7 +31,7 @@ public sealed class MeshHostOptions
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>The Orleans client gateway port (<c>--gateway-port</c>). Default 30000.</summary>
+    /// <summary>The Orleans client gateway port (<c>--gateway-port</c>): the silo's own, or for a frontend the silo gateway it connects to. Default 30000.</summary>
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
 }

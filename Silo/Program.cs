@@ -15,7 +15,11 @@ if (help || error is not null)
 var app = MeshHost.Build(MeshHost.CreateBuilder(values));
 await app.StartAsync();
 var endpoints = app.Services.GetRequiredService<MeshEndpoints>();
-Console.WriteLine($"Mesh.Orleans xDS (ADS) listening on {endpoints.XdsEndpoint}");
+if (endpoints.Xds is not null)
+{
+    Console.WriteLine($"Mesh.Orleans xDS (ADS) listening on {endpoints.XdsEndpoint}");
+}
+
 Console.WriteLine($"Mesh.Orleans debug endpoints on http://{endpoints.DebugEndpoint}/debug/syncz and /debug/config");
 await app.WaitForShutdownAsync();
 return 0;

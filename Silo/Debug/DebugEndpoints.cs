@@ -7,14 +7,21 @@ namespace Mesh.Orleans.Silo.Debug;
 
 /// <summary>
 /// Istio-style debug endpoints on the debug port: <c>/debug/syncz</c> (each proxy connected
-/// to this process and, per type, the version sent, ACKed or NACKed) and <c>/debug/config</c>
-/// (the objects the source rejected, with reasons).
+/// to this process and, per type, the version sent, ACKed or NACKed), <c>/debug/config</c>
+/// (the objects the source rejected, with reasons) and <c>/debug/stats</c> (memory and counters).
 /// </summary>
 public static class DebugEndpoints
 {
-    /// <summary>Maps the debug endpoints.</summary>
-    public static IEndpointRouteBuilder MapDebugEndpoints(this IEndpointRouteBuilder endpoints)
+    /// <summary>Maps the debug endpoints this process's role can answer.</summary>
+    public static IEndpointRouteBuilder MapDebugEndpoints(this IEndpointRouteBuilder endpoints, MeshRole role)
     {
+        endpoints.MapGet("/debug/stats", async (HttpContext http, IServiceProvider services) => Results.Json(await ProcessStats.ReadAsync(services, http.Request.Query.ContainsKey("gc"))));
+        if (role is MeshRole.Silo)
+        {
+            MapConfig(endpoints);
+            return endpoints;
+        }
+
         endpoints.MapGet("/debug/syncz", async (StreamRegistry registry, IMeshStateClient mesh, CancellationToken cancellationToken) =>
         {
             var streams = registry.Streams;
@@ -47,6 +54,16 @@ public static class DebugEndpoints
             return Results.Json(proxies);
         });
 
+        if (role is MeshRole.All)
+        {
+            MapConfig(endpoints);
+        }
+
+        return endpoints;
+    }
+
+    private static void MapConfig(IEndpointRouteBuilder endpoints)
+    {
         endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> source) =>
         {
             var cluster = grains.GetGrain<IClusterGrain>(source.Value.ClusterId);
@@ -75,6 +92,5 @@ public static class DebugEndpoints
                 },
             });
         });
-        return endpoints;
     }
 }

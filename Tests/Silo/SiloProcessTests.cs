@@ -63,6 +63,28 @@ public sealed partial class SiloProcessTests
     }
 
     [Fact]
+    public async Task SiloAndFrontendRoles_RunAsTwoProcesses_AndTheFrontendServesTheSilosMesh()
+    {
+        var gateway = TestPorts.Free();
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo"], gateway, expectXds: false);
+        await using var frontend = await SiloProcess.StartAsync(["--role", "frontend"], gateway, expectXds: true);
+        await using var client = AdsTestClient.Connect(frontend.XdsPort);
+
+        await client.SendAsync(TypeUrls.Cluster);
+        var clusters = AdsTestClient.Unpack<Cluster>(await client.ReceiveAsync());
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{frontend.DebugPort}") };
+        var stats = await http.GetFromJsonAsync<JsonObject>("/debug/stats?gc");
+        using var siloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.DebugPort}") };
+        var siloStats = await siloHttp.GetFromJsonAsync<JsonObject>("/debug/stats");
+
+        Assert.Equal(4, clusters.Count);
+        Assert.Equal(1, (int)stats!["streams"]!);
+        Assert.True((long)stats["resourcesBuilt"]! >= 16);
+        Assert.True((long)siloStats!["rssBytes"]! > 0);
+        Assert.True((int)siloStats["grainActivations"]! > 0);
+    }
+
+    [Fact]
     public async Task UnknownFlag_ExitsWithUsage()
     {
         using var process = SiloProcess.Launch(["--no-such-flag", "x"]);
@@ -108,16 +130,16 @@ public sealed partial class SiloProcessTests
             return Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
         }
 
-        public static async Task<SiloProcess> StartAsync(IEnumerable<string> args)
+        public static async Task<SiloProcess> StartAsync(IEnumerable<string> args, int? gatewayPort = null, bool expectXds = true)
         {
             var process = Launch(args.Concat(
             [
                 "--xds-port", "0", "--debug-port", "0",
                 "--silo-port", TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gateway-port", TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--gateway-port", (gatewayPort ?? TestPorts.Free()).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ]));
+            int? xds = expectXds ? null : 0;
             _ = process.StandardError.ReadToEndAsync();
-            int? xds = null;
             int? debug = null;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             while (xds is null || debug is null)

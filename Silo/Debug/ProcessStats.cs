@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Mesh.Orleans.Xds.Frontend;
+
+namespace Mesh.Orleans.Silo.Debug;
+
+/// <summary>
+/// What <c>/debug/stats</c> reports: the process's memory and CPU, and the frontend's
+/// counters (streams, responses and bytes sent, resource wrappers built). Benchmarks read it
+/// to attribute memory to streams and grains.
+/// </summary>
+public sealed record ProcessStats(
+    long RssBytes,
+    long ManagedHeapBytes,
+    double CpuSeconds,
+    int Streams,
+    long ResponsesSent,
+    long BytesSent,
+    long ResourcesBuilt,
+    long CacheEpoch,
+    int GrainActivations)
+{
+    /// <summary>Reads the stats; with <paramref name="collect"/> a full blocking GC runs first, so the heap figure is live data only.</summary>
+    public static async Task<ProcessStats> ReadAsync(IServiceProvider services, bool collect)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        if (collect)
+        {
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        }
+
+        using var process = Process.GetCurrentProcess();
+        var registry = services.GetService<StreamRegistry>();
+        var cache = services.GetService<ResourceCache>();
+        var (responses, bytes) = registry?.Totals ?? (0, 0);
+        var activations = await services.GetRequiredService<IGrainFactory>().GetGrain<global::Orleans.Runtime.IManagementGrain>(0).GetTotalActivationCount();
+        return new ProcessStats(
+            process.WorkingSet64,
+            GC.GetTotalMemory(forceFullCollection: false),
+            process.TotalProcessorTime.TotalSeconds,
+            registry?.Count ?? 0,
+            responses,
+            bytes,
+            cache?.AnyBuilt ?? 0,
+            cache?.Current.Epoch ?? -1,
+            activations);
+    }
+}
