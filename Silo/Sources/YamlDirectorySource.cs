@@ -17,6 +17,7 @@ public sealed partial class YamlDirectorySource(
     ILogger<YamlDirectorySource> logger) : BackgroundService
 {
     private readonly ConfigAssembler _assembler = new();
+    private readonly ParsedFileCache _parsed = new();
     private HashSet<string> _reported = new(StringComparer.Ordinal);
     private long _applied;
 
@@ -99,7 +100,7 @@ public sealed partial class YamlDirectorySource(
 
     private async Task ApplyDirectoryAsync(string directory, YamlSourceOptions settings, int coalesced, CancellationToken cancellationToken)
     {
-        var files = ReadDirectory(directory, settings.MaxFileBytes);
+        var files = _parsed.ReadDirectory(directory, settings.MaxFileBytes);
         var config = _assembler.Assemble(files);
         ReportRejections(config.Rejected);
 
@@ -120,49 +121,6 @@ public sealed partial class YamlDirectorySource(
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
-    }
-
-    /// <summary>Reads and parses every YAML file under <paramref name="directory"/>.</summary>
-    public static List<ParsedFile> ReadDirectory(string directory, int maxFileBytes)
-    {
-        var files = new List<ParsedFile>();
-        IEnumerable<string> paths;
-        try
-        {
-            paths = Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
-                .Where(p => p.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                .ToList();
-        }
-        catch (IOException)
-        {
-            return files;
-        }
-
-        foreach (var path in paths)
-        {
-            var relative = Path.GetRelativePath(directory, path);
-            try
-            {
-                var length = new FileInfo(path).Length;
-                if (length > maxFileBytes)
-                {
-                    files.Add(new ParsedFile(relative, $"the file has {length} bytes; at most {maxFileBytes} are read", []));
-                    continue;
-                }
-
-                files.Add(KubernetesObjectParser.Parse(relative, File.ReadAllText(path)));
-            }
-            catch (FileNotFoundException)
-            {
-                // Deleted between listing and reading: the next event brings the directory's new state.
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
-            {
-                files.Add(new ParsedFile(relative, "could not be read: " + exception.Message, []));
-            }
-        }
-
-        return files;
     }
 
     private void ReportRejections(IReadOnlyList<RejectedObject> rejected)
