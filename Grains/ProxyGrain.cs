@@ -35,14 +35,7 @@ public sealed class ProxyGrain : Grain, IProxyGrain
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
         {
-            var current = _types.GetValueOrDefault(e.TypeUrl) ?? new TypeSyncStatus(e.TypeUrl, null, null, null, null, null, e.At);
-            _types[e.TypeUrl] = e.Kind switch
-            {
-                ProxyEventKind.Sent => current with { SentVersion = e.Version, SentNonce = e.Nonce, LastChange = e.At },
-                ProxyEventKind.Acked => current with { AckedVersion = e.Version, LastChange = e.At },
-                ProxyEventKind.Subscribed => current with { Subscription = e.ResourceNames ?? [], LastChange = e.At },
-                _ => current with { NackedVersion = e.Version, NackError = e.Error, LastChange = e.At },
-            };
+            _types[e.TypeUrl] = TypeSyncStatus.Apply(_types.GetValueOrDefault(e.TypeUrl), e);
         }
 
         return Task.CompletedTask;

@@ -29,6 +29,7 @@ public static class XdsFrontendExtensions
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();
         services.AddHostedService<ScopeSubscriber>();
+        services.AddHostedService<ProxyReporter>();
         return services;
     }
 

@@ -40,6 +40,12 @@ public sealed class XdsFrontendOptions
     [Range(1, 100_000)]
     public int MaxConcurrentPushes { get; set; } = 100;
 
+    /// <summary>
+    /// How often each stream's sent and ACKed versions are reported to its ProxyGrain (NACKs and
+    /// subscription changes are reported at once). Default 10 s.
+    /// </summary>
+    public TimeSpan ProxyReportInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>How long a new stream waits for the cache's first fill before failing with Unavailable. Default 30 s.</summary>
     public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -10,4 +10,24 @@ public sealed record TypeSyncStatus(
     [property: Id(4)] string? NackedVersion,
     [property: Id(5)] string? NackError,
     [property: Id(6)] DateTimeOffset LastChange,
-    [property: Id(7)] IReadOnlyList<string>? Subscription = null);
+    [property: Id(7)] IReadOnlyList<string>? Subscription = null)
+{
+    /// <summary>The status after <paramref name="e"/>, starting from <paramref name="current"/> (null: nothing yet).</summary>
+    public static TypeSyncStatus Apply(TypeSyncStatus? current, ProxyEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        current ??= new TypeSyncStatus(e.TypeUrl, null, null, null, null, null, e.At);
+        return e.Kind switch
+        {
+            ProxyEventKind.Sent => current with { SentVersion = e.Version, SentNonce = e.Nonce, LastChange = e.At },
+            ProxyEventKind.Acked => current with { AckedVersion = e.Version, LastChange = e.At },
+            ProxyEventKind.Subscribed => current with { Subscription = e.ResourceNames ?? [], LastChange = e.At },
+            _ => current with { NackedVersion = e.Version, NackError = e.Error, LastChange = e.At },
+        };
+    }
+
+    /// <summary>ACKED, NACKED or SENT: where the last response of the type stands.</summary>
+    public string State => NackedVersion is not null && NackedVersion == SentVersion ? "NACKED"
+        : AckedVersion is not null && AckedVersion == SentVersion ? "ACKED"
+        : "SENT";
+}

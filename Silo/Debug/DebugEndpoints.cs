@@ -28,13 +28,14 @@ public static class DebugEndpoints
             var proxies = new List<object>();
             foreach (var group in streams.GroupBy(s => s.NodeId, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
             {
+                // Live state from this frontend's streams; the node as its ProxyGrain holds it.
                 var status = await mesh.GetProxyStatusAsync(group.Key, cancellationToken);
                 proxies.Add(new
                 {
                     nodeId = group.Key,
                     node = status.Node,
-                    streams = group.Select(s => new { s.StreamId, s.Protocol, s.Peer, s.OpenedAt }),
-                    types = status.Types.Select(t => new
+                    streams = group.Select(s => new { s.StreamId, s.Protocol, s.Peer, s.OpenedAt, s.Stats.Responses, s.Stats.Bytes }),
+                    types = group.SelectMany(s => s.Stats.Types).Select(t => new
                     {
                         typeUrl = t.TypeUrl,
                         subscribed = t.Subscription,
@@ -43,9 +44,7 @@ public static class DebugEndpoints
                         acked = t.AckedVersion,
                         nacked = t.NackedVersion,
                         error = t.NackError,
-                        status = t.NackedVersion is not null && t.NackedVersion == t.SentVersion ? "NACKED"
-                            : t.AckedVersion is not null && t.AckedVersion == t.SentVersion ? "ACKED"
-                            : "SENT",
+                        status = t.State,
                         lastChange = t.LastChange,
                     }),
                 });

@@ -61,6 +61,7 @@ public sealed class MeshServer : IAsyncDisposable
             ["Mesh:GatewayPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mesh:Source:DebounceQuiet"] = "00:00:00.050",
             ["Mesh:Source:DebounceMax"] = "00:00:01",
+            ["Mesh:Frontend:ProxyReportInterval"] = "00:00:00.200",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Mesh.Orleans.Silo.Sources"] = "Error",
             ["Logging:LogLevel:Polly"] = "Error",

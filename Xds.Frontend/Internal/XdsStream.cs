@@ -163,6 +163,12 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             await readerStop.CancelAsync();
             await reader;
             FlushEvents();
+            var unreported = _stats.TakeUnreported(StreamId);
+            if (unreported.Count > 0)
+            {
+                _mesh.Report(NodeId, unreported);
+            }
+
             _registry.Remove(StreamId);
             _mesh.ReportDisconnected(StreamId, NodeId);
             LogStreamClosed(Logger, Protocol, NodeId, StreamId);
@@ -232,8 +238,19 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         _outgoing.Clear();
     }
 
-    protected void Record(string typeUrl, ProxyEventKind kind, string version, string nonce, string? error) =>
-        _events.Add(new ProxyEvent(StreamId, typeUrl, kind, version, nonce, error, Time.GetUtcNow()));
+    /// <summary>
+    /// Records a protocol event in the stream's own sync state. Sent and ACKed are reported to
+    /// the ProxyGrain later, in bulk, by the <see cref="ProxyReporter"/>; a NACK goes at once.
+    /// </summary>
+    protected void Record(string typeUrl, ProxyEventKind kind, string version, string nonce, string? error)
+    {
+        var e = new ProxyEvent(StreamId, typeUrl, kind, version, nonce, error, Time.GetUtcNow());
+        _stats.Apply(e);
+        if (kind == ProxyEventKind.Nacked)
+        {
+            _events.Add(e);
+        }
+    }
 
     protected void RecordSubscription(string typeUrl, bool wildcard, IEnumerable<string> names)
     {
@@ -243,7 +260,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             list.Insert(0, "*");
         }
 
-        _events.Add(new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), list));
+        var e = new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), list);
+        _stats.Apply(e);
+        _events.Add(e);
     }
 
     private void ValidateNode(Node? node)
@@ -325,7 +344,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             return;
         }
 
-        _mesh.Report(NodeId, _events.ToList());
+        // Rare events (NACKs, subscription changes) go at once, with the stream's current state.
+        _mesh.Report(NodeId, [.. _stats.TakeUnreported(StreamId), .. _events]);
         _events.Clear();
     }
 

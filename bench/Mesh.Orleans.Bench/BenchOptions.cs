@@ -1,0 +1,30 @@
+namespace Mesh.Orleans.Bench;
+
+/// <summary>One benchmark run's shape.</summary>
+internal sealed record BenchOptions(
+    string Profile,
+    IReadOnlyList<int> StreamCounts,
+    int Services,
+    int EndpointsPerService,
+    int ClustersPerSidecar,
+    int Changes,
+    int StreamsPerConnection,
+    string Output)
+{
+    public static BenchOptions Parse(string[] args)
+    {
+        var profile = Value(args, "--profile") ?? "short";
+        var streams = Value(args, "--streams")?.Split(',').Select(int.Parse).ToList();
+        return profile switch
+        {
+            "full" => new BenchOptions("full", streams ?? [2_000, 10_000], 1_000, 10, 10, 5, int.Parse(Value(args, "--per-connection") ?? "1"), Value(args, "--out") ?? "BENCHMARKS.md"),
+            _ => new BenchOptions("short", streams ?? [200, 1_000], 200, 10, 10, 3, int.Parse(Value(args, "--per-connection") ?? "1"), Value(args, "--out") ?? "-"),
+        };
+    }
+
+    private static string? Value(string[] args, string name)
+    {
+        var index = Array.IndexOf(args, name);
+        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Mesh.Orleans.Bench;
+
+/// <summary>
+/// A process the bench starts and stops (a control-plane role or the baseline server), with
+/// the ports it prints and its <c>/debug/stats</c>.
+/// </summary>
+internal sealed partial class ChildProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly HttpClient _http;
+
+    private ChildProcess(Process process, int xdsPort, int debugPort)
+    {
+        _process = process;
+        XdsPort = xdsPort;
+        DebugPort = debugPort;
+        _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{debugPort}"), Timeout = TimeSpan.FromMinutes(2) };
+    }
+
+    public int XdsPort { get; }
+
+    public int DebugPort { get; }
+
+    public int Pid => _process.Id;
+
+    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, bool expectXds)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["DOTNET_gcServer"] = "0";
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
+        _ = process.StandardError.ReadToEndAsync();
+        int? xds = expectXds ? null : 0;
+        int? debug = null;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        while (xds is null || debug is null)
+        {
+            var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException(dll + " exited before printing its ports");
+            if (XdsLine().Match(line) is { Success: true } x)
+            {
+                xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            if (DebugLine().Match(line) is { Success: true } d)
+            {
+                debug = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        _ = process.StandardOutput.ReadToEndAsync();
+        return new ChildProcess(process, xds.Value, debug.Value);
+    }
+
+    /// <summary>The process's stats; <paramref name="collect"/> runs a full GC first so the heap is live data only.</summary>
+    public async Task<JsonObject> StatsAsync(bool collect = false) =>
+        (await _http.GetFromJsonAsync<JsonObject>(collect ? "/debug/stats?gc" : "/debug/stats"))!;
+
+    public Task PostAsync(string path) => _http.PostAsync(path, null);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        _http.Dispose();
+    }
+
+    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex XdsLine();
+
+    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/debug")]
+    private static partial Regex DebugLine();
+}
