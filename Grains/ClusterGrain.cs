@@ -21,6 +21,7 @@ public sealed partial class ClusterGrain(
     public async Task ApplyAsync(ClusterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var clusterId = this.GetPrimaryKeyString();
         var inputs = ServiceInputBuilder.Build(config);
         var previous = state.State.InputHashes;
@@ -81,9 +82,14 @@ public sealed partial class ClusterGrain(
             await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Default).ApplyAsync(batch);
         }
 
-        state.State.Rejected = [.. config.Rejected];
-        await state.WriteStateAsync();
-        LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count);
+        // Write only when something changed: an unchanged declaration (a periodic resync) costs no storage write.
+        if (batch.Count > 0 || updates.Length > 0 || !state.State.Rejected.SequenceEqual(config.Rejected))
+        {
+            state.State.Rejected = [.. config.Rejected];
+            await state.WriteStateAsync();
+        }
+        LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <inheritdoc/>
@@ -95,8 +101,8 @@ public sealed partial class ClusterGrain(
         Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "Cluster {ClusterId} applied: {Services} services, {Slices} endpoint slices, {VirtualServices} virtual services, {Rejected} rejected; {Changed} hostnames changed")]
-    private static partial void LogApplied(ILogger logger, string clusterId, int services, int slices, int virtualServices, int rejected, int changed);
+        Message = "Cluster {ClusterId} applied: {Services} services, {Slices} endpoint slices, {VirtualServices} virtual services, {Rejected} rejected; {Changed} hostnames changed in {ElapsedMs:0.0} ms")]
+    private static partial void LogApplied(ILogger logger, string clusterId, int services, int slices, int virtualServices, int rejected, int changed, double elapsedMs);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
     private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);

@@ -10,14 +10,25 @@ namespace Mesh.Orleans.Grains;
 /// </summary>
 public sealed class ProxyGrain : Grain, IProxyGrain
 {
+    private const int RememberedClosedStreams = 64;
+
     private readonly HashSet<string> _streams = new(StringComparer.Ordinal);
+
+    // One-way reports may arrive out of order: a stream's "connected" can land after its
+    // "disconnected". Remembering recently closed streams keeps such a late report from
+    // resurrecting one.
+    private readonly Queue<string> _closed = new();
     private readonly Dictionary<string, TypeSyncStatus> _types = new(StringComparer.Ordinal);
     private ProxyNode? _node;
 
     /// <inheritdoc/>
     public Task ConnectedAsync(string streamId, ProxyNode node)
     {
-        _streams.Add(streamId);
+        if (!_closed.Contains(streamId))
+        {
+            _streams.Add(streamId);
+        }
+
         _node = node;
         return Task.CompletedTask;
     }
@@ -26,6 +37,12 @@ public sealed class ProxyGrain : Grain, IProxyGrain
     public Task DisconnectedAsync(string streamId)
     {
         _streams.Remove(streamId);
+        _closed.Enqueue(streamId);
+        if (_closed.Count > RememberedClosedStreams)
+        {
+            _closed.Dequeue();
+        }
+
         return Task.CompletedTask;
     }
 

@@ -11,6 +11,8 @@ namespace Mesh.Orleans.Grains;
 /// <see cref="ScopeUpdate"/> per change batch holding only the resources whose bytes changed;
 /// a frontend that missed one (its epoch does not match) fetches the snapshot again.
 /// Observers are one-way and expire unless renewed, so a dead frontend costs nothing.
+/// Each activation is a new generation: it rebuilds its resources from the ServiceGrains of the
+/// hostnames it persisted, and frontends, seeing a new generation, resync.
 /// </summary>
 public sealed partial class ScopeGrain : Grain, IScopeGrain
 {
@@ -20,6 +22,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private readonly IPersistentState<ScopeGrainState> _state;
     private readonly ILogger<ScopeGrain> _logger;
     private readonly ObserverManager<IScopeObserver> _observers;
+    private readonly Dictionary<string, ServiceResources> _services = new(StringComparer.Ordinal);
+    private Guid _generation;
+    private long _epoch;
 
     /// <summary>Creates the grain.</summary>
     public ScopeGrain(
@@ -34,11 +39,14 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// <inheritdoc/>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (_state.State.Generation == Guid.Empty)
+        _generation = Guid.NewGuid();
+        var rebuilt = await Task.WhenAll(_state.State.Hostnames.Select(h => GrainFactory.GetGrain<IServiceGrain>(h).GetResourcesAsync()));
+        foreach (var resources in rebuilt.Where(r => r.Resources.Count > 0))
         {
-            _state.State.Generation = Guid.NewGuid();
-            await _state.WriteStateAsync(cancellationToken);
+            _services[resources.Hostname] = resources;
         }
+
+        LogActivated(_logger, this.GetPrimaryKeyString(), _generation, _services.Count);
     }
 
     /// <inheritdoc/>
@@ -49,7 +57,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         var removed = new List<ResourceKey>();
         foreach (var update in services)
         {
-            var old = _state.State.Services.GetValueOrDefault(update.Hostname);
+            var old = _services.GetValueOrDefault(update.Hostname);
             if (old is not null && old.Revision >= update.Revision)
             {
                 // A newer revision of this hostname already arrived through another caller.
@@ -70,11 +78,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             removed.AddRange(oldByKey.Keys.Where(k => !newKeys.Contains(k)));
             if (update.Resources.Count == 0)
             {
-                _state.State.Services.Remove(update.Hostname);
+                _services.Remove(update.Hostname);
             }
             else
             {
-                _state.State.Services[update.Hostname] = update;
+                _services[update.Hostname] = update;
             }
         }
 
@@ -83,10 +91,15 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             return;
         }
 
-        var from = _state.State.Epoch;
-        _state.State.Epoch++;
-        await _state.WriteStateAsync();
-        var change = new ScopeUpdate(this.GetPrimaryKeyString(), _state.State.Generation, from, _state.State.Epoch, upserted, removed);
+        if (!_state.State.Hostnames.SetEquals(_services.Keys))
+        {
+            _state.State.Hostnames = new HashSet<string>(_services.Keys, StringComparer.Ordinal);
+            await _state.WriteStateAsync();
+        }
+
+        var from = _epoch;
+        _epoch++;
+        var change = new ScopeUpdate(this.GetPrimaryKeyString(), _generation, from, _epoch, upserted, removed);
         // One-way calls: each task completes once sent, so nothing waits on a frontend.
         await _observers.Notify(o => o.OnUpdateAsync(change));
         LogChanged(_logger, change.Scope, change.ToEpoch, upserted.Count, removed.Count, _observers.Count);
@@ -113,9 +126,12 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
     private ScopeSnapshot Snapshot(bool includeResources) => new(
         this.GetPrimaryKeyString(),
-        _state.State.Generation,
-        _state.State.Epoch,
-        includeResources ? _state.State.Services.Values.SelectMany(s => s.Resources).ToList() : []);
+        _generation,
+        _epoch,
+        includeResources ? _services.Values.SelectMany(s => s.Resources).ToList() : []);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Scope {Scope} activated as generation {Generation} with {Hostnames} hostnames rebuilt from their ServiceGrains")]
+    private static partial void LogActivated(ILogger logger, string scope, Guid generation, int hostnames);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information,
         Message = "Scope {Scope} epoch {Epoch}: {Upserted} resources changed, {Removed} removed, {Observers} frontends notified")]

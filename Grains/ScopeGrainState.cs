@@ -1,20 +1,14 @@
-using Mesh.Orleans.Grains.Interfaces.Xds;
-
 namespace Mesh.Orleans.Grains;
 
-/// <summary>What a ScopeGrain keeps: the resources of every hostname it sees, and its epoch.</summary>
+/// <summary>
+/// What a ScopeGrain persists: only which hostnames it sees. The resources themselves are
+/// derived data, fetched again from the ServiceGrains when the scope activates, so a change
+/// never pays for writing the whole scope.
+/// </summary>
 [GenerateSerializer]
 public sealed class ScopeGrainState
 {
-    /// <summary>Identifies this incarnation of the scope; a new one means every frontend must resync.</summary>
+    /// <summary>The hostnames whose resources the scope holds.</summary>
     [Id(0)]
-    public Guid Generation { get; set; }
-
-    /// <summary>Bumped on every change that alters a resource.</summary>
-    [Id(1)]
-    public long Epoch { get; set; }
-
-    /// <summary>Hostname to its resources at the latest revision seen.</summary>
-    [Id(2)]
-    public Dictionary<string, ServiceResources> Services { get; set; } = new(StringComparer.Ordinal);
+    public HashSet<string> Hostnames { get; set; } = new(StringComparer.Ordinal);
 }

@@ -100,6 +100,7 @@ public sealed partial class YamlDirectorySource(
 
     private async Task ApplyDirectoryAsync(string directory, YamlSourceOptions settings, int coalesced, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var files = _parsed.ReadDirectory(directory, settings.MaxFileBytes);
         var config = _assembler.Assemble(files);
         ReportRejections(config.Rejected);
@@ -111,7 +112,7 @@ public sealed partial class YamlDirectorySource(
             {
                 await grains.GetGrain<IClusterGrain>(settings.ClusterId).ApplyAsync(config).WaitAsync(cancellationToken);
                 Interlocked.Increment(ref _applied);
-                LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count);
+                LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
@@ -142,8 +143,8 @@ public sealed partial class YamlDirectorySource(
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Watching {Directory} as member cluster {ClusterId}")]
     private static partial void LogWatching(ILogger logger, string directory, string clusterId);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Applied cluster {ClusterId}: {Files} files read after {Events} change signals, {Rejected} objects rejected")]
-    private static partial void LogApplied(ILogger logger, string clusterId, int files, int events, int rejected);
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Applied cluster {ClusterId}: {Files} files read after {Events} change signals, {Rejected} objects rejected, in {ElapsedMs:0.0} ms")]
+    private static partial void LogApplied(ILogger logger, string clusterId, int files, int events, int rejected, double elapsedMs);
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Rejected {Source}: {Kind} {Namespace}/{Name} {Field}: {Reason} (last good version kept: {KeptLastGood})")]
     private static partial void LogRejected(ILogger logger, string source, string kind, string @namespace, string name, string field, string reason, bool keptLastGood);

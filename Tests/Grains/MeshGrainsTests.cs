@@ -110,6 +110,23 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task ScopeReactivated_RebuildsItsResourcesFromTheServiceGrains_AsANewGeneration()
+    {
+        var ns = "t9";
+        await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var before = await scope.GetSnapshotAsync();
+
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        var after = await scope.GetSnapshotAsync();
+
+        Assert.NotEqual(before.Generation, after.Generation);
+        Assert.Equal(
+            before.Resources.Where(r => r.Name.Contains($".{ns}.", StringComparison.Ordinal)).Select(r => (r.Name, r.Version)).Order(),
+            after.Resources.Where(r => r.Name.Contains($".{ns}.", StringComparison.Ordinal)).Select(r => (r.Name, r.Version)).Order());
+    }
+
+    [Fact]
     public async Task Rejections_AreKeptPerCluster()
     {
         var rejected = new RejectedObject("bad.yaml", "Service", "t7", "broken", "spec.ports", "is required", false);

@@ -193,6 +193,7 @@ internal static class Program
         {
             if (k % options.StreamsPerConnection == 0)
             {
+                // Each sidecar owns its channel's disposal when it is the first on it.
                 channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
                 {
                     HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
@@ -211,7 +212,7 @@ internal static class Program
             }
 
             var nodeId = $"sidecar~127.0.0.1~bench-{k}.{MeshFiles.Namespace}~{MeshFiles.Namespace}.svc.cluster.local";
-            var sidecar = new Sidecar(channel!, nodeId, delta: k % 2 == 1, clusters);
+            var sidecar = new Sidecar(channel!, nodeId, delta: k % 2 == 1, clusters, ownsChannel: k % options.StreamsPerConnection == 0);
             sidecar.Start(sidecar.Delta ? initial?.GetValueOrDefault(nodeId) : null);
             sidecars.Add(sidecar);
             if (k % 200 == 199)

@@ -22,9 +22,12 @@ internal sealed class Sidecar : IAsyncDisposable
     private readonly object _gate = new();
     private Task? _reader;
 
-    public Sidecar(GrpcChannel channel, string nodeId, bool delta, IReadOnlyList<string> clusters)
+    private readonly bool _ownsChannel;
+
+    public Sidecar(GrpcChannel channel, string nodeId, bool delta, IReadOnlyList<string> clusters, bool ownsChannel)
     {
         _channel = channel;
+        _ownsChannel = ownsChannel;
         NodeId = nodeId;
         Delta = delta;
         Clusters = clusters;
@@ -189,5 +192,9 @@ internal sealed class Sidecar : IAsyncDisposable
         }
 
         _cancel.Dispose();
+        if (_ownsChannel)
+        {
+            _channel.Dispose();
+        }
     }
 }
