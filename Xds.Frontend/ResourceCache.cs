@@ -220,6 +220,9 @@ public sealed class ResourceCache
     {
         private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _typeVersions = new(StringComparer.Ordinal);
 
+        // Every stream that was current asks for the same thing after a change; work it out once.
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, long), IReadOnlyDictionary<string, HashSet<string>>?> _changedSince = new();
+
         /// <summary>The resources of one type, by name.</summary>
         public ImmutableDictionary<string, CachedResource> Of(string typeUrl) =>
             ByType.TryGetValue(typeUrl, out var resources) ? resources : s_emptyType;
@@ -236,7 +239,14 @@ public sealed class ResourceCache
         /// <paramref name="generation"/>; null when the log does not reach back that far (then
         /// the caller compares everything).
         /// </summary>
-        public IReadOnlyDictionary<string, HashSet<string>>? ChangedSince(Guid generation, long epoch)
+        public IReadOnlyDictionary<string, HashSet<string>>? ChangedSince(Guid generation, long epoch) =>
+            _changedSince.GetOrAdd((generation, epoch), key => ComputeChangedSince(key.Item1, key.Item2));
+
+        /// <summary>The name instance the cache holds for <paramref name="name"/>, so streams share one string per name.</summary>
+        public string Intern(string typeUrl, string name) =>
+            Of(typeUrl).TryGetValue(name, out var resource) ? resource.Name : name;
+
+        private IReadOnlyDictionary<string, HashSet<string>>? ComputeChangedSince(Guid generation, long epoch)
         {
             if (generation != Generation || epoch > Epoch)
             {

@@ -18,21 +18,43 @@ public static class ResourceVersion
     }
 
     /// <summary>
-    /// The version of a set of resources, from their names and versions in ordinal order;
-    /// used as a SotW <c>version_info</c>.
+    /// The version of a set of resources (a SotW <c>version_info</c>): the sum of a 64-bit
+    /// FNV-1a hash of each resource's name and version. Order-independent, so no sort; cheap
+    /// and allocation-free, since every stream computes it for its own subscription on every
+    /// push; and content-derived, so every process computes the same value for the same set.
     /// </summary>
     public static string OfSet(IEnumerable<(string Name, string Version)> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var (name, version) in resources.OrderBy(r => r.Name, StringComparer.Ordinal))
+        ulong sum = 0;
+        foreach (var (name, version) in resources)
         {
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(name));
-            hash.AppendData([0]);
-            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(version));
-            hash.AppendData([0]);
+            sum += Fnv1a(name, version);
         }
 
-        return Convert.ToHexStringLower(hash.GetHashAndReset().AsSpan(0, 8));
+        return sum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static ulong Fnv1a(string name, string version)
+    {
+        const ulong offset = 14695981039346656037;
+        const ulong prime = 1099511628211;
+        var hash = offset;
+        foreach (var c in name)
+        {
+            hash = (hash ^ c) * prime;
+        }
+
+        hash = (hash ^ 0xFFFF) * prime;
+        foreach (var c in version)
+        {
+            hash = (hash ^ c) * prime;
+        }
+
+        // A final mix, so that sums of nearby values do not cancel out.
+        hash ^= hash >> 33;
+        hash *= 0xff51afd7ed558ccd;
+        hash ^= hash >> 33;
+        return hash;
     }
 }

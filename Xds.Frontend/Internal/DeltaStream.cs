@@ -60,7 +60,9 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         {
             foreach (var (name, version) in request.InitialResourceVersions)
             {
-                state.ClientHas[name] = version;
+                // Share the cache's strings where the client holds the current version.
+                var current = Cache.Current.Of(typeUrl).GetValueOrDefault(name);
+                state.ClientHas[current?.Name ?? name] = current is not null && current.Version == version ? current.Version : version;
             }
 
             if (request.ResourceNamesSubscribe.Count == 0 && (TypeUrls.IsFullStateInSotw(typeUrl) || !TypeUrls.IsKnown(typeUrl)))
@@ -78,7 +80,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             }
             else
             {
-                changed |= state.Names.Add(name);
+                changed |= state.Names.Add(Cache.Current.Intern(typeUrl, name));
             }
         }
 

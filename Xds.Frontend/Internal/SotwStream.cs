@@ -61,7 +61,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         }
 
         var firstForType = !state.Requested;
-        var subscriptionChanged = UpdateSubscription(state, request.ResourceNames, firstForType);
+        var subscriptionChanged = UpdateSubscription(state, request.ResourceNames, firstForType, Cache.Current);
         state.Requested = true;
         if (subscriptionChanged)
         {
@@ -92,8 +92,16 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     /// legacy wildcard, kept by later empty requests; "*" is the explicit wildcard for any type.
     /// Returns true when the subscription changed.
     /// </summary>
-    private static bool UpdateSubscription(TypeState state, IReadOnlyCollection<string> names, bool first)
+    private static bool UpdateSubscription(TypeState state, IReadOnlyCollection<string> names, bool first, ResourceCache.CacheView view)
     {
+        // The common case, an ACK repeating the subscription, allocates nothing.
+        if (!first && names.Count > 0 && !state.LegacyWildcard
+            && names.Count == state.Names.Count + (state.Wildcard ? 1 : 0)
+            && names.All(n => n == "*" ? state.Wildcard : state.Names.Contains(n)))
+        {
+            return false;
+        }
+
         bool wildcard;
         bool legacy;
         HashSet<string> named;
@@ -106,7 +114,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         else
         {
             legacy = false;
-            named = new HashSet<string>(names, StringComparer.Ordinal);
+            named = new HashSet<string>(names.Select(n => view.Intern(state.TypeUrl, n)), StringComparer.Ordinal);
             wildcard = named.Remove("*");
         }
 
