@@ -20,13 +20,6 @@ public sealed class XdsFrontendOptions
     public int MaxNameLength { get; set; } = 4_096;
 
     /// <summary>
-    /// Requests read ahead of processing per stream; past this the stream stops reading
-    /// and HTTP/2 flow control holds the client back. Count; default 16.
-    /// </summary>
-    [Range(1, 10_000)]
-    public int RequestQueueCapacity { get; set; } = 16;
-
-    /// <summary>
     /// How often the frontend renews its scope subscriptions and checks that its cache is
     /// at the scope's epoch. Default 30 s.
     /// </summary>

@@ -4,7 +4,7 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 internal sealed class DeltaTypeState(string typeUrl)
 {
     /// <summary>How many unanswered nonces are remembered; an ACK for an older one is stale.</summary>
-    public const int RememberedNonces = 16;
+    public const int RememberedNonces = 4;
 
     public string TypeUrl { get; } = typeUrl;
 

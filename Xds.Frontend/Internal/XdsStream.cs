@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Envoy.Config.Core.V3;
 using Google.Protobuf;
 using Grpc.Core;
@@ -9,26 +8,21 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 
 /// <summary>
 /// What every xDS stream shares, whatever its variant (SotW or Delta, aggregated or per type):
-/// the node handshake, a reader task that queues requests (bounded, so a flooding client is
-/// held back by HTTP/2 flow control), one loop that handles requests and cache changes in turn
-/// (so there is one writer and per-type state needs no lock), and clean-up however it ends.
+/// the node handshake, one loop that handles requests and cache changes in turn (so there is
+/// one writer and per-type state needs no lock), and clean-up however it ends.
 /// </summary>
 internal abstract partial class XdsStream<TRequest, TResponse>
     where TRequest : class
     where TResponse : IMessage
 {
-    private static readonly object s_cacheChanged = new();
-
     private readonly IAsyncStreamReader<TRequest> _requests;
     private readonly IServerStreamWriter<TResponse> _responses;
     private readonly IMeshStateClient _mesh;
     private readonly StreamRegistry _registry;
-    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly SemaphoreSlim _readAhead;
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
-    private int _cacheSignalPending;
+    private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
 
     protected XdsStream(StreamContext<TRequest, TResponse> context)
@@ -44,7 +38,6 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Logger = context.Shared.Logger;
         Throttle = context.Shared.PushThrottle;
         FixedTypeUrl = context.FixedTypeUrl;
-        _readAhead = new SemaphoreSlim(Options.RequestQueueCapacity, Options.RequestQueueCapacity);
     }
 
     protected ServerCallContext Call { get; }
@@ -93,7 +86,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             throw ToRpcException(exception);
         }
 
-        var first = _requests.Current;
+        TRequest? first = _requests.Current;
         var node = NodeOf(first);
         if (node is null || string.IsNullOrEmpty(node.Id))
         {
@@ -113,37 +106,68 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
         using var listener = Cache.Listen(SignalCacheChanged);
-        using var readerStop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        var reader = ReadRequestsAsync(first, readerStop.Token);
         try
         {
-            await foreach (var item in _inbox.Reader.ReadAllAsync(cancellation))
+            HandleRequest(first);
+
+            // Holding the first request (its node and names) for the stream's lifetime would cost every idle stream its size.
+            first = null;
+            node = null;
+            await FlushResponsesAsync(cancellation);
+            FlushEvents();
+
+            // One loop, one writer: the next request and the next cache change are awaited
+            // together. A request is read only once the previous one is handled, so a flooding
+            // client is held back by HTTP/2 flow control; an idle stream holds only the pending
+            // read and one signal.
+            var read = _requests.MoveNext(cancellation);
+            while (true)
             {
-                switch (item)
+                var changed = Volatile.Read(ref _cacheChanged).Task;
+                if (!read.IsCompleted && !changed.IsCompleted)
                 {
-                    case TRequest request:
-                        _readAhead.Release();
-                        ValidateNode(NodeOf(request));
-                        HandleRequest(request);
-                        break;
-                    case ReaderFault fault:
-                        throw fault.Exception;
-                    default:
-                        Volatile.Write(ref _cacheSignalPending, 0);
+                    await Task.WhenAny(read, changed);
+                }
 
-                        // The throttle bounds the CPU work of working out responses; the writes
-                        // happen outside it, so a client that stops reading holds up only itself.
-                        await Throttle.WaitAsync(cancellation);
-                        try
-                        {
-                            PushChanges();
-                        }
-                        finally
-                        {
-                            Throttle.Release();
-                        }
+                if (changed.IsCompleted)
+                {
+                    // Re-arm before looking at the cache, so a change that lands meanwhile is not missed.
+                    Volatile.Write(ref _cacheChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
 
+                    // The throttle bounds the CPU work of working out responses; the writes
+                    // happen outside it, so a client that stops reading holds up only itself.
+                    await Throttle.WaitAsync(cancellation);
+                    try
+                    {
+                        PushChanges();
+                    }
+                    finally
+                    {
+                        Throttle.Release();
+                    }
+                }
+                else
+                {
+                    bool more;
+                    try
+                    {
+                        more = await read;
+                    }
+                    catch (Exception exception) when (exception is not OperationCanceledException || !cancellation.IsCancellationRequested)
+                    {
+                        // A request that cannot be read (malformed bytes, too large) ends this stream only.
+                        throw ToRpcException(exception);
+                    }
+
+                    if (!more)
+                    {
                         break;
+                    }
+
+                    var request = _requests.Current;
+                    ValidateNode(NodeOf(request));
+                    HandleRequest(request);
+                    read = _requests.MoveNext(cancellation);
                 }
 
                 await FlushResponsesAsync(cancellation);
@@ -160,8 +184,6 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
         finally
         {
-            await readerStop.CancelAsync();
-            await reader;
             FlushEvents();
             var unreported = _stats.TakeUnreported(StreamId);
             if (unreported.Count > 0)
@@ -285,32 +307,6 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
-    private async Task ReadRequestsAsync(TRequest first, CancellationToken cancellation)
-    {
-        try
-        {
-            await _readAhead.WaitAsync(cancellation);
-            _inbox.Writer.TryWrite(first);
-            while (await _requests.MoveNext(cancellation))
-            {
-                await _readAhead.WaitAsync(cancellation);
-                _inbox.Writer.TryWrite(_requests.Current);
-            }
-
-            _inbox.Writer.TryComplete();
-        }
-        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
-        {
-            _inbox.Writer.TryComplete();
-        }
-        catch (Exception exception)
-        {
-            // A request that cannot be read (malformed bytes, too large, a reset) ends this stream only.
-            _inbox.Writer.TryWrite(new ReaderFault(ToRpcException(exception)));
-            _inbox.Writer.TryComplete();
-        }
-    }
-
     private static RpcException ToRpcException(Exception exception)
     {
         if (exception is RpcException rpc)
@@ -329,13 +325,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         return new RpcException(new Status(StatusCode.InvalidArgument, $"unreadable {typeof(TRequest).Name}: {exception.Message}"));
     }
 
-    private void SignalCacheChanged()
-    {
-        if (Interlocked.Exchange(ref _cacheSignalPending, 1) == 0)
-        {
-            _inbox.Writer.TryWrite(s_cacheChanged);
-        }
-    }
+    private void SignalCacheChanged() => Volatile.Read(ref _cacheChanged).TrySetResult();
 
     private void FlushEvents()
     {
@@ -351,8 +341,6 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     private static string FormatLocality(Locality? locality) =>
         locality is null ? string.Empty : $"{locality.Region}/{locality.Zone}/{locality.SubZone}";
-
-    private sealed record ReaderFault(RpcException Exception);
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "{Protocol} stream {StreamId} opened by node {NodeId} from {Peer}")]
     private static partial void LogStreamOpened(ILogger logger, string protocol, string nodeId, string streamId, string peer);

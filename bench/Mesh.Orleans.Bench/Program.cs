@@ -69,6 +69,12 @@ internal static class Program
         result.FrontendHeapPerStream = Delta(frontendBefore, frontendIdle, "managedHeapBytes") / streams;
         result.SiloHeapPerProxy = Delta(siloBefore, siloIdle, "managedHeapBytes") / streams;
         result.SiloRssPerProxy = Delta(siloBefore, siloIdle, "rssBytes") / streams;
+        if (Environment.GetEnvironmentVariable("MESH_BENCH_HOLD_SECONDS") is { } hold)
+        {
+            // For profiling: keep the idle streams open while a heap dump of the frontend is taken.
+            Log($"  holding {hold} s; frontend pid {frontend.Pid}, silo pid {silo.Pid}");
+            await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));
+        }
 
         // One unmeasured change first, so that JIT compilation of the push path is not counted.
         await MeasureChangeAsync(sidecars, new RunResult { Target = "warm-up", Streams = streams }, () =>
