@@ -22,6 +22,28 @@ internal sealed record BenchOptions(
         };
     }
 
+    /// <summary>A relative output path is taken from the repository root (where Mesh.Orleans.sln is), wherever the bench runs from.</summary>
+    public string OutputPath
+    {
+        get
+        {
+            if (Output == "-" || Path.IsPathRooted(Output))
+            {
+                return Output;
+            }
+
+            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Mesh.Orleans.sln")))
+                {
+                    return Path.Combine(dir.FullName, Output);
+                }
+            }
+
+            return Output;
+        }
+    }
+
     private static string? Value(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);

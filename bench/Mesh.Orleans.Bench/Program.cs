@@ -38,9 +38,10 @@ internal static class Program
         Console.WriteLine(report);
         if (options.Output != "-")
         {
-            var existing = File.Exists(options.Output) ? await File.ReadAllTextAsync(options.Output) : Report.Header;
-            await File.WriteAllTextAsync(options.Output, existing.TrimEnd() + "\n\n" + report);
-            Console.WriteLine($"appended to {Path.GetFullPath(options.Output)}");
+            var path = options.OutputPath;
+            var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : Report.Header;
+            await File.WriteAllTextAsync(path, existing.TrimEnd() + "\n\n" + report);
+            Console.WriteLine($"appended to {Path.GetFullPath(path)}");
         }
 
         return 0;
