@@ -94,42 +94,25 @@ internal sealed class Sidecar : IAsyncDisposable
         }
     }
 
-    private async Task<Exception?> RunSotwAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client)
+    private Task<Exception?> RunSotwAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client)
     {
-        using var call = client.StreamAggregatedResources(cancellationToken: _cancel.Token);
         var request = new DiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, Node = new Node { Id = NodeId } };
         request.ResourceNames.AddRange(Clusters);
-        try
+        return RunAsync(client.StreamAggregatedResources(cancellationToken: _cancel.Token), request, (response, now) =>
         {
-            await call.RequestStream.WriteAsync(request);
-            await foreach (var response in call.ResponseStream.ReadAllAsync(_cancel.Token))
+            foreach (var any in response.Resources)
             {
-                var now = Stopwatch.GetTimestamp();
-                Interlocked.Increment(ref Responses);
-                Interlocked.Add(ref Bytes, response.CalculateSize());
-                foreach (var any in response.Resources)
-                {
-                    var name = ClusterLoadAssignment.Parser.ParseFrom(any.Value).ClusterName;
-                    Note(name, ResourceVersion.Of(any.Value.Span), now);
-                }
-
-                var ack = new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
-                ack.ResourceNames.AddRange(Clusters);
-                await call.RequestStream.WriteAsync(ack);
-                _first.TrySetResult();
+                Note(ClusterLoadAssignment.Parser.ParseFrom(any.Value).ClusterName, ResourceVersion.Of(any.Value.Span), now);
             }
-        }
-        catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException or InvalidOperationException)
-        {
-            return exception;
-        }
 
-        return null;
+            var ack = new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
+            ack.ResourceNames.AddRange(Clusters);
+            return ack;
+        });
     }
 
-    private async Task<Exception?> RunDeltaAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, IReadOnlyDictionary<string, string>? initialVersions)
+    private Task<Exception?> RunDeltaAsync(AggregatedDiscoveryService.AggregatedDiscoveryServiceClient client, IReadOnlyDictionary<string, string>? initialVersions)
     {
-        using var call = client.DeltaAggregatedResources(cancellationToken: _cancel.Token);
         var request = new DeltaDiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, Node = new Node { Id = NodeId } };
         request.ResourceNamesSubscribe.AddRange(Clusters);
         foreach (var (name, version) in initialVersions ?? new Dictionary<string, string>())
@@ -137,29 +120,42 @@ internal sealed class Sidecar : IAsyncDisposable
             request.InitialResourceVersions[name] = version;
         }
 
-        try
+        return RunAsync(client.DeltaAggregatedResources(cancellationToken: _cancel.Token), request, (response, now) =>
         {
-            await call.RequestStream.WriteAsync(request);
-            await foreach (var response in call.ResponseStream.ReadAllAsync(_cancel.Token))
+            foreach (var resource in response.Resources)
             {
-                var now = Stopwatch.GetTimestamp();
-                Interlocked.Increment(ref Responses);
-                Interlocked.Add(ref Bytes, response.CalculateSize());
-                foreach (var resource in response.Resources)
-                {
-                    Note(resource.Name, resource.Version, now);
-                }
-
-                await call.RequestStream.WriteAsync(new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce });
-                _first.TrySetResult();
+                Note(resource.Name, resource.Version, now);
             }
-        }
-        catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException or InvalidOperationException)
-        {
-            return exception;
-        }
 
-        return null;
+            return new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
+        });
+    }
+
+    /// <summary>Sends the subscription, then notes and ACKs every response until the stream ends; returns what ended it.</summary>
+    private async Task<Exception?> RunAsync<TRequest, TResponse>(AsyncDuplexStreamingCall<TRequest, TResponse> call, TRequest subscription, Func<TResponse, long, TRequest> handle)
+        where TResponse : Google.Protobuf.IMessage
+    {
+        using (call)
+        {
+            try
+            {
+                await call.RequestStream.WriteAsync(subscription);
+                await foreach (var response in call.ResponseStream.ReadAllAsync(_cancel.Token))
+                {
+                    var now = Stopwatch.GetTimestamp();
+                    Interlocked.Increment(ref Responses);
+                    Interlocked.Add(ref Bytes, response.CalculateSize());
+                    await call.RequestStream.WriteAsync(handle(response, now));
+                    _first.TrySetResult();
+                }
+            }
+            catch (Exception exception) when (exception is RpcException or OperationCanceledException or IOException or InvalidOperationException)
+            {
+                return exception;
+            }
+
+            return null;
+        }
     }
 
     private void Note(string cluster, string version, long timestamp)
