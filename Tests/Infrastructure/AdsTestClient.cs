@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using Envoy.Config.Core.V3;
 using Envoy.Service.Discovery.V3;
 using Google.Protobuf;
@@ -7,35 +6,13 @@ using Grpc.Net.Client;
 
 namespace Mesh.Orleans.Tests.Infrastructure;
 
-/// <summary>
-/// A C# ADS client for protocol tests: one real gRPC stream to the server, requests sent
-/// as the test says, responses queued so the test can wait for them with a timeout.
-/// </summary>
-public sealed class AdsTestClient : IAsyncDisposable
+/// <summary>A C# SotW ADS client for protocol tests.</summary>
+public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryResponse>
 {
-    private readonly GrpcChannel _channel;
-    private readonly AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse> _call;
-    private readonly Channel<DiscoveryResponse> _responses = Channel.CreateUnbounded<DiscoveryResponse>();
-    private Task? _reader;
-    private readonly CancellationTokenSource _cancel = new();
-
     private AdsTestClient(GrpcChannel channel, string nodeId, bool read)
+        : base(channel, nodeId, (invoker, token) => new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(invoker).StreamAggregatedResources(cancellationToken: token), read)
     {
-        _channel = channel;
-        NodeId = nodeId;
-        var client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(channel);
-        _call = client.StreamAggregatedResources(cancellationToken: _cancel.Token);
-        if (read)
-        {
-            StartReading();
-        }
     }
-
-    /// <summary>The node id this client announces.</summary>
-    public string NodeId { get; }
-
-    /// <summary>The status the stream ended with, once it ended (null while open).</summary>
-    public Status? FinalStatus { get; private set; }
 
     /// <summary>Opens a stream to the server on <paramref name="port"/>.</summary>
     /// <param name="port">The server's xDS port.</param>
@@ -47,9 +24,6 @@ public sealed class AdsTestClient : IAsyncDisposable
         {
             HttpHandler = receiveWindow is int window ? new SocketsHttpHandler { InitialHttp2StreamWindowSize = window } : null,
         }), nodeId, read);
-
-    /// <summary>Starts consuming responses (once).</summary>
-    public void StartReading() => _reader ??= ReadAsync();
 
     /// <summary>Sends a request; the node is included unless <paramref name="withNode"/> is false.</summary>
     public Task SendAsync(string typeUrl, IEnumerable<string>? names = null, string version = "", string nonce = "", string? error = null, bool withNode = true)
@@ -69,9 +43,6 @@ public sealed class AdsTestClient : IAsyncDisposable
         return SendAsync(request);
     }
 
-    /// <summary>Sends <paramref name="request"/> as is.</summary>
-    public Task SendAsync(DiscoveryRequest request) => _call.RequestStream.WriteAsync(request);
-
     /// <summary>ACKs <paramref name="response"/>, keeping the subscription <paramref name="names"/>.</summary>
     public Task AckAsync(DiscoveryResponse response, IEnumerable<string>? names = null) =>
         SendAsync(response.TypeUrl, names, response.VersionInfo, response.Nonce);
@@ -79,24 +50,6 @@ public sealed class AdsTestClient : IAsyncDisposable
     /// <summary>NACKs <paramref name="response"/>, reporting <paramref name="acceptedVersion"/> as the last good version.</summary>
     public Task NackAsync(DiscoveryResponse response, string acceptedVersion, IEnumerable<string>? names = null, string error = "rejected by test") =>
         SendAsync(response.TypeUrl, names, acceptedVersion, response.Nonce, error);
-
-    /// <summary>The next response, or a failure after <paramref name="timeout"/> (default 10 s).</summary>
-    public async Task<DiscoveryResponse> ReceiveAsync(TimeSpan? timeout = null)
-    {
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
-        try
-        {
-            return await _responses.Reader.ReadAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            throw new TimeoutException($"no DiscoveryResponse within {(timeout ?? TimeSpan.FromSeconds(10)).TotalSeconds} s");
-        }
-        catch (ChannelClosedException)
-        {
-            throw new InvalidOperationException($"the stream ended with {FinalStatus}");
-        }
-    }
 
     /// <summary>The next response for <paramref name="typeUrl"/>, skipping (and returning in order) any others.</summary>
     public async Task<DiscoveryResponse> ReceiveTypeAsync(string typeUrl, TimeSpan? timeout = null)
@@ -111,28 +64,6 @@ public sealed class AdsTestClient : IAsyncDisposable
                 return response;
             }
         }
-    }
-
-    /// <summary>True when no response arrives within <paramref name="wait"/>.</summary>
-    public async Task<bool> NothingWithinAsync(TimeSpan wait)
-    {
-        using var cts = new CancellationTokenSource(wait);
-        try
-        {
-            await _responses.Reader.WaitToReadAsync(cts.Token);
-            return false;
-        }
-        catch (OperationCanceledException)
-        {
-            return true;
-        }
-    }
-
-    /// <summary>Waits for the stream to end and returns its status.</summary>
-    public async Task<Status> WaitForEndAsync(TimeSpan? timeout = null)
-    {
-        await (_reader ?? Task.CompletedTask).WaitAsync(timeout ?? TimeSpan.FromSeconds(10));
-        return FinalStatus!.Value;
     }
 
     /// <summary>
@@ -160,51 +91,6 @@ public sealed class AdsTestClient : IAsyncDisposable
         {
             return exception.Status;
         }
-    }
-
-    /// <summary>Cancels the call from the client side.</summary>
-    public void Cancel() => _cancel.Cancel();
-
-    private async Task ReadAsync()
-    {
-        try
-        {
-            await foreach (var response in _call.ResponseStream.ReadAllAsync())
-            {
-                _responses.Writer.TryWrite(response);
-            }
-
-            FinalStatus = _call.GetStatus();
-        }
-        catch (RpcException exception)
-        {
-            FinalStatus = exception.Status;
-        }
-        catch (Exception exception)
-        {
-            FinalStatus = new Status(StatusCode.Unknown, exception.Message);
-        }
-        finally
-        {
-            _responses.Writer.TryComplete();
-        }
-    }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync()
-    {
-        await _cancel.CancelAsync();
-        try
-        {
-            await (_reader ?? Task.CompletedTask).WaitAsync(TimeSpan.FromSeconds(5));
-        }
-        catch (TimeoutException)
-        {
-        }
-
-        _call.Dispose();
-        _channel.Dispose();
-        _cancel.Dispose();
     }
 
     /// <summary>Unpacks the resources of a response.</summary>
