@@ -17,18 +17,29 @@ public sealed partial class ClusterGrain(
     [PersistentState("cluster", GrainStorage.Mesh)] IPersistentState<ClusterGrainState> state,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
+    // Per hostname, the object instances its last pushed input was made from. A source that
+    // re-reads only what changed hands over the same instances for everything else, so an
+    // unchanged hostname is recognised by reference without hashing its input (in memory only:
+    // after reactivation, or when a declaration arrives copied, the hashes decide).
+    private Dictionary<string, object?[]> _sources = new(StringComparer.Ordinal);
+
     /// <inheritdoc/>
     public async Task ApplyAsync(ClusterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var clusterId = this.GetPrimaryKeyString();
-        var inputs = ServiceInputBuilder.Build(config);
+        var inputs = ServiceInputBuilder.Build(config, out var sources);
         var previous = state.State.InputHashes;
 
         var changes = new List<(string Host, ServiceInput? Input, string? Hash)>();
         foreach (var (host, input) in inputs)
         {
+            if (previous.ContainsKey(host) && _sources.TryGetValue(host, out var before) && SameInstances(before, sources[host]))
+            {
+                continue;
+            }
+
             var hash = InputHash.Of(input);
             if (!previous.TryGetValue(host, out var old) || old != hash)
             {
@@ -54,6 +65,7 @@ public sealed partial class ClusterGrain(
             }
         }));
 
+        _sources = new Dictionary<string, object?[]>(sources, StringComparer.Ordinal);
         var batch = new List<ServiceResources>(updates.Length);
         foreach (var (change, resources, error) in updates)
         {
@@ -61,6 +73,7 @@ public sealed partial class ClusterGrain(
             {
                 // Forget the hash so that the next declaration retries this host.
                 previous.Remove(change.Host);
+                _sources.Remove(change.Host);
                 LogServiceUpdateFailed(logger, error, clusterId, change.Host);
                 continue;
             }
@@ -90,6 +103,24 @@ public sealed partial class ClusterGrain(
         }
         LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count,
             System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static bool SameInstances(object?[] a, object?[] b)
+    {
+        if (a.Length != b.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (!ReferenceEquals(a[i], b[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <inheritdoc/>

@@ -10,7 +10,15 @@ namespace Mesh.Orleans.Grains.Registry;
 public static class ServiceInputBuilder
 {
     /// <summary>Builds the input of every hostname the cluster declares anything for.</summary>
-    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config)
+    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config) => Build(config, out _);
+
+    /// <summary>
+    /// Builds the input of every hostname, and for each the objects its input was made from
+    /// (its Service, slices, VirtualServices and their destinations' Services), so a caller
+    /// holding the same object instances as last time knows the input is unchanged without
+    /// hashing it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config, out IReadOnlyDictionary<string, object?[]> sources)
     {
         ArgumentNullException.ThrowIfNull(config);
 
@@ -44,6 +52,7 @@ public static class ServiceInputBuilder
         hosts.UnionWith(virtualServicesByHost.Keys);
 
         var inputs = new Dictionary<string, ServiceInput>(StringComparer.Ordinal);
+        var made = new Dictionary<string, object?[]>(StringComparer.Ordinal);
         foreach (var host in hosts)
         {
             var virtualServices = virtualServicesByHost.TryGetValue(host, out var bound)
@@ -58,13 +67,21 @@ public static class ServiceInputBuilder
                 }
             }
 
-            inputs.Add(host, new ServiceInput(
+            var input = new ServiceInput(
                 services.GetValueOrDefault(host),
                 slicesByHost.TryGetValue(host, out var slices) ? slices : [],
                 virtualServices,
-                destinationPorts));
+                destinationPorts);
+            inputs.Add(host, input);
+            made.Add(host, [
+                input.Service,
+                .. input.EndpointSlices,
+                .. input.VirtualServices,
+                .. virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route).Select(d => (object?)services.GetValueOrDefault(d.Host)),
+            ]);
         }
 
+        sources = made;
         return inputs;
     }
 }

@@ -69,6 +69,23 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task DestinationServiceChangingItsPort_UpdatesTheRoutesThatInferredIt()
+    {
+        var ns = "t10";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        var front = Service("front", 80) with { Namespace = ns };
+        var virtualService = new VirtualServiceSpec(ns, "front", [$"front.{ns}.svc.cluster.local"],
+            [new HttpRouteSpec(null, [], [new RouteDestinationSpec($"back.{ns}.svc.cluster.local", null, 100)], null)]);
+        await cluster.ApplyAsync(new ClusterConfig([front, Service("back", 90) with { Namespace = ns }], [], [virtualService], []));
+
+        await cluster.ApplyAsync(new ClusterConfig([front, Service("back", 91) with { Namespace = ns }], [], [virtualService], []));
+
+        var resources = await Grains.GetGrain<IServiceGrain>($"front.{ns}.svc.cluster.local").GetResourcesAsync();
+        var routes = Envoy.Config.Route.V3.RouteConfiguration.Parser.ParseFrom(resources.Resources.Single(r => r.TypeUrl == TypeUrls.RouteConfiguration).Payload);
+        Assert.Equal($"outbound|91||back.{ns}.svc.cluster.local", routes.VirtualHosts[0].Routes.Single().Route_.Cluster);
+    }
+
+    [Fact]
     public async Task ServiceRemovedFromTheDeclaration_IsRemovedFromTheScope()
     {
         var ns = "t4";

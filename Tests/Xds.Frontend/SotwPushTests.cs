@@ -107,6 +107,37 @@ public sealed class SotwPushTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DestinationPortChangeInAnotherFile_ReachesTheRouteThatInferredIt()
+    {
+        // Only back.yaml changes: the unchanged front.yaml objects arrive as the same instances,
+        // and the route of front must still follow back's new port.
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["front.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("front", 8080),
+                """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: front, namespace: default}
+                spec:
+                  hosts: [front]
+                  http:
+                    - route:
+                        - destination: {host: back}
+                """),
+            ["back.yaml"] = MeshYaml.Service("back", 9000),
+        });
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        var first = await SubscribeAndAckAsync(client, TypeUrls.RouteConfiguration, ["front.default.svc.cluster.local:8080"]);
+        Assert.Equal("outbound|9000||back.default.svc.cluster.local", AdsTestClient.Unpack<RouteConfiguration>(first).Single().VirtualHosts[0].Routes[0].Route_.Cluster);
+
+        await server.WriteConfigAsync("back.yaml", MeshYaml.Service("back", 9001));
+        var update = await client.ReceiveTypeAsync(TypeUrls.RouteConfiguration);
+
+        Assert.Equal("outbound|9001||back.default.svc.cluster.local", AdsTestClient.Unpack<RouteConfiguration>(update).Single().VirtualHosts[0].Routes[0].Route_.Cluster);
+    }
+
+    [Fact]
     public async Task NackedVersion_IsNotResent_ButTheNextChangeIs()
     {
         await using var server = await MeshServer.StartAsync(TwoServices());
