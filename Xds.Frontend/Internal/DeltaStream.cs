@@ -23,7 +23,6 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     : XdsStream<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(context)
 {
     private readonly Dictionary<string, DeltaTypeState> _types = new(StringComparer.Ordinal);
-    private ResourceCache.CacheView? _seen;
 
     private enum Phase
     {
@@ -118,8 +117,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             return;
         }
 
-        _seen ??= Cache.Current;
-        PushType(state, _seen, Phase.All, alwaysRespond: first);
+        PushType(state, SeenView, Phase.All, alwaysRespond: first);
     }
 
     private void HandleAck(DeltaTypeState state, DeltaDiscoveryRequest request)
@@ -152,13 +150,8 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     /// </summary>
     protected override void PushChanges()
     {
-        var view = Cache.Current;
-        var changed = _seen is null ? null : view.ChangedSince(_seen.Generation, _seen.Epoch);
-        _seen = view;
-
-        bool Relevant(DeltaTypeState state) =>
-            changed is null
-            || (changed.TryGetValue(state.TypeUrl, out var names) && (state.Wildcard || names.Overlaps(state.Names)));
+        var (view, changed) = AdvanceView();
+        bool Relevant(DeltaTypeState state) => Touches(changed, state.TypeUrl, state.Wildcard, state.Names);
 
         var plan = new List<(string TypeUrl, Phase Phase)>
         {

@@ -21,7 +21,6 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     : XdsStream<DiscoveryRequest, DiscoveryResponse>(context)
 {
     private readonly Dictionary<string, TypeState> _types = new(StringComparer.Ordinal);
-    private ResourceCache.CacheView? _seen;
 
     protected override string Protocol => FixedTypeUrl is null ? "ADS SotW" : "SotW " + FixedTypeUrl[TypeUrls.Prefix.Length..];
 
@@ -82,8 +81,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
         if (nonce.Length == 0 || subscriptionChanged)
         {
-            _seen ??= Cache.Current;
-            PushType(state, _seen, forced: true, keepRemoved: false);
+            PushType(state, SeenView, forced: true, keepRemoved: false);
         }
     }
 
@@ -144,13 +142,8 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     /// </summary>
     protected override void PushChanges()
     {
-        var view = Cache.Current;
-        var changed = _seen is null ? null : view.ChangedSince(_seen.Generation, _seen.Epoch);
-        _seen = view;
-
-        bool Relevant(TypeState state) =>
-            changed is null
-            || (changed.TryGetValue(state.TypeUrl, out var names) && (state.Wildcard || names.Overlaps(state.Names)));
+        var (view, changed) = AdvanceView();
+        bool Relevant(TypeState state) => Touches(changed, state.TypeUrl, state.Wildcard, state.Names);
 
         _types.TryGetValue(TypeUrls.Cluster, out var clusters);
         var clustersChanged = clusters is not null && Relevant(clusters);

@@ -22,6 +22,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
+    private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
 
@@ -239,6 +240,25 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             }
         }
     }
+
+    /// <summary>The cache view the stream last worked from (the current one until a change is pushed).</summary>
+    protected ResourceCache.CacheView SeenView => _seen ??= Cache.Current;
+
+    /// <summary>
+    /// Moves the stream to the cache's current view and returns it, with the names per type that
+    /// changed since the view it had (null: everything may have changed).
+    /// </summary>
+    protected (ResourceCache.CacheView View, IReadOnlyDictionary<string, HashSet<string>>? Changed) AdvanceView()
+    {
+        var view = Cache.Current;
+        var changed = _seen is null ? null : view.ChangedSince(_seen.Generation, _seen.Epoch);
+        _seen = view;
+        return (view, changed);
+    }
+
+    /// <summary>Whether a change touches a subscription: any changed name of the type for a wildcard, else a subscribed one.</summary>
+    protected static bool Touches(IReadOnlyDictionary<string, HashSet<string>>? changed, string typeUrl, bool wildcard, HashSet<string> names) =>
+        changed is null || (changed.TryGetValue(typeUrl, out var changedNames) && (wildcard || changedNames.Overlaps(names)));
 
     /// <summary>A fresh nonce, unique on this stream.</summary>
     protected string NextNonce() => (++_nonce).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
