@@ -44,11 +44,7 @@ internal static class EndpointSliceParser
             }
 
             var port = YamlFields.OptionalInt(item, "port", path, 1, 65535);
-            var protocol = YamlFields.OptionalString(item, "protocol", path) ?? "TCP";
-            if (protocol is not ("TCP" or "UDP" or "SCTP"))
-            {
-                throw new InvalidFieldException(path + ".protocol", $"must be TCP, UDP or SCTP, not '{YamlFields.Truncate(protocol)}'");
-            }
+            var protocol = YamlFields.Protocol(item, path);
 
             if (ports.Any(p => p.Name == portName))
             {

@@ -34,11 +34,7 @@ internal static class ServiceParser
 
             var number = YamlFields.OptionalInt(item, "port", path, 1, 65535)
                 ?? throw new InvalidFieldException(path + ".port", "is required");
-            var protocol = YamlFields.OptionalString(item, "protocol", path) ?? "TCP";
-            if (protocol is not ("TCP" or "UDP" or "SCTP"))
-            {
-                throw new InvalidFieldException(path + ".protocol", $"must be TCP, UDP or SCTP, not '{YamlFields.Truncate(protocol)}'");
-            }
+            var protocol = YamlFields.Protocol(item, path);
 
             var targetPort = ReadTargetPort(item, path);
             var appProtocol = YamlFields.OptionalString(item, "appProtocol", path);

@@ -83,6 +83,15 @@ internal static partial class YamlFields
         }
     }
 
+    /// <summary>A port's <c>protocol</c>: TCP (the default), UDP or SCTP.</summary>
+    public static string Protocol(YamlMappingNode item, string path)
+    {
+        var protocol = OptionalString(item, "protocol", path) ?? "TCP";
+        return protocol is "TCP" or "UDP" or "SCTP"
+            ? protocol
+            : throw new InvalidFieldException(path + ".protocol", $"must be TCP, UDP or SCTP, not '{Truncate(protocol)}'");
+    }
+
     public static bool? OptionalBool(YamlMappingNode parent, string key, string path)
     {
         var node = Get(parent, key);
