@@ -1,46 +1,39 @@
-using System.Net;
+using System.Globalization;
+using Mesh.Orleans.Silo;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Mesh.Orleans.Tests.Infrastructure;
 
 /// <summary>
-/// A second, stand-alone xDS frontend: an Orleans client of a running silo's gateway with
-/// its own Kestrel server and its own resource cache, as a scaled-out deployment runs them.
+/// A second, stand-alone xDS frontend, built by <see cref="MeshHost"/> with <c>--role frontend</c>:
+/// an Orleans client of a running silo's gateway with its own Kestrel server and its own
+/// resource cache, as a scaled-out deployment runs them.
 /// </summary>
 public sealed class FrontendServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private FrontendServer(WebApplication app, int port)
-    {
-        _app = app;
-        XdsPort = port;
-    }
+    private FrontendServer(WebApplication app) => _app = app;
 
-    public int XdsPort { get; }
+    public int XdsPort => _app.Services.GetRequiredService<MeshEndpoints>().XdsEndpoint.Port;
 
     public ResourceCache Cache => _app.Services.GetRequiredService<ResourceCache>();
 
     public static async Task<FrontendServer> StartAsync(int gatewayPort)
     {
-        var builder = WebApplication.CreateBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.UseOrleansClient(client => client.UseLocalhostClustering(gatewayPort));
-        builder.Services.AddXdsFrontend();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, o => o.Protocols = HttpProtocols.Http2));
-        var app = builder.Build();
-        app.MapXdsFrontend();
+        var app = MeshHost.Build(MeshHost.CreateBuilder(new Dictionary<string, string?>
+        {
+            ["Mesh:Role"] = "frontend",
+            ["Mesh:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
+            ["Mesh:XdsPort"] = "0",
+            ["Mesh:DebugPort"] = "0",
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Logging:LogLevel:Orleans"] = "Error",
+        }));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
-        var server = new FrontendServer(app, new Uri(address).Port);
+        var server = new FrontendServer(app);
         await server.Cache.Ready.WaitAsync(TimeSpan.FromSeconds(30));
         return server;
     }
