@@ -9,11 +9,8 @@ namespace Mesh.Orleans.Grains.Registry;
 /// </summary>
 public static class ServiceInputBuilder
 {
-    /// <summary>Builds the input of every hostname the cluster declares anything for.</summary>
-    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config) => Build(config, out _);
-
     /// <summary>
-    /// Builds the input of every hostname, and for each the objects its input was made from
+    /// Builds the input of every hostname the cluster declares anything for, and for each the objects its input was made from
     /// (its Service, slices, VirtualServices and their destinations' Services), so a caller
     /// holding the same object instances as last time knows the input is unchanged without
     /// hashing it.

@@ -19,11 +19,6 @@ public sealed partial class YamlDirectorySource(
     private readonly ConfigAssembler _assembler = new();
     private readonly ParsedFileCache _parsed = new();
     private HashSet<string> _reported = new(StringComparer.Ordinal);
-    private long _applied;
-
-    /// <summary>How many declarations were handed to the ClusterGrain so far.</summary>
-    public long Applied => Interlocked.Read(ref _applied);
-
     /// <summary>
     /// Loads the directory once before the host finishes starting, so the xDS port opens on
     /// the operator's configuration rather than on an empty mesh; then watches it.
@@ -111,7 +106,6 @@ public sealed partial class YamlDirectorySource(
             try
             {
                 await grains.GetGrain<IClusterGrain>(settings.ClusterId).ApplyAsync(config).WaitAsync(cancellationToken);
-                Interlocked.Increment(ref _applied);
                 LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 return;
             }

@@ -91,9 +91,6 @@ public sealed class MeshServer : IAsyncDisposable
     /// <summary>Deletes a config file.</summary>
     public void DeleteConfig(string name) => File.Delete(Path.Combine(ConfigDirectory, name));
 
-    /// <summary>How many declarations the source has applied.</summary>
-    public long Applied => Services.GetRequiredService<YamlDirectorySource>().Applied;
-
     /// <inheritdoc/>
     public async ValueTask DisposeAsync()
     {
