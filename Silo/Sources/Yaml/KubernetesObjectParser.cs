@@ -32,9 +32,9 @@ public static class KubernetesObjectParser
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException exception)
+        catch (Exception exception) when (IsParserFailure(exception))
         {
-            return new ParsedFile(source, $"not valid YAML at line {exception.Start.Line}, column {exception.Start.Column}: {Inner(exception).Message}", []);
+            return new ParsedFile(source, NotYaml(exception), []);
         }
 
         var documents = new List<ParsedDocument>(stream.Documents.Count);
@@ -112,6 +112,11 @@ public static class KubernetesObjectParser
         {
             return Reject(source, key, invalid.Field, invalid.Reason, locator);
         }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // A validator bug must cost this one object, never the file or the source.
+            return Reject(source, key, string.Empty, $"could not be read: {exception.GetType().Name}: {exception.Message}", locator);
+        }
     }
 
     private static ParsedDocument Reject(string source, ObjectKey? key, string field, string reason, string locator) =>
@@ -153,11 +158,27 @@ public static class KubernetesObjectParser
 
             return null;
         }
-        catch (YamlException exception)
+        catch (Exception exception) when (IsParserFailure(exception))
         {
-            return $"not valid YAML at line {exception.Start.Line}, column {exception.Start.Column}: {Inner(exception).Message}";
+            return NotYaml(exception);
         }
     }
 
-    private static Exception Inner(Exception exception) => exception.InnerException ?? exception;
+    /// <summary>
+    /// YamlDotNet reports most bad input as <see cref="YamlException"/>, but some (an unclosed
+    /// flow collection followed by stray indicators, found by fuzzing) surface as
+    /// <see cref="InvalidOperationException"/>, <see cref="ArgumentException"/> or worse from
+    /// deep inside its scanner. Whatever it throws, the file is not YAML the mesh can read.
+    /// Only a failure of the runtime itself is left to propagate.
+    /// </summary>
+    private static bool IsParserFailure(Exception exception) =>
+        exception is not (OutOfMemoryException or InsufficientExecutionStackException or StackOverflowException);
+
+    private static string NotYaml(Exception exception)
+    {
+        var inner = exception.InnerException ?? exception;
+        return exception is YamlException yaml
+            ? $"not valid YAML at line {yaml.Start.Line}, column {yaml.Start.Column}: {inner.Message}"
+            : $"not valid YAML: {inner.Message}";
+    }
 }

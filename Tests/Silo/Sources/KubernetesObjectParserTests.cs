@@ -220,4 +220,17 @@ public sealed class KubernetesObjectParserTests
         Assert.Equal("endpoints", document.Rejection!.Field);
         Assert.Contains("at most 1000", document.Rejection.Reason, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("a: [b\n- c: : d\n")]
+    [InlineData("apiVersion: v1\nkind: Service\nmetadata: {name: echo}\nspec:\n  ports: [{port: 7000}]\n  bad: [unclosed\n  - x: : y\n")]
+    public void Parse_InputThatMakesTheScannerThrowSomethingOtherThanYamlException_RejectsTheFile(string yaml)
+    {
+        // Issue 6, finding 1: YamlDotNet threw InvalidOperationException from ScanPlainScalar,
+        // which escaped the parser and stopped the whole process.
+        var file = KubernetesObjectParser.Parse("broken.yaml", yaml);
+
+        Assert.Empty(file.Documents);
+        Assert.StartsWith("not valid YAML", file.FileError, StringComparison.Ordinal);
+    }
 }
