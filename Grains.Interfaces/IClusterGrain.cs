@@ -15,6 +15,12 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <summary>The objects the source rejected in its last declaration, with reasons.</summary>
     Task<IReadOnlyList<RejectedObject>> GetRejectedAsync();
 
+    /// <summary>
+    /// The valid objects of the last declaration that refer to what the cluster does not have
+    /// (a VirtualService for an unknown host or destination, an EndpointSlice without its Service).
+    /// </summary>
+    Task<IReadOnlyList<ConfigWarning>> GetWarningsAsync();
+
     /// <summary>The hostnames this cluster currently contributes to.</summary>
     Task<IReadOnlyList<string>> GetHostnamesAsync();
 }

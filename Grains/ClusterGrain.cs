@@ -95,10 +95,23 @@ public sealed partial class ClusterGrain(
             await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Default).ApplyAsync(batch);
         }
 
+        var warnings = ConfigAnalyzer.Analyze(config);
+        var warningsChanged = !state.State.Warnings.SequenceEqual(warnings);
+        if (warningsChanged)
+        {
+            // Each warning is logged once, when it first appears, not on every resync.
+            var known = state.State.Warnings.ToHashSet();
+            foreach (var warning in warnings.Where(w => !known.Contains(w)))
+            {
+                LogWarning(logger, clusterId, warning.Kind, warning.Namespace, warning.Name, warning.Field, warning.Message);
+            }
+        }
+
         // Write only when something changed: an unchanged declaration (a periodic resync) costs no storage write.
-        if (batch.Count > 0 || updates.Length > 0 || !state.State.Rejected.SequenceEqual(config.Rejected))
+        if (batch.Count > 0 || updates.Length > 0 || warningsChanged || !state.State.Rejected.SequenceEqual(config.Rejected))
         {
             state.State.Rejected = [.. config.Rejected];
+            state.State.Warnings = [.. warnings];
             await state.WriteStateAsync();
         }
         LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count,
@@ -128,12 +141,19 @@ public sealed partial class ClusterGrain(
         Task.FromResult<IReadOnlyList<RejectedObject>>(state.State.Rejected.ToList());
 
     /// <inheritdoc/>
+    public Task<IReadOnlyList<ConfigWarning>> GetWarningsAsync() =>
+        Task.FromResult<IReadOnlyList<ConfigWarning>>(state.State.Warnings.ToList());
+
+    /// <inheritdoc/>
     public Task<IReadOnlyList<string>> GetHostnamesAsync() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information,
         Message = "Cluster {ClusterId} applied: {Services} services, {Slices} endpoint slices, {VirtualServices} virtual services, {Rejected} rejected; {Changed} hostnames changed in {ElapsedMs:0.0} ms")]
     private static partial void LogApplied(ILogger logger, string clusterId, int services, int slices, int virtualServices, int rejected, int changed, double elapsedMs);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Cluster {ClusterId}: {Kind} {Namespace}/{Name} {Field}: {Message}")]
+    private static partial void LogWarning(ILogger logger, string clusterId, string kind, string @namespace, string name, string field, string message);
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
     private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);

@@ -4,6 +4,7 @@ using Mesh.Orleans.Silo.Debug;
 using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Mesh.Orleans.Silo;
 
@@ -52,6 +53,7 @@ public static class MeshHost
         builder.Services.AddSingleton<MeshEndpoints>();
         if (role is MeshRole.All or MeshRole.Silo)
         {
+            builder.Services.TryAddSingleton<IClusterConfigSink, GrainClusterConfigSink>();
             builder.Services.AddSingleton<YamlDirectorySource>();
             builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
         }

@@ -153,20 +153,37 @@ public static class RouteTranslator
         return routeMatch;
     }
 
+    /// <summary>
+    /// The route's action. A destination whose cluster does not exist (no such Service, or no
+    /// such port) is left out of a weighted route: its share goes to the others by their
+    /// weights, rather than failing that share of calls. When no destination exists (or those that
+    /// do all weigh 0), the route
+    /// names the clusters as declared, as Istio does: calls that match it fail (gRPC clients
+    /// with UNAVAILABLE, Envoy with 503) and every other route keeps working. Dropping the
+    /// route instead would send those calls to whatever route matches next, and a
+    /// direct_response is refused by gRPC clients, which reject the whole RouteConfiguration.
+    /// </summary>
     private static RouteAction BuildAction(
         HttpRouteSpec http,
         int port,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
     {
         var action = new RouteAction();
-        if (http.Route.Count == 1)
+        var destinations = http.Route.Where(d => RouteDestinations.Exists(d, port, destinationPorts)).ToList();
+        if (destinations.Count == 0 || (http.Route.Count > 1 && destinations.Sum(d => (long)d.Weight) == 0))
         {
-            action.Cluster = DestinationCluster(http.Route[0], port, destinationPorts);
+            // Nothing left to take the traffic (no destination exists, or those that do weigh 0).
+            destinations = [.. http.Route];
+        }
+
+        if (destinations.Count == 1)
+        {
+            action.Cluster = DestinationCluster(destinations[0], port, destinationPorts);
         }
         else
         {
             var weighted = new WeightedCluster();
-            foreach (var destination in http.Route)
+            foreach (var destination in destinations)
             {
                 weighted.Clusters.Add(new WeightedCluster.Types.ClusterWeight
                 {
@@ -189,17 +206,9 @@ public static class RouteTranslator
         return action;
     }
 
-    /// <summary>
-    /// The destination's cluster. An omitted port is the destination's only port when it has
-    /// exactly one, and otherwise the port being routed, as Istio infers it.
-    /// </summary>
     private static string DestinationCluster(
         RouteDestinationSpec destination,
         int port,
-        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
-    {
-        var destinationPort = destination.Port
-            ?? (destinationPorts.TryGetValue(destination.Host, out var ports) && ports.Count == 1 ? ports[0] : port);
-        return MeshNames.OutboundCluster(destination.Host, destinationPort);
-    }
+        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts) =>
+        MeshNames.OutboundCluster(destination.Host, RouteDestinations.Port(destination, port, destinationPorts));
 }

@@ -63,19 +63,32 @@ public static class DebugEndpoints
 
     private static void MapConfig(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> source) =>
+        endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> options, YamlDirectorySource source) =>
         {
-            var cluster = grains.GetGrain<IClusterGrain>(source.Value.ClusterId);
+            var cluster = grains.GetGrain<IClusterGrain>(options.Value.ClusterId);
             var rejected = await cluster.GetRejectedAsync();
+            var warnings = await cluster.GetWarningsAsync();
             var hostnames = await cluster.GetHostnamesAsync();
+            var status = source.Status;
             return Results.Json(new
             {
                 clusters = new[]
                 {
                     new
                     {
-                        clusterId = source.Value.ClusterId,
-                        source = Path.GetFullPath(source.Value.Directory),
+                        clusterId = options.Value.ClusterId,
+                        source = status.Directory,
+                        sourceStatus = new
+                        {
+                            state = status.State.ToString(),
+                            since = status.Since,
+                            error = status.Error,
+                            lastApplied = status.LastApplied,
+                            files = status.Files,
+                            skippedLinks = status.Listing?.SkippedLinks.Select(l => new { link = l.Link, reason = l.Reason }),
+                            unreadable = status.Listing?.Unlisted.Select(u => new { path = u.Path, reason = u.Reason }),
+                            truncated = status.Listing?.Truncated,
+                        },
                         hostnames,
                         rejected = rejected.Select(r => new
                         {
@@ -86,6 +99,14 @@ public static class DebugEndpoints
                             field = r.Field,
                             reason = r.Reason,
                             keptLastGood = r.KeptLastGood,
+                        }),
+                        warnings = warnings.Select(w => new
+                        {
+                            kind = w.Kind,
+                            @namespace = w.Namespace,
+                            name = w.Name,
+                            field = w.Field,
+                            message = w.Message,
                         }),
                     },
                 },

@@ -1,67 +1,126 @@
+using Mesh.Orleans.Silo.Sources.Files;
 using Mesh.Orleans.Silo.Sources.Yaml;
 
 namespace Mesh.Orleans.Silo.Sources;
 
 /// <summary>
-/// Reads a directory of YAML, parsing again only the files whose size or modification time
-/// changed since the last read, so that one edited file in a large directory costs one parse.
+/// Reads a directory of YAML, parsing again only the files whose size, modification time or
+/// link target changed since the last read, so that one edited file in a large directory costs
+/// one parse. A file the walk could not see (its folder unreadable, the walk cut at a bound)
+/// keeps what it last held; only a file that a complete listing no longer shows is gone.
 /// </summary>
 public sealed class ParsedFileCache
 {
-    private Dictionary<string, (long Length, DateTime Written, ParsedFile File)> _files = new(StringComparer.Ordinal);
+    private static readonly System.Text.UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    /// <summary>Reads every <c>*.yaml</c>/<c>*.yml</c> file under <paramref name="directory"/> (hidden files skipped).</summary>
-    public List<ParsedFile> ReadDirectory(string directory, int maxFileBytes)
+    private Dictionary<string, (ListedFile Listed, ParsedFile File)> _files = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Walks <paramref name="directory"/> and parses what changed. When the directory itself
+    /// cannot be listed the cache is left as it is and the listing says why.
+    /// </summary>
+    public (DirectoryListing Listing, List<ParsedFile> Files) ReadDirectory(string directory, YamlSourceOptions settings)
     {
-        var files = new List<ParsedFile>();
-        var seen = new Dictionary<string, (long, DateTime, ParsedFile)>(StringComparer.Ordinal);
-        IEnumerable<string> paths;
-        try
+        ArgumentNullException.ThrowIfNull(settings);
+        var listing = DirectoryWalker.Walk(directory, settings.MaxFiles, settings.MaxTotalBytes, settings.MaxFileBytes);
+        if (!listing.Available)
         {
-            paths = Directory.EnumerateFiles(directory, "*", new EnumerationOptions { RecurseSubdirectories = true, IgnoreInaccessible = true, AttributesToSkip = FileAttributes.Hidden })
-                .Where(p => p.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || p.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
-                .ToList();
-        }
-        catch (IOException)
-        {
-            return files;
+            return (listing, []);
         }
 
-        foreach (var path in paths)
+        var files = new List<ParsedFile>(listing.Files.Count);
+        var seen = new Dictionary<string, (ListedFile, ParsedFile)>(StringComparer.Ordinal);
+        foreach (var listed in listing.Files)
         {
-            var relative = Path.GetRelativePath(directory, path);
-            try
-            {
-                var info = new FileInfo(path);
-                var (length, written) = (info.Length, info.LastWriteTimeUtc);
-                ParsedFile file;
-                if (_files.TryGetValue(relative, out var cached) && cached.Length == length && cached.Written == written)
-                {
-                    file = cached.File;
-                }
-                else if (length > maxFileBytes)
-                {
-                    file = new ParsedFile(relative, $"the file has {length} bytes; at most {maxFileBytes} are read", []);
-                }
-                else
-                {
-                    file = KubernetesObjectParser.Parse(relative, File.ReadAllText(path));
-                }
+            var file = _files.TryGetValue(listed.RelativePath, out var cached) && cached.Listed == listed
+                ? cached.File
+                : Parse(listed, settings.MaxFileBytes);
+            seen[listed.RelativePath] = (listed, file);
+            files.Add(file);
+        }
 
-                seen[relative] = (length, written, file);
-                files.Add(file);
-            }
-            catch (FileNotFoundException)
+        foreach (var (path, cached) in _files)
+        {
+            if (!seen.ContainsKey(path) && listing.MayStillHold(path))
             {
-                // Deleted between listing and reading: the next event brings the directory's new state.
-            }
-            catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException)
-            {
-                files.Add(new ParsedFile(relative, "could not be read: " + exception.Message, []));
+                seen[path] = cached;
+                files.Add(cached.File);
             }
         }
 
         _files = seen;
-        return files;
+        return (listing, files);
+    }
+
+    private static ParsedFile Parse(ListedFile listed, int maxFileBytes)
+    {
+        if (listed.Length < 0)
+        {
+            return new ParsedFile(listed.RelativePath, $"could not be read: the link's target {listed.ReadPath} does not exist", []);
+        }
+
+        if (listed.Length == 0)
+        {
+            // Never opened: a FIFO, socket or device also reports size 0, and opening a FIFO
+            // blocks until something writes to it. A regular file that gets content later
+            // changes its size and time, and is read then.
+            return KubernetesObjectParser.Parse(listed.RelativePath, string.Empty);
+        }
+
+        if (listed.Length > maxFileBytes)
+        {
+            return new ParsedFile(listed.RelativePath, $"the file has {listed.Length} bytes; at most {maxFileBytes} are read", []);
+        }
+
+        try
+        {
+            var text = ReadText(listed.ReadPath, maxFileBytes);
+            return text is null
+                ? new ParsedFile(listed.RelativePath, $"the file grew past {maxFileBytes} bytes while it was read", [])
+                : KubernetesObjectParser.Parse(listed.RelativePath, text);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException or ArgumentException)
+        {
+            // Also a file removed between listing and reading: its last good objects stay until
+            // a listing no longer shows it (the removal's own file event brings that listing).
+            return new ParsedFile(listed.RelativePath, "could not be read: " + exception.Message, []);
+        }
+    }
+
+    /// <summary>Reads at most <paramref name="maxBytes"/> bytes as UTF-8; null when the file holds more.</summary>
+    private static string? ReadText(string path, int maxBytes)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = new byte[Math.Min(maxBytes + 1L, Math.Max(stream.CanSeek ? stream.Length + 1 : 4096, 1))];
+        var total = 0;
+        while (true)
+        {
+            if (total == buffer.Length)
+            {
+                if (buffer.Length > maxBytes)
+                {
+                    return null;
+                }
+
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes + 1L, buffer.Length * 2L));
+            }
+
+            var read = stream.Read(buffer, total, buffer.Length - total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        if (total > maxBytes)
+        {
+            return null;
+        }
+
+        // UTF-8, as YAML and the Kubernetes API expect; a byte order mark at the start is dropped.
+        var start = total >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+        return s_utf8.GetString(buffer, start, total - start);
     }
 }

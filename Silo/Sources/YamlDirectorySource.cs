@@ -1,6 +1,5 @@
-using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
-using Mesh.Orleans.Silo.Sources.Yaml;
+using Mesh.Orleans.Silo.Sources.Files;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Orleans.Silo.Sources;
@@ -8,31 +7,49 @@ namespace Mesh.Orleans.Silo.Sources;
 /// <summary>
 /// The local default source: a watched directory of Kubernetes and Istio YAML standing for
 /// one member cluster. Every burst of file events (debounced) re-reads the directory and
-/// hands the whole declaration to the cluster's ClusterGrain, which pushes what changed.
+/// hands the declaration to the cluster's ClusterGrain, which pushes what changed.
 /// </summary>
+/// <remarks>
+/// Nothing in the directory can stop it: a file that cannot be parsed is rejected with a
+/// reason and keeps its last good objects; a directory that cannot be listed is an outage,
+/// not a deletion (the last good configuration keeps serving and the directory is polled
+/// until it returns, then watched anew); and an unexpected failure of the loop itself is
+/// logged, shown as degraded, and retried with back-off.
+/// </remarks>
 public sealed partial class YamlDirectorySource(
-    IGrainFactory grains,
+    IClusterConfigSink sink,
     IOptions<YamlSourceOptions> options,
     TimeProvider time,
     ILogger<YamlDirectorySource> logger) : BackgroundService
 {
     private readonly ConfigAssembler _assembler = new();
     private readonly ParsedFileCache _parsed = new();
+    private readonly Debouncer _debouncer = new(options.Value.DebounceQuiet, options.Value.DebounceMax, time);
+    private readonly string _directory = Path.GetFullPath(options.Value.Directory);
     private HashSet<string> _reported = new(StringComparer.Ordinal);
+    private HashSet<string> _reportedLinks = new(StringComparer.Ordinal);
+    private FileSystemWatcher? _watcher;
+    private FileSystemWatcher? _parentWatcher;
+    private bool _parentWatchTried;
+    private volatile bool _rewatch;
+    private volatile SourceStatus _status = new(Path.GetFullPath(options.Value.Directory), SourceState.Starting, time.GetUtcNow(), null, null, 0, null);
+
+    /// <summary>What the source last saw.</summary>
+    public SourceStatus Status => _status;
+
     /// <summary>
     /// Loads the directory once before the host finishes starting, so the xDS port opens on
     /// the operator's configuration rather than on an empty mesh; then watches it.
     /// </summary>
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        var settings = options.Value;
-        var directory = Path.GetFullPath(settings.Directory);
-        if (!Directory.Exists(directory))
+        if (!Directory.Exists(_directory))
         {
-            throw new DirectoryNotFoundException($"The config directory '{directory}' does not exist.");
+            throw new DirectoryNotFoundException($"The config directory '{_directory}' does not exist.");
         }
 
-        await ApplyDirectoryAsync(directory, settings, coalesced: 0, cancellationToken);
+        LogWatching(logger, _directory, options.Value.ClusterId);
+        await PassAsync(coalesced: 0, cancellationToken);
         await base.StartAsync(cancellationToken);
     }
 
@@ -40,52 +57,56 @@ public sealed partial class YamlDirectorySource(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        var directory = Path.GetFullPath(settings.Directory);
-
-        var debouncer = new Debouncer(settings.DebounceQuiet, settings.DebounceMax, time);
-        using var watcher = new FileSystemWatcher(directory)
-        {
-            IncludeSubdirectories = true,
-            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
-        };
-        watcher.Changed += (_, _) => debouncer.Signal();
-        watcher.Created += (_, _) => debouncer.Signal();
-        watcher.Deleted += (_, _) => debouncer.Signal();
-        watcher.Renamed += (_, _) => debouncer.Signal();
-        watcher.Error += (_, e) =>
-        {
-            LogWatcherError(logger, e.GetException(), directory);
-            debouncer.Signal();
-        };
-        watcher.EnableRaisingEvents = true;
-        using var resync = new PeriodicTimer(settings.ResyncInterval, time);
-        var resyncLoop = ResyncLoopAsync(resync, debouncer, stoppingToken);
+        var resync = TickAsync(settings.ResyncInterval, () => true, stoppingToken);
+        var poll = TickAsync(settings.UnavailablePollInterval, () => _status.State is SourceState.Unavailable or SourceState.Degraded || _rewatch, stoppingToken);
+        var delay = TimeSpan.FromMilliseconds(100);
 
         // Anything that changed between the initial load and the watcher starting is caught here.
-        LogWatching(logger, directory, settings.ClusterId);
-        debouncer.Signal();
+        _debouncer.Signal();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var coalesced = await debouncer.WaitForBurstAsync(stoppingToken);
-                await ApplyDirectoryAsync(directory, settings, coalesced, stoppingToken);
+                try
+                {
+                    var coalesced = await _debouncer.WaitForBurstAsync(stoppingToken);
+                    await PassAsync(coalesced, stoppingToken);
+                    delay = TimeSpan.FromMilliseconds(100);
+                }
+                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                {
+                    // Never let the loop die: the host would stop. Keep the last good state and retry.
+                    SetStatus(SourceState.Degraded, $"{exception.GetType().Name}: {exception.Message}");
+                    LogSourceFailed(logger, exception, _directory, delay);
+                    await Task.Delay(delay, time, stoppingToken);
+                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRetryDelay.Ticks));
+                    _debouncer.Signal();
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
-
-        await resyncLoop;
+        finally
+        {
+            StopWatching();
+            _parentWatcher?.Dispose();
+            await Task.WhenAll(resync, poll);
+        }
     }
 
-    private static async Task ResyncLoopAsync(PeriodicTimer timer, Debouncer debouncer, CancellationToken cancellationToken)
+    /// <summary>Signals the debouncer every <paramref name="period"/> while <paramref name="when"/> holds.</summary>
+    private async Task TickAsync(TimeSpan period, Func<bool> when, CancellationToken cancellationToken)
     {
+        using var timer = new PeriodicTimer(period, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken))
             {
-                debouncer.Signal();
+                if (when())
+                {
+                    _debouncer.Signal();
+                }
             }
         }
         catch (OperationCanceledException)
@@ -93,29 +114,198 @@ public sealed partial class YamlDirectorySource(
         }
     }
 
-    private async Task ApplyDirectoryAsync(string directory, YamlSourceOptions settings, int coalesced, CancellationToken cancellationToken)
+    /// <summary>One read of the directory, applied to the mesh unless the directory cannot be listed.</summary>
+    private async Task PassAsync(int coalesced, CancellationToken cancellationToken)
     {
+        var settings = options.Value;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var files = _parsed.ReadDirectory(directory, settings.MaxFileBytes);
+        EnsureParentWatched();
+        var (listing, files) = _parsed.ReadDirectory(_directory, settings);
+        if (!listing.Available)
+        {
+            // An outage, not a deletion: apply nothing, keep serving, look again soon. The
+            // watcher of a vanished folder watches nothing; a new one is made when it returns.
+            StopWatching();
+            if (_status.State != SourceState.Unavailable)
+            {
+                LogUnavailable(logger, _directory, listing.Error!);
+            }
+
+            SetStatus(SourceState.Unavailable, listing.Error, listing);
+            return;
+        }
+
+        if (_watcher is null || _rewatch)
+        {
+            Watch();
+        }
+
+        ReportListing(listing);
         var config = _assembler.Assemble(files);
         ReportRejections(config.Rejected);
+        await ApplyAsync(config, cancellationToken);
+        if (_status.State is SourceState.Unavailable or SourceState.Degraded)
+        {
+            LogRecovered(logger, _directory, _status.State.ToString());
+        }
 
+        _status = new SourceStatus(_directory, SourceState.Watching,
+            _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), listing.Files.Count, listing);
+        LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private async Task ApplyAsync(ClusterConfig config, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
         {
             try
             {
-                await grains.GetGrain<IClusterGrain>(settings.ClusterId).ApplyAsync(config).WaitAsync(cancellationToken);
-                LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                await sink.ApplyAsync(settings.ClusterId, config, cancellationToken);
                 return;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
+                // The mesh keeps its last applied state meanwhile; the same read is applied again.
+                SetStatus(SourceState.Degraded, $"could not apply to member cluster {settings.ClusterId}: {exception.GetType().Name}: {exception.Message}");
                 LogApplyFailed(logger, exception, settings.ClusterId, delay);
                 await Task.Delay(delay, time, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
+    }
+
+    private void SetStatus(SourceState state, string? error, DirectoryListing? listing = null) =>
+        _status = _status with
+        {
+            State = state,
+            Since = _status.State == state ? _status.Since : time.GetUtcNow(),
+            Error = error,
+            Listing = listing ?? _status.Listing,
+        };
+
+    /// <summary>Watches the directory (recursively) for changes, replacing a watcher of a folder that was swapped.</summary>
+    private void Watch()
+    {
+        StopWatching();
+        _rewatch = false;
+        var watcher = new FileSystemWatcher(_directory)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
+        };
+        watcher.Changed += (_, _) => _debouncer.Signal();
+        watcher.Created += (_, _) => _debouncer.Signal();
+        watcher.Deleted += (_, _) => _debouncer.Signal();
+        watcher.Renamed += (_, _) => _debouncer.Signal();
+        watcher.Error += (_, e) =>
+        {
+            LogWatcherError(logger, e.GetException(), _directory);
+            _rewatch = true;
+            _debouncer.Signal();
+        };
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch
+        {
+            watcher.Dispose();
+            throw;
+        }
+
+        _watcher = watcher;
+    }
+
+    private void StopWatching()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+    }
+
+    /// <summary>
+    /// Watches the directory's parent for the directory itself being removed, created or
+    /// renamed (deleted and made anew, a volume swapped): a watcher of the old folder would
+    /// see nothing of the new one. Where the parent cannot be watched, polling and the
+    /// periodic resync still find the change.
+    /// </summary>
+    private void EnsureParentWatched()
+    {
+        if (_parentWatchTried)
+        {
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(_directory);
+        if (parent is null || !Directory.Exists(parent))
+        {
+            return;
+        }
+
+        _parentWatchTried = true;
+        try
+        {
+            var watcher = new FileSystemWatcher(parent, Path.GetFileName(_directory))
+            {
+                IncludeSubdirectories = false,
+                NotifyFilter = NotifyFilters.DirectoryName | NotifyFilters.FileName,
+            };
+            FileSystemEventHandler swapped = (_, _) =>
+            {
+                _rewatch = true;
+                _debouncer.Signal();
+            };
+            watcher.Created += swapped;
+            watcher.Deleted += swapped;
+            watcher.Renamed += (_, _) =>
+            {
+                _rewatch = true;
+                _debouncer.Signal();
+            };
+            watcher.EnableRaisingEvents = true;
+            _parentWatcher = watcher;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            LogParentNotWatched(logger, exception, parent);
+        }
+    }
+
+    private void ReportListing(DirectoryListing listing)
+    {
+        var now = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (link, reason) in listing.SkippedLinks)
+        {
+            var line = link + ": " + reason;
+            now.Add(line);
+            if (!_reportedLinks.Contains(line))
+            {
+                LogLinkSkipped(logger, link, reason);
+            }
+        }
+
+        foreach (var (path, reason) in listing.Unlisted)
+        {
+            var line = "unlisted " + path + ": " + reason;
+            now.Add(line);
+            if (!_reportedLinks.Contains(line))
+            {
+                LogUnlisted(logger, path, reason);
+            }
+        }
+
+        if (listing.Truncated is { } truncated && !_reportedLinks.Contains(truncated))
+        {
+            LogTruncated(logger, _directory, truncated);
+        }
+
+        if (listing.Truncated is not null)
+        {
+            now.Add(listing.Truncated);
+        }
+
+        _reportedLinks = now;
     }
 
     private void ReportRejections(IReadOnlyList<RejectedObject> rejected)
@@ -134,6 +324,14 @@ public sealed partial class YamlDirectorySource(
         _reported = now;
     }
 
+    /// <inheritdoc/>
+    public override void Dispose()
+    {
+        StopWatching();
+        _parentWatcher?.Dispose();
+        base.Dispose();
+    }
+
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Watching {Directory} as member cluster {ClusterId}")]
     private static partial void LogWatching(ILogger logger, string directory, string clusterId);
 
@@ -146,6 +344,27 @@ public sealed partial class YamlDirectorySource(
     [LoggerMessage(EventId = 503, Level = LogLevel.Warning, Message = "Could not apply cluster {ClusterId}; retrying in {Delay}")]
     private static partial void LogApplyFailed(ILogger logger, Exception exception, string clusterId, TimeSpan delay);
 
-    [LoggerMessage(EventId = 504, Level = LogLevel.Warning, Message = "File watcher error on {Directory}; re-reading it")]
+    [LoggerMessage(EventId = 504, Level = LogLevel.Warning, Message = "File watcher error on {Directory}; re-reading it and watching it anew")]
     private static partial void LogWatcherError(ILogger logger, Exception exception, string directory);
+
+    [LoggerMessage(EventId = 505, Level = LogLevel.Error, Message = "The config directory {Directory} cannot be listed ({Reason}); the last good configuration keeps serving until it returns")]
+    private static partial void LogUnavailable(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 506, Level = LogLevel.Information, Message = "The config directory {Directory} is read again (it was {State})")]
+    private static partial void LogRecovered(ILogger logger, string directory, string state);
+
+    [LoggerMessage(EventId = 507, Level = LogLevel.Error, Message = "The source of {Directory} failed; the last good configuration keeps serving; retrying in {Delay}")]
+    private static partial void LogSourceFailed(ILogger logger, Exception exception, string directory, TimeSpan delay);
+
+    [LoggerMessage(EventId = 508, Level = LogLevel.Warning, Message = "Not following the directory link {Link}: {Reason}")]
+    private static partial void LogLinkSkipped(ILogger logger, string link, string reason);
+
+    [LoggerMessage(EventId = 509, Level = LogLevel.Warning, Message = "Could not read {Path} in the config directory ({Reason}); what it held keeps serving")]
+    private static partial void LogUnlisted(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "The walk of {Directory} stopped at a bound: {Reason}")]
+    private static partial void LogTruncated(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Warning, Message = "Cannot watch {Parent} for the config directory being replaced; polling and the periodic resync will find it")]
+    private static partial void LogParentNotWatched(ILogger logger, Exception exception, string parent);
 }
