@@ -55,7 +55,8 @@ public sealed class ServiceGrain(
             destinationPorts.TryAdd(destination, ports);
         }
 
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts);
+        var referencedPorts = inputs.SelectMany(i => i.ReferencedPorts ?? []).ToHashSet();
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts);
         return new ServiceResources(host, state.State.Revision, resources);
     }
 }

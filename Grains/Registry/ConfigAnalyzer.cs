@@ -83,7 +83,7 @@ public static class ConfigAnalyzer
                 }
 
                 var consequence = missing.Count == http.Route.Count || http.Route.Where(d => !missing.Contains(d)).Sum(d => (long)d.Weight) == 0
-                    ? $"calls that {route} takes on port {port} fail (UNAVAILABLE for gRPC clients, 503 for Envoy): it names a cluster nobody serves"
+                    ? $"calls that {route} takes on port {port} fail (UNAVAILABLE for gRPC clients, 503 for Envoy): its cluster has no endpoints until the destination exists"
                     : $"left out of {route} on port {port}; the route's other destinations take its share";
                 foreach (var destination in missing)
                 {

@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Translation;
 
 namespace Mesh.Orleans.Grains.Registry;
 
@@ -44,9 +45,11 @@ public static class ServiceInputBuilder
             }
         }
 
+        var referenced = ReferencedPorts(config.VirtualServices, services, out var referencedBy);
         var hosts = new SortedSet<string>(services.Keys, StringComparer.Ordinal);
         hosts.UnionWith(slicesByHost.Keys);
         hosts.UnionWith(virtualServicesByHost.Keys);
+        hosts.UnionWith(referenced.Keys);
 
         var inputs = new Dictionary<string, ServiceInput>(StringComparer.Ordinal);
         var made = new Dictionary<string, object?[]>(StringComparer.Ordinal);
@@ -68,17 +71,56 @@ public static class ServiceInputBuilder
                 services.GetValueOrDefault(host),
                 slicesByHost.TryGetValue(host, out var slices) ? slices : [],
                 virtualServices,
-                destinationPorts);
+                destinationPorts,
+                referenced.TryGetValue(host, out var ports) ? [.. ports] : null);
             inputs.Add(host, input);
             made.Add(host, [
                 input.Service,
                 .. input.EndpointSlices,
                 .. input.VirtualServices,
                 .. virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route).Select(d => (object?)services.GetValueOrDefault(d.Host)),
+                .. referencedBy.GetValueOrDefault(host) ?? [],
             ]);
         }
 
         sources = made;
         return inputs;
+    }
+
+    /// <summary>
+    /// Per destination host, the ports on which routes name a cluster of it that its Service
+    /// does not define (no Service, or not that port), and the objects that name them.
+    /// </summary>
+    private static Dictionary<string, SortedSet<int>> ReferencedPorts(
+        IReadOnlyList<VirtualServiceSpec> virtualServices,
+        Dictionary<string, MeshService> services,
+        out Dictionary<string, List<object?>> referencedBy)
+    {
+        var ports = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
+        var referenced = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
+        referencedBy = new Dictionary<string, List<object?>>(StringComparer.Ordinal);
+        foreach (var virtualService in virtualServices)
+        {
+            var routedPorts = virtualService.Hosts.SelectMany(h => ports.GetValueOrDefault(h) ?? []).Distinct();
+            foreach (var port in routedPorts)
+            {
+                foreach (var http in virtualService.Http.Where(h => h.Match.Count == 0 || h.Match.Any(m => m.Port is null || m.Port == port)))
+                {
+                    foreach (var destination in http.Route.Where(d => !RouteDestinations.Exists(d, port, ports)))
+                    {
+                        if (!referenced.TryGetValue(destination.Host, out var set))
+                        {
+                            referenced[destination.Host] = set = [];
+                            referencedBy[destination.Host] = [];
+                        }
+
+                        set.Add(RouteDestinations.Port(destination, port, ports));
+                        referencedBy[destination.Host].Add(virtualService);
+                    }
+                }
+            }
+        }
+
+        return referenced;
     }
 }

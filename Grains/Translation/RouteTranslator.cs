@@ -157,11 +157,12 @@ public static class RouteTranslator
     /// The route's action. A destination whose cluster does not exist (no such Service, or no
     /// such port) is left out of a weighted route: its share goes to the others by their
     /// weights, rather than failing that share of calls. When no destination exists (or those that
-    /// do all weigh 0), the route
-    /// names the clusters as declared, as Istio does: calls that match it fail (gRPC clients
-    /// with UNAVAILABLE, Envoy with 503) and every other route keeps working. Dropping the
-    /// route instead would send those calls to whatever route matches next, and a
-    /// direct_response is refused by gRPC clients, which reject the whole RouteConfiguration.
+    /// do all weigh 0), the route names the clusters as declared, as Istio does, and the
+    /// destination's ServiceGrain serves each such cluster with no endpoints: calls that match
+    /// the route fail at once (gRPC clients with UNAVAILABLE, Envoy with 503), every other route
+    /// keeps working, and no route names a cluster the proxy lacks. Dropping the route instead
+    /// would send those calls to whatever route matches next, and a direct_response is refused
+    /// by gRPC clients, which reject the whole RouteConfiguration.
     /// </summary>
     private static RouteAction BuildAction(
         HttpRouteSpec http,

@@ -18,23 +18,37 @@ public static class ServiceTranslator
     /// <param name="slices">The EndpointSlices of the Service, from every member cluster.</param>
     /// <param name="virtualServices">The VirtualServices bound to the host.</param>
     /// <param name="destinationPorts">The ports of every destination those VirtualServices name.</param>
+    /// <param name="referencedPorts">
+    /// Ports on which other hosts' routes name this host's cluster although its Service has no
+    /// such port (or it has no Service): each gets a Cluster with an empty ClusterLoadAssignment,
+    /// so the route is valid and calls on it fail at once (a gRPC client would otherwise hold the
+    /// whole channel's name resolution until its 15 s does-not-exist timer for the cluster fires).
+    /// </param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
         IReadOnlyList<MeshEndpointSlice> slices,
         IReadOnlyList<VirtualServiceSpec> virtualServices,
-        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
+        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
+        IReadOnlyCollection<int>? referencedPorts = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(virtualServices);
         ArgumentNullException.ThrowIfNull(destinationPorts);
-        if (service is null)
+        var resources = new List<XdsResource>(((service?.Ports.Count ?? 0) * 4) + ((referencedPorts?.Count ?? 0) * 2));
+        foreach (var referenced in (referencedPorts ?? []).Where(p => service is null || service.Ports.All(s => s.Port != p)).Order())
         {
-            return [];
+            var clusterName = MeshNames.OutboundCluster(host, referenced);
+            resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
+            resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = clusterName }));
         }
 
-        var resources = new List<XdsResource>(service.Ports.Count * 4);
+        if (service is null)
+        {
+            return resources;
+        }
+
         foreach (var port in service.Ports)
         {
             var clusterName = MeshNames.OutboundCluster(host, port.Port);

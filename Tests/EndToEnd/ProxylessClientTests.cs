@@ -117,6 +117,53 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED and the listener subscription");
     }
 
+    [Fact]
+    public async Task RouteToAMissingDestination_FailsOnlyThatRoute_ASplitLeavesTheMissingHalfOut_AndDebugConfigWarns()
+    {
+        // Decided for issue 6: a route whose every destination is unknown names its cluster as
+        // Istio does (calls on it fail, nothing falls through); a split loses only its unknown part.
+        await using var backends = await Backends.StartAsync("v1");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["reviews.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("reviews", 9080),
+                MeshYaml.Service("reviews-v1", 9080),
+                MeshYaml.Slice("reviews-v1-a", "reviews-v1", backends.Port("v1"), [("127.0.0.1", true)]),
+                """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                    - name: canary
+                      match: [{headers: {x-canary: {exact: "true"}}}]
+                      route: [{destination: {host: reviews-v9}}]
+                    - name: split
+                      route:
+                        - {destination: {host: reviews-v1}, weight: 50}
+                        - {destination: {host: reviews-v3}, weight: 50}
+                """),
+        });
+        await using var client = await StartClientAsync(server, "xds:///reviews.default.svc.cluster.local:9080", "missing");
+
+        var plain = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        var canary = await client.AskAsync(new { op = "call", n = 5, metadata = new Dictionary<string, string> { ["x-canary"] = "true" } }, TimeSpan.FromSeconds(60));
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        var warnings = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!["warnings"]!.AsArray();
+
+        output.WriteLine($"plain: {plain.ToJsonString()}\ncanary: {canary.ToJsonString()}\nwarnings: {warnings.ToJsonString()}");
+        Assert.Equal(40, (int)plain["ok"]!);
+        Assert.Equal(40, (int)plain["by"]!["v1"]!);
+        Assert.Equal(5, (int)canary["failed"]!);
+        Assert.All(canary["errors"]!.AsArray(), e => Assert.StartsWith("14:", (string)e!, StringComparison.Ordinal));
+        Assert.All(configs, c => Assert.NotEqual("NACKED", (string)c!["client_status"]!));
+        Assert.Equal(
+            ["spec.http[0].route[0].destination.host", "spec.http[1].route[1].destination.host"],
+            warnings.Select(w => (string)w!["field"]!).Order(StringComparer.Ordinal));
+    }
+
     private static async Task<string?> EdsVersionAsync(NodeProcess client)
     {
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();

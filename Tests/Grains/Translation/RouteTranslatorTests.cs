@@ -103,4 +103,73 @@ public sealed class RouteTranslatorTests
 
         Assert.Equal(["outbound|1||a.default.svc.cluster.local", "outbound|1||b.default.svc.cluster.local"], routes.Select(r => r.Route_.Cluster));
     }
+
+    [Fact]
+    public void Build_WeightedRouteWithAMissingDestination_LeavesItOutAndSendsTheRestToTheOthers()
+    {
+        var ports = new Dictionary<string, IReadOnlyList<int>> { ["reviews-v1.default.svc.cluster.local"] = [9080] };
+        var virtualService = VirtualService(Host, Route([], null, ("reviews-v1.default.svc.cluster.local", 9080, 80), ("reviews-v3.default.svc.cluster.local", 9080, 20)));
+
+        var action = RouteTranslator.Build(Host, 9080, [virtualService], ports).VirtualHosts[0].Routes.Single().Route_;
+
+        Assert.Equal("outbound|9080||reviews-v1.default.svc.cluster.local", action.Cluster);
+    }
+
+    [Fact]
+    public void Build_ThreeWaySplitWithOneMissing_KeepsTheOtherWeights()
+    {
+        var ports = new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["a.default.svc.cluster.local"] = [9080],
+            ["b.default.svc.cluster.local"] = [9080],
+        };
+        var virtualService = VirtualService(Host, Route([], null, ("a.default.svc.cluster.local", null, 60), ("gone.default.svc.cluster.local", null, 30), ("b.default.svc.cluster.local", null, 10)));
+
+        var action = RouteTranslator.Build(Host, 9080, [virtualService], ports).VirtualHosts[0].Routes.Single().Route_;
+
+        Assert.Equal(
+            [("outbound|9080||a.default.svc.cluster.local", 60u), ("outbound|9080||b.default.svc.cluster.local", 10u)],
+            action.WeightedClusters.Clusters.Select(c => (c.Name, c.Weight!.Value)));
+    }
+
+    [Fact]
+    public void Build_DestinationOnAPortItsServiceLacks_CountsAsMissing()
+    {
+        var ports = new Dictionary<string, IReadOnlyList<int>>
+        {
+            ["a.default.svc.cluster.local"] = [9080],
+            ["b.default.svc.cluster.local"] = [9080],
+        };
+        var virtualService = VirtualService(Host, Route([], null, ("a.default.svc.cluster.local", 9080, 50), ("b.default.svc.cluster.local", 1234, 50)));
+
+        var action = RouteTranslator.Build(Host, 9080, [virtualService], ports).VirtualHosts[0].Routes.Single().Route_;
+
+        Assert.Equal("outbound|9080||a.default.svc.cluster.local", action.Cluster);
+    }
+
+    [Fact]
+    public void Build_RouteWhoseEveryDestinationIsMissing_NamesTheDeclaredClusterAsIstioDoes()
+    {
+        var virtualService = VirtualService(Host,
+            Route([new HttpMatchSpec(null, [new HeaderMatchSpec("x-canary", new StringMatchSpec(StringMatchKind.Exact, "true"))], null)], null, ("reviews-v9.default.svc.cluster.local", 9080, 100)),
+            Route([], null, (Host, 9080, 100)));
+        var ports = new Dictionary<string, IReadOnlyList<int>> { [Host] = [9080] };
+
+        var routes = RouteTranslator.Build(Host, 9080, [virtualService], ports).VirtualHosts[0].Routes;
+
+        // Calls matching the canary route fail; the route is not dropped, so they never fall through to the default.
+        Assert.Equal(["outbound|9080||reviews-v9.default.svc.cluster.local", $"outbound|9080||{Host}"], routes.Select(r => r.Route_.Cluster));
+    }
+
+    [Fact]
+    public void Build_KnownDestinationsAllWeighZero_KeepTheDeclaredSplit()
+    {
+        var ports = new Dictionary<string, IReadOnlyList<int>> { ["a.default.svc.cluster.local"] = [9080] };
+        var virtualService = VirtualService(Host, Route([], null, ("gone.default.svc.cluster.local", 9080, 100), ("a.default.svc.cluster.local", 9080, 0)));
+
+        var action = RouteTranslator.Build(Host, 9080, [virtualService], ports).VirtualHosts[0].Routes.Single().Route_;
+
+        // A split whose weights add up to 0 is refused by clients; the declared one fails the calls instead.
+        Assert.Equal([100u, 0u], action.WeightedClusters.Clusters.Select(c => c.Weight!.Value));
+    }
 }

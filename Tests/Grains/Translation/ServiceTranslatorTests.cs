@@ -55,4 +55,25 @@ public sealed class ServiceTranslatorTests
         Assert.Equal(first[0].Version, changed[0].Version);
         Assert.NotEqual(first[1].Version, changed[1].Version);
     }
+
+    [Fact]
+    public void Translate_HostWithoutServiceThatRoutesName_GetsAClusterWithNoEndpointsAndNoListener()
+    {
+        var resources = ServiceTranslator.Translate(Host, null, [], [], new Dictionary<string, IReadOnlyList<int>>(), referencedPorts: [9080]);
+
+        Assert.Equal(
+            [(TypeUrls.Cluster, $"outbound|9080||{Host}"), (TypeUrls.ClusterLoadAssignment, $"outbound|9080||{Host}")],
+            resources.Select(r => (r.TypeUrl, r.Name)));
+        Assert.Empty(Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(resources[1].Payload).Endpoints);
+    }
+
+    [Fact]
+    public void Translate_ReferencedPortTheServiceLacks_GetsAnEmptyClusterBesideTheRealOnes()
+    {
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [], [], new Dictionary<string, IReadOnlyList<int>>(), referencedPorts: [7000, 1234]);
+
+        Assert.Contains((TypeUrls.Cluster, $"outbound|1234||{Host}"), resources.Select(r => (r.TypeUrl, r.Name)));
+        Assert.Single(resources, r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000||{Host}");
+        Assert.DoesNotContain((TypeUrls.Listener, $"{Host}:1234"), resources.Select(r => (r.TypeUrl, r.Name)));
+    }
 }

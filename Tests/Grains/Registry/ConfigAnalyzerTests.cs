@@ -1,0 +1,83 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Registry;
+using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
+
+namespace Mesh.Orleans.Tests.Grains.Registry;
+
+public sealed class ConfigAnalyzerTests
+{
+    private const string Reviews = "reviews.default.svc.cluster.local";
+    private const string V1 = "reviews-v1.default.svc.cluster.local";
+
+    [Fact]
+    public void Analyze_ConsistentDeclaration_HasNoWarnings()
+    {
+        var config = new ClusterConfig(
+            [Service("reviews", 9080), Service("reviews-v1", 9080)],
+            [Slice("reviews-abc", "reviews", 9080, ("127.0.0.1", true, null))],
+            [VirtualService(Reviews, Route([], null, (V1, null, 100)))],
+            []);
+
+        Assert.Empty(ConfigAnalyzer.Analyze(config));
+    }
+
+    [Fact]
+    public void Analyze_VirtualServiceForAnUnknownHost_WarnsOnTheHost()
+    {
+        var config = new ClusterConfig([Service("reviews-v1", 9080)], [], [VirtualService("ghost.default.svc.cluster.local", Route([], null, (V1, null, 100)))], []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal(("VirtualService", "default", "vs-ghost", "spec.hosts[0]"), (warning.Kind, warning.Namespace, warning.Name, warning.Field));
+        Assert.Contains("ghost.default.svc.cluster.local is not a Service of the mesh", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_RouteToAnUnknownDestination_WarnsThatCallsOnItFail()
+    {
+        var config = new ClusterConfig([Service("reviews", 9080)], [], [VirtualService(Reviews, Route([], null, ("reviews-v9.default.svc.cluster.local", null, 100)))], []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal("spec.http[0].route[0].destination.host", warning.Field);
+        Assert.Contains("fail", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("no endpoints", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_SplitWithOneUnknownDestination_WarnsThatItIsLeftOut()
+    {
+        var config = new ClusterConfig(
+            [Service("reviews", 9080), Service("reviews-v1", 9080)],
+            [],
+            [VirtualService(Reviews, Route([], null, (V1, null, 80), ("reviews-v3.default.svc.cluster.local", null, 20)))],
+            []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal("spec.http[0].route[1].destination.host", warning.Field);
+        Assert.Contains("left out", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_DestinationPortTheServiceLacks_WarnsOnThePort()
+    {
+        var config = new ClusterConfig([Service("reviews", 9080), Service("reviews-v1", 9080)], [], [VirtualService(Reviews, Route([], null, (V1, 1234, 100)))], []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal("spec.http[0].route[0].destination.port.number", warning.Field);
+        Assert.Contains($"outbound|1234||{V1} does not exist", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_EndpointSliceWithoutItsService_Warns()
+    {
+        var config = new ClusterConfig([], [Slice("orphan-abc", "orphan", 7000, ("127.0.0.1", true, null))], [], []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal(("EndpointSlice", "orphan-abc"), (warning.Kind, warning.Name));
+        Assert.Contains("Service default/orphan does not exist", warning.Message, StringComparison.Ordinal);
+    }
+}
