@@ -1,0 +1,68 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Envoy.Config.Cluster.V3;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+
+namespace Mesh.Orleans.Tests.Silo.Sources;
+
+/// <summary>
+/// The YAML source inside the real control plane: what xDS clients and <c>/debug/config</c>
+/// show when the watched directory vanishes and returns, and for dangling references.
+/// </summary>
+public sealed class DirectorySourceServingTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task ConfigDirectoryRemoved_ClientsKeepEveryResource_DebugConfigShowsItUnavailable_AndItIsServedAgainWhenItReturns()
+    {
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string> { ["a.yaml"] = MeshYaml.Service("a", 7000) });
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        var first = await client.ReceiveAsync();
+        await client.AckAsync(first);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        Directory.Delete(server.ConfigDirectory, recursive: true);
+        await Eventually.TrueAsync(async () => (string?)(await SourceStatusAsync(http))["state"] == "Unavailable", s_wait, "/debug/config shows the directory unavailable");
+        var status = await SourceStatusAsync(http);
+
+        Assert.Contains(server.Cache.Current.Of(TypeUrls.Cluster).Keys, n => n == "outbound|7000||a.default.svc.cluster.local");
+        Assert.NotEmpty((string)status["error"]!);
+        Assert.True(await client.NothingWithinAsync(TimeSpan.FromMilliseconds(500)), "the client was sent a change while the directory was gone");
+
+        Directory.CreateDirectory(server.ConfigDirectory);
+        await server.WriteConfigAsync("a.yaml", MeshYaml.Service("a", 7000));
+        await server.WriteConfigAsync("b.yaml", MeshYaml.Service("b", 7001));
+        var next = await client.ReceiveTypeAsync(TypeUrls.Cluster, s_wait);
+
+        Assert.Equal(
+            ["outbound|7000||a.default.svc.cluster.local", "outbound|7001||b.default.svc.cluster.local"],
+            AdsTestClient.Unpack<Cluster>(next).Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("Watching", (string?)(await SourceStatusAsync(http))["state"]);
+    }
+
+    [Fact]
+    public async Task DanglingReferences_AreWarnings_KeptApartFromRejections()
+    {
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["mesh.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("a", 7000),
+                MeshYaml.Slice("orphan-1", "orphan", 7000, [("127.0.0.1", true)]),
+                MeshYaml.WeightedSplit("ghost", "ghost", 7000, ("a", 50), ("b", 50))),
+            ["bad.yaml"] = "apiVersion: v1\nkind: Service\nmetadata: {name: broken}\nspec: {ports: [{port: 0}]}\n",
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        var cluster = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!;
+        var warnings = cluster["warnings"]!.AsArray().Select(w => $"{w!["kind"]} {w["name"]} {w["field"]}").ToList();
+
+        Assert.Equal(["EndpointSlice orphan-1 metadata.labels[kubernetes.io/service-name]", "VirtualService ghost spec.hosts[0]"], warnings);
+        Assert.Equal("broken", (string)Assert.Single(cluster["rejected"]!.AsArray())!["name"]!);
+    }
+
+    private static async Task<JsonObject> SourceStatusAsync(HttpClient http) =>
+        (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!["sourceStatus"]!.AsObject();
+}
