@@ -152,13 +152,20 @@ public static class KubernetesObjectParser
 
             // For each open collection: whether it is a mapping, and whether its next node is a key.
             var open = new Stack<(bool Mapping, bool ExpectKey)>();
+
+            // Kept until the end, so that a file that is not YAML at all is reported as such.
+            string? keyError = null;
             while (parser.MoveNext())
             {
                 var current = parser.Current!;
+                if (keyError is null && current is MappingStart or SequenceStart or AnchorAlias
+                    && open.TryPeek(out var parent) && parent is { Mapping: true, ExpectKey: true })
+                {
+                    keyError = $"a mapping key at line {current.Start.Line}, column {current.Start.Column} is {KeyKind(current)}; Kubernetes objects only have string keys";
+                }
+
                 switch (current)
                 {
-                    case MappingStart or SequenceStart or AnchorAlias when open.TryPeek(out var parent) && parent is { Mapping: true, ExpectKey: true }:
-                        return $"a mapping key at line {current.Start.Line}, column {current.Start.Column} is {KeyKind(current)}; Kubernetes objects only have string keys";
                     case MappingStart or SequenceStart:
                         if (open.Count >= MaxDepth)
                         {
@@ -177,7 +184,7 @@ public static class KubernetesObjectParser
                 }
             }
 
-            return null;
+            return keyError;
         }
         catch (Exception exception) when (IsParserFailure(exception))
         {
