@@ -20,6 +20,15 @@ public sealed class XdsFrontendOptions
     public int MaxNameLength { get; set; } = 4_096;
 
     /// <summary>
+    /// Most distinct type URLs one stream may ask for; the next one ends the stream with
+    /// InvalidArgument, so a client cannot grow a stream's state without bound by inventing
+    /// types (each unknown type is otherwise answered, and remembered). Envoy uses about a
+    /// dozen. Count; default 32.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxTypesPerStream { get; set; } = 32;
+
+    /// <summary>
     /// How often the frontend renews its scope subscriptions and checks that its cache is
     /// at the scope's epoch. Default 30 s.
     /// </summary>

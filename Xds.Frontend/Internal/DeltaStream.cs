@@ -1,5 +1,6 @@
 using Envoy.Config.Core.V3;
 using Envoy.Service.Discovery.V3;
+using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
@@ -43,6 +44,11 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
         if (!_types.TryGetValue(typeUrl, out var state))
         {
+            if (_types.Count >= Options.MaxTypesPerStream)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a stream may ask for at most {Options.MaxTypesPerStream} type URLs"));
+            }
+
             state = new DeltaTypeState(typeUrl);
             _types.Add(typeUrl, state);
         }

@@ -24,6 +24,9 @@ public sealed class GoDurationTests
     [InlineData("1 s")]
     [InlineData("1d")]
     [InlineData("999999999h")]
+    [InlineData("99999999999999999999h")]
+    [InlineData("99999999999999999999999999999999s")]
+    [InlineData("\u0661\u0662s")]
     public void TryParse_NonDurations_AreRefused(string text)
     {
         Assert.False(GoDuration.TryParse(text, out _));

@@ -144,6 +144,9 @@ public sealed class KubernetesObjectParserTests
     [InlineData("hosts: [a]\nhttp: [{route: [{destination: {host: b}, weight: 101}]}]", "spec.http[0].route[0].weight", "between 0 and 100")]
     [InlineData("hosts: [a]\nhttp: [{route: [{destination: {host: b}, weight: 0}, {destination: {host: c}, weight: 0}]}]", "spec.http[0].route", "add up to 0")]
     [InlineData("hosts: [a]\nhttp: [{timeout: soon, route: [{destination: {host: b}}]}]", "spec.http[0].timeout", "duration")]
+    [InlineData("hosts: [a]\nhttp: [{timeout: 99999999999999999999999999999999s, route: [{destination: {host: b}}]}]", "spec.http[0].timeout", "duration")]
+    [InlineData("hosts: [a]\nhttp: [{timeout: 99999999999999999999h, route: [{destination: {host: b}}]}]", "spec.http[0].timeout", "duration")]
+    [InlineData("hosts: [a]\nhttp: [{timeout: \u0661\u0662s, route: [{destination: {host: b}}]}]", "spec.http[0].timeout", "duration")]
     [InlineData("hosts: [a]\nhttp: [{match: [{uri: {exact: /a, prefix: /b}}], route: [{destination: {host: b}}]}]", "spec.http[0].match[0].uri", "exactly one")]
     [InlineData("hosts: [a]\nhttp: [{match: [{uri: {regex: \"(?=x)\"}}], route: [{destination: {host: b}}]}]", "spec.http[0].match[0].uri.regex", "RE2")]
     [InlineData("hosts: [a]\nhttp: [{match: [{uri: {regex: \"([a\"}}], route: [{destination: {host: b}}]}]", "spec.http[0].match[0].uri.regex", "not a valid regular expression")]
@@ -232,5 +235,35 @@ public sealed class KubernetesObjectParserTests
 
         Assert.Empty(file.Documents);
         Assert.StartsWith("not valid YAML", file.FileError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("? {a: b}\n: c\n", "a mapping")]
+    [InlineData("[a]: c\n", "a sequence")]
+    [InlineData("x: &k [a]\n*k : c\n", "an alias")]
+    public void Parse_MappingKeyThatIsNotAString_RejectsTheFile(string extra, string what)
+    {
+        var file = KubernetesObjectParser.Parse("f.yaml", "apiVersion: v1\nkind: Service\nmetadata: {name: echo}\nspec: {ports: [{port: 1}]}\n" + extra);
+
+        Assert.Empty(file.Documents);
+        Assert.Contains($"is {what}; Kubernetes objects only have string keys", file.FileError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Parse_AliasBombAsAMappingKey_IsRejectedQuickly()
+    {
+        // Issue 6, fuzzing: YamlDotNet hashes a collection key node by node through its aliases,
+        // so nine lines of anchors used as one key kept Parse busy for minutes.
+        var yaml = new StringBuilder("apiVersion: v1\nkind: Service\nmetadata: {name: bomb}\nx0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var i = 1; i < 12; i++)
+        {
+            yaml.Append($"x{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n");
+        }
+
+        yaml.Append("? *a11\n: x\n");
+
+        var file = await Task.Run(() => KubernetesObjectParser.Parse("bomb.yaml", yaml.ToString())).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Contains("is an alias", file.FileError, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,548 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+using CsCheck;
+using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Silo.Sources.Yaml;
+using Mesh.Orleans.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Mesh.Orleans.Tests.Silo.Sources;
+
+/// <summary>
+/// Bounded fuzzing of the YAML path: mutations of the sample mesh and of small hand-written
+/// objects go through <see cref="KubernetesObjectParser.Parse"/> and then
+/// <see cref="ConfigAssembler.Assemble"/>. Whatever the input, nothing may escape either; a
+/// file ends as documents or as a <see cref="ParsedFile.FileError"/> with a reason; every
+/// rejection names a reason; and no rejection may come from the parser's catch-all, which
+/// would mean a validator threw something other than <see cref="InvalidFieldException"/>.
+/// Every case comes from a fixed seed, so each run tries the same inputs.
+/// </summary>
+public sealed partial class YamlFuzzTests(ITestOutputHelper output)
+{
+    private const string HandService = """
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: echo
+          namespace: shop
+        spec:
+          ports:
+            - name: grpc
+              port: 7000
+              targetPort: grpc
+              protocol: TCP
+              appProtocol: grpc
+            - name: admin
+              port: 7001
+              targetPort: 17001
+        """;
+
+    private const string HandSlice = """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: echo-abc
+          namespace: shop
+          labels:
+            kubernetes.io/service-name: echo
+        addressType: IPv4
+        ports:
+          - name: grpc
+            port: 17000
+            protocol: TCP
+        endpoints:
+          - addresses:
+              - 127.0.0.1
+            conditions:
+              ready: true
+              serving: true
+              terminating: false
+            zone: z1
+            nodeName: n1
+            targetRef:
+              kind: Pod
+              namespace: shop
+              name: echo-abc-1
+        """;
+
+    private const string HandVirtualService = """
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata:
+          name: echo
+          namespace: shop
+        spec:
+          hosts:
+            - echo
+          gateways:
+            - mesh
+          http:
+            - name: canary
+              match:
+                - uri:
+                    prefix: /echo.Echo/
+                  headers:
+                    x-canary:
+                      regex: "y.*s"
+                  port: 7000
+              route:
+                - destination:
+                    host: echo-v2
+              timeout: 1.5s
+            - route:
+                - destination:
+                    host: echo.shop.svc.cluster.local
+                    port:
+                      number: 7000
+                  weight: 90
+                - destination:
+                    host: echo-v2
+                  weight: 10
+        """;
+
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(25);
+
+    private static readonly string[] s_tokens =
+    [
+        "[", "{", "]", "}", ": :", "- -", "? ", "|", ">", "&a ", "*a", "*undefined ", "!", "!!str ", "!!binary ", "%", "@", "`",
+        "\t", "\uFEFF", "\0", "\u0001", "\u001b", "\u007f", "\u0085", "\u2028", "\uFFFE", "\uD800", "'", "\"", "#", ",", "\r", "\r\n",
+        "\n---\n", "\n...\n", "\n--- |\n", "<<: *a", " ", "\n", "-", ":", "\\", "&a [*a]", "{[", "[{", "\u00a0",
+    ];
+
+    private static readonly string[] s_hostileValues =
+    [
+        "7", "\"x\"", "{}", "[]", "[7]", "{a: b}", "- x", "~", "null", "''", "true", "1.5", "-1", "0", "+7", "07", "0x10", "0o17", "1_000",
+        "1e400", ".inf", "-.inf", ".nan", "99999999999999999999999999999999", "-99999999999999999999999999999999",
+        "99999999999999999999999999999999s", "\u0661\u0662s", "1000000000h", "1.5.5s", "*undefined", "&x [*x]", "*x", "&a", "!!binary aGk=",
+        "!!int x", "!custom {}", "{? [a] : b}", "{? {a: b} : c}", "[[[[", "{{", "\"unterminated", "'unterminated", "|", ">", "|-\n  text",
+        "\"\\u0000\"", "\"\\uD800\"", "%x", "@x", "`x`", ": :", "- -", "? x", "<<: *x", "\"(a{1000}){1000}\"", "\"(?<=x)\"",
+        new string('a', 5000), "\"" + new string('9', 3000) + "\"", "\t7", "7\t", "\uFEFF7",
+    ];
+
+    private static readonly Lazy<IReadOnlyList<(string Name, string Text)>> s_bases = new(LoadBases);
+
+    private static readonly Lazy<IReadOnlyList<ParsedFile>> s_goodFiles = new(() =>
+        s_bases.Value.Select(b => KubernetesObjectParser.Parse(b.Name, b.Text)).ToList());
+
+    [Fact]
+    public void Samples_AreInTheTestOutput_AndAllValid()
+    {
+        var bases = s_bases.Value;
+
+        Assert.Contains(bases, b => b.Name == "greeter.yaml");
+        Assert.Contains(bases, b => b.Name == "reviews.yaml");
+        Assert.All(s_goodFiles.Value, f =>
+        {
+            Assert.Null(f.FileError);
+            Assert.All(f.Documents, d => Assert.Null(d.Rejection));
+        });
+    }
+
+    [Fact]
+    public async Task Parse_TruncatedAtEveryOffsetOfEveryBase_IsHandled()
+    {
+        // The combined file is left out: its cuts are those of the three objects it joins.
+        var cases = s_bases.Value.Where(b => b.Name != "all.yaml").SelectMany(b => Enumerable.Range(0, b.Text.Length + 1).Select(n => (b.Name, b.Text[..n], $"{b.Name} cut at {n}")));
+
+        await RunAsync("truncation", cases);
+    }
+
+    [Fact]
+    public async Task Parse_RandomByteFlipsInsertionsAndDeletions_AreHandled()
+    {
+        var bases = s_bases.Value;
+        var edit = Gen.Select(Gen.Int[0, 2], Gen.Int[0, int.MaxValue - 1], Gen.Byte);
+        var gen = Gen.Select(Gen.Int[0, bases.Count - 1], edit.Array[1, 8]);
+
+        var cases = FuzzCases.Generate(gen, seed: 0x6e5_0001, count: 4000).Select((c, i) =>
+        {
+            var (name, text) = bases[c.Item1];
+            var bytes = Encoding.UTF8.GetBytes(text).ToList();
+            foreach (var (kind, position, value) in c.Item2)
+            {
+                var at = position % (bytes.Count + 1);
+                switch (kind)
+                {
+                    case 0 when at < bytes.Count:
+                        bytes[at] ^= (byte)(value == 0 ? 0x20 : value);
+                        break;
+                    case 2 when at < bytes.Count:
+                        bytes.RemoveAt(at);
+                        break;
+                    default:
+                        bytes.Insert(at, value);
+                        break;
+                }
+            }
+
+            // The source reads files as UTF-8 text, so invalid sequences arrive as U+FFFD.
+            return (name, Encoding.UTF8.GetString([.. bytes]), $"byte case {i} of seed 0x6e50001 on {name}");
+        });
+
+        await RunAsync("byte flips", cases);
+    }
+
+    [Fact]
+    public async Task Parse_YamlGrammarAwareMutations_AreHandled()
+    {
+        var bases = s_bases.Value;
+        var mutation = Gen.Select(Gen.Int[0, 9], Gen.Int[0, int.MaxValue - 1], Gen.Int[0, int.MaxValue - 1]);
+        var gen = Gen.Select(Gen.Int[0, bases.Count - 1], mutation.Array[1, 3]);
+
+        var cases = FuzzCases.Generate(gen, seed: 0x6e5_0002, count: 4000).Select((c, i) =>
+        {
+            var (name, text) = bases[c.Item1];
+            foreach (var (kind, position, choice) in c.Item2)
+            {
+                text = Mutate(text, kind, position, choice);
+            }
+
+            return (name, text, $"grammar case {i} of seed 0x6e50002 on {name}");
+        });
+
+        await RunAsync("grammar mutations", cases);
+    }
+
+    [Fact]
+    public async Task Parse_HostileDocuments_AreHandled()
+    {
+        await RunAsync("hostile documents", HostileDocuments().Select(h => ("hostile.yaml", h.Text, h.What)));
+    }
+
+    [Fact]
+    public async Task Parse_WrongTypeInAnyField_RejectsTheObjectNamingTheField()
+    {
+        // Every field of the hand-written objects, given a value of the wrong shape (a mapping
+        // where a scalar or list belongs, a scalar where a mapping or list belongs, a non-number
+        // where a number belongs), must reject its object with a reason naming that field.
+        var failures = new List<string>();
+        var count = 0;
+        var watch = Stopwatch.StartNew();
+        await FuzzCases.BoundedAsync(() =>
+        {
+            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService) })
+            {
+                var lines = text.Split('\n');
+                for (var i = 0; i < lines.Length; i++)
+                {
+                    var match = FieldLine().Match(lines[i]);
+                    if (!match.Success)
+                    {
+                        continue;
+                    }
+
+                    var key = match.Groups["key"].Value;
+                    var value = match.Groups["value"].Value;
+                    // A block collection's children are the lines indented deeper than its key.
+                    var keyIndent = match.Groups["prefix"].Value.Length;
+                    var end = i + 1;
+                    while (value.Length == 0 && end < lines.Length && Indent(lines[end]) > keyIndent)
+                    {
+                        end++;
+                    }
+
+                    var shape = value.Length > 0 ? (value.StartsWith('[') ? "list" : value.StartsWith('{') ? "map" : "scalar")
+                        : end > i + 1 && lines[i + 1].TrimStart().StartsWith('-') ? "list" : "map";
+                    string[] wrong = shape switch
+                    {
+                        "list" => ["7", "x", "{}", "{a: b}"],
+                        "map" => ["7", "x", "[]", "[a]"],
+                        _ when key is "port" or "number" or "weight" => ["{}", "[]", "x", "\"7\"", "1.5", "-1", "99999999999999999999", "1e3", "0x10", ".inf", "true"],
+                        _ when key == "timeout" => ["{}", "[]", "x", "7", "99999999999999999999999999999999s", "\u0661\u0662s", "99999999999999999999h"],
+                        _ => ["{}", "[]", "{a: b}", "[a]"],
+                    };
+                    foreach (var replacement in wrong)
+                    {
+                        count++;
+                        var mutated = string.Join('\n', lines.Take(i).Append($"{match.Groups["prefix"].Value}{key}: {replacement}").Concat(lines.Skip(end)));
+                        var what = $"{name} line {i + 1} '{key}: {replacement}'";
+                        var violation = Violation(name, mutated);
+                        var file = KubernetesObjectParser.Parse(name, mutated);
+                        if (violation is not null)
+                        {
+                            failures.Add($"{what}: {violation}");
+                        }
+                        else if (!file.Documents.Any(d => d.Rejection is { } r && r.Field.Contains(key, StringComparison.Ordinal)))
+                        {
+                            var got = file.FileError ?? string.Join("; ", file.Documents.Select(d => d.Rejection is { } r ? $"{r.Field}: {r.Reason}" : "accepted"));
+                            failures.Add($"{what}: not rejected naming '{key}' ({got})");
+                        }
+                    }
+                }
+            }
+        }, s_bound);
+
+        output.WriteLine($"wrong types: {count} cases in {watch.ElapsedMilliseconds} ms");
+        Assert.True(count > 100, $"only {count} cases");
+        Assert.True(failures.Count == 0, $"{failures.Count} of {count} cases failed:\n" + string.Join('\n', failures.Take(20)));
+    }
+
+    private static IEnumerable<(string What, string Text)> HostileDocuments()
+    {
+        const string Head = "apiVersion: v1\nkind: Service\nmetadata: {name: echo}\n";
+        yield return ("alias to an undefined anchor", Head + "spec: {ports: *nowhere}\n");
+        yield return ("alias used before its anchor", Head + "spec: {ports: *a}\nx: &a [{port: 1}]\n");
+        yield return ("alias inside its own anchor", Head + "spec: &a {ports: [*a]}\n");
+        yield return ("anchor on a key, alias as a key", Head + "&k spec: {ports: [{port: 1}]}\n*k : 7\n");
+        yield return ("merge key onto an alias", Head + "base: &b {port: 1}\nspec: {ports: [{<<: *b, name: grpc}]}\n");
+        yield return ("merge key onto an undefined alias", Head + "spec: {ports: [{<<: *nowhere}]}\n");
+        yield return ("alias bomb in ports", Head + AliasBomb(12) + "spec: {ports: *a11}\n");
+        yield return ("alias bomb as a mapping key", Head + AliasBomb(12) + "? *a11\n: x\nspec: {ports: [{port: 1}]}\n");
+        yield return ("alias bomb as a key inside spec", Head + AliasBomb(12) + "spec: {ports: [{port: 1}], ? *a11 : x}\n");
+        yield return ("two equal alias-bomb keys", Head + AliasBomb(12) + "? *a11\n: x\n? *a10\n: y\n");
+        yield return ("tabs in indentation", "apiVersion: v1\nkind: Service\nmetadata:\n\tname: echo\nspec:\n\tports:\n\t\t- port: 1\n");
+        yield return ("BOM at the start", "\uFEFF" + Head + "spec: {ports: [{port: 1}]}\n");
+        yield return ("BOM in the middle", Head + "\uFEFFspec: {ports: [{port: 1}]}\n");
+        yield return ("BOM inside a value", Head.Replace("echo", "ec\uFEFFho", StringComparison.Ordinal) + "spec: {ports: [{port: 1}]}\n");
+        yield return ("NUL in a value", Head.Replace("echo", "ec\0ho", StringComparison.Ordinal) + "spec: {ports: [{port: 1}]}\n");
+        yield return ("escaped NUL in a quoted name", "apiVersion: v1\nkind: Service\nmetadata: {name: \"ec\\0ho\"}\nspec: {ports: [{port: 1}]}\n");
+        yield return ("control characters everywhere", string.Concat(Head.Select(c => c == '\n' ? "\u0001\n" : c.ToString())));
+        yield return ("lone surrogate", Head.Replace("echo", "e\uD800cho", StringComparison.Ordinal));
+        yield return ("very long plain scalar", Head + "spec: {ports: [{port: 1, appProtocol: " + new string('a', 1_000_000) + "}]}\n");
+        yield return ("very long quoted scalar", Head + "spec: {ports: [{port: 1, appProtocol: \"" + new string('a', 1_000_000) + "\"}]}\n");
+        yield return ("very long key", Head + new string('k', 5000) + ": 1\n");
+        yield return ("very long name", "apiVersion: v1\nkind: Service\nmetadata: {name: " + new string('a', 100_000) + "}\nspec: {ports: [{port: 1}]}\n");
+        yield return ("very long kind", "apiVersion: v1\nkind: " + new string('K', 100_000) + "\nmetadata: {name: a}\n");
+        yield return ("very long regex", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{match: [{uri: {regex: \"" + new string('(', 1000) + "\"}}], route: [{destination: {host: b}}]}]}\n");
+        yield return ("nested quantifiers regex", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{match: [{uri: {regex: \"((a{1000}){1000}){1000}\"}}], route: [{destination: {host: b}}]}]}\n");
+        yield return ("duplicate keys", Head + "spec: {ports: [{port: 1}]}\nspec: {ports: [{port: 2}]}\n");
+        yield return ("duplicate keys in a flow map", Head + "spec: {ports: [{port: 1, port: 2}]}\n");
+        yield return ("duplicate null keys", Head + "? \n: a\n? \n: b\n");
+        yield return ("document end marker mid-object", Head + "...\nspec: {ports: [{port: 1}]}\n");
+        yield return ("document start marker mid-object", "apiVersion: v1\n---\nkind: Service\n---\nmetadata: {name: echo}\n");
+        yield return ("markers only", "---\n...\n---\n...\n---\n");
+        yield return ("marker followed by content on one line", "--- apiVersion: v1\n... kind: Service\n");
+        yield return ("directives", "%YAML 1.1\n%TAG ! tag:x,2000:\n---\n" + Head);
+        yield return ("directive without a document", "%YAML 1.2\n");
+        yield return ("repeated YAML directive", "%YAML 1.2\n%YAML 1.2\n---\n" + Head);
+        yield return ("tags", "!!map\napiVersion: !!str v1\nkind: !Service Service\nmetadata: !!binary aGk=\n");
+        yield return ("ten thousand empty documents", string.Concat(Enumerable.Repeat("---\n", 10_000)));
+        yield return ("a thousand objects", string.Join("---\n", Enumerable.Range(0, 1000).Select(i => $"apiVersion: v1\nkind: Service\nmetadata: {{name: s{i}}}\nspec: {{ports: [{{port: {i % 65535 + 1}}}]}}\n")));
+        yield return ("nested just under the limit", Head + "x: " + new string('[', KubernetesObjectParser.MaxDepth - 1) + new string(']', KubernetesObjectParser.MaxDepth - 1) + "\n");
+        yield return ("nested just over the limit", Head + "x: " + new string('[', KubernetesObjectParser.MaxDepth) + new string(']', KubernetesObjectParser.MaxDepth) + "\n");
+        yield return ("unclosed flow collections", Head + "spec: {ports: [{port: 1\n");
+        yield return ("unclosed flow then stray indicators", Head + "spec: [\n- x: : y\n? z\n| a\n");
+        yield return ("mapping as a key", Head + "{a: b}: c\n");
+        yield return ("sequence as the kind", "apiVersion: v1\nkind: [Service]\nmetadata: {name: a}\n");
+        yield return ("mapping as a port key", Head + "spec: {ports: [{? {a: b} : 1}]}\n");
+        yield return ("mapping as a string-match key", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{match: [{uri: {? [exact] : /a}}], route: [{destination: {host: b}}]}]}\n");
+        yield return ("null as a string-match key", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{match: [{uri: {~: /a}}], route: [{destination: {host: b}}]}]}\n");
+        yield return ("quoted tilde as a header name", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{match: [{headers: {? [x] : {exact: a}}}], route: [{destination: {host: b}}]}]}\n");
+        yield return ("ports: 7", Head + "spec: {ports: 7}\n");
+        yield return ("port: \"x\"", Head + "spec: {ports: [{port: \"x\"}]}\n");
+        yield return ("endpoints: {}", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, labels: {kubernetes.io/service-name: e}}\naddressType: IPv4\nendpoints: {}\n");
+        yield return ("huge timeout", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{timeout: 99999999999999999999999999999999999s, route: [{destination: {host: b}}]}]}\n");
+        yield return ("non-ASCII digits in a timeout", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{timeout: \u0661\u0662s, route: [{destination: {host: b}}]}]}\n");
+        yield return ("IPv6 address with a zone", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, labels: {kubernetes.io/service-name: e}}\naddressType: IPv6\nendpoints: [{addresses: [\"fe80::1%eth0\"]}]\n");
+        yield return ("scalar document", "just a scalar\n");
+        yield return ("sequence document", "- a\n- b\n");
+        yield return ("only a comment", "# nothing\n");
+        yield return ("empty", string.Empty);
+        yield return ("only whitespace and newlines", " \n\t\n\r\n\u2028\n");
+    }
+
+    private static string AliasBomb(int levels)
+    {
+        var yaml = new StringBuilder("x0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var i = 1; i < levels; i++)
+        {
+            var previous = $"*a{i - 1}";
+            yaml.Append($"x{i}: &a{i} [{string.Join(", ", Enumerable.Repeat(previous, 9))}]\n");
+        }
+
+        return yaml.ToString();
+    }
+
+    private static string Mutate(string text, int kind, int position, int choice)
+    {
+        var lines = text.Split('\n').ToList();
+        var line = position % Math.Max(1, lines.Count);
+        switch (kind)
+        {
+            case 0:
+                // A stray indicator, control character or marker anywhere.
+                var at = position % (text.Length + 1);
+                return text.Insert(at, s_tokens[choice % s_tokens.Length]);
+            case 1:
+                // A hostile value in place of a field's value.
+                var colon = lines[line].IndexOf(": ", StringComparison.Ordinal);
+                var value = s_hostileValues[choice % s_hostileValues.Length];
+                lines[line] = colon >= 0 ? lines[line][..(colon + 2)] + value : lines[line] + ": " + value;
+                break;
+            case 2:
+                // Duplicate keys.
+                lines.Insert(line, lines[line]);
+                break;
+            case 3:
+                // Tabs in indentation.
+                lines[line] = new string('\t', 1 + (choice % 3)) + lines[line].TrimStart(' ');
+                break;
+            case 4:
+                lines.RemoveAt(line);
+                break;
+            case 5:
+                // Huge, negative and float numbers where digits were.
+                string[] numbers = ["99999999999999999999999999999999", "-1", "-2147483649", "2147483648", "1.5", "1e400", "0", "-0", ".5", "00001"];
+                var digits = Digits().Matches(text);
+                if (digits.Count == 0)
+                {
+                    return text;
+                }
+
+                var run = digits[choice % digits.Count];
+                return text[..run.Index] + numbers[position % numbers.Length] + text[(run.Index + run.Length)..];
+            case 6:
+                // Document markers in odd places.
+                string[] markers = ["---", "...", "--- ", "---\t#", "... ---", "--- !!map", "--- |", "--- >", "---[", "--- &a", "--- *a"];
+                lines.Insert(line, markers[choice % markers.Length]);
+                break;
+            case 7:
+                // Anchors and aliases: define a bomb and point a value at it, or alias something undefined.
+                var colonAt = lines[line].IndexOf(": ", StringComparison.Ordinal);
+                string[] aliases = ["*a5", "*nowhere", "&self [*self]", "*a0", "&a0 x"];
+                if (colonAt >= 0)
+                {
+                    lines[line] = lines[line][..(colonAt + 2)] + aliases[choice % aliases.Length];
+                }
+
+                lines.Insert(0, AliasBomb(6).TrimEnd('\n'));
+                break;
+            case 8:
+                // Indentation knocked out of place.
+                lines[line] = new string(' ', choice % 7) + lines[line];
+                break;
+            default:
+                return text[..(position % (text.Length + 1))];
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    private async Task RunAsync(string what, IEnumerable<(string Name, string Text, string Case)> cases)
+    {
+        var failures = new List<string>();
+        var count = 0;
+        var current = string.Empty;
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            await FuzzCases.BoundedAsync(() =>
+            {
+                foreach (var (name, text, description) in cases)
+                {
+                    count++;
+                    Volatile.Write(ref current, description);
+                    if (Violation(name, text) is { } violation && failures.Count < 20)
+                    {
+                        failures.Add($"{description}: {violation}\n    input: {FuzzCases.Show(text)}");
+                    }
+                }
+            }, s_bound);
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"{what}: still working on '{Volatile.Read(ref current)}' after {s_bound.TotalSeconds} s ({count} cases started)");
+        }
+
+        output.WriteLine($"{what}: {count} cases in {watch.ElapsedMilliseconds} ms");
+        Assert.True(count > 0, "no cases ran");
+        Assert.True(failures.Count == 0, $"{what}: {failures.Count} failing cases (first 20):\n" + string.Join('\n', failures));
+    }
+
+    /// <summary>What is wrong with how <paramref name="text"/> was handled, or null when it was handled as it must be.</summary>
+    private static string? Violation(string name, string text)
+    {
+        ParsedFile file;
+        try
+        {
+            file = KubernetesObjectParser.Parse(name, text);
+        }
+        catch (Exception exception)
+        {
+            return $"Parse threw {exception.GetType().Name}: {exception.Message}";
+        }
+
+        if (file.FileError is not null)
+        {
+            if (string.IsNullOrWhiteSpace(file.FileError))
+            {
+                return "the file was rejected without a reason";
+            }
+
+            if (file.Documents.Count > 0)
+            {
+                return "the file was rejected but still has documents";
+            }
+        }
+
+        foreach (var document in file.Documents)
+        {
+            if ((document.Value is null) == (document.Rejection is null))
+            {
+                return "a document is neither one valid object nor one rejection";
+            }
+
+            if (document.Value is not null && document.Key is null)
+            {
+                return "a valid object has no key";
+            }
+
+            if (document.Rejection is { } rejection)
+            {
+                if (string.IsNullOrWhiteSpace(rejection.Reason))
+                {
+                    return $"an object was rejected without a reason (field '{rejection.Field}')";
+                }
+
+                if (rejection.Reason.StartsWith(KubernetesObjectParser.ValidatorFailure, StringComparison.Ordinal))
+                {
+                    return $"a validator threw instead of naming the field: {rejection.Reason}";
+                }
+            }
+        }
+
+        try
+        {
+            var fresh = new ConfigAssembler().Assemble([file]);
+
+            // And once more on top of the good version of every base file, so last-good is kept.
+            var primed = new ConfigAssembler();
+            primed.Assemble(s_goodFiles.Value);
+            var kept = primed.Assemble([.. s_goodFiles.Value.Where(f => f.Path != name), file]);
+            if (fresh.Rejected.Concat(kept.Rejected).FirstOrDefault(r => string.IsNullOrWhiteSpace(r.Reason)) is { } silent)
+            {
+                return $"the assembler rejected {silent.Kind} {silent.Name} without a reason";
+            }
+        }
+        catch (Exception exception)
+        {
+            return $"Assemble threw {exception.GetType().Name}: {exception.Message}";
+        }
+
+        return null;
+    }
+
+    private static IReadOnlyList<(string Name, string Text)> LoadBases()
+    {
+        var samples = Path.Combine(AppContext.BaseDirectory, "samples");
+        var files = Directory.GetFiles(samples, "*.yaml").Order(StringComparer.Ordinal)
+            .Select(path => (Path.GetFileName(path), File.ReadAllText(path)));
+        return
+        [
+            .. files,
+            ("service.yaml", HandService),
+            ("slice.yaml", HandSlice),
+            ("vs.yaml", HandVirtualService),
+            ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService)),
+        ];
+    }
+
+    private static int Indent(string line) => line.Trim().Length == 0 ? int.MaxValue : line.Length - line.TrimStart(' ').Length;
+
+    [GeneratedRegex(@"^(?<prefix> *(- )?)(?<key>[A-Za-z][-A-Za-z0-9./]*):(?: (?<value>.*))?$", RegexOptions.CultureInvariant)]
+    private static partial Regex FieldLine();
+
+    [GeneratedRegex("[0-9]+", RegexOptions.CultureInvariant)]
+    private static partial Regex Digits();
+}
