@@ -2,9 +2,11 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
+using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Silo.Sources.Yaml;
 using Mesh.Orleans.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Mesh.Orleans.Tests.Silo.Sources;
@@ -202,6 +204,45 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         });
 
         await RunAsync("grammar mutations", cases);
+    }
+
+    [Fact]
+    public async Task LiveDirectory_MutatedFilesWrittenIntoAServingControlPlane_KeepItServingAndApplying()
+    {
+        // The same mutations, through the real source of a running control plane: afterwards it
+        // still serves the good file and still applies the next change.
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string> { ["good.yaml"] = MeshYaml.Service("good", 7000) });
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        string[] subscribed = ["outbound|7000||good.default.svc.cluster.local", "outbound|7001||next.default.svc.cluster.local"];
+        await client.SendAsync(TypeUrls.Cluster, subscribed);
+        await client.AckAsync(await client.ReceiveAsync(), subscribed);
+
+        var bases = s_bases.Value;
+        var gen = Gen.Select(Gen.Int[0, bases.Count - 1], Gen.Select(Gen.Int[0, 9], Gen.Int[0, int.MaxValue - 1], Gen.Int[0, int.MaxValue - 1]).Array[1, 3]);
+        var index = 0;
+        foreach (var (baseIndex, mutations) in FuzzCases.Generate(gen, seed: 0x6e5_0010, count: 60))
+        {
+            var text = bases[baseIndex].Text;
+            foreach (var (kind, position, choice) in mutations)
+            {
+                text = Mutate(text, kind, position, choice);
+            }
+
+            await server.WriteConfigAsync($"fuzz-{index++}.yaml", text);
+        }
+
+        await server.WriteConfigAsync("next.yaml", MeshYaml.Service("next", 7001));
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await Eventually.TrueAsync(async () =>
+        {
+            var response = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(15));
+            await client.AckAsync(response, subscribed);
+            names = AdsTestClient.Unpack<Envoy.Config.Cluster.V3.Cluster>(response).Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            return names.Contains("outbound|7001||next.default.svc.cluster.local");
+        }, TimeSpan.FromSeconds(30), "the change after the fuzzed files was applied");
+
+        Assert.Contains("outbound|7000||good.default.svc.cluster.local", names);
+        Assert.Equal(SourceState.Watching, server.Services.GetRequiredService<YamlDirectorySource>().Status.State);
     }
 
     [Fact]
