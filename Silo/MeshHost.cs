@@ -46,6 +46,11 @@ public static class MeshHost
             builder.UseOrleansClient(client => client.UseLocalhostClustering(host.GatewayPort));
         }
 
+        // Streams end at once on SIGTERM, so the stop is short; the host's shutdown timeout (30 s by
+        // default) bounds it at the drain timeout, so nothing can hold the process much longer.
+        var shutdown = builder.Configuration.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown.DrainTimeout);
+        builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);

@@ -22,6 +22,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
+    private readonly Task _draining;
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
@@ -38,6 +39,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Time = context.Shared.Time;
         Logger = context.Shared.Logger;
         Throttle = context.Shared.PushThrottle;
+        _draining = context.Shared.Draining;
         FixedTypeUrl = context.FixedTypeUrl;
     }
 
@@ -77,7 +79,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         var cancellation = Call.CancellationToken;
         try
         {
-            if (!await _requests.MoveNext(cancellation))
+            var firstRead = _requests.MoveNext(cancellation);
+            await WhileNotDrainingAsync(firstRead);
+            if (!await firstRead)
             {
                 return;
             }
@@ -125,9 +129,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             while (true)
             {
                 var changed = Volatile.Read(ref _cacheChanged).Task;
-                if (!read.IsCompleted && !changed.IsCompleted)
+                if (!read.IsCompleted && !changed.IsCompleted && !_draining.IsCompleted)
                 {
-                    await Task.WhenAny(read, changed);
+                    await Task.WhenAny(read, changed, _draining);
+                }
+
+                if (_draining.IsCompleted)
+                {
+                    throw ShuttingDown();
                 }
 
                 if (changed.IsCompleted)
@@ -315,11 +324,33 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="work"/>, but ends the stream with Unavailable as soon as the
+    /// process starts shutting down (also before the work starts: a stream arriving while
+    /// the process drains ends at once).
+    /// </summary>
+    private async Task WhileNotDrainingAsync(Task work)
+    {
+        if (!work.IsCompleted)
+        {
+            await Task.WhenAny(work, _draining);
+        }
+
+        if (_draining.IsCompleted)
+        {
+            throw ShuttingDown();
+        }
+    }
+
+    private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "control plane shutting down"));
+
     private async Task WaitForCacheAsync(CancellationToken cancellation)
     {
         try
         {
-            await Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+            var ready = Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+            await WhileNotDrainingAsync(ready);
+            await ready;
         }
         catch (TimeoutException)
         {
