@@ -17,7 +17,11 @@ namespace Mesh.Orleans.Silo;
 /// </summary>
 public static class MeshHost
 {
-    /// <summary>Creates a builder from command-line configuration values (see <see cref="MeshCommandLine"/>).</summary>
+    /// <summary>
+    /// Creates a builder from command-line configuration values (see <see cref="MeshCommandLine"/>).
+    /// Throws <see cref="MeshStartupException"/> when a setting keeps the process from starting
+    /// (see <see cref="StartupCheck"/>).
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -27,6 +31,10 @@ public static class MeshHost
             Args = [],
         });
         builder.Configuration.AddInMemoryCollection(configuration);
+        if (StartupCheck.FindProblem(builder.Configuration) is { } problem)
+        {
+            throw new MeshStartupException(problem);
+        }
 
         // Hosted services start in registration order: the silo first, then the source (whose
         // start loads the directory once, so the first proxy already sees it), then the frontend.
@@ -86,6 +94,20 @@ public static class MeshHost
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The hosted background services whose work ended in a fault (their failure stopped the
+    /// host), so the process can exit non-zero and its supervisor restarts it.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Exception Error)> FailedBackgroundServices(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetServices<IHostedService>()
+            .OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => (s.GetType().Name, (Exception)s.ExecuteTask!.Exception!.GetBaseException()))
+            .ToList();
     }
 
     /// <summary>Builds the application and maps the xDS services and debug endpoints.</summary>

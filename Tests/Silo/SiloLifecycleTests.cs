@@ -53,6 +53,43 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         Assert.DoesNotContain("canceled", silo.StandardOutput + silo.StandardError, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("--xds-port", null, "is already in use")]
+    [InlineData("--debug-port", null, "is already in use")]
+    [InlineData("--silo-port", null, "is already in use")]
+    [InlineData("--gateway-port", null, "is already in use")]
+    [InlineData("--config", "/no/such/mesh-config", "the directory does not exist")]
+    [InlineData("--Mesh:Source:DebounceQuiet", "abc", "not a time span")]
+    [InlineData("--xds-address", "not-an-address", "not an IP address")]
+    [InlineData("--Mesh:Frontend:MaxConcurrentPushes", "0", "must be between")]
+    [InlineData("--Mesh:Shutdown:DrainTimeout", "-00:00:01", "must be between")]
+    public async Task Start_WithABadSetting_ExitsOneWithOneErrorLineNamingTheFlagAndNoStackTrace(string flag, string? value, string reason)
+    {
+        // A port in use: something else listens on it.
+        using var busy = value is null ? new TcpListener(IPAddress.Loopback, 0) : null;
+        busy?.Start();
+        value ??= ((IPEndPoint)busy!.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var ports = new Dictionary<string, string>
+        {
+            ["--xds-port"] = "0",
+            ["--debug-port"] = "0",
+            ["--silo-port"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["--gateway-port"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        ports[flag] = value;
+
+        var (exitCode, stdout, stderr) = await SiloProcess.RunToExitAsync(ports.SelectMany(p => new[] { p.Key, p.Value }), TimeSpan.FromSeconds(60));
+        output.WriteLine($"exit {exitCode}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+
+        Assert.Equal(1, exitCode);
+        var error = Assert.Single(Lines(stderr + stdout), l => l.StartsWith("error:", StringComparison.Ordinal));
+        Assert.StartsWith($"error: {flag} {value}: ", error, StringComparison.Ordinal);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+        Assert.DoesNotContain(Lines(stderr + stdout), l => l.StartsWith("   at ", StringComparison.Ordinal));
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+
     private static async Task<int> StreamCountAsync(int debugPort)
     {
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{debugPort}"), Timeout = TimeSpan.FromSeconds(5) };
