@@ -14,11 +14,4 @@ public sealed class ProxyGrainOptions
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")]
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(3);
-
-    /// <summary>
-    /// How many subscribed names of each type the grain keeps as a sample for <c>/debug/syncz</c>
-    /// (the count is always kept; the names of a large subscription are not). Count; default 100.
-    /// </summary>
-    [Range(0, 10_000)]
-    public int SubscriptionSampleSize { get; set; } = 100;
 }

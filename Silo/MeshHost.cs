@@ -4,6 +4,7 @@ using Mesh.Orleans.Silo.Debug;
 using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Orleans.Configuration;
 
 namespace Mesh.Orleans.Silo;
 
@@ -40,12 +41,24 @@ public static class MeshHost
         // start loads the directory once, so the first proxy already sees it), then the frontend.
         var host = builder.Configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>() ?? new MeshHostOptions();
         var role = host.Role;
+        var proxy = builder.Configuration.GetSection(ProxyGrainOptions.Section).Get<ProxyGrainOptions>() ?? new ProxyGrainOptions();
         if (role is MeshRole.All or MeshRole.Silo)
         {
             builder.UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
                 silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+
+                // A ProxyGrain without open streams is collected after its idle timeout; the
+                // collection quantum (1 min by default) must be short enough for that to hold.
+                silo.Configure<GrainCollectionOptions>(collection =>
+                {
+                    collection.ClassSpecificCollectionAge[typeof(ProxyGrain).FullName!] = proxy.IdleTimeout;
+                    if (proxy.IdleTimeout / 2 < collection.CollectionQuantum)
+                    {
+                        collection.CollectionQuantum = proxy.IdleTimeout / 2;
+                    }
+                });
             });
         }
         else
@@ -60,6 +73,7 @@ public static class MeshHost
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown.DrainTimeout);
         builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ProxyGrainOptions>().BindConfiguration(ProxyGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MeshEndpoints>();

@@ -41,4 +41,12 @@ public sealed class XdsFrontendOptions
 
     /// <summary>How long a new stream waits for the cache's first fill before failing with Unavailable. Default 30 s.</summary>
     public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many subscribed names of each type a stream reports (to its ProxyGrain and
+    /// <c>/debug/syncz</c>) as a sample beside the count: the first names in ordinal order.
+    /// Count; default 100.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int SubscriptionSampleSize { get; set; } = 100;
 }

@@ -303,15 +303,22 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
-    protected void RecordSubscription(string typeUrl, bool wildcard, IEnumerable<string> names)
+    /// <summary>
+    /// Records a subscription change as its count and a bounded sample of its names, so that
+    /// neither the stream's stats nor the ProxyGrain (which, in-process, would hold the very same
+    /// list, the record being immutable) keep every name of a large subscription.
+    /// </summary>
+    protected void RecordSubscription(string typeUrl, bool wildcard, IReadOnlyCollection<string> names)
     {
-        var list = names.Order(StringComparer.Ordinal).ToList();
-        if (wildcard)
+        var size = Options.SubscriptionSampleSize;
+        var sample = new List<string>(Math.Min(size, names.Count + 1));
+        if (wildcard && size > 0)
         {
-            list.Insert(0, "*");
+            sample.Add("*");
         }
 
-        var e = new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), list);
+        sample.AddRange(names.Order(StringComparer.Ordinal).Take(size - sample.Count));
+        var e = new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), sample, names.Count + (wildcard ? 1 : 0));
         _stats.Apply(e);
         _events.Add(e);
     }
