@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
@@ -51,6 +53,29 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         Assert.Equal(0, exitCode);
         Assert.True(exited < TimeSpan.FromSeconds(5), $"the process exited after {exited.TotalSeconds:0.00} s");
         Assert.DoesNotContain("canceled", silo.StandardOutput + silo.StandardError, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task DebugStats_OnAFrontendWhoseSiloWasKilled_AnswersPromptlyThatTheSiloIsNotConnected()
+    {
+        var gateway = TestPorts.Free();
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo"], gateway, expectXds: false);
+        await using var frontend = await SiloProcess.StartAsync(["--role", "frontend"], gateway, expectXds: true);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{frontend.DebugPort}"), Timeout = TimeSpan.FromSeconds(10) };
+        var before = await http.GetFromJsonAsync<JsonObject>("/debug/stats");
+
+        await silo.KillAsync();
+        var clock = Stopwatch.StartNew();
+        var after = await http.GetFromJsonAsync<JsonObject>("/debug/stats");
+        var took = clock.Elapsed;
+        output.WriteLine($"/debug/stats answered in {took.TotalSeconds:0.00} s: {after}");
+
+        Assert.True((bool)before!["silo"]!["connected"]!);
+        Assert.False((bool)after!["silo"]!["connected"]!);
+        Assert.False(string.IsNullOrEmpty((string?)after["silo"]!["error"]));
+        Assert.True((long)after["rssBytes"]! > 0);
+        Assert.Null(after["grainActivations"]);
+        Assert.True(took < TimeSpan.FromSeconds(4), $"/debug/stats took {took.TotalSeconds:0.00} s");
     }
 
     [Theory]
