@@ -49,4 +49,12 @@ public sealed class XdsFrontendOptions
     /// </summary>
     [Range(0, 10_000)]
     public int SubscriptionSampleSize { get; set; } = 100;
+
+    /// <summary>
+    /// Most distinct type URLs one stream may ask for (known or not: each costs the stream its own
+    /// subscription state); asking for one more ends the stream with InvalidArgument. Count;
+    /// default 64 (the mesh serves 4 types; Envoy asks for a handful more).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxTypeUrlsPerStream { get; set; } = 64;
 }

@@ -41,11 +41,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         ValidateNames(request.ResourceNamesSubscribe, "resource_names_subscribe");
         ValidateNames(request.ResourceNamesUnsubscribe, "resource_names_unsubscribe");
         ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
-        if (!_types.TryGetValue(typeUrl, out var state))
-        {
-            state = new DeltaTypeState(typeUrl);
-            _types.Add(typeUrl, state);
-        }
+        var state = StateOf(_types, typeUrl, static t => new DeltaTypeState(t));
 
         if (request.ResponseNonce.Length > 0)
         {

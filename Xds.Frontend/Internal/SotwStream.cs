@@ -30,11 +30,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNames, "resource_names");
-        if (!_types.TryGetValue(typeUrl, out var state))
-        {
-            state = new TypeState(typeUrl);
-            _types.Add(typeUrl, state);
-        }
+        var state = StateOf(_types, typeUrl, static t => new TypeState(t));
 
         var nonce = request.ResponseNonce;
         if (nonce.Length > 0)

@@ -233,6 +233,27 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         return requested;
     }
 
+    /// <summary>
+    /// The stream's state for <paramref name="typeUrl"/>, created on first use. A stream asking for
+    /// more distinct types than <see cref="XdsFrontendOptions.MaxTypeUrlsPerStream"/> ends with
+    /// InvalidArgument, so unknown type URLs (each answered and tracked) cannot grow it without bound.
+    /// </summary>
+    protected TState StateOf<TState>(Dictionary<string, TState> types, string typeUrl, Func<string, TState> create)
+    {
+        if (!types.TryGetValue(typeUrl, out var state))
+        {
+            if (types.Count >= Options.MaxTypeUrlsPerStream)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a stream may ask for at most {Options.MaxTypeUrlsPerStream} distinct type URLs (Mesh:Frontend:MaxTypeUrlsPerStream); {typeUrl} would be one more"));
+            }
+
+            state = create(typeUrl);
+            types.Add(typeUrl, state);
+        }
+
+        return state;
+    }
+
     /// <summary>Refuses a request naming too many or too long resources.</summary>
     protected void ValidateNames(IReadOnlyCollection<string> names, string field)
     {
