@@ -14,7 +14,11 @@ namespace Mesh.Orleans.Tests.Infrastructure;
 /// </summary>
 public sealed partial class SiloProcess : IAsyncDisposable
 {
-    private const int SigTerm = 15;
+    /// <summary>SIGTERM: how a supervisor (Kubernetes, systemd) stops a process.</summary>
+    public const int SigTerm = 15;
+
+    /// <summary>SIGINT: Ctrl+C.</summary>
+    public const int SigInt = 2;
 
     private readonly Process _process;
     private readonly Output _output;
@@ -130,12 +134,12 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends SIGTERM, as a supervisor (Kubernetes, systemd) stops a process.</summary>
-    public void Terminate()
+    /// <summary>Sends <paramref name="signal"/> (default SIGTERM, as a supervisor stops a process).</summary>
+    public void Terminate(int signal = SigTerm)
     {
-        if (Kill(_process.Id, SigTerm) != 0)
+        if (Kill(_process.Id, signal) != 0)
         {
-            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}");
+            throw new InvalidOperationException($"kill({_process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
         }
     }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Net.Http.Json;
+using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Xds;
@@ -19,8 +19,10 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
 {
     private const string ShuttingDown = "control plane shutting down";
 
-    [Fact]
-    public async Task Sigterm_WithOpenSotwAndDeltaStreams_EndsThemWithUnavailableAndExitsZeroPromptly()
+    [Theory]
+    [InlineData(SiloProcess.SigTerm)]
+    [InlineData(SiloProcess.SigInt)]
+    public async Task Signal_WithOpenSotwAndDeltaStreams_EndsThemWithUnavailableAndExitsZeroPromptly(int signal)
     {
         await using var silo = await SiloProcess.StartAsync([]);
         await using var sotw = AdsTestClient.Connect(silo.XdsPort);
@@ -32,7 +34,7 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         await Eventually.TrueAsync(async () => await StreamCountAsync(silo.DebugPort) == 2, TimeSpan.FromSeconds(10), "both streams registered");
 
         var clock = Stopwatch.StartNew();
-        silo.Terminate();
+        silo.Terminate(signal);
         var sotwStatus = await sotw.WaitForEndAsync(TimeSpan.FromSeconds(45));
         var sotwEnded = clock.Elapsed;
         var deltaStatus = await delta.WaitForEndAsync(TimeSpan.FromSeconds(45));
