@@ -1,5 +1,6 @@
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.Orleans.Grains;
 
@@ -8,7 +9,14 @@ namespace Mesh.Orleans.Grains;
 /// last sent, ACKed and NACKed. Frontends report to it one-way; nothing on the push path
 /// waits for it. Its state is rebuilt when the proxy reconnects, so it is not persisted.
 /// </summary>
-public sealed class ProxyGrain : Grain, IProxyGrain
+/// <remarks>
+/// Lifetime: frontends report only when something changed, so a proxy with an open but quiet
+/// stream sends nothing for hours; a keep-alive grain timer holds the activation while any
+/// stream is open. Once the last stream closed, nothing holds it and Orleans collects it after
+/// <see cref="ProxyGrainOptions.IdleTimeout"/> (its class-specific collection age, set by the host).
+/// A subscription is held as its count and a bounded sample (see <see cref="TypeSyncStatus"/>).
+/// </remarks>
+public sealed class ProxyGrain(IOptions<ProxyGrainOptions> options) : Grain, IProxyGrain
 {
     private const int RememberedClosedStreams = 64;
 
@@ -20,6 +28,7 @@ public sealed class ProxyGrain : Grain, IProxyGrain
     private readonly Queue<string> _closed = new();
     private readonly Dictionary<string, TypeSyncStatus> _types = new(StringComparer.Ordinal);
     private ProxyNode? _node;
+    private IGrainTimer? _keepAlive;
 
     /// <inheritdoc/>
     public Task ConnectedAsync(string streamId, ProxyNode node)
@@ -30,6 +39,7 @@ public sealed class ProxyGrain : Grain, IProxyGrain
         }
 
         _node = node;
+        UpdateKeepAlive();
         return Task.CompletedTask;
     }
 
@@ -43,6 +53,7 @@ public sealed class ProxyGrain : Grain, IProxyGrain
             _closed.Dequeue();
         }
 
+        UpdateKeepAlive();
         return Task.CompletedTask;
     }
 
@@ -64,4 +75,21 @@ public sealed class ProxyGrain : Grain, IProxyGrain
         _node,
         _streams.Count,
         _types.Values.OrderBy(t => t.TypeUrl, StringComparer.Ordinal).ToList()));
+
+    /// <summary>Keeps the activation alive while a stream is open (ticking well within the collection age), and lets it go once none is.</summary>
+    private void UpdateKeepAlive()
+    {
+        if (_streams.Count > 0 && _keepAlive is null)
+        {
+            var period = options.Value.IdleTimeout / 2;
+            _keepAlive = this.RegisterGrainTimer(
+                static _ => Task.CompletedTask,
+                new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true, Interleave = true });
+        }
+        else if (_streams.Count == 0 && _keepAlive is not null)
+        {
+            _keepAlive.Dispose();
+            _keepAlive = null;
+        }
+    }
 }

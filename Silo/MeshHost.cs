@@ -5,6 +5,7 @@ using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Orleans.Configuration;
 
 namespace Mesh.Orleans.Silo;
 
@@ -18,7 +19,11 @@ namespace Mesh.Orleans.Silo;
 /// </summary>
 public static class MeshHost
 {
-    /// <summary>Creates a builder from command-line configuration values (see <see cref="MeshCommandLine"/>).</summary>
+    /// <summary>
+    /// Creates a builder from command-line configuration values (see <see cref="MeshCommandLine"/>).
+    /// Throws <see cref="MeshStartupException"/> when a setting keeps the process from starting
+    /// (see <see cref="StartupCheck"/>).
+    /// </summary>
     public static WebApplicationBuilder CreateBuilder(IReadOnlyDictionary<string, string?> configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
@@ -28,17 +33,33 @@ public static class MeshHost
             Args = [],
         });
         builder.Configuration.AddInMemoryCollection(configuration);
+        if (StartupCheck.FindProblem(builder.Configuration) is { } problem)
+        {
+            throw new MeshStartupException(problem);
+        }
 
         // Hosted services start in registration order: the silo first, then the source (whose
         // start loads the directory once, so the first proxy already sees it), then the frontend.
         var host = builder.Configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>() ?? new MeshHostOptions();
         var role = host.Role;
+        var proxy = builder.Configuration.GetSection(ProxyGrainOptions.Section).Get<ProxyGrainOptions>() ?? new ProxyGrainOptions();
         if (role is MeshRole.All or MeshRole.Silo)
         {
             builder.UseOrleans(silo =>
             {
                 silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
                 silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+
+                // A ProxyGrain without open streams is collected after its idle timeout; the
+                // collection quantum (1 min by default) must be short enough for that to hold.
+                silo.Configure<GrainCollectionOptions>(collection =>
+                {
+                    collection.ClassSpecificCollectionAge[typeof(ProxyGrain).FullName!] = proxy.IdleTimeout;
+                    if (proxy.IdleTimeout / 2 < collection.CollectionQuantum)
+                    {
+                        collection.CollectionQuantum = proxy.IdleTimeout / 2;
+                    }
+                });
             });
         }
         else
@@ -47,7 +68,13 @@ public static class MeshHost
             builder.UseOrleansClient(client => client.UseLocalhostClustering(host.GatewayPort));
         }
 
+        // Streams end at once on SIGTERM, so the stop is short; the host's shutdown timeout (30 s by
+        // default) bounds it at the drain timeout, so nothing can hold the process much longer.
+        var shutdown = builder.Configuration.GetSection(ShutdownOptions.Section).Get<ShutdownOptions>() ?? new ShutdownOptions();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = shutdown.DrainTimeout);
+        builder.Services.AddOptions<ShutdownOptions>().BindConfiguration(ShutdownOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ProxyGrainOptions>().BindConfiguration(ProxyGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MeshEndpoints>();
@@ -83,6 +110,20 @@ public static class MeshHost
             });
         });
         return builder;
+    }
+
+    /// <summary>
+    /// The hosted background services whose work ended in a fault (their failure stopped the
+    /// host), so the process can exit non-zero and its supervisor restarts it.
+    /// </summary>
+    public static IReadOnlyList<(string Name, Exception Error)> FailedBackgroundServices(IServiceProvider services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return services.GetServices<IHostedService>()
+            .OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => (s.GetType().Name, (Exception)s.ExecuteTask!.Exception!.GetBaseException()))
+            .ToList();
     }
 
     /// <summary>Builds the application and maps the xDS services and debug endpoints.</summary>

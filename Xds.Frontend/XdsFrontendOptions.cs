@@ -20,15 +20,6 @@ public sealed class XdsFrontendOptions
     public int MaxNameLength { get; set; } = 4_096;
 
     /// <summary>
-    /// Most distinct type URLs one stream may ask for; the next one ends the stream with
-    /// InvalidArgument, so a client cannot grow a stream's state without bound by inventing
-    /// types (each unknown type is otherwise answered, and remembered). Envoy uses about a
-    /// dozen. Count; default 32.
-    /// </summary>
-    [Range(1, 10_000)]
-    public int MaxTypesPerStream { get; set; } = 32;
-
-    /// <summary>
     /// How often the frontend renews its scope subscriptions and checks that its cache is
     /// at the scope's epoch. Default 30 s.
     /// </summary>
@@ -50,4 +41,20 @@ public sealed class XdsFrontendOptions
 
     /// <summary>How long a new stream waits for the cache's first fill before failing with Unavailable. Default 30 s.</summary>
     public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How many subscribed names of each type a stream reports (to its ProxyGrain and
+    /// <c>/debug/syncz</c>) as a sample beside the count: the first names in ordinal order.
+    /// Count; default 100.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int SubscriptionSampleSize { get; set; } = 100;
+
+    /// <summary>
+    /// Most distinct type URLs one stream may ask for (known or not: each costs the stream its own
+    /// subscription state); asking for one more ends the stream with InvalidArgument. Count;
+    /// default 64 (the mesh serves 4 types; Envoy asks for a handful more).
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxTypeUrlsPerStream { get; set; } = 64;
 }

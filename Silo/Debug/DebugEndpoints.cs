@@ -39,6 +39,7 @@ public static class DebugEndpoints
                     {
                         typeUrl = t.TypeUrl,
                         subscribed = t.Subscription,
+                        subscribedCount = t.SubscriptionCount,
                         sent = t.SentVersion,
                         sentNonce = t.SentNonce,
                         acked = t.AckedVersion,

@@ -6,7 +6,9 @@ namespace Mesh.Orleans.Silo.Debug;
 /// <summary>
 /// What <c>/debug/stats</c> reports: the process's memory and CPU, and the frontend's
 /// counters (streams, responses and bytes sent, resource wrappers built). Benchmarks read it
-/// to attribute memory to streams and grains.
+/// to attribute memory to streams and grains. It always answers promptly: the one cluster call
+/// (the activation count) is bounded, and when it fails <see cref="Silo"/> says why and
+/// <see cref="GrainActivations"/> is null, so a frontend that lost its silo still reports itself.
 /// </summary>
 public sealed record ProcessStats(
     long RssBytes,
@@ -17,8 +19,12 @@ public sealed record ProcessStats(
     long BytesSent,
     long ResourcesBuilt,
     long CacheEpoch,
-    int GrainActivations)
+    int? GrainActivations,
+    SiloConnection Silo)
 {
+    /// <summary>How long the cluster may take to answer before the stats report it unreachable.</summary>
+    public static readonly TimeSpan SiloCallTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Reads the stats; with <paramref name="collect"/> a full blocking GC runs first, so the heap figure is live data only.</summary>
     public static async Task<ProcessStats> ReadAsync(IServiceProvider services, bool collect)
     {
@@ -34,7 +40,23 @@ public sealed record ProcessStats(
         var registry = services.GetService<StreamRegistry>();
         var cache = services.GetService<ResourceCache>();
         var (responses, bytes) = registry?.Totals ?? (0, 0);
-        var activations = await services.GetRequiredService<IGrainFactory>().GetGrain<global::Orleans.Runtime.IManagementGrain>(0).GetTotalActivationCount();
+        int? activations = null;
+        SiloConnection silo;
+        try
+        {
+            activations = await services.GetRequiredService<IGrainFactory>().GetGrain<global::Orleans.Runtime.IManagementGrain>(0)
+                .GetTotalActivationCount().WaitAsync(SiloCallTimeout);
+            silo = new SiloConnection(true, null);
+        }
+        catch (TimeoutException)
+        {
+            silo = new SiloConnection(false, $"the cluster did not answer within {SiloCallTimeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception exception)
+        {
+            silo = new SiloConnection(false, exception.GetBaseException().Message);
+        }
+
         return new ProcessStats(
             process.WorkingSet64,
             GC.GetTotalMemory(forceFullCollection: false),
@@ -44,6 +66,7 @@ public sealed record ProcessStats(
             bytes,
             cache?.AnyBuilt ?? 0,
             cache?.Current.Epoch ?? -1,
-            activations);
+            activations,
+            silo);
     }
 }

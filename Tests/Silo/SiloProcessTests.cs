@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Envoy.Config.Cluster.V3;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
@@ -13,7 +11,7 @@ namespace Mesh.Orleans.Tests.Silo;
 /// process, on 127.0.0.1 ports it picks itself.
 /// </summary>
 [Trait("Category", "EndToEnd")]
-public sealed partial class SiloProcessTests
+public sealed class SiloProcessTests
 {
     [Fact]
     public async Task NoConfigFlag_ServesTheBundledSampleMesh()
@@ -94,82 +92,5 @@ public sealed partial class SiloProcessTests
         Assert.Equal(2, process.ExitCode);
         Assert.Contains("unknown option", stderr, StringComparison.Ordinal);
         Assert.Contains("--config DIR", stderr, StringComparison.Ordinal);
-    }
-
-    [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
-    private static partial Regex XdsLine();
-
-    [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/debug")]
-    private static partial Regex DebugLine();
-
-    private sealed class SiloProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private SiloProcess(Process process, int xdsPort, int debugPort)
-        {
-            _process = process;
-            XdsPort = xdsPort;
-            DebugPort = debugPort;
-        }
-
-        public int XdsPort { get; }
-
-        public int DebugPort { get; }
-
-        public static Process Launch(IEnumerable<string> args)
-        {
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Mesh.Orleans.Silo.dll"));
-            foreach (var arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            return Process.Start(start) ?? throw new InvalidOperationException("could not start the silo");
-        }
-
-        public static async Task<SiloProcess> StartAsync(IEnumerable<string> args, int? gatewayPort = null, bool expectXds = true)
-        {
-            var process = Launch(args.Concat(
-            [
-                "--xds-port", "0", "--debug-port", "0",
-                "--silo-port", TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--gateway-port", (gatewayPort ?? TestPorts.Free()).ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ]));
-            int? xds = expectXds ? null : 0;
-            _ = process.StandardError.ReadToEndAsync();
-            int? debug = null;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (xds is null || debug is null)
-            {
-                var line = await process.StandardOutput.ReadLineAsync(timeout.Token)
-                    ?? throw new InvalidOperationException($"the silo exited ({(process.HasExited ? process.ExitCode : -1)}) before printing its ports");
-                if (XdsLine().Match(line) is { Success: true } x)
-                {
-                    xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                }
-
-                if (DebugLine().Match(line) is { Success: true } d)
-                {
-                    debug = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-                }
-            }
-
-            _ = process.StandardOutput.ReadToEndAsync();
-            return new SiloProcess(process, xds.Value, debug.Value);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token);
-            }
-
-            _process.Dispose();
-        }
     }
 }

@@ -27,7 +27,7 @@ public sealed class RequestFuzzTests(RequestFuzzTests.FuzzMesh mesh, ITestOutput
     private const int MaxNameLength = 4096;
 
     /// <summary>The default limit on type URLs per stream.</summary>
-    private const int MaxTypes = 32;
+    private static readonly int s_maxTypes = new Mesh.Orleans.Xds.Frontend.XdsFrontendOptions().MaxTypeUrlsPerStream;
     private const string NodeId = "sidecar~127.0.0.1~fuzz.default~default.svc.cluster.local";
     private static readonly TimeSpan s_streamTimeout = TimeSpan.FromSeconds(10);
     private static readonly Marshaller<byte[]> s_raw = Marshallers.Create(b => b, b => b);
@@ -151,9 +151,9 @@ public sealed class RequestFuzzTests(RequestFuzzTests.FuzzMesh mesh, ITestOutput
         yield return new("unterminated group", s_sotw, [[.. Sotw(TypeUrls.Cluster).ToByteArray(), .. Varint((999 << 3) | 3)]], Invalid);
         yield return new("length prefix past the end", s_sotw, [[.. Sotw(TypeUrls.Cluster).ToByteArray(), .. Varint((998 << 3) | 2), .. Varint(int.MaxValue)]], Invalid);
         yield return new("a message over the receive limit", s_sotw, Raw(Sotw(TypeUrls.Cluster, [new string('n', 5 * 1024 * 1024)])), StatusCode.ResourceExhausted);
-        yield return new("type URLs up to the per-stream limit", s_sotw, Raw([.. Enumerable.Range(0, MaxTypes).Select(i => Sotw($"type.googleapis.com/fuzz.T{i}"))]), Ok, Responses: MaxTypes);
-        yield return new("a thousand fresh type URLs on one stream", s_sotw, Raw([.. Enumerable.Range(0, 1000).Select(i => Sotw($"type.googleapis.com/fuzz.T{i}"))]), Invalid, Responses: MaxTypes, DetailContains: "type URLs");
-        yield return new("Delta: a thousand fresh type URLs on one stream", s_delta, Raw([.. Enumerable.Range(0, 1000).Select(i => Delta($"type.googleapis.com/fuzz.T{i}"))]), Invalid, Responses: MaxTypes, DetailContains: "type URLs");
+        yield return new("type URLs up to the per-stream limit", s_sotw, Raw([.. Enumerable.Range(0, s_maxTypes).Select(i => Sotw($"type.googleapis.com/fuzz.T{i}"))]), Ok, Responses: s_maxTypes);
+        yield return new("a thousand fresh type URLs on one stream", s_sotw, Raw([.. Enumerable.Range(0, 1000).Select(i => Sotw($"type.googleapis.com/fuzz.T{i}"))]), Invalid, Responses: s_maxTypes, DetailContains: "type URLs");
+        yield return new("Delta: a thousand fresh type URLs on one stream", s_delta, Raw([.. Enumerable.Range(0, 1000).Select(i => Delta($"type.googleapis.com/fuzz.T{i}"))]), Invalid, Responses: s_maxTypes, DetailContains: "type URLs");
     }
 
     private async Task RunCasesAsync(string what, IReadOnlyList<Case> cases)

@@ -1,6 +1,5 @@
 using Envoy.Config.Core.V3;
 using Envoy.Service.Discovery.V3;
-using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
@@ -42,16 +41,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         ValidateNames(request.ResourceNamesSubscribe, "resource_names_subscribe");
         ValidateNames(request.ResourceNamesUnsubscribe, "resource_names_unsubscribe");
         ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
-        if (!_types.TryGetValue(typeUrl, out var state))
-        {
-            if (_types.Count >= Options.MaxTypesPerStream)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a stream may ask for at most {Options.MaxTypesPerStream} type URLs"));
-            }
-
-            state = new DeltaTypeState(typeUrl);
-            _types.Add(typeUrl, state);
-        }
+        var state = StateOf(_types, typeUrl, static t => new DeltaTypeState(t));
 
         if (request.ResponseNonce.Length > 0)
         {

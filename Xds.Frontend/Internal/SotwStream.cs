@@ -1,6 +1,5 @@
 using Envoy.Config.Core.V3;
 using Envoy.Service.Discovery.V3;
-using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
@@ -31,16 +30,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNames, "resource_names");
-        if (!_types.TryGetValue(typeUrl, out var state))
-        {
-            if (_types.Count >= Options.MaxTypesPerStream)
-            {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a stream may ask for at most {Options.MaxTypesPerStream} type URLs"));
-            }
-
-            state = new TypeState(typeUrl);
-            _types.Add(typeUrl, state);
-        }
+        var state = StateOf(_types, typeUrl, static t => new TypeState(t));
 
         var nonce = request.ResponseNonce;
         if (nonce.Length > 0)

@@ -1,18 +1,36 @@
 using Envoy.Service.Discovery.V3;
 using Grpc.Core;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Mesh.Orleans.Xds.Frontend.Internal;
 
 /// <summary>Creates the streams of every discovery service of the process, sharing one cache and one push throttle.</summary>
-internal sealed class StreamFactory
+internal sealed partial class StreamFactory
 {
     private readonly StreamShared _shared;
 
-    public StreamFactory(ResourceCache cache, IMeshStateClient mesh, StreamRegistry registry, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<StreamFactory> logger)
+    public StreamFactory(
+        ResourceCache cache,
+        IMeshStateClient mesh,
+        StreamRegistry registry,
+        IOptions<XdsFrontendOptions> options,
+        TimeProvider time,
+        IHostApplicationLifetime lifetime,
+        ILogger<StreamFactory> logger)
     {
-        _shared = new StreamShared(cache, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes));
+        // One process-wide signal that every stream awaits beside its next request and the next
+        // cache change: on SIGTERM (ApplicationStopping fires before Kestrel stops) each stream ends
+        // at once with Unavailable, so clients reconnect to another frontend instead of waiting
+        // for Kestrel's graceful stop to give up on them and reset the connection.
+        var draining = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStopping.Register(() =>
+        {
+            LogDraining(logger, registry.Count);
+            draining.TrySetResult();
+        });
+        _shared = new StreamShared(cache, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Task);
     }
 
     public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
@@ -50,4 +68,7 @@ internal sealed class StreamFactory
         response.Resources.AddRange(included.Select(r => r.Any));
         return response;
     }
+
+    [LoggerMessage(EventId = 420, Level = LogLevel.Information, Message = "Shutting down: ending {Count} open xDS streams with Unavailable")]
+    private static partial void LogDraining(ILogger logger, int count);
 }

@@ -22,6 +22,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
+    private readonly Task _draining;
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
@@ -38,6 +39,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Time = context.Shared.Time;
         Logger = context.Shared.Logger;
         Throttle = context.Shared.PushThrottle;
+        _draining = context.Shared.Draining;
         FixedTypeUrl = context.FixedTypeUrl;
     }
 
@@ -77,7 +79,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         var cancellation = Call.CancellationToken;
         try
         {
-            if (!await _requests.MoveNext(cancellation))
+            var firstRead = _requests.MoveNext(cancellation);
+            await WhileNotDrainingAsync(firstRead);
+            if (!await firstRead)
             {
                 return;
             }
@@ -125,9 +129,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             while (true)
             {
                 var changed = Volatile.Read(ref _cacheChanged).Task;
-                if (!read.IsCompleted && !changed.IsCompleted)
+                if (!read.IsCompleted && !changed.IsCompleted && !_draining.IsCompleted)
                 {
-                    await Task.WhenAny(read, changed);
+                    await Task.WhenAny(read, changed, _draining);
+                }
+
+                if (_draining.IsCompleted)
+                {
+                    throw ShuttingDown();
                 }
 
                 if (changed.IsCompleted)
@@ -224,6 +233,27 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         return requested;
     }
 
+    /// <summary>
+    /// The stream's state for <paramref name="typeUrl"/>, created on first use. A stream asking for
+    /// more distinct types than <see cref="XdsFrontendOptions.MaxTypeUrlsPerStream"/> ends with
+    /// InvalidArgument, so unknown type URLs (each answered and tracked) cannot grow it without bound.
+    /// </summary>
+    protected TState StateOf<TState>(Dictionary<string, TState> types, string typeUrl, Func<string, TState> create)
+    {
+        if (!types.TryGetValue(typeUrl, out var state))
+        {
+            if (types.Count >= Options.MaxTypeUrlsPerStream)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"a stream may ask for at most {Options.MaxTypeUrlsPerStream} distinct type URLs (Mesh:Frontend:MaxTypeUrlsPerStream); {typeUrl} would be one more"));
+            }
+
+            state = create(typeUrl);
+            types.Add(typeUrl, state);
+        }
+
+        return state;
+    }
+
     /// <summary>Refuses a request naming too many or too long resources.</summary>
     protected void ValidateNames(IReadOnlyCollection<string> names, string field)
     {
@@ -294,15 +324,22 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
-    protected void RecordSubscription(string typeUrl, bool wildcard, IEnumerable<string> names)
+    /// <summary>
+    /// Records a subscription change as its count and a bounded sample of its names, so that
+    /// neither the stream's stats nor the ProxyGrain (which, in-process, would hold the very same
+    /// list, the record being immutable) keep every name of a large subscription.
+    /// </summary>
+    protected void RecordSubscription(string typeUrl, bool wildcard, IReadOnlyCollection<string> names)
     {
-        var list = names.Order(StringComparer.Ordinal).ToList();
-        if (wildcard)
+        var size = Options.SubscriptionSampleSize;
+        var sample = new List<string>(Math.Min(size, names.Count + 1));
+        if (wildcard && size > 0)
         {
-            list.Insert(0, "*");
+            sample.Add("*");
         }
 
-        var e = new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), list);
+        sample.AddRange(names.Order(StringComparer.Ordinal).Take(size - sample.Count));
+        var e = new ProxyEvent(StreamId, typeUrl, ProxyEventKind.Subscribed, string.Empty, string.Empty, null, Time.GetUtcNow(), sample, names.Count + (wildcard ? 1 : 0));
         _stats.Apply(e);
         _events.Add(e);
     }
@@ -315,11 +352,33 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
+    /// <summary>
+    /// Waits for <paramref name="work"/>, but ends the stream with Unavailable as soon as the
+    /// process starts shutting down (also before the work starts: a stream arriving while
+    /// the process drains ends at once).
+    /// </summary>
+    private async Task WhileNotDrainingAsync(Task work)
+    {
+        if (!work.IsCompleted)
+        {
+            await Task.WhenAny(work, _draining);
+        }
+
+        if (_draining.IsCompleted)
+        {
+            throw ShuttingDown();
+        }
+    }
+
+    private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "control plane shutting down"));
+
     private async Task WaitForCacheAsync(CancellationToken cancellation)
     {
         try
         {
-            await Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+            var ready = Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+            await WhileNotDrainingAsync(ready);
+            await ready;
         }
         catch (TimeoutException)
         {

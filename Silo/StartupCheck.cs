@@ -1,0 +1,187 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Reflection;
+using Mesh.Orleans.Grains;
+using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Xds.Frontend;
+
+namespace Mesh.Orleans.Silo;
+
+/// <summary>
+/// Checks the settings before the host starts, so that a mistake ends the process with one line
+/// naming the flag and its value (<c>error: --xds-port 15010: address 127.0.0.1:15010 is
+/// already in use</c>) instead of an exception from deep inside Kestrel or Orleans: every option
+/// converts to its type and passes its validation, addresses parse, the config directory
+/// exists, and the ports this process will bind are free.
+/// </summary>
+public static class StartupCheck
+{
+    /// <summary>Every options class the host binds, with its section.</summary>
+    private static readonly (string Section, Type Type)[] s_options =
+    [
+        (MeshHostOptions.Section, typeof(MeshHostOptions)),
+        (ShutdownOptions.Section, typeof(ShutdownOptions)),
+        (YamlSourceOptions.Section, typeof(YamlSourceOptions)),
+        (XdsFrontendOptions.Section, typeof(XdsFrontendOptions)),
+        (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
+    ];
+
+    /// <summary>The first problem with <paramref name="configuration"/>, as one line without the <c>error: </c> prefix, or null.</summary>
+    public static string? FindProblem(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        foreach (var (section, type) in s_options)
+        {
+            if (CheckOptions(configuration, section, type) is { } problem)
+            {
+                return problem;
+            }
+        }
+
+        var host = configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>() ?? new MeshHostOptions();
+        var frontend = host.Role is MeshRole.All or MeshRole.Frontend;
+        var silo = host.Role is MeshRole.All or MeshRole.Silo;
+        if (frontend && !IPAddress.TryParse(host.XdsAddress, out _))
+        {
+            return $"{Flag("Mesh:XdsAddress")} {host.XdsAddress}: not an IP address";
+        }
+
+        if (!IPAddress.TryParse(host.DebugAddress, out _))
+        {
+            return $"{Flag("Mesh:DebugAddress")} {host.DebugAddress}: not an IP address";
+        }
+
+        if (silo)
+        {
+            var source = configuration.GetSection(YamlSourceOptions.Section).Get<YamlSourceOptions>() ?? new YamlSourceOptions();
+            if (!Directory.Exists(source.Directory))
+            {
+                return $"{Flag("Mesh:Source:Directory")} {source.Directory}: the directory does not exist";
+            }
+        }
+
+        var ports = new List<(string Key, IPAddress Address, int Port)>();
+        if (frontend)
+        {
+            ports.Add(("Mesh:XdsPort", IPAddress.Parse(host.XdsAddress), host.XdsPort));
+        }
+
+        ports.Add(("Mesh:DebugPort", IPAddress.Parse(host.DebugAddress), host.DebugPort));
+        if (silo)
+        {
+            // Localhost clustering binds the silo and gateway ports on the loopback address.
+            ports.Add(("Mesh:SiloPort", IPAddress.Loopback, host.SiloPort));
+            ports.Add(("Mesh:GatewayPort", IPAddress.Loopback, host.GatewayPort));
+        }
+
+        return CheckPortsFree(ports);
+    }
+
+    /// <summary>The first port that cannot be bound. All are held until every one is tried, so two settings naming one port are caught too.</summary>
+    private static string? CheckPortsFree(IEnumerable<(string Key, IPAddress Address, int Port)> ports)
+    {
+        var held = new List<Socket>();
+        try
+        {
+            foreach (var (key, address, port) in ports)
+            {
+                if (port == 0)
+                {
+                    continue;
+                }
+
+                var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                held.Add(socket);
+                try
+                {
+                    socket.Bind(new IPEndPoint(address, port));
+                    socket.Listen();
+                }
+                catch (SocketException exception)
+                {
+                    var endpoint = new IPEndPoint(address, port);
+                    return exception.SocketErrorCode == SocketError.AddressAlreadyInUse
+                        ? $"{Flag(key)} {port}: address {endpoint} is already in use"
+                        : $"{Flag(key)} {port}: cannot listen on {endpoint}: {exception.Message}";
+                }
+            }
+
+            return null;
+        }
+        finally
+        {
+            foreach (var socket in held)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    private static string? CheckOptions(IConfiguration configuration, string section, Type type)
+    {
+        var instance = Activator.CreateInstance(type)!;
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        {
+            var key = section + ":" + property.Name;
+            var value = configuration[key];
+            if (value is null)
+            {
+                continue;
+            }
+
+            object? converted;
+            try
+            {
+                converted = TypeDescriptor.GetConverter(property.PropertyType).ConvertFromInvariantString(value);
+            }
+            catch (Exception exception) when (exception is FormatException or ArgumentException or NotSupportedException or OverflowException)
+            {
+                return $"{Flag(key)} {value}: not {Describe(property.PropertyType)}";
+            }
+
+            if (property.PropertyType.IsEnum && !Enum.IsDefined(property.PropertyType, converted!))
+            {
+                return $"{Flag(key)} {value}: not {Describe(property.PropertyType)}";
+            }
+
+            property.SetValue(instance, converted);
+        }
+
+        var results = new List<ValidationResult>();
+        if (Validator.TryValidateObject(instance, new ValidationContext(instance), results, validateAllProperties: true))
+        {
+            return null;
+        }
+
+        var result = results[0];
+        var member = result.MemberNames.FirstOrDefault() ?? string.Empty;
+        var memberKey = section + ":" + member;
+        var shown = configuration[memberKey] ?? Convert.ToString(type.GetProperty(member)?.GetValue(instance), CultureInfo.InvariantCulture) ?? string.Empty;
+        return $"{Flag(memberKey)} {shown}: {result.ErrorMessage}";
+    }
+
+    /// <summary>The command-line flag that sets <paramref name="key"/>: its named flag, or <c>--Section:Key</c>.</summary>
+    public static string Flag(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        foreach (var (flag, mapped) in MeshCommandLine.Flags)
+        {
+            if (string.Equals(mapped, key, StringComparison.OrdinalIgnoreCase))
+            {
+                return flag;
+            }
+        }
+
+        return "--" + key;
+    }
+
+    private static string Describe(Type type) =>
+        type == typeof(TimeSpan) ? "a time span (hh:mm:ss[.fff], e.g. 00:00:00.200)"
+        : type == typeof(int) || type == typeof(long) ? "a whole number"
+        : type == typeof(bool) ? "true or false"
+        : type.IsEnum ? "one of " + string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))
+        : "a valid " + type.Name;
+}

@@ -1,0 +1,79 @@
+using System.Net;
+using System.Net.Sockets;
+using Mesh.Orleans.Silo;
+using Mesh.Orleans.Tests.Infrastructure;
+using Microsoft.Extensions.Configuration;
+
+namespace Mesh.Orleans.Tests.Silo;
+
+public sealed class StartupCheckTests
+{
+    [Fact]
+    public void FindProblem_FreePortsAndAnExistingDirectory_IsNull()
+    {
+        Assert.Null(StartupCheck.FindProblem(Configuration()));
+    }
+
+    [Fact]
+    public void FindProblem_XdsPortInUse_NamesTheFlagPortAndAddress()
+    {
+        using var busy = new TcpListener(IPAddress.Loopback, 0);
+        busy.Start();
+        var port = ((IPEndPoint)busy.LocalEndpoint).Port;
+
+        var problem = StartupCheck.FindProblem(Configuration(("Mesh:XdsPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+
+        Assert.Equal($"--xds-port {port}: address 127.0.0.1:{port} is already in use", problem);
+    }
+
+    [Fact]
+    public void FindProblem_TwoSettingsNamingOnePort_ReportsTheSecond()
+    {
+        var port = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        var problem = StartupCheck.FindProblem(Configuration(("Mesh:XdsPort", port), ("Mesh:DebugPort", port)));
+
+        Assert.Equal($"--debug-port {port}: address 127.0.0.1:{port} is already in use", problem);
+    }
+
+    [Fact]
+    public void FindProblem_FrontendRole_DoesNotCheckTheGatewayPortItConnectsTo()
+    {
+        using var gateway = new TcpListener(IPAddress.Loopback, 0);
+        gateway.Start();
+        var port = ((IPEndPoint)gateway.LocalEndpoint).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Null(StartupCheck.FindProblem(Configuration(("Mesh:Role", "frontend"), ("Mesh:GatewayPort", port), ("Mesh:Source:Directory", "/no/such/dir"))));
+    }
+
+    [Theory]
+    [InlineData("Mesh:Source:Directory", "/no/such/dir", "--config /no/such/dir: the directory does not exist")]
+    [InlineData("Mesh:Source:DebounceQuiet", "abc", "--Mesh:Source:DebounceQuiet abc: not a time span (hh:mm:ss[.fff], e.g. 00:00:00.200)")]
+    [InlineData("Mesh:XdsAddress", "localhost:1", "--xds-address localhost:1: not an IP address")]
+    [InlineData("Mesh:Role", "7", "--role 7: not one of all, silo, frontend")]
+    [InlineData("Mesh:Frontend:MaxNameLength", "x", "--Mesh:Frontend:MaxNameLength x: not a whole number")]
+    [InlineData("Mesh:Frontend:MaxNameLength", "0", "--Mesh:Frontend:MaxNameLength 0: The field MaxNameLength must be between 1 and 2147483647.")]
+    [InlineData("Mesh:Proxy:IdleTimeout", "00:00:00", "--Mesh:Proxy:IdleTimeout 00:00:00: The field IdleTimeout must be between 00:00:01 and 1.00:00:00.")]
+    public void FindProblem_BadSetting_NamesTheFlagAndTheValue(string key, string value, string expected)
+    {
+        Assert.Equal(expected, StartupCheck.FindProblem(Configuration((key, value))));
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] overrides)
+    {
+        var values = new Dictionary<string, string?>
+        {
+            ["Mesh:Source:Directory"] = AppContext.BaseDirectory,
+            ["Mesh:XdsPort"] = "0",
+            ["Mesh:DebugPort"] = "0",
+            ["Mesh:SiloPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Mesh:GatewayPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        foreach (var (key, value) in overrides)
+        {
+            values[key] = value;
+        }
+
+        return new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+    }
+}
