@@ -65,6 +65,10 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         await using var frontend = await SiloProcess.StartAsync(["--role", "frontend"], gateway, expectXds: true);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{frontend.DebugPort}"), Timeout = TimeSpan.FromSeconds(10) };
         var before = await http.GetFromJsonAsync<JsonObject>("/debug/stats");
+        await using var open = AdsTestClient.Connect(frontend.XdsPort);
+        await open.SendAsync(TypeUrls.Cluster);
+        var held = await open.ReceiveAsync();
+        await open.AckAsync(held);
 
         await silo.KillAsync();
         var clock = Stopwatch.StartNew();
@@ -78,6 +82,38 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         Assert.True((long)after["rssBytes"]! > 0);
         Assert.Null(after["grainActivations"]);
         Assert.True(took < TimeSpan.FromSeconds(4), $"/debug/stats took {took.TotalSeconds:0.00} s");
+
+        // Without its silo the frontend keeps serving what it holds: the open stream is neither
+        // ended nor emptied, and a new stream gets the same clusters from the cache.
+        Assert.True(await open.NothingWithinAsync(TimeSpan.FromSeconds(1)), "the open stream was sent something after the silo died");
+        await using var fresh = AdsTestClient.Connect(frontend.XdsPort);
+        await fresh.SendAsync(TypeUrls.Cluster);
+        var served = await fresh.ReceiveAsync();
+        Assert.Equal(held.VersionInfo, served.VersionInfo);
+        Assert.Equal(4, served.Resources.Count);
+    }
+
+    [Fact]
+    public async Task SiloReturns_TheFrontendResubscribes_AndItsStreamsGetTheNewSilosConfiguration()
+    {
+        var gateway = TestPorts.Free();
+        using var config = new TempDirectory();
+        config.Write("a.yaml", MeshYaml.Service("a", 7000));
+        var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path], gateway, expectXds: false);
+        await using var frontend = await SiloProcess.StartAsync(["--role", "frontend", "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"], gateway, expectXds: true);
+        await using var client = AdsTestClient.Connect(frontend.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await client.ReceiveAsync());
+
+        await silo.KillAsync();
+        await silo.DisposeAsync();
+        config.Write("b.yaml", MeshYaml.Service("b", 7001));
+        await using var second = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path], gateway, expectXds: false);
+
+        // The frontend reconnects to the gateway, resyncs its cache from the new silo's scope,
+        // and the stream that stayed open all along gets the difference.
+        var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
+        Assert.Equal(2, update.Resources.Count);
     }
 
     [Theory]
