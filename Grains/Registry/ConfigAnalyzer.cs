@@ -76,18 +76,19 @@ public static class ConfigAnalyzer
                     continue;
                 }
 
-                var missing = http.Route.Where(d => !RouteDestinations.Exists(d, port, ports)).ToList();
+                var missing = Enumerable.Range(0, http.Route.Count).Where(d => !RouteDestinations.Exists(http.Route[d], port, ports)).ToList();
                 if (missing.Count == 0)
                 {
                     continue;
                 }
 
-                var consequence = missing.Count == http.Route.Count || http.Route.Where(d => !missing.Contains(d)).Sum(d => (long)d.Weight) == 0
+                var remainingWeight = Enumerable.Range(0, http.Route.Count).Except(missing).Sum(d => (long)http.Route[d].Weight);
+                var consequence = missing.Count == http.Route.Count || remainingWeight == 0
                     ? $"calls that {route} takes on port {port} fail (UNAVAILABLE for gRPC clients, 503 for Envoy): its cluster has no endpoints until the destination exists"
                     : $"left out of {route} on port {port}; the route's other destinations take its share";
-                foreach (var destination in missing)
+                foreach (var d in missing)
                 {
-                    var d = http.Route.ToList().IndexOf(destination);
+                    var destination = http.Route[d];
                     var destinationPort = RouteDestinations.Port(destination, port, ports);
                     var field = $"spec.http[{h}].route[{d}].destination";
                     Warn(ports.ContainsKey(destination.Host) ? field + ".port.number" : field + ".host",

@@ -244,32 +244,31 @@ public sealed partial class YamlDirectorySource(
         }
 
         _parentWatchTried = true;
+        FileSystemWatcher? watcher = null;
         try
         {
-            var watcher = new FileSystemWatcher(parent, Path.GetFileName(_directory))
+            watcher = new FileSystemWatcher(parent, Path.GetFileName(_directory))
             {
                 IncludeSubdirectories = false,
                 NotifyFilter = NotifyFilters.DirectoryName | NotifyFilters.FileName,
             };
-            FileSystemEventHandler swapped = (_, _) =>
-            {
-                _rewatch = true;
-                _debouncer.Signal();
-            };
-            watcher.Created += swapped;
-            watcher.Deleted += swapped;
-            watcher.Renamed += (_, _) =>
-            {
-                _rewatch = true;
-                _debouncer.Signal();
-            };
+            watcher.Created += (_, _) => Swapped();
+            watcher.Deleted += (_, _) => Swapped();
+            watcher.Renamed += (_, _) => Swapped();
             watcher.EnableRaisingEvents = true;
             _parentWatcher = watcher;
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or ArgumentException)
         {
+            watcher?.Dispose();
             LogParentNotWatched(logger, exception, parent);
         }
+    }
+
+    private void Swapped()
+    {
+        _rewatch = true;
+        _debouncer.Signal();
     }
 
     private void ReportListing(DirectoryListing listing)
