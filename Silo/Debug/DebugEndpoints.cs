@@ -89,6 +89,8 @@ public static class DebugEndpoints
                             skippedLinks = status.Listing?.SkippedLinks.Select(l => new { link = l.Link, reason = l.Reason }),
                             unreadable = status.Listing?.Unlisted.Select(u => new { path = u.Path, reason = u.Reason }),
                             truncated = status.Listing?.Truncated,
+                            objectsPerKind = status.Report?.ObjectsPerKind,
+                            skippedKinds = status.Report?.SkippedKinds,
                         },
                         hostnames,
                         rejected = rejected.Select(r => new
@@ -100,6 +102,14 @@ public static class DebugEndpoints
                             field = r.Field,
                             reason = r.Reason,
                             keptLastGood = r.KeptLastGood,
+                        }),
+                        ignored = status.Report?.Ignored.Select(i => new
+                        {
+                            source = i.Source,
+                            kind = i.Kind,
+                            @namespace = i.Namespace,
+                            name = i.Name,
+                            reason = i.Reason,
                         }),
                         warnings = warnings.Select(w => new
                         {

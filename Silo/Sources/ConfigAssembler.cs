@@ -12,6 +12,13 @@ namespace Mesh.Orleans.Silo.Sources;
 public sealed class ConfigAssembler
 {
     private Dictionary<ObjectKey, object> _lastGood = [];
+
+    /// <summary>
+    /// What the last <see cref="Assemble"/> read beside the routing objects: objects that do
+    /// not apply (listed with a reason), kinds the mesh does not read (counted), and how many
+    /// objects of each kind are held.
+    /// </summary>
+    public AssemblyReport Report { get; private set; } = AssemblyReport.Empty;
     private Dictionary<string, List<ObjectKey>> _fileKeys = new(StringComparer.Ordinal);
 
     /// <summary>Assembles the cluster's declaration from <paramref name="files"/>, in path order.</summary>
@@ -80,6 +87,26 @@ public sealed class ConfigAssembler
 
         _lastGood = current;
         _fileKeys = fileKeys;
+        var ignored = new List<IgnoredEntry>();
+        var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var held = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (key, value) in current)
+        {
+            if (value is IgnoredObject { Quiet: true })
+            {
+                skipped[key.Kind] = skipped.GetValueOrDefault(key.Kind) + 1;
+                continue;
+            }
+
+            held[key.Kind] = held.GetValueOrDefault(key.Kind) + 1;
+            if (value is IgnoredObject ignoredObject)
+            {
+                ignored.Add(new IgnoredEntry(origin[key], key.Kind, key.Namespace, key.Name, ignoredObject.Reason));
+            }
+        }
+
+        ignored.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        Report = new AssemblyReport(ignored, skipped, held);
         return new ClusterConfig(
             current.Values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
             current.Values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),

@@ -10,6 +10,7 @@ namespace Mesh.Orleans.Silo.Sources;
 /// <param name="LastApplied">When a pass was last applied to the mesh.</param>
 /// <param name="Files">YAML files in the last complete or partial listing.</param>
 /// <param name="Listing">The last listing (skipped links, unreadable folders, a bound reached), or null before the first.</param>
+/// <param name="Report">What the last read held beside the routing objects (ignored objects, skipped kinds, objects per kind).</param>
 public sealed record SourceStatus(
     string Directory,
     SourceState State,
@@ -17,4 +18,5 @@ public sealed record SourceStatus(
     string? Error,
     DateTimeOffset? LastApplied,
     int Files,
-    DirectoryListing? Listing);
+    DirectoryListing? Listing,
+    AssemblyReport? Report = null);

@@ -150,7 +150,7 @@ public sealed partial class YamlDirectorySource(
         }
 
         _status = new SourceStatus(_directory, SourceState.Watching,
-            _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), listing.Files.Count, listing);
+            _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), listing.Files.Count, listing, _assembler.Report);
         LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

@@ -75,6 +75,11 @@ public static class KubernetesObjectParser
             var metadata = YamlFields.OptionalMap(map, "metadata", string.Empty);
             var name = metadata is null ? null : YamlFields.OptionalString(metadata, "name", "metadata");
             var ns = (metadata is null ? null : YamlFields.OptionalString(metadata, "namespace", "metadata")) ?? "default";
+            if (kind is "Namespace" or "Node")
+            {
+                ns = string.Empty; // Cluster-scoped.
+            }
+
             if (kind.Length > 0 && !string.IsNullOrEmpty(name))
             {
                 key = new ObjectKey(kind, ns, name);
@@ -100,18 +105,26 @@ public static class KubernetesObjectParser
                 throw new InvalidFieldException("metadata.name", "is required");
             }
 
-            YamlFields.RequireDnsLabel(ns, "metadata.namespace");
+            if (ns.Length > 0)
+            {
+                YamlFields.RequireDnsLabel(ns, "metadata.namespace");
+            }
             object value = (apiVersion, kind) switch
             {
                 ("v1", "Service") => ServiceParser.Parse(map, ns, name),
                 ("discovery.k8s.io/v1", "EndpointSlice") => EndpointSliceParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "VirtualService") =>
-                    (object?)VirtualServiceParser.Parse(map, ns, name) ?? new IgnoredObject("bound only to gateways, not to mesh"),
+                    (object?)VirtualServiceParser.Parse(map, ns, name) ?? new IgnoredObject("bound only to gateways, not to mesh: applies to nothing until gateways are supported"),
+                ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
+                ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
+                ("v1", "Node") => CoreObjectParser.Node(map, name),
                 (_, "Service" or "EndpointSlice" or "VirtualService") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", _) =>
-                    throw new InvalidFieldException("kind", $"Istio {kind} is not supported yet"),
-                _ => throw new InvalidFieldException("kind", $"{apiVersion} {kind} is not a kind the mesh reads"),
+                    new IgnoredObject($"Istio {kind} is not supported yet"),
+
+                // Deployments, ConfigMaps, ServiceAccounts...: operators' YAML is full of them. Counted, not rejected.
+                _ => new IgnoredObject(string.Empty) { Quiet = true },
             };
             return new ParsedDocument(key, value, null);
         }

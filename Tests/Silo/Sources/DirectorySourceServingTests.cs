@@ -63,6 +63,30 @@ public sealed class DirectorySourceServingTests
         Assert.Equal("broken", (string)Assert.Single(cluster["rejected"]!.AsArray())!["name"]!);
     }
 
+    [Fact]
+    public async Task KindsTheMeshDoesNotRead_AreCountedQuietly_AndObjectsThatApplyToNothingAreListedWithTheReason()
+    {
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["app.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("a", 7000),
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 2}",
+                "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}",
+                "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}",
+                "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: edge}\nspec: {hosts: [a], gateways: [ingress], http: [{route: [{destination: {host: a}}]}]}"),
+        });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        var cluster = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!;
+
+        Assert.Empty(cluster["rejected"]!.AsArray());
+        Assert.Equal(2, (int)cluster["sourceStatus"]!["skippedKinds"]!["Deployment"]!);
+        Assert.Equal(1, (int)cluster["sourceStatus"]!["skippedKinds"]!["ServiceAccount"]!);
+        var ignored = Assert.Single(cluster["ignored"]!.AsArray());
+        Assert.Equal("edge", (string)ignored!["name"]!);
+        Assert.Contains("gateways", (string)ignored["reason"]!, StringComparison.Ordinal);
+    }
+
     private static async Task<JsonObject> SourceStatusAsync(HttpClient http) =>
         (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!["sourceStatus"]!.AsObject();
 }

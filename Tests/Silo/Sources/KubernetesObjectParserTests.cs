@@ -102,8 +102,6 @@ public sealed class KubernetesObjectParserTests
     [InlineData("apiVersion: v1\nkind: Service\nmetadata: {name: Bad_Name}\nspec: {ports: [{port: 1}]}", "metadata.name", "DNS label")]
     [InlineData("apiVersion: v1\nkind: Service\nmetadata: {name: a, namespace: NS}\nspec: {ports: [{port: 1}]}", "metadata.namespace", "DNS label")]
     [InlineData("apiVersion: v2\nkind: Service\nmetadata: {name: a}\nspec: {ports: [{port: 1}]}", "apiVersion", "not a version of Service")]
-    [InlineData("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}", "kind", "not a kind the mesh reads")]
-    [InlineData("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}", "kind", "not supported yet")]
     public void Parse_InvalidService_RejectsTheObjectNamingTheField(string yaml, string field, string reason)
     {
         var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", yaml).Documents);
@@ -265,5 +263,74 @@ public sealed class KubernetesObjectParserTests
         var file = await Task.Run(() => KubernetesObjectParser.Parse("bomb.yaml", yaml.ToString())).WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Contains("is an alias", file.FileError, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}")]
+    [InlineData("apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a, namespace: x}")]
+    [InlineData("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}")]
+    public void Parse_KindTheMeshDoesNotRead_IsSkippedQuietly(string yaml)
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", yaml).Documents);
+
+        Assert.Null(document.Rejection);
+        Assert.True(Assert.IsType<IgnoredObject>(document.Value).Quiet);
+    }
+
+    [Fact]
+    public void Parse_IstioKindNotSupportedYet_IsListedWithTheReason()
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: a}").Documents);
+
+        var ignored = Assert.IsType<IgnoredObject>(document.Value);
+        Assert.False(ignored.Quiet);
+        Assert.Contains("not supported yet", ignored.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_PodNamespaceAndNode_AreRead()
+    {
+        var file = KubernetesObjectParser.Parse("f.yaml", """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: echo-1, namespace: shop, labels: {app: echo, version: v2}}
+            spec: {nodeName: n1, containers: [{name: c, image: i}]}
+            status:
+              podIP: 10.0.0.7
+              phase: Running
+              conditions: [{type: Ready, status: "True"}]
+            ---
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: shop, labels: {istio-injection: enabled}}
+            ---
+            apiVersion: v1
+            kind: Node
+            metadata: {name: n1, labels: {topology.kubernetes.io/region: r1, topology.kubernetes.io/zone: z1}}
+            """);
+
+        var pod = Assert.IsType<Mesh.Orleans.Silo.Sources.Objects.PodInfo>(file.Documents[0].Value);
+        Assert.Equal(("10.0.0.7", "n1", "Running", true, "v2"), (pod.Ip, pod.NodeName, pod.Phase, pod.Ready, pod.Labels["version"]));
+        Assert.Equal("enabled", Assert.IsType<Mesh.Orleans.Silo.Sources.Objects.NamespaceInfo>(file.Documents[1].Value).Labels["istio-injection"]);
+        Assert.Equal(new Mesh.Orleans.Silo.Sources.Objects.NodeInfo("n1", "r1", "z1"), file.Documents[2].Value);
+        Assert.Equal(string.Empty, file.Documents[2].Key!.Value.Namespace);
+    }
+
+    [Fact]
+    public void Parse_PodWithABadIp_IsRejectedNamingTheField()
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nstatus: {podIP: nope}").Documents);
+
+        Assert.Equal("status.podIP", document.Rejection!.Field);
+    }
+
+    [Fact]
+    public void Parse_JsonAsTheApiServerSendsIt_IsRead()
+    {
+        var json = """{"apiVersion":"v1","kind":"Service","metadata":{"name":"echo","namespace":"shop","uid":"u","resourceVersion":"7","managedFields":[{"manager":"kubectl"}]},"spec":{"clusterIP":"10.0.0.1","type":"ClusterIP","ports":[{"name":"grpc","port":7000,"targetPort":7000,"protocol":"TCP"}]},"status":{"loadBalancer":{}}}""";
+
+        var document = Assert.Single(KubernetesObjectParser.Parse("api", json).Documents);
+
+        Assert.Equal(7000, Assert.IsType<MeshService>(document.Value).Ports.Single().Port);
     }
 }
