@@ -22,6 +22,7 @@ public sealed partial class ClusterGrain(
     // unchanged hostname is recognised by reference without hashing its input (in memory only:
     // after reactivation, or when a declaration arrives copied, the hashes decide).
     private Dictionary<string, object?[]> _sources = new(StringComparer.Ordinal);
+    private bool _scopeTold;
 
     /// <inheritdoc/>
     public async Task ApplyAsync(ClusterConfig config)
@@ -90,9 +91,12 @@ public sealed partial class ClusterGrain(
             batch.Add(resources);
         }
 
-        if (batch.Count > 0)
+        // The first apply of this activation reaches the scope even when nothing changed, so a
+        // scope activated empty (a restarted silo) learns that its mesh is known now.
+        if (batch.Count > 0 || !_scopeTold)
         {
             await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Default).ApplyAsync(batch);
+            _scopeTold = true;
         }
 
         var warnings = ConfigAnalyzer.Analyze(config);

@@ -25,6 +25,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private readonly Dictionary<string, ServiceResources> _services = new(StringComparer.Ordinal);
     private Guid _generation;
     private long _epoch;
+    private bool _loaded;
 
     /// <summary>Creates the grain.</summary>
     public ScopeGrain(
@@ -45,6 +46,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         {
             _services[resources.Hostname] = resources;
         }
+
+        _loaded = _state.State.Hostnames.Count > 0;
 
         LogActivated(_logger, this.GetPrimaryKeyString(), _generation, _services.Count);
     }
@@ -86,7 +89,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             }
         }
 
-        if (upserted.Count == 0 && removed.Count == 0)
+        // The first apply since activation makes the scope loaded, even an empty one (a mesh
+        // that declares nothing); subscribers learn it from the epoch moving on.
+        var becameLoaded = !_loaded;
+        _loaded = true;
+        if (upserted.Count == 0 && removed.Count == 0 && !becameLoaded)
         {
             return;
         }
@@ -128,7 +135,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         this.GetPrimaryKeyString(),
         _generation,
         _epoch,
-        includeResources ? _services.Values.SelectMany(s => s.Resources).ToList() : []);
+        includeResources ? _services.Values.SelectMany(s => s.Resources).ToList() : [],
+        _loaded);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Scope {Scope} activated as generation {Generation} with {Hostnames} hostnames rebuilt from their ServiceGrains")]
     private static partial void LogActivated(ILogger logger, string scope, Guid generation, int hostnames);

@@ -11,6 +11,8 @@ public static class MeshCommandLine
     {
         ["--config"] = "Mesh:Source:Directory",
         ["--cluster-id"] = "Mesh:Source:ClusterId",
+        ["--kubeconfig"] = "Mesh:Kubernetes:Kubeconfig",
+        ["--clusters"] = "Mesh:Kubernetes:ClustersFile",
         ["--xds-port"] = "Mesh:XdsPort",
         ["--xds-address"] = "Mesh:XdsAddress",
         ["--debug-port"] = "Mesh:DebugPort",
@@ -24,12 +26,15 @@ public static class MeshCommandLine
     public const string Usage = """
         Usage: dotnet run --project Silo -- [options]
 
-          --config DIR          Kubernetes/Istio YAML directory to serve and watch (default: the bundled samples/)
+          --config DIR          Kubernetes/Istio YAML directory to serve and watch (default: the sample mesh,
+                                unless --kubeconfig/--clusters are given or it runs in a pod)
           --xds-port P          plaintext xDS (ADS) port; 0 picks a free port and prints it (default 15010)
           --xds-address A       address the xDS port binds to (default 127.0.0.1)
           --debug-port P        debug HTTP port for /debug/syncz and /debug/config (default 15014)
           --debug-address A     address the debug port binds to (default 127.0.0.1)
-          --cluster-id ID       member cluster id of the directory (default Kubernetes)
+          --kubeconfig FILE     read one Kubernetes cluster's API with FILE's current context (as --cluster-id)
+          --clusters FILE       read several member clusters: a YAML list of {id, kubeconfig, network, region, zone}
+          --cluster-id ID       member cluster id of the directory or of --kubeconfig (default Kubernetes)
           --silo-port P         Orleans silo port (default 11111)
           --gateway-port P      Orleans gateway port; for --role frontend, the silo gateway to join (default 30000)
           --role R              all (default), silo (silo and sources only), or frontend (xDS frontend only)

@@ -6,6 +6,8 @@ using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using k8s;
+using Mesh.Orleans.Silo.Sources.Kubernetes;
 
 namespace Mesh.Orleans.Silo;
 
@@ -78,11 +80,24 @@ public static class MeshHost
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MeshEndpoints>();
+        builder.Services.AddOptions<KubernetesSourceOptions>().BindConfiguration(KubernetesSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (role is MeshRole.All or MeshRole.Silo)
         {
+            // Which member clusters this deployment reads: a clusters file, one kubeconfig, the
+            // pod's own cluster, and/or the YAML directory (checked by StartupCheck already).
+            var clusters = MemberClusters.From(builder.Configuration, KubernetesClientConfiguration.IsInCluster);
+            builder.Services.AddSingleton(clusters);
             builder.Services.TryAddSingleton<IClusterConfigSink, GrainClusterConfigSink>();
-            builder.Services.AddSingleton<YamlDirectorySource>();
-            builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
+            if (clusters.ReadsDirectory)
+            {
+                builder.Services.AddSingleton<YamlDirectorySource>();
+                builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
+            }
+
+            if (clusters.Kubernetes.Count > 0)
+            {
+                builder.Services.AddHostedService<MemberClusterKeeper>();
+            }
         }
 
         if (role is MeshRole.All or MeshRole.Frontend)

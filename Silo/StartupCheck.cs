@@ -27,6 +27,7 @@ public static class StartupCheck
         (YamlSourceOptions.Section, typeof(YamlSourceOptions)),
         (XdsFrontendOptions.Section, typeof(XdsFrontendOptions)),
         (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
+        (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
     ];
 
     /// <summary>The first problem with <paramref name="configuration"/>, as one line without the <c>error: </c> prefix, or null.</summary>
@@ -60,6 +61,16 @@ public static class StartupCheck
             if (!Directory.Exists(source.Directory))
             {
                 return $"{Flag("Mesh:Source:Directory")} {source.Directory}: the directory does not exist";
+            }
+
+            try
+            {
+                // The clusters file and kubeconfig: read now, so a mistake names its line and field.
+                Sources.Kubernetes.MemberClusters.From(configuration, static () => false);
+            }
+            catch (MeshStartupException exception)
+            {
+                return exception.Message;
             }
         }
 

@@ -30,6 +30,17 @@ public sealed partial class ScopeSubscriber(
             try
             {
                 var snapshot = await mesh.SubscribeAsync(cache.Scope, OnUpdate, needSnapshot, stoppingToken);
+                if (!snapshot.Loaded)
+                {
+                    // A scope that does not know its mesh yet (its silo restarted before its sources
+                    // read anything): keep serving what the cache holds, and look again soon.
+                    LogNotLoaded(logger, cache.Scope, retryDelay);
+                    needSnapshot = true;
+                    await Task.Delay(retryDelay, time, stoppingToken);
+                    retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
+                    continue;
+                }
+
                 if (needSnapshot)
                 {
                     cache.Reset(snapshot);
@@ -106,6 +117,9 @@ public sealed partial class ScopeSubscriber(
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Scope {Scope} update {From}->{To} does not follow cache epoch {Held}; resyncing")]
     private static partial void LogGap(ILogger logger, string scope, long held, long from, long to);
+
+    [LoggerMessage(EventId = 304, Level = LogLevel.Information, Message = "Scope {Scope} has not loaded its mesh yet; keeping the cache as it is and asking again in {Delay}")]
+    private static partial void LogNotLoaded(ILogger logger, string scope, TimeSpan delay);
 
     [LoggerMessage(EventId = 303, Level = LogLevel.Warning, Message = "Scope {Scope} subscription failed; retrying in {Delay}")]
     private static partial void LogSubscribeFailed(ILogger logger, Exception exception, string scope, TimeSpan delay);

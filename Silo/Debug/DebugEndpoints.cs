@@ -1,5 +1,7 @@
 using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.MemberClusters;
 using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Silo.Sources.Kubernetes;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.Extensions.Options;
 
@@ -64,64 +66,127 @@ public static class DebugEndpoints
 
     private static void MapConfig(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> options, YamlDirectorySource source) =>
+        endpoints.MapGet("/debug/config", async (IGrainFactory grains, IOptions<YamlSourceOptions> options, MemberClusters clusters, IServiceProvider services) =>
         {
-            var cluster = grains.GetGrain<IClusterGrain>(options.Value.ClusterId);
-            var rejected = await cluster.GetRejectedAsync();
-            var warnings = await cluster.GetWarningsAsync();
-            var hostnames = await cluster.GetHostnamesAsync();
-            var status = source.Status;
-            return Results.Json(new
+            var rows = new List<object>();
+            if (services.GetService<YamlDirectorySource>() is { } source)
             {
-                clusters = new[]
-                {
-                    new
-                    {
-                        clusterId = options.Value.ClusterId,
-                        source = status.Directory,
-                        sourceStatus = new
-                        {
-                            state = status.State.ToString(),
-                            since = status.Since,
-                            error = status.Error,
-                            lastApplied = status.LastApplied,
-                            files = status.Files,
-                            skippedLinks = status.Listing?.SkippedLinks.Select(l => new { link = l.Link, reason = l.Reason }),
-                            unreadable = status.Listing?.Unlisted.Select(u => new { path = u.Path, reason = u.Reason }),
-                            truncated = status.Listing?.Truncated,
-                            objectsPerKind = status.Report?.ObjectsPerKind,
-                            skippedKinds = status.Report?.SkippedKinds,
-                        },
-                        hostnames,
-                        rejected = rejected.Select(r => new
-                        {
-                            source = r.Source,
-                            kind = r.Kind,
-                            @namespace = r.Namespace,
-                            name = r.Name,
-                            field = r.Field,
-                            reason = r.Reason,
-                            keptLastGood = r.KeptLastGood,
-                        }),
-                        ignored = status.Report?.Ignored.Select(i => new
-                        {
-                            source = i.Source,
-                            kind = i.Kind,
-                            @namespace = i.Namespace,
-                            name = i.Name,
-                            reason = i.Reason,
-                        }),
-                        warnings = warnings.Select(w => new
-                        {
-                            kind = w.Kind,
-                            @namespace = w.Namespace,
-                            name = w.Name,
-                            field = w.Field,
-                            message = w.Message,
-                        }),
-                    },
-                },
-            });
+                rows.Add(await ClusterConfigAsync(grains, options.Value.ClusterId, source.Status.Directory, source.Status));
+            }
+
+            foreach (var spec in clusters.Kubernetes)
+            {
+                rows.Add(await ClusterConfigAsync(grains, spec.Id, spec.Kubeconfig ?? "in-cluster", null));
+            }
+
+            return Results.Json(new { clusters = rows });
         });
+
+        endpoints.MapGet("/debug/clusterz", async (IGrainFactory grains, IOptions<YamlSourceOptions> options, MemberClusters clusters, IServiceProvider services, CancellationToken cancellationToken) =>
+        {
+            var rows = new List<object>();
+            if (services.GetService<YamlDirectorySource>() is { } source)
+            {
+                var status = source.Status;
+                var rejected = await grains.GetGrain<IClusterGrain>(options.Value.ClusterId).GetRejectedAsync();
+                rows.Add(new
+                {
+                    id = options.Value.ClusterId,
+                    source = status.Directory,
+                    connected = status.State is SourceState.Watching,
+                    lastContact = status.LastApplied,
+                    lastEvent = status.LastApplied,
+                    objects = status.Report?.ObjectsPerKind,
+                    rejected = rejected.Count,
+                    error = status.Error,
+                    watchedBy = Environment.MachineName,
+                });
+            }
+
+            foreach (var spec in clusters.Kubernetes)
+            {
+                MemberClusterStatus? status = null;
+                string? error = null;
+                try
+                {
+                    status = await grains.GetGrain<IMemberClusterGrain>(spec.Id).GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken);
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    error = exception.Message;
+                }
+
+                rows.Add(new
+                {
+                    id = spec.Id,
+                    source = spec.Kubeconfig ?? "in-cluster",
+                    network = spec.Network,
+                    locality = spec.Region is null && spec.Zone is null ? null : $"{spec.Region}/{spec.Zone}",
+                    connected = status?.Connected ?? false,
+                    lastContact = status?.LastContact,
+                    lastEvent = status?.LastEvent,
+                    objects = status?.ObjectsPerKind,
+                    rejected = status?.Rejected ?? 0,
+                    error = error ?? status?.Error ?? (status is null ? "not watched yet" : null),
+                    kinds = status?.Kinds,
+                    watchedBy = status?.Host,
+                });
+            }
+
+            return Results.Json(rows);
+        });
+    }
+
+    private static async Task<object> ClusterConfigAsync(IGrainFactory grains, string clusterId, string origin, SourceStatus? status)
+    {
+        var cluster = grains.GetGrain<IClusterGrain>(clusterId);
+        var rejected = await cluster.GetRejectedAsync();
+        var warnings = await cluster.GetWarningsAsync();
+        var hostnames = await cluster.GetHostnamesAsync();
+        return new
+        {
+            clusterId,
+            source = origin,
+            sourceStatus = status is null ? null : new
+            {
+                state = status.State.ToString(),
+                since = status.Since,
+                error = status.Error,
+                lastApplied = status.LastApplied,
+                files = status.Files,
+                skippedLinks = status.Listing?.SkippedLinks.Select(l => new { link = l.Link, reason = l.Reason }),
+                unreadable = status.Listing?.Unlisted.Select(u => new { path = u.Path, reason = u.Reason }),
+                truncated = status.Listing?.Truncated,
+                objectsPerKind = status.Report?.ObjectsPerKind,
+                skippedKinds = status.Report?.SkippedKinds,
+            },
+            hostnames,
+            rejected = rejected.Select(r => new
+            {
+                source = r.Source,
+                kind = r.Kind,
+                @namespace = r.Namespace,
+                name = r.Name,
+                field = r.Field,
+                reason = r.Reason,
+                keptLastGood = r.KeptLastGood,
+            }),
+            ignored = status?.Report?.Ignored.Select(i => new
+            {
+                source = i.Source,
+                kind = i.Kind,
+                @namespace = i.Namespace,
+                name = i.Name,
+                reason = i.Reason,
+            }),
+            warnings = warnings.Select(w => new
+            {
+                kind = w.Kind,
+                @namespace = w.Namespace,
+                name = w.Name,
+                field = w.Field,
+                message = w.Message,
+            }),
+        };
     }
 }

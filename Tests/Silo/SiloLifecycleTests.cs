@@ -111,9 +111,17 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         await using var second = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path], gateway, expectXds: false);
 
         // The frontend reconnects to the gateway, resyncs its cache from the new silo's scope,
-        // and the stream that stayed open all along gets the difference.
-        var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
-        Assert.Equal(2, update.Resources.Count);
+        // and the stream that stayed open all along gets the difference; never, on the way, the
+        // empty scope the new silo has before its source's first read.
+        var sizes = new List<int>();
+        await Eventually.TrueAsync(async () =>
+        {
+            var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
+            await client.AckAsync(update);
+            sizes.Add(update.Resources.Count);
+            return update.Resources.Count == 2;
+        }, TimeSpan.FromSeconds(90), "the open stream gets the new silo's two clusters");
+        Assert.DoesNotContain(0, sizes);
     }
 
     [Theory]

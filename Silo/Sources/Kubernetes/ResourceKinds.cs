@@ -1,0 +1,29 @@
+using k8s;
+using k8s.Models;
+
+namespace Mesh.Orleans.Silo.Sources.Kubernetes;
+
+/// <summary>The kinds the mesh reads from a member cluster's API, in the order they are listed at start.</summary>
+public static class ResourceKinds
+{
+    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices.</summary>
+    public static IReadOnlyList<ResourceKind> All { get; } =
+    [
+        new TypedResourceKind<V1Namespace, V1NamespaceList>("v1", "Namespace",
+            (c, ct) => c.CoreV1.ListNamespaceAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.CoreV1.WatchListNamespaceAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new TypedResourceKind<V1Node, V1NodeList>("v1", "Node",
+            (c, ct) => c.CoreV1.ListNodeAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.CoreV1.WatchListNodeAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new TypedResourceKind<V1Service, V1ServiceList>("v1", "Service",
+            (c, ct) => c.CoreV1.ListServiceForAllNamespacesAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.CoreV1.WatchListServiceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new TypedResourceKind<V1EndpointSlice, V1EndpointSliceList>("discovery.k8s.io/v1", "EndpointSlice",
+            (c, ct) => c.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.DiscoveryV1.WatchListEndpointSliceForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new TypedResourceKind<V1Pod, V1PodList>("v1", "Pod",
+            (c, ct) => c.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new CustomResourceKind("networking.istio.io", "v1", "virtualservices", "VirtualService"),
+    ];
+}
