@@ -1,13 +1,13 @@
 using System.Net;
+using k8s;
 using Mesh.Orleans.Grains;
 using Mesh.Orleans.Silo.Debug;
 using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Silo.Sources.Kubernetes;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
-using k8s;
-using Mesh.Orleans.Silo.Sources.Kubernetes;
 
 namespace Mesh.Orleans.Silo;
 
