@@ -11,7 +11,7 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// scope's updates, and refilled from the snapshot whenever an update does not follow on
 /// from what it holds. Readers see immutable snapshots, so a stream never blocks an update.
 /// </summary>
-public sealed class ResourceCache
+public sealed partial class ResourceCache
 {
     private static readonly ImmutableDictionary<string, CachedResource> s_emptyType =
         ImmutableDictionary.Create<string, CachedResource>(StringComparer.Ordinal);
@@ -99,6 +99,7 @@ public sealed class ResourceCache
             }
 
             _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log);
+            DropSupersededVariants(_variants.Keys);
         }
 
         _ready.TrySetResult();
@@ -152,6 +153,10 @@ public sealed class ResourceCache
 
             var change = new CacheChange(view.Epoch, update.ToEpoch, changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal));
             _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change));
+            if (changed.TryGetValue(TypeUrls.ClusterLoadAssignment, out var endpoints))
+            {
+                DropSupersededVariants(endpoints);
+            }
         }
 
         NotifyListeners();

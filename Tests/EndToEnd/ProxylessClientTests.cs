@@ -64,6 +64,35 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task LocalityFailover_CallsStayInTheClientsZone_ThenFailOverToTheSameRegion_WithNoFailedCall()
+    {
+        await using var backends = await Backends.StartAsync("b1", "b2");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = ZonalEchoMesh(backends, b1Ready: true),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "zonal", locality: ("r1", "a"));
+        var local = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        var endpointsBefore = await EdsVersionAsync(client);
+
+        Assert.True((bool)(await client.AskAsync(new { op = "loop-start" }))["started"]!);
+        await server.WriteConfigAsync("echo.yaml", ZonalEchoMesh(backends, b1Ready: false));
+        await Eventually.TrueAsync(async () => await EdsVersionAsync(client) != endpointsBefore, TimeSpan.FromSeconds(10), "the client receives the new endpoints");
+        await Task.Delay(500); // Keep calling on the failed-over endpoints for a while before stopping the loop.
+        var during = await client.AskAsync(new { op = "loop-stop" }, TimeSpan.FromSeconds(30));
+        var after = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+
+        output.WriteLine($"local: {local.ToJsonString()}\nduring: {during.ToJsonString()}\nafter: {after.ToJsonString()}");
+        Assert.Equal(0, (int)local["failed"]!);
+        Assert.Equal(40, (int)(local["by"]!["b1"] ?? 0));
+        Assert.Equal(0, (int)during["failed"]!);
+        Assert.True((int)during["ok"]! > 0);
+        Assert.True((int)(during["by"]!["b2"] ?? 0) > 0, "calls reach b2 during the change");
+        Assert.Equal(0, (int)after["failed"]!);
+        Assert.Equal(40, (int)(after["by"]!["b2"] ?? 0));
+    }
+
+    [Fact]
     public async Task VirtualServiceSplit_80_20_LandsWithinSevenPointsOver400Calls()
     {
         await using var backends = await Backends.StartAsync("v1", "v2");
@@ -179,7 +208,16 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             .. notReady.Select(id => MeshYaml.Slice($"echo-{id}", "echo", backends.Port(id), [("127.0.0.1", false)])),
         ]);
 
-    private static async Task<NodeProcess> StartClientAsync(MeshServer server, string target, string name)
+    /// <summary>
+    /// The echo Service with b1 in zone <c>r1/a</c> (ready or not) and b2 in zone <c>r1/b</c> of
+    /// the same region, in the slice zone's <c>region/zone</c> form.
+    /// </summary>
+    private static string ZonalEchoMesh(Backends backends, bool b1Ready) => MeshYaml.Documents(
+        MeshYaml.Service("echo", 7000),
+        MeshYaml.Slice("echo-b1", "echo", backends.Port("b1"), [("127.0.0.1", b1Ready)], zone: "r1/a"),
+        MeshYaml.Slice("echo-b2", "echo", backends.Port("b2"), [("127.0.0.1", true)], zone: "r1/b"));
+
+    private static async Task<NodeProcess> StartClientAsync(MeshServer server, string target, string name, (string Region, string Zone)? locality = null)
     {
         var bootstrap = JsonSerializer.Serialize(new
         {
@@ -187,7 +225,11 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             {
                 new { server_uri = $"127.0.0.1:{server.XdsPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = new[] { "xds_v3" } },
             },
-            node = new { id = $"sidecar~127.0.0.1~{name}.default~default.svc.cluster.local", locality = new { } },
+            node = new
+            {
+                id = $"sidecar~127.0.0.1~{name}.default~default.svc.cluster.local",
+                locality = locality is { } at ? new { region = at.Region, zone = at.Zone } : (object)new { },
+            },
         });
         var client = await NodeProcess.StartAsync("client.js", [target], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP_CONFIG"] = bootstrap });
         var ready = await client.ReadAsync();

@@ -19,11 +19,15 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
     /// <param name="nodeId">The node id to announce.</param>
     /// <param name="receiveWindow">The HTTP/2 stream receive window, to make a client that stops reading block the server sooner.</param>
     /// <param name="read">False to leave responses unread until <see cref="StartReading"/>.</param>
-    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true) =>
+    /// <param name="locality">The node's locality, if it announces one.</param>
+    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true, Locality? locality = null) =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
         {
             HttpHandler = receiveWindow is int window ? new SocketsHttpHandler { InitialHttp2StreamWindowSize = window } : null,
-        }), nodeId, read);
+        }), nodeId, read)
+        {
+            Locality = locality,
+        };
 
     /// <summary>Sends a request; the node is included unless <paramref name="withNode"/> is false.</summary>
     public Task SendAsync(string typeUrl, IEnumerable<string>? names = null, string version = "", string nonce = "", string? error = null, bool withNode = true)
@@ -31,7 +35,7 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
         var request = new DiscoveryRequest { TypeUrl = typeUrl, VersionInfo = version, ResponseNonce = nonce };
         if (withNode)
         {
-            request.Node = new Node { Id = NodeId, Cluster = "test", UserAgentName = "mesh-tests" };
+            request.Node = new Node { Id = NodeId, Cluster = "test", UserAgentName = "mesh-tests", Locality = Locality };
         }
 
         request.ResourceNames.AddRange(names ?? []);

@@ -30,6 +30,9 @@ public abstract class XdsTestClient<TRequest, TResponse> : IAsyncDisposable
     /// <summary>The node id this client announces.</summary>
     public string NodeId { get; }
 
+    /// <summary>The locality this client announces in its node (none when null).</summary>
+    public Envoy.Config.Core.V3.Locality? Locality { get; init; }
+
     /// <summary>The status the stream ended with, once it ended (null while open).</summary>
     public Status? FinalStatus { get; private set; }
 

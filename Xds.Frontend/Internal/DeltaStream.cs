@@ -56,7 +56,8 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             foreach (var (name, version) in request.InitialResourceVersions)
             {
                 // Share the cache's strings where the client holds the current version.
-                var current = Cache.Current.Of(typeUrl).GetValueOrDefault(name);
+                // A proxy with a locality holds its locality's variant, so compare with that.
+                var current = Cache.Current.Of(typeUrl).GetValueOrDefault(name) is { } cached ? ForProxy(cached) : null;
                 state.ClientHas[current?.Name ?? name] = current is not null && current.Version == version ? current.Version : version;
             }
 
@@ -177,8 +178,9 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             IEnumerable<CachedResource> wanted = state.Wildcard
                 ? available.Values
                 : state.Names.Select(n => available.GetValueOrDefault(n)).OfType<CachedResource>();
-            foreach (var resource in wanted)
+            foreach (var cached in wanted)
             {
+                var resource = ForProxy(cached);
                 if (!state.ClientHas.TryGetValue(resource.Name, out var held) || held != resource.Version)
                 {
                     upserts[resource.Name] = resource;

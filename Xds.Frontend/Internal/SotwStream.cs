@@ -175,7 +175,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         {
             foreach (var (name, resource) in available)
             {
-                included[name] = resource;
+                included[name] = ForProxy(resource);
             }
         }
 
@@ -183,7 +183,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         {
             if (available.TryGetValue(name, out var resource))
             {
-                included[name] = resource;
+                included[name] = ForProxy(resource);
             }
         }
 
@@ -199,8 +199,9 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
             }
         }
 
-        // A plain wildcard's version is the type's, computed once per cache view for all streams.
-        var version = state.Wildcard && state.Names.Count == 0 && kept == 0
+        // A plain wildcard's version is the type's, computed once per cache view for all streams
+        // (unless this stream is sent locality variants, whose versions are their own).
+        var version = state.Wildcard && state.Names.Count == 0 && kept == 0 && !SendsVariants(state.TypeUrl)
             ? view.TypeVersion(state.TypeUrl)
             : ResourceVersion.OfSet(included.Values.Select(r => (r.Name, r.Version)));
         if (!forced && (version == state.SentVersion || version == state.NackedVersion))

@@ -41,7 +41,8 @@ internal sealed partial class StreamFactory
 
     /// <summary>
     /// A unary fetch (the REST-style <c>Fetch*</c> methods): the named resources of the type,
-    /// or every one when no name is given, at the cache's current version.
+    /// or every one when no name is given, at the cache's current version; ClusterLoadAssignments
+    /// in the priorities of the request's <c>node.locality</c>, as on a stream.
     /// </summary>
     public DiscoveryResponse Fetch(DiscoveryRequest request, string typeUrl)
     {
@@ -56,9 +57,12 @@ internal sealed partial class StreamFactory
         }
 
         var available = _shared.Cache.Current.Of(typeUrl);
-        var included = request.ResourceNames.Count == 0 || request.ResourceNames.Contains("*")
-            ? available.Values.ToList()
-            : request.ResourceNames.Select(n => available.GetValueOrDefault(n)).OfType<CachedResource>().ToList();
+        var locality = request.Node?.Locality;
+        var included = (request.ResourceNames.Count == 0 || request.ResourceNames.Contains("*")
+            ? available.Values
+            : request.ResourceNames.Select(n => available.GetValueOrDefault(n)).OfType<CachedResource>())
+            .Select(r => _shared.Cache.ForLocality(r, locality))
+            .ToList();
         included.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
         var response = new DiscoveryResponse
         {

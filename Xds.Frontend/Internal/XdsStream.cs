@@ -2,6 +2,7 @@ using Envoy.Config.Core.V3;
 using Google.Protobuf;
 using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Orleans.Xds.Frontend.Internal;
@@ -61,6 +62,12 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     protected string NodeId { get; private set; } = string.Empty;
 
+    /// <summary>
+    /// Where the proxy is (region and zone of its first request's <c>node.locality</c>), or null
+    /// when it does not say; ClusterLoadAssignments go to it in that locality's priorities.
+    /// </summary>
+    protected Locality? ProxyLocality { get; private set; }
+
     protected string StreamId { get; } = Guid.NewGuid().ToString("N");
 
     /// <summary>The protocol name shown by debug endpoints.</summary>
@@ -104,6 +111,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
 
         NodeId = node.Id;
+        ProxyLocality = LocalityPriorities.IsKnown(node.Locality) ? new Locality { Region = node.Locality.Region, Zone = node.Locality.Zone } : null;
         await WaitForCacheAsync(cancellation);
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality));
@@ -289,6 +297,16 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     /// <summary>Whether a change touches a subscription: any changed name of the type for a wildcard, else a subscribed one.</summary>
     protected static bool Touches(IReadOnlyDictionary<string, HashSet<string>>? changed, string typeUrl, bool wildcard, HashSet<string> names) =>
         changed is null || (changed.TryGetValue(typeUrl, out var changedNames) && (wildcard || changedNames.Overlaps(names)));
+
+    /// <summary>
+    /// <paramref name="resource"/> as this stream's proxy is sent it: the shared variant of its
+    /// locality for a ClusterLoadAssignment (built once per version and locality, not per stream).
+    /// </summary>
+    protected CachedResource ForProxy(CachedResource resource) =>
+        ProxyLocality is null ? resource : Cache.ForLocality(resource, ProxyLocality);
+
+    /// <summary>True when what this stream sends of <paramref name="typeUrl"/> may differ from the cache's own resources.</summary>
+    protected bool SendsVariants(string typeUrl) => ProxyLocality is not null && typeUrl == TypeUrls.ClusterLoadAssignment;
 
     /// <summary>A fresh nonce, unique on this stream.</summary>
     protected string NextNonce() => (++_nonce).ToString("x", System.Globalization.CultureInfo.InvariantCulture);

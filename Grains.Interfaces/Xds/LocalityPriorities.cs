@@ -1,0 +1,78 @@
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+
+namespace Mesh.Orleans.Grains.Interfaces.Xds;
+
+/// <summary>
+/// Locality failover: the priorities of a ClusterLoadAssignment as a proxy in a given locality
+/// should see them. Pure, and shared by whoever builds the variants (the frontend's cache), so
+/// it lives beside <see cref="ResourceVersion"/> rather than in the grains' translation code,
+/// which the frontend does not reference.
+/// </summary>
+/// <remarks>
+/// Follows Istio's locality failover ("Locality failover",
+/// https://istio.io/latest/docs/tasks/traffic-management/locality-load-balancing/failover/):
+/// the closer a locality is to the proxy's own, the higher (numerically lower) its priority,
+/// with localities compared hierarchically by plain equality of region, then zone. Of Istio's
+/// levels this keeps three: region and zone match (0), region matches (1), anything else (2);
+/// sub-zones and DestinationRule failover settings are not used. Envoy's rules for the result
+/// (envoy/config/endpoint/v3/endpoint_components.proto, <c>LocalityLbEndpoints.priority</c>:
+/// "Priorities should range from 0 (highest) to N (lowest) without skipping"; gRPC's xDS client
+/// rejects an assignment with priority N but not N-1) are why empty levels are closed up. Envoy
+/// sends to the highest priority that has healthy hosts and fails over to the next as hosts in
+/// it go (Envoy "Priority levels"); within a priority, <c>load_balancing_weight</c> splits
+/// traffic between localities ("Locality weighted load balancing"), so the weights are kept.
+/// </remarks>
+public static class LocalityPriorities
+{
+    /// <summary>The priority level of a locality in the proxy's own region and zone.</summary>
+    public const uint SameZone = 0;
+
+    /// <summary>The priority level of a locality in the proxy's region but another zone.</summary>
+    public const uint SameRegion = 1;
+
+    /// <summary>The priority level of any other locality.</summary>
+    public const uint Elsewhere = 2;
+
+    /// <summary>True when <paramref name="proxy"/> says where the proxy is (a region or a zone).</summary>
+    public static bool IsKnown(Locality? proxy) => proxy is not null && (proxy.Region.Length > 0 || proxy.Zone.Length > 0);
+
+    /// <summary>The level (before renumbering) of <paramref name="endpoints"/> for a proxy in <paramref name="proxy"/>.</summary>
+    public static uint Level(Locality proxy, Locality? endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(proxy);
+        var region = endpoints?.Region ?? string.Empty;
+        var zone = endpoints?.Zone ?? string.Empty;
+        if (!string.Equals(region, proxy.Region, StringComparison.Ordinal))
+        {
+            return Elsewhere;
+        }
+
+        return string.Equals(zone, proxy.Zone, StringComparison.Ordinal) ? SameZone : SameRegion;
+    }
+
+    /// <summary>
+    /// A copy of <paramref name="assignment"/> whose localities carry the priority of their
+    /// level for <paramref name="proxy"/>, renumbered so the levels present run from 0 without a
+    /// gap. Localities, endpoints, their order and their weights are unchanged. A proxy whose
+    /// locality is not known gets an unchanged copy (today's single priority).
+    /// </summary>
+    public static ClusterLoadAssignment Apply(ClusterLoadAssignment assignment, Locality? proxy)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        var result = assignment.Clone();
+        if (!IsKnown(proxy))
+        {
+            return result;
+        }
+
+        var levels = result.Endpoints.Select(e => Level(proxy!, e.Locality)).ToList();
+        var present = levels.Distinct().Order().ToList();
+        for (var i = 0; i < levels.Count; i++)
+        {
+            result.Endpoints[i].Priority = (uint)present.IndexOf(levels[i]);
+        }
+
+        return result;
+    }
+}
