@@ -1,0 +1,277 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Config.Route.V3;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+using Mesh.Orleans.Tests.Infrastructure.Kubernetes;
+
+namespace Mesh.Orleans.Tests.Silo.Sources.Kubernetes;
+
+/// <summary>
+/// The control plane reading live member clusters: the real host, the real KubernetesClient and
+/// a kubeconfig pointing at the in-process fake of the Kubernetes API (TLS, bearer token, list,
+/// watch, bookmarks, 410, outages). Changes must reach an open ADS stream.
+/// </summary>
+public sealed class KubernetesSourceTests : IAsyncLifetime
+{
+    private const string Echo = "echo.shop.svc.cluster.local";
+    private static readonly string s_echoCluster = $"outbound|7000||{Echo}";
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
+    private readonly TempDirectory _files = new();
+    private readonly List<FakeKubernetesApi> _apis = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var api in _apis)
+        {
+            await api.DisposeAsync();
+        }
+
+        _files.Dispose();
+    }
+
+    [Fact]
+    public async Task ServiceSliceAndVirtualService_AddedUpdatedAndDeleted_ReachAnOpenStream()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply(MeshYaml.Slice("echo-1", "echo", 17000, [("127.0.0.1", true)], "shop"));
+        await using var server = await ServerAsync(("east", api));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Contains(s_echoCluster)));
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_echoCluster]);
+        var endpoints = await client.ReceiveTypeAsync(TypeUrls.ClusterLoadAssignment, s_wait);
+        Assert.Equal(["127.0.0.1:17000"], Addresses(endpoints));
+        await client.AckAsync(endpoints, [s_echoCluster]);
+
+        api.Apply(MeshYaml.Slice("echo-1", "echo", 17000, [("127.0.0.1", true), ("127.0.0.2", true)], "shop"));
+        var moved = await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).Count == 2, [s_echoCluster]);
+        Assert.Equal(["127.0.0.1:17000", "127.0.0.2:17000"], Addresses(moved));
+
+        api.Apply("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: shop}
+            spec:
+              hosts: [echo]
+              http: [{name: pinned, route: [{destination: {host: echo}}], timeout: 3s}]
+            """);
+        await client.SendAsync(TypeUrls.RouteConfiguration, [$"{Echo}:7000"]);
+        await WaitForAsync(client, TypeUrls.RouteConfiguration, r => Names<RouteConfiguration>(r).Count == 1
+            && AdsTestClient.Unpack<RouteConfiguration>(r)[0].VirtualHosts[0].Routes[0].Name == "pinned", [$"{Echo}:7000"]);
+
+        api.Delete("Service", "shop", "echo");
+        await WaitForAsync(client, TypeUrls.Cluster, r => !Names<Cluster>(r).Contains(s_echoCluster));
+    }
+
+    [Fact]
+    public async Task DeletionMissedWhileTheWatchWasDown_IsRepairedByThe410Relist()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply(MeshYaml.Service("gone", 7001, "shop"));
+        await using var server = await ServerAsync(("east", api));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2));
+
+        // The watch goes down; the deletion happens and its event is compacted away before it returns.
+        api.SetDown(true);
+        api.Delete("Service", "shop", "gone");
+        api.Compact();
+        api.ClearRequests();
+        api.SetDown(false);
+
+        await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).SequenceEqual([s_echoCluster]));
+        // Listed again after the outage: the watch from the old version got 410, as nothing else relists within 10 min.
+        Assert.Contains(api.Requests, r => r.Path == "/api/v1/services" && !r.IsWatch && r.StatusCode == 200);
+    }
+
+    [Fact]
+    public async Task DroppedWatch_IsResumed_AndLaterChangesArrive()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        await using var server = await ServerAsync(("east", api));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+
+        api.DropWatches();
+        api.Apply(MeshYaml.Service("late", 7001, "shop"));
+
+        await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2);
+    }
+
+    [Fact]
+    public async Task EventMissedWithoutATrace_IsRepairedByThePeriodicResync()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply(MeshYaml.Service("stale", 7001, "shop"));
+        await using var server = await ServerWithAsync([("east", api)], new() { ["Mesh:Kubernetes:ResyncInterval"] = "00:00:02" });
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2));
+
+        // Gone from the API, and no watch will ever say so: only a relist finds out.
+        api.DeleteSilently("Service", "shop", "stale");
+
+        await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).SequenceEqual([s_echoCluster]));
+    }
+
+    [Fact]
+    public async Task UnreachableCluster_KeepsItsEndpointsAndShowsStale_ThenRecoversByItself()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        await using var server = await ServerAsync(("east", api));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        await Eventually.TrueAsync(async () => (bool)(await ClusterzAsync(http, "east"))["connected"]!, s_wait, "east is connected");
+
+        api.SetDown(true);
+        JsonObject stale = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            stale = await ClusterzAsync(http, "east");
+            return !(bool)stale["connected"]! && ((string?)stale["error"] ?? string.Empty).Contains("503", StringComparison.Ordinal);
+        }, s_wait, "east shows as not connected, the API answering 503");
+
+        Assert.NotNull((string?)stale["lastContact"]);
+        Assert.Contains(s_echoCluster, server.Cache.Current.Of(TypeUrls.Cluster).Keys);
+        Assert.True(await client.NothingWithinAsync(TimeSpan.FromMilliseconds(500)), "the stream was sent a change while the cluster was down");
+
+        api.SetDown(false);
+        api.Apply(MeshYaml.Service("later", 7001, "shop"));
+        await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2);
+        Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
+    }
+
+    [Fact]
+    public async Task InvalidObjectFromTheApi_IsRejectedWithItsField_AndItsLastGoodVersionKeepsServing()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        await using var server = await ServerAsync(("east", api));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        api.Apply("apiVersion: v1\nkind: Service\nmetadata: {name: echo, namespace: shop}\nspec: {ports: [{name: grpc, port: 70000}]}");
+        JsonObject? rejection = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
+            rejection = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray().FirstOrDefault()?.AsObject();
+            return rejection is not null;
+        }, s_wait, "the invalid Service is listed as rejected");
+
+        Assert.Equal(("Service", "shop", "echo", "spec.ports[0].port", true), ((string)rejection!["kind"]!, (string)rejection["namespace"]!, (string)rejection["name"]!, (string)rejection["field"]!, (bool)rejection["keptLastGood"]!));
+        Assert.Contains(s_echoCluster, server.Cache.Current.Of(TypeUrls.Cluster).Keys);
+    }
+
+    [Fact]
+    public async Task CrdNotInstalled_IsSkippedWithItsState_AndTheOtherKindsServe()
+    {
+        var api = await ApiAsync(new FakeKubernetesApiOptions { CustomResourcesInstalled = false });
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        await using var server = await ServerAsync(("east", api));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service is served");
+        await Eventually.TrueAsync(async () => (string?)(await ClusterzAsync(http, "east"))["kinds"]!["networking.istio.io/v1 VirtualService"] == "not installed", s_wait, "the CRD shows as not installed");
+        Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
+    }
+
+    [Fact]
+    public async Task ServiceInTwoMemberClusters_IsOneHostnameWithTheEndpointsOfBoth()
+    {
+        var east = await ApiAsync();
+        var west = await ApiAsync();
+        east.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        east.Apply(MeshYaml.Slice("echo-east", "echo", 17000, [("127.0.0.1", true)], "shop", zone: "r1/a"));
+        west.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
+        await using var server = await ServerAsync(("east", east), ("west", west));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_echoCluster]);
+        var endpoints = await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).Count == 2, [s_echoCluster]);
+
+        Assert.Equal(["127.0.0.1:17000", "127.0.0.2:17000"], Addresses(endpoints));
+        west.Delete("EndpointSlice", "shop", "echo-west");
+        await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).SequenceEqual(["127.0.0.1:17000"]), [s_echoCluster]);
+    }
+
+    private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
+    {
+        var api = await FakeKubernetesApi.StartAsync(options);
+        _apis.Add(api);
+        return api;
+    }
+
+    private Task<MeshServer> ServerAsync(params (string Id, FakeKubernetesApi Api)[] clusters) => ServerWithAsync(clusters, []);
+
+    private async Task<MeshServer> ServerWithAsync((string Id, FakeKubernetesApi Api)[] clusters, Dictionary<string, string?> settings)
+    {
+        var entries = new List<string>();
+        foreach (var (id, api) in clusters)
+        {
+            api.WriteKubeconfig(Path.Combine(_files.Path, id + ".kubeconfig"));
+            entries.Add($"- id: {id}\n  kubeconfig: {id}.kubeconfig\n");
+        }
+
+        var clustersFile = _files.Write("clusters.yaml", string.Concat(entries));
+        settings["Mesh:Kubernetes:ClustersFile"] = clustersFile;
+        settings["Mesh:Source:ClusterId"] = "local-files";
+        settings["Mesh:Kubernetes:DebounceQuiet"] = "00:00:00.020";
+        settings["Mesh:Kubernetes:MinRetryDelay"] = "00:00:00.050";
+        settings["Mesh:Kubernetes:MaxRetryDelay"] = "00:00:00.500";
+        settings["Mesh:Kubernetes:KeeperInterval"] = "00:00:00.200";
+        return await MeshServer.StartAsync(settings: settings);
+    }
+
+    private static async Task<JsonObject> ClusterzAsync(HttpClient http, string id) =>
+        (await http.GetFromJsonAsync<JsonArray>("/debug/clusterz"))!.Single(c => (string)c!["id"]! == id)!.AsObject();
+
+    /// <summary>Receives responses of a type (ACKing each) until one satisfies <paramref name="done"/>.</summary>
+    private static async Task<Envoy.Service.Discovery.V3.DiscoveryResponse> WaitForAsync(
+        AdsTestClient client, string typeUrl, Func<Envoy.Service.Discovery.V3.DiscoveryResponse, bool> done, IEnumerable<string>? names = null)
+    {
+        Envoy.Service.Discovery.V3.DiscoveryResponse? found = null;
+        await Eventually.TrueAsync(async () =>
+        {
+            var response = await client.ReceiveTypeAsync(typeUrl, s_wait);
+            await client.AckAsync(response, names);
+            found = done(response) ? response : null;
+            return found is not null;
+        }, s_wait * 2, $"a {typeUrl} response as expected");
+        return found!;
+    }
+
+    private static List<string> Names<T>(Envoy.Service.Discovery.V3.DiscoveryResponse response)
+        where T : Google.Protobuf.IMessage<T>, new() =>
+        AdsTestClient.Unpack<T>(response).Select(m => m switch
+        {
+            Cluster c => c.Name,
+            RouteConfiguration r => r.Name,
+            _ => m.ToString() ?? string.Empty,
+        }).Order(StringComparer.Ordinal).ToList();
+
+    private static List<string> Addresses(Envoy.Service.Discovery.V3.DiscoveryResponse response) =>
+        AdsTestClient.Unpack<ClusterLoadAssignment>(response)
+            .SelectMany(a => a.Endpoints)
+            .SelectMany(l => l.LbEndpoints)
+            .Select(e => $"{e.Endpoint.Address.SocketAddress.Address}:{e.Endpoint.Address.SocketAddress.PortValue}")
+            .Order(StringComparer.Ordinal)
+            .ToList();
+}
