@@ -212,6 +212,45 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).SequenceEqual(["127.0.0.1:17000"]), [s_echoCluster]);
     }
 
+    [Fact]
+    public async Task TwoDeploymentsGivenTheSameClustersFile_ServeIdenticalVersions_SoADeltaClientMovesWithoutAResync()
+    {
+        var east = await ApiAsync();
+        var west = await ApiAsync();
+        east.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        east.Apply(MeshYaml.Slice("echo-east", "echo", 17000, [("127.0.0.1", true)], "shop", zone: "r1/a"));
+        west.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
+        west.Apply(MeshYaml.Service("other", 7001, "shop"));
+
+        // Two control planes: separate processes' worth of everything (own Orleans cluster, own frontend).
+        await using var first = await ServerAsync(("east", east), ("west", west));
+        await using var second = await ServerAsync(("east", east), ("west", west));
+        var held = new Dictionary<string, Dictionary<string, string>>();
+        foreach (var typeUrl in new[] { TypeUrls.Cluster, TypeUrls.ClusterLoadAssignment, TypeUrls.Listener, TypeUrls.RouteConfiguration })
+        {
+            await Eventually.TrueAsync(() => first.Cache.Current.Of(TypeUrls.Cluster).Count == 2 && second.Cache.Current.Of(TypeUrls.Cluster).Count == 2
+                && first.Cache.Current.Of(TypeUrls.ClusterLoadAssignment).TryGetValue(s_echoCluster, out var a) && second.Cache.Current.Of(TypeUrls.ClusterLoadAssignment).TryGetValue(s_echoCluster, out var b)
+                && a.Version == b.Version, s_wait, "both deployments read both member clusters");
+            await using var before = DeltaTestClient.Connect(first.XdsPort);
+            await before.SendAsync(typeUrl, subscribe: ["*"]);
+            held[typeUrl] = (await before.ReceiveAsync(s_wait)).Resources.ToDictionary(r => r.Name, r => r.Version);
+        }
+
+        var received = new List<string>();
+        await using var after = DeltaTestClient.Connect(second.XdsPort);
+        foreach (var typeUrl in new[] { TypeUrls.Cluster, TypeUrls.ClusterLoadAssignment, TypeUrls.Listener, TypeUrls.RouteConfiguration })
+        {
+            await after.SendAsync(typeUrl, subscribe: ["*"], initialVersions: held[typeUrl]);
+            var response = await after.ReceiveAsync(s_wait);
+            received.AddRange(response.Resources.Select(r => r.Name));
+            received.AddRange(response.RemovedResources);
+        }
+
+        Assert.All(held.Values, h => Assert.Equal(2, h.Count));
+        Assert.Empty(received);
+    }
+
     private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
     {
         var api = await FakeKubernetesApi.StartAsync(options);
