@@ -34,6 +34,10 @@ public sealed partial class KubernetesSource
     private readonly object _gate = new();
     private readonly Dictionary<string, ParsedFile> _objects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
+
+    // EndpointSlices with an endpoint that names no zone, as the API sent them: read again when
+    // a Node arrives or changes, since their locality comes from their nodes' labels.
+    private readonly Dictionary<string, WatchedObject> _zoneless = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _kinds = new(StringComparer.Ordinal);
     private readonly ConfigAssembler _assembler = new();
     private readonly Debouncer _debouncer;
@@ -247,19 +251,36 @@ public sealed partial class KubernetesSource
     private void Store(ResourceKind kind, string key, WatchedObject item)
     {
         var file = KubernetesObjectParser.Parse(key, item.Json);
-        if (file.Documents is [{ Value: NodeInfo node }])
+        _zoneless.Remove(key);
+        if (file.Documents is [{ Value: MeshEndpointSlice slice }] && slice.Endpoints.Any(e => string.IsNullOrEmpty(e.Zone)))
         {
-            _nodes[node.Name] = node;
+            _zoneless[key] = item;
         }
 
         _objects[key] = WithLocality(file);
+        if (file.Documents is [{ Value: NodeInfo node }] && _nodes.GetValueOrDefault(node.Name) != node)
+        {
+            _nodes[node.Name] = node;
+            RelocateSlices();
+        }
     }
 
     private void Forget(ResourceKind kind, string key)
     {
+        _zoneless.Remove(key);
         if (_objects.Remove(key, out var file) && file.Documents is [{ Key: { Kind: "Node" } nodeKey }])
         {
             _nodes.Remove(nodeKey.Name);
+            RelocateSlices();
+        }
+    }
+
+    /// <summary>Reads again the slices whose locality depends on nodes (rare: nodes change seldom).</summary>
+    private void RelocateSlices()
+    {
+        foreach (var (key, item) in _zoneless.ToList())
+        {
+            _objects[key] = WithLocality(KubernetesObjectParser.Parse(key, item.Json));
         }
     }
 

@@ -251,6 +251,31 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.Empty(received);
     }
 
+    [Fact]
+    public async Task EndpointWithoutAZone_TakesTheClustersDefaultLocality_ThenItsNodesLabelsWhenTheNodeArrives()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply("""
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: echo-1, namespace: shop, labels: {kubernetes.io/service-name: echo}}
+            addressType: IPv4
+            ports: [{name: grpc, port: 17000}]
+            endpoints: [{addresses: ["127.0.0.1"], nodeName: node-1}]
+            """);
+        await using var server = await ServerWithAsync([("east", api)], [], "  region: us-east1\n  zone: us-east1-b\n");
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_echoCluster]);
+
+        await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Localities(r).SequenceEqual(["us-east1/us-east1-b"]), [s_echoCluster]);
+        api.Apply("apiVersion: v1\nkind: Node\nmetadata: {name: node-1, labels: {topology.kubernetes.io/region: eu-west1, topology.kubernetes.io/zone: eu-west1-c}}");
+        await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Localities(r).SequenceEqual(["eu-west1/eu-west1-c"]), [s_echoCluster]);
+    }
+
+    private static List<string> Localities(Envoy.Service.Discovery.V3.DiscoveryResponse response) =>
+        AdsTestClient.Unpack<ClusterLoadAssignment>(response).SelectMany(a => a.Endpoints).Select(l => $"{l.Locality.Region}/{l.Locality.Zone}").ToList();
+
     private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
     {
         var api = await FakeKubernetesApi.StartAsync(options);
@@ -260,13 +285,13 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
 
     private Task<MeshServer> ServerAsync(params (string Id, FakeKubernetesApi Api)[] clusters) => ServerWithAsync(clusters, []);
 
-    private async Task<MeshServer> ServerWithAsync((string Id, FakeKubernetesApi Api)[] clusters, Dictionary<string, string?> settings)
+    private async Task<MeshServer> ServerWithAsync((string Id, FakeKubernetesApi Api)[] clusters, Dictionary<string, string?> settings, string entryExtra = "")
     {
         var entries = new List<string>();
         foreach (var (id, api) in clusters)
         {
             api.WriteKubeconfig(Path.Combine(_files.Path, id + ".kubeconfig"));
-            entries.Add($"- id: {id}\n  kubeconfig: {id}.kubeconfig\n");
+            entries.Add($"- id: {id}\n  kubeconfig: {id}.kubeconfig\n{entryExtra}");
         }
 
         var clustersFile = _files.Write("clusters.yaml", string.Concat(entries));
