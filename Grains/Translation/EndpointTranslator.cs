@@ -1,5 +1,6 @@
 using Envoy.Config.Core.V3;
 using Envoy.Config.Endpoint.V3;
+using Google.Protobuf.WellKnownTypes;
 using Mesh.Orleans.Grains.Interfaces.Model;
 
 namespace Mesh.Orleans.Grains.Translation;
@@ -21,7 +22,7 @@ public static class EndpointTranslator
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(slices);
 
-        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedSet<(string Address, int Port)>>();
+        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedDictionary<(string Address, int Port), (string? Cluster, string? Network, string? Workload, string Namespace, string Service)>>();
         foreach (var slice in slices)
         {
             var slicePort = slice.Ports.FirstOrDefault(p => p.Name == port.Name && p.Port is > 0);
@@ -44,7 +45,8 @@ public static class EndpointTranslator
                     byLocality.Add(locality, set);
                 }
 
-                set.Add((endpoint.Addresses[0], targetPort));
+                // A duplicate (same address and port in two slices) is sent once, with the first slice's origin.
+                set.TryAdd((endpoint.Addresses[0], targetPort), (slice.MemberClusterId, slice.Network, WorkloadName(endpoint.TargetRef), slice.Namespace, slice.ServiceName));
             }
         }
 
@@ -56,7 +58,7 @@ public static class EndpointTranslator
                 Locality = new Locality { Region = region, Zone = zone, SubZone = subZone },
                 LoadBalancingWeight = (uint)endpoints.Count,
             };
-            foreach (var (address, portNumber) in endpoints)
+            foreach (var ((address, portNumber), origin) in endpoints)
             {
                 locality.LbEndpoints.Add(new LbEndpoint
                 {
@@ -69,6 +71,7 @@ public static class EndpointTranslator
                     },
                     HealthStatus = HealthStatus.Healthy,
                     LoadBalancingWeight = 1,
+                    Metadata = Origin(origin.Cluster, origin.Network, origin.Workload, origin.Namespace, origin.Service),
                 });
             }
 
@@ -76,6 +79,42 @@ public static class EndpointTranslator
         }
 
         return assignment;
+    }
+
+    /// <summary>
+    /// Where an endpoint comes from, as Istio writes it into <c>filter_metadata.istio</c>:
+    /// <c>workload</c> is <c>name;namespace;service;revision;member-cluster</c> and <c>network</c>
+    /// the member cluster's network. Null when the slice names no member cluster.
+    /// </summary>
+    public static Metadata? Origin(string? memberCluster, string? network, string? workload, string ns, string service)
+    {
+        if (memberCluster is null)
+        {
+            return null;
+        }
+
+        var istio = new Struct();
+        istio.Fields["workload"] = Value.ForString($"{workload};{ns};{service};latest;{memberCluster}");
+        if (!string.IsNullOrEmpty(network))
+        {
+            istio.Fields["network"] = Value.ForString(network);
+        }
+
+        var metadata = new Metadata();
+        metadata.FilterMetadata["istio"] = istio;
+        return metadata;
+    }
+
+    /// <summary>The workload's name from a targetRef (<c>Kind/namespace/name</c>), or empty.</summary>
+    private static string WorkloadName(string? targetRef)
+    {
+        if (string.IsNullOrEmpty(targetRef))
+        {
+            return string.Empty;
+        }
+
+        var slash = targetRef.LastIndexOf('/');
+        return slash < 0 ? targetRef : targetRef[(slash + 1)..];
     }
 
     /// <summary>

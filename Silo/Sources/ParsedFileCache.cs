@@ -34,7 +34,7 @@ public sealed class ParsedFileCache
         {
             var file = _files.TryGetValue(listed.RelativePath, out var cached) && cached.Listed == listed
                 ? cached.File
-                : Parse(listed, settings.MaxFileBytes);
+                : SliceOrigin.Stamp(Parse(listed, settings.MaxFileBytes), settings.ClusterId, network: null);
             seen[listed.RelativePath] = (listed, file);
             files.Add(file);
         }

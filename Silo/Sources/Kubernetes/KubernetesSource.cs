@@ -250,7 +250,7 @@ public sealed partial class KubernetesSource
     /// <summary>Parses an object with the YAML directory's validators (JSON is YAML) and keeps it under its key.</summary>
     private void Store(ResourceKind kind, string key, WatchedObject item)
     {
-        var file = KubernetesObjectParser.Parse(key, item.Json);
+        var file = SliceOrigin.Stamp(KubernetesObjectParser.Parse(key, item.Json), _spec.Id, _spec.Network);
         _zoneless.Remove(key);
         if (file.Documents is [{ Value: MeshEndpointSlice slice }] && slice.Endpoints.Any(e => string.IsNullOrEmpty(e.Zone)))
         {
@@ -280,7 +280,7 @@ public sealed partial class KubernetesSource
     {
         foreach (var (key, item) in _zoneless.ToList())
         {
-            _objects[key] = WithLocality(KubernetesObjectParser.Parse(key, item.Json));
+            _objects[key] = WithLocality(SliceOrigin.Stamp(KubernetesObjectParser.Parse(key, item.Json), _spec.Id, _spec.Network));
         }
     }
 

@@ -68,4 +68,18 @@ public sealed class EndpointTranslatorTests
     {
         Assert.Equal((region, parsedZone, subZone), EndpointTranslator.ParseLocality(zone));
     }
+
+    [Fact]
+    public void Build_SliceFromAMemberCluster_EndpointsCarryItsClusterAndNetworkAsIstioWritesThem()
+    {
+        var slice = Slice("s", "echo", 17000, ("127.0.0.1", true, "r1/z1")) with { MemberClusterId = "east", Network = "net-1" };
+        slice = slice with { Endpoints = [slice.Endpoints[0] with { TargetRef = "Pod/default/echo-7d4f" }] };
+
+        var endpoint = EndpointTranslator.Build("outbound|7000||echo.default.svc.cluster.local", new ServicePort("grpc", 7000, null, "TCP", null), [slice])
+            .Endpoints.Single().LbEndpoints.Single();
+
+        var istio = endpoint.Metadata.FilterMetadata["istio"].Fields;
+        Assert.Equal("echo-7d4f;default;echo;latest;east", istio["workload"].StringValue);
+        Assert.Equal("net-1", istio["network"].StringValue);
+    }
 }

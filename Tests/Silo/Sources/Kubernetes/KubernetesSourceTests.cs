@@ -208,6 +208,10 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var endpoints = await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).Count == 2, [s_echoCluster]);
 
         Assert.Equal(["127.0.0.1:17000", "127.0.0.2:17000"], Addresses(endpoints));
+        var origins = AdsTestClient.Unpack<ClusterLoadAssignment>(endpoints).SelectMany(a => a.Endpoints).SelectMany(l => l.LbEndpoints)
+            .ToDictionary(e => e.Endpoint.Address.SocketAddress.Address, e => e.Metadata.FilterMetadata["istio"].Fields["workload"].StringValue);
+        Assert.Equal(";shop;echo;latest;east", origins["127.0.0.1"]);
+        Assert.Equal(";shop;echo;latest;west", origins["127.0.0.2"]);
         west.Delete("EndpointSlice", "shop", "echo-west");
         await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).SequenceEqual(["127.0.0.1:17000"]), [s_echoCluster]);
     }
