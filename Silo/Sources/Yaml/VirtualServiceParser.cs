@@ -251,13 +251,22 @@ internal static class VirtualServiceParser
         }
     }
 
+    /// <summary>
+    /// A host is a DNS name, optionally starting with <c>*.</c>, or <c>*</c> alone, as Istio's
+    /// validation requires: labels of letters, digits and '-', at most 63 characters each.
+    /// </summary>
     private static void ValidateHost(string host, string field)
     {
-        var star = host.IndexOf('*', StringComparison.Ordinal);
-        var validStar = star < 0 || (star == 0 && (host.Length == 1 || host[1] == '.') && host.LastIndexOf('*') == 0);
-        if (host.Length > 253 || !validStar || host.Any(c => char.IsWhiteSpace(c) || c is '/' or ':' or '|'))
+        var name = host == "*" ? string.Empty : host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
+        if (host.Length > 253 || (host != "*" && !name.Split('.').All(IsDnsLabel)))
         {
             throw new InvalidFieldException(field, $"'{YamlFields.Truncate(host)}' is not a valid host (a DNS name, optionally starting with '*.')");
         }
     }
+
+    private static bool IsDnsLabel(string label) =>
+        label.Length is > 0 and <= 63
+        && char.IsAsciiLetterOrDigit(label[0])
+        && char.IsAsciiLetterOrDigit(label[^1])
+        && label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-');
 }

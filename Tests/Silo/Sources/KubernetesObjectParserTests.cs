@@ -333,4 +333,29 @@ public sealed class KubernetesObjectParserTests
 
         Assert.Equal(7000, Assert.IsType<MeshService>(document.Value).Ports.Single().Port);
     }
+
+    [Theory]
+    [InlineData("\"\\0x\"")]
+    [InlineData("a..b")]
+    [InlineData("-a.b")]
+    [InlineData("a.*.b")]
+    [InlineData("\"caf\u00e9.example\"")]
+    public void Parse_VirtualServiceHostThatIsNoDnsName_IsRejected(string host)
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", $"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v}}\nspec: {{hosts: [{host}], http: [{{route: [{{destination: {{host: a}}}}]}}]}}").Documents);
+
+        Assert.Equal("spec.hosts[0]", document.Rejection!.Field);
+    }
+
+    [Theory]
+    [InlineData("*")]
+    [InlineData("*.example.com")]
+    [InlineData("reviews")]
+    [InlineData("Reviews-2.demo.svc.cluster.local")]
+    public void Parse_VirtualServiceHostThatIsADnsName_IsAccepted(string host)
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", $"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v}}\nspec: {{hosts: [\"{host}\"], http: [{{route: [{{destination: {{host: a}}}}]}}]}}").Documents);
+
+        Assert.Null(document.Rejection);
+    }
 }

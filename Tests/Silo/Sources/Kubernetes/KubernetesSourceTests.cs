@@ -280,6 +280,31 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     private static List<string> Localities(Envoy.Service.Discovery.V3.DiscoveryResponse response) =>
         AdsTestClient.Unpack<ClusterLoadAssignment>(response).SelectMany(a => a.Endpoints).Select(l => $"{l.Locality.Region}/{l.Locality.Zone}").ToList();
 
+    [Fact]
+    public async Task HostileCustomObjectsFromTheApi_AreRejectedWithReasons_AndEverythingElseKeepsServing()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"typed","namespace":"shop"},"spec":"not a mapping"}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"huge","namespace":"shop"},"spec":{"hosts":["echo"],"http":[{"route":[{"destination":{"host":"echo"},"weight":99999999999999999999}]}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"bad-host","namespace":"shop"},"spec":{"hosts":["\u0000\uFFFF"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
+        await using var server = await ServerAsync(("east", api));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        JsonArray rejected = [];
+        await Eventually.TrueAsync(async () =>
+        {
+            var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
+            rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray();
+            return rejected.Count == 3;
+        }, s_wait, "the three hostile VirtualServices are rejected");
+
+        Assert.Equal(["bad-host", "huge", "typed"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.All(rejected, r => Assert.False(string.IsNullOrEmpty((string?)r!["reason"])));
+        await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service beside them is served");
+        Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
+    }
+
     private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
     {
         var api = await FakeKubernetesApi.StartAsync(options);
