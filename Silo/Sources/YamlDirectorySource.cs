@@ -26,8 +26,8 @@ public sealed partial class YamlDirectorySource(
     private readonly ParsedFileCache _parsed = new();
     private readonly Debouncer _debouncer = new(options.Value.DebounceQuiet, options.Value.DebounceMax, time);
     private readonly string _directory = Path.GetFullPath(options.Value.Directory);
-    private HashSet<string> _reported = new(StringComparer.Ordinal);
-    private HashSet<string> _reportedLinks = new(StringComparer.Ordinal);
+    private readonly ReportedOnce _reportedRejections = new();
+    private readonly ReportedOnce _reportedListing = new();
     private FileSystemWatcher? _watcher;
     private FileSystemWatcher? _parentWatcher;
     private bool _parentWatchTried;
@@ -273,54 +273,32 @@ public sealed partial class YamlDirectorySource(
 
     private void ReportListing(DirectoryListing listing)
     {
-        var now = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (link, reason) in listing.SkippedLinks)
+        var problems = listing.SkippedLinks.Select(l => (Kind: 0, Path: l.Link, l.Reason))
+            .Concat(listing.Unlisted.Select(u => (Kind: 1, u.Path, u.Reason)))
+            .Concat(listing.Truncated is { } truncated ? [(Kind: 2, Path: _directory, Reason: truncated)] : []);
+        foreach (var (kind, path, reason) in _reportedListing.New(problems, p => $"{p.Kind} {p.Path}: {p.Reason}"))
         {
-            var line = link + ": " + reason;
-            now.Add(line);
-            if (!_reportedLinks.Contains(line))
+            switch (kind)
             {
-                LogLinkSkipped(logger, link, reason);
+                case 0:
+                    LogLinkSkipped(logger, path, reason);
+                    break;
+                case 1:
+                    LogUnlisted(logger, path, reason);
+                    break;
+                default:
+                    LogTruncated(logger, path, reason);
+                    break;
             }
         }
-
-        foreach (var (path, reason) in listing.Unlisted)
-        {
-            var line = "unlisted " + path + ": " + reason;
-            now.Add(line);
-            if (!_reportedLinks.Contains(line))
-            {
-                LogUnlisted(logger, path, reason);
-            }
-        }
-
-        if (listing.Truncated is { } truncated && !_reportedLinks.Contains(truncated))
-        {
-            LogTruncated(logger, _directory, truncated);
-        }
-
-        if (listing.Truncated is not null)
-        {
-            now.Add(listing.Truncated);
-        }
-
-        _reportedLinks = now;
     }
 
     private void ReportRejections(IReadOnlyList<RejectedObject> rejected)
     {
-        var now = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var rejection in rejected)
+        foreach (var rejection in _reportedRejections.New(rejected, r => r.ToString()))
         {
-            var line = rejection.ToString();
-            now.Add(line);
-            if (!_reported.Contains(line))
-            {
-                LogRejected(logger, rejection.Source, rejection.Kind, rejection.Namespace, rejection.Name, rejection.Field, rejection.Reason, rejection.KeptLastGood);
-            }
+            LogRejected(logger, rejection.Source, rejection.Kind, rejection.Namespace, rejection.Name, rejection.Field, rejection.Reason, rejection.KeptLastGood);
         }
-
-        _reported = now;
     }
 
     /// <inheritdoc/>

@@ -47,7 +47,7 @@ public sealed partial class KubernetesSource
     private bool _connected;
     private bool _reportedDown;
     private int _rejected;
-    private HashSet<string> _reportedRejections = new(StringComparer.Ordinal);
+    private readonly ReportedOnce _reportedRejections = new();
 
     /// <summary>Creates the source of one member cluster.</summary>
     public KubernetesSource(MemberClusterSpec spec, IClusterConfigSink sink, KubernetesSourceOptions options, TimeProvider time, ILogger logger, Func<MemberClusterSpec, IKubernetes>? connect = null)
@@ -346,18 +346,10 @@ public sealed partial class KubernetesSource
 
     private void ReportRejections(IReadOnlyList<RejectedObject> rejected)
     {
-        var now = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var rejection in rejected)
+        foreach (var rejection in _reportedRejections.New(rejected, r => r.ToString()))
         {
-            var line = rejection.ToString();
-            now.Add(line);
-            if (!_reportedRejections.Contains(line))
-            {
-                LogRejected(_logger, _spec.Id, rejection.Kind, rejection.Namespace, rejection.Name, rejection.Field, rejection.Reason, rejection.KeptLastGood);
-            }
+            LogRejected(_logger, _spec.Id, rejection.Kind, rejection.Namespace, rejection.Name, rejection.Field, rejection.Reason, rejection.KeptLastGood);
         }
-
-        _reportedRejections = now;
     }
 
     private void Contact()
