@@ -9,7 +9,7 @@ namespace Mesh.Orleans.Grains.Interfaces.MemberClusters;
 /// <param name="ObjectsPerKind">Objects held per kind.</param>
 /// <param name="Rejected">How many objects are rejected.</param>
 /// <param name="Error">Why it is not connected, or a kind that is not installed.</param>
-/// <param name="Host">The silo running the watch.</param>
+/// <param name="Host">The silo running the watch: its Orleans silo address (<c>SiloAddress.ToString()</c>).</param>
 /// <param name="Kinds">Per kind: watching, listing, not installed, failing.</param>
 [GenerateSerializer, Immutable]
 public sealed record MemberClusterStatus(

@@ -438,7 +438,7 @@ public sealed partial class KubernetesSource
         var config = spec.Kubeconfig is null
             ? KubernetesClientConfiguration.InClusterConfig()
             : KubernetesClientConfiguration.BuildConfigFromConfigFile(spec.Kubeconfig);
-        return new k8s.Kubernetes(config);
+        return new k8s.Kubernetes(config, new WatchAbortHandler());
     }
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Reading member cluster {ClusterId} from {Source}")]

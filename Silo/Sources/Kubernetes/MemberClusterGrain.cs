@@ -13,6 +13,7 @@ public sealed partial class MemberClusterGrain(
     IClusterConfigSink sink,
     IOptions<KubernetesSourceOptions> options,
     TimeProvider time,
+    ILocalSiloDetails silo,
     ILogger<MemberClusterGrain> logger) : Grain, IMemberClusterGrain
 {
     private KubernetesSource? _source;
@@ -37,7 +38,7 @@ public sealed partial class MemberClusterGrain(
         var source = _source;
         var token = _stop.Token;
         _running = Task.Run(() => source.RunAsync(token), CancellationToken.None);
-        LogWatching(logger, spec.Id, RuntimeIdentity);
+        LogWatching(logger, spec.Id, Host);
         _keepAlive ??= this.RegisterGrainTimer(static _ => Task.CompletedTask, new GrainTimerCreationOptions
         {
             DueTime = TimeSpan.FromMinutes(1),
@@ -48,7 +49,7 @@ public sealed partial class MemberClusterGrain(
     }
 
     /// <inheritdoc/>
-    public Task<MemberClusterStatus?> GetStatusAsync() => Task.FromResult(_source?.Status is { } status ? status with { Host = RuntimeIdentity } : null);
+    public Task<MemberClusterStatus?> GetStatusAsync() => Task.FromResult(_source?.Status is { } status ? status with { Host = Host } : null);
 
     /// <inheritdoc/>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -56,6 +57,9 @@ public sealed partial class MemberClusterGrain(
         await StopAsync();
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
+
+    /// <summary>The address of the silo running the watch (what membership and placement call it), not just its machine's name.</summary>
+    private string Host => silo.SiloAddress.ToString();
 
     private async Task StopAsync()
     {
