@@ -20,21 +20,27 @@ public sealed partial class MemberClusterKeeper(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.KeeperInterval, time);
-        do
+        try
         {
-            foreach (var spec in clusters.Kubernetes)
+            do
             {
-                try
+                foreach (var spec in clusters.Kubernetes)
                 {
-                    await grains.GetGrain<IMemberClusterGrain>(spec.Id).EnsureWatchingAsync(spec).WaitAsync(options.Value.KeeperInterval * 4, stoppingToken);
-                }
-                catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogEnsureFailed(logger, exception, spec.Id);
+                    try
+                    {
+                        await grains.GetGrain<IMemberClusterGrain>(spec.Id).EnsureWatchingAsync(spec).WaitAsync(options.Value.KeeperInterval * 4, stoppingToken);
+                    }
+                    catch (Exception exception) when (!stoppingToken.IsCancellationRequested)
+                    {
+                        LogEnsureFailed(logger, exception, spec.Id);
+                    }
                 }
             }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default));
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Warning, Message = "Could not make sure member cluster {ClusterId} is watched; trying again")]
