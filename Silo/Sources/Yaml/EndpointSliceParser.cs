@@ -31,37 +31,46 @@ internal static class EndpointSliceParser
             _ => throw new InvalidFieldException("addressType", $"must be IPv4 or IPv6, not '{YamlFields.Truncate(addressType)}'"),
         };
 
+        var problems = new Problems();
         var ports = new List<SlicePort>();
         var portList = YamlFields.OptionalList(root, "ports", string.Empty, maxItems: 20_000);
         for (var i = 0; i < (portList?.Children.Count ?? 0); i++)
         {
             var path = $"ports[{i}]";
-            var item = YamlFields.ItemMap(portList!.Children[i], path);
-            var portName = YamlFields.OptionalString(item, "name", path) ?? string.Empty;
-            if (portName.Length > 0)
-            {
-                YamlFields.RequireDnsLabel(portName, path + ".name");
-            }
-
-            var port = YamlFields.OptionalInt(item, "port", path, 1, 65535);
-            var protocol = YamlFields.Protocol(item, path);
-
-            if (ports.Any(p => p.Name == portName))
-            {
-                throw new InvalidFieldException(path + ".name", $"'{portName}' is used by another port");
-            }
-
-            ports.Add(new SlicePort(portName, port, protocol));
+            var node = portList!.Children[i];
+            problems.Check(() => ports.Add(ParsePort(node, path, ports)));
         }
 
         var endpointList = YamlFields.OptionalList(root, "endpoints", string.Empty, maxItems: 1000);
         var endpoints = new List<SliceEndpoint>(endpointList?.Children.Count ?? 0);
         for (var i = 0; i < (endpointList?.Children.Count ?? 0); i++)
         {
-            endpoints.Add(ParseEndpoint(YamlFields.ItemMap(endpointList!.Children[i], $"endpoints[{i}]"), $"endpoints[{i}]", family));
+            var path = $"endpoints[{i}]";
+            var node = endpointList!.Children[i];
+            problems.Check(() => endpoints.Add(ParseEndpoint(YamlFields.ItemMap(node, path), path, family)));
         }
 
+        problems.ThrowIfAny();
         return new MeshEndpointSlice(ns, name, serviceName, addressType, ports, endpoints);
+    }
+
+    private static SlicePort ParsePort(YamlNode node, string path, List<SlicePort> ports)
+    {
+        var item = YamlFields.ItemMap(node, path);
+        var portName = YamlFields.OptionalString(item, "name", path) ?? string.Empty;
+        if (portName.Length > 0)
+        {
+            YamlFields.RequireDnsLabel(portName, path + ".name");
+        }
+
+        var port = YamlFields.OptionalInt(item, "port", path, 1, 65535);
+        var protocol = YamlFields.Protocol(item, path);
+        if (ports.Any(p => p.Name == portName))
+        {
+            throw new InvalidFieldException(path + ".name", $"'{portName}' is used by another port");
+        }
+
+        return new SlicePort(portName, port, protocol);
     }
 
     private static SliceEndpoint ParseEndpoint(YamlMappingNode item, string path, AddressFamily family)

@@ -18,40 +18,48 @@ internal static class ServiceParser
         }
 
         var ports = new List<ServicePort>(list.Children.Count);
+        var problems = new Problems();
         for (var i = 0; i < list.Children.Count; i++)
         {
-            var path = $"spec.ports[{i}]";
-            var item = YamlFields.ItemMap(list.Children[i], path);
-            var portName = YamlFields.OptionalString(item, "name", path) ?? string.Empty;
-            if (portName.Length > 0)
-            {
-                YamlFields.RequireDnsLabel(portName, path + ".name");
-            }
-            else if (list.Children.Count > 1)
-            {
-                throw new InvalidFieldException(path + ".name", "is required when a Service has more than one port");
-            }
-
-            var number = YamlFields.OptionalInt(item, "port", path, 1, 65535)
-                ?? throw new InvalidFieldException(path + ".port", "is required");
-            var protocol = YamlFields.Protocol(item, path);
-
-            var targetPort = ReadTargetPort(item, path);
-            var appProtocol = YamlFields.OptionalString(item, "appProtocol", path);
-            if (ports.Any(p => p.Name == portName))
-            {
-                throw new InvalidFieldException(path + ".name", $"'{portName}' is used by another port");
-            }
-
-            if (ports.Any(p => p.Port == number && p.Protocol == protocol))
-            {
-                throw new InvalidFieldException(path + ".port", $"{number}/{protocol} is used by another port");
-            }
-
-            ports.Add(new ServicePort(portName, number, targetPort, protocol, appProtocol));
+            var index = i;
+            problems.Check(() => ports.Add(ParsePort(list, index, ports)));
         }
 
+        problems.ThrowIfAny();
         return new MeshService(ns, name, ports);
+    }
+
+    private static ServicePort ParsePort(YamlSequenceNode list, int i, List<ServicePort> ports)
+    {
+        var path = $"spec.ports[{i}]";
+        var item = YamlFields.ItemMap(list.Children[i], path);
+        var portName = YamlFields.OptionalString(item, "name", path) ?? string.Empty;
+        if (portName.Length > 0)
+        {
+            YamlFields.RequireDnsLabel(portName, path + ".name");
+        }
+        else if (list.Children.Count > 1)
+        {
+            throw new InvalidFieldException(path + ".name", "is required when a Service has more than one port");
+        }
+
+        var number = YamlFields.OptionalInt(item, "port", path, 1, 65535)
+            ?? throw new InvalidFieldException(path + ".port", "is required");
+        var protocol = YamlFields.Protocol(item, path);
+
+        var targetPort = ReadTargetPort(item, path);
+        var appProtocol = YamlFields.OptionalString(item, "appProtocol", path);
+        if (ports.Any(p => p.Name == portName))
+        {
+            throw new InvalidFieldException(path + ".name", $"'{portName}' is used by another port");
+        }
+
+        if (ports.Any(p => p.Port == number && p.Protocol == protocol))
+        {
+            throw new InvalidFieldException(path + ".port", $"{number}/{protocol} is used by another port");
+        }
+
+        return new ServicePort(portName, number, targetPort, protocol, appProtocol);
     }
 
     private static string? ReadTargetPort(YamlMappingNode item, string path)

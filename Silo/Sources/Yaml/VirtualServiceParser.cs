@@ -64,12 +64,18 @@ internal static class VirtualServiceParser
             throw new InvalidFieldException("spec.hosts", "is required and must name at least one host");
         }
 
+        var problems = new Problems();
         var hosts = new List<string>(hostList.Children.Count);
         for (var i = 0; i < hostList.Children.Count; i++)
         {
-            var host = YamlFields.ItemString(hostList.Children[i], $"spec.hosts[{i}]");
-            ValidateHost(host, $"spec.hosts[{i}]");
-            hosts.Add(MeshNames.ResolveHost(host, ns));
+            var path = $"spec.hosts[{i}]";
+            var node = hostList.Children[i];
+            problems.Check(() =>
+            {
+                var host = YamlFields.ItemString(node, path);
+                ValidateHost(host, path);
+                hosts.Add(MeshNames.ResolveHost(host, ns));
+            });
         }
 
         var http = new List<HttpRouteSpec>();
@@ -77,8 +83,11 @@ internal static class VirtualServiceParser
         for (var i = 0; i < (httpList?.Children.Count ?? 0); i++)
         {
             var path = $"spec.http[{i}]";
-            http.Add(ParseHttpRoute(YamlFields.ItemMap(httpList!.Children[i], path), path, ns));
+            var node = httpList!.Children[i];
+            problems.Check(() => http.Add(ParseHttpRoute(YamlFields.ItemMap(node, path), path, ns)));
         }
+
+        problems.ThrowIfAny();
 
         var gateways = YamlFields.OptionalList(spec, "gateways", "spec", maxItems: 1000);
         if (gateways is not null && gateways.Children.Count > 0)

@@ -358,4 +358,54 @@ public sealed class KubernetesObjectParserTests
 
         Assert.Null(document.Rejection);
     }
+
+    [Fact]
+    public void Parse_ServiceWithSeveralBadPorts_ReportsEveryProblem()
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml",
+            "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{name: a, port: 0}, {name: b, port: 80}, {name: c, port: 99999}, {name: 'D!', port: 81}]}").Documents);
+
+        Assert.Equal("spec.ports[0].port", document.Rejection!.Field);
+        Assert.Contains("and 2 more", document.Rejection.Reason, StringComparison.Ordinal);
+        Assert.Contains("spec.ports[2].port", document.Rejection.Reason, StringComparison.Ordinal);
+        Assert.Contains("spec.ports[3].name", document.Rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SliceWithABadPortAndABadEndpoint_ReportsBoth()
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", """
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: s, labels: {kubernetes.io/service-name: e}}
+            addressType: IPv4
+            ports: [{name: grpc, port: 70000}]
+            endpoints: [{addresses: ["127.0.0.1"]}, {addresses: ["not-an-ip"]}]
+            """).Documents);
+
+        Assert.Equal("ports[0].port", document.Rejection!.Field);
+        Assert.Contains("endpoints[1].addresses[0]", document.Rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_VirtualServiceWithABadHostAndABadRoute_ReportsBoth()
+    {
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [ok, 'b..d'], http: [{route: [{destination: {host: a}}], timeout: forever}]}").Documents);
+
+        Assert.Equal("spec.hosts[1]", document.Rejection!.Field);
+        Assert.Contains("spec.http[0].timeout", document.Rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_ObjectWithAThousandProblems_ListsABoundedNumber()
+    {
+        var endpoints = string.Join(", ", Enumerable.Range(0, 1000).Select(i => $"{{addresses: [\"bad{i}\"]}}"));
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml",
+            $"apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: s, labels: {{kubernetes.io/service-name: e}}}}\naddressType: IPv4\nendpoints: [{endpoints}]").Documents);
+
+        Assert.Contains("and 999 more", document.Rejection!.Reason, StringComparison.Ordinal);
+        Assert.Contains("(980 not listed)", document.Rejection.Reason, StringComparison.Ordinal);
+        Assert.True(document.Rejection.Reason.Length < 4000, $"the reason has {document.Rejection.Reason.Length} characters");
+    }
 }
