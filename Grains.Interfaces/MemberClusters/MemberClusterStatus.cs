@@ -11,6 +11,7 @@ namespace Mesh.Orleans.Grains.Interfaces.MemberClusters;
 /// <param name="Error">Why it is not connected, or a kind that is not installed.</param>
 /// <param name="Host">The silo running the watch: its Orleans silo address (<c>SiloAddress.ToString()</c>).</param>
 /// <param name="Kinds">Per kind: watching, listing, not installed, failing.</param>
+/// <param name="Ignored">Objects read that apply to nothing, as "Kind namespace/name: reason".</param>
 [GenerateSerializer, Immutable]
 public sealed record MemberClusterStatus(
     [property: Id(0)] string Id,
@@ -22,4 +23,5 @@ public sealed record MemberClusterStatus(
     [property: Id(6)] int Rejected,
     [property: Id(7)] string? Error,
     [property: Id(8)] string Host,
-    [property: Id(9)] IReadOnlyDictionary<string, string> Kinds);
+    [property: Id(9)] IReadOnlyDictionary<string, string> Kinds,
+    [property: Id(10)] IReadOnlyList<string>? Ignored = null);

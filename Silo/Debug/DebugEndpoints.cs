@@ -76,7 +76,17 @@ public static class DebugEndpoints
 
             foreach (var spec in clusters.Kubernetes)
             {
-                rows.Add(await ClusterConfigAsync(grains, spec.Id, spec.Kubeconfig ?? "in-cluster", null));
+                MemberClusterStatus? watched = null;
+                try
+                {
+                    watched = await grains.GetGrain<IMemberClusterGrain>(spec.Id).GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(2));
+                }
+                catch (Exception exception) when (exception is TimeoutException or OrleansException)
+                {
+                    // The watcher's silo is not answering: the rest of the page still shows.
+                }
+
+                rows.Add(await ClusterConfigAsync(grains, spec.Id, spec.Kubeconfig ?? "in-cluster", null, watched?.Ignored));
             }
 
             return Results.Json(new { clusters = rows });
@@ -137,7 +147,7 @@ public static class DebugEndpoints
         });
     }
 
-    private static async Task<object> ClusterConfigAsync(IGrainFactory grains, string clusterId, string origin, SourceStatus? status)
+    private static async Task<object> ClusterConfigAsync(IGrainFactory grains, string clusterId, string origin, SourceStatus? status, IReadOnlyList<string>? ignoredLines = null)
     {
         var cluster = grains.GetGrain<IClusterGrain>(clusterId);
         var rejected = await cluster.GetRejectedAsync();
@@ -171,14 +181,14 @@ public static class DebugEndpoints
                 reason = r.Reason,
                 keptLastGood = r.KeptLastGood,
             }),
-            ignored = status?.Report?.Ignored.Select(i => new
+            ignored = (object?)status?.Report?.Ignored.Select(i => new
             {
                 source = i.Source,
                 kind = i.Kind,
                 @namespace = i.Namespace,
                 name = i.Name,
                 reason = i.Reason,
-            }),
+            }) ?? ignoredLines,
             warnings = warnings.Select(w => new
             {
                 kind = w.Kind,

@@ -75,7 +75,8 @@ public sealed partial class KubernetesSource
                     .GroupBy(d => d.Key!.Value.Kind, StringComparer.Ordinal)
                     .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
                 return new MemberClusterStatus(_spec.Id, _spec.Kubeconfig ?? "in-cluster", _connected, _lastContact, _lastEvent, perKind, _rejected, _error,
-                    Environment.MachineName, new Dictionary<string, string>(_kinds, StringComparer.Ordinal));
+                    Environment.MachineName, new Dictionary<string, string>(_kinds, StringComparer.Ordinal),
+                    _assembler.Report.Ignored.Select(i => $"{i.Kind} {i.Namespace}/{i.Name}: {i.Reason}").ToList());
             }
         }
     }

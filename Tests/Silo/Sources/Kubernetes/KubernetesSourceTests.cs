@@ -288,6 +288,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"typed","namespace":"shop"},"spec":"not a mapping"}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"huge","namespace":"shop"},"spec":{"hosts":["echo"],"http":[{"route":[{"destination":{"host":"echo"},"weight":99999999999999999999}]}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"bad-host","namespace":"shop"},"spec":{"hosts":["\u0000\uFFFF"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"edge","namespace":"shop"},"spec":{"hosts":["echo"],"gateways":["ingress"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
         await using var server = await ServerAsync(("east", api));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -302,6 +303,8 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.Equal(["bad-host", "huge", "typed"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
         Assert.All(rejected, r => Assert.False(string.IsNullOrEmpty((string?)r!["reason"])));
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service beside them is served");
+        var east = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!;
+        Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService shop/edge: bound only to gateways", StringComparison.Ordinal));
         Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
     }
 
