@@ -41,9 +41,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         api.Apply(MeshYaml.Slice("echo-1", "echo", 17000, [("127.0.0.1", true)], "shop"));
         await using var server = await ServerAsync(("east", api));
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Contains(s_echoCluster)));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Contains(s_echoCluster));
         await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_echoCluster]);
         var endpoints = await client.ReceiveTypeAsync(TypeUrls.ClusterLoadAssignment, s_wait);
         Assert.Equal(["127.0.0.1:17000"], Addresses(endpoints));
@@ -76,9 +74,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         api.Apply(MeshYaml.Service("gone", 7001, "shop"));
         await using var server = await ServerAsync(("east", api));
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Count == 2);
 
         // The watch goes down; the deletion happens and its event is compacted away before it returns.
         api.SetDown(true);
@@ -98,9 +94,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var api = await ApiAsync();
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         await using var server = await ServerAsync(("east", api));
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Count == 1);
 
         api.DropWatches();
         api.Apply(MeshYaml.Service("late", 7001, "shop"));
@@ -115,9 +109,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         api.Apply(MeshYaml.Service("stale", 7001, "shop"));
         await using var server = await ServerWithAsync([("east", api)], new() { ["Mesh:Kubernetes:ResyncInterval"] = "00:00:02" });
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 2));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Count == 2);
 
         // Gone from the API, and no watch will ever say so: only a relist finds out.
         api.DeleteSilently("Service", "shop", "stale");
@@ -131,9 +123,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var api = await ApiAsync();
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         await using var server = await ServerAsync(("east", api));
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Count == 1);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
         await Eventually.TrueAsync(async () => (bool)(await ClusterzAsync(http, "east"))["connected"]!, s_wait, "east is connected");
 
@@ -161,9 +151,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var api = await ApiAsync();
         api.Apply(MeshYaml.Service("echo", 7000, "shop"));
         await using var server = await ServerAsync(("east", api));
-        await using var client = AdsTestClient.Connect(server.XdsPort);
-        await client.SendAsync(TypeUrls.Cluster);
-        await client.AckAsync(await WaitForAsync(client, TypeUrls.Cluster, r => Names<Cluster>(r).Count == 1));
+        await using var client = await ClusterStreamAsync(server, r => Names<Cluster>(r).Count == 1);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
         api.Apply("apiVersion: v1\nkind: Service\nmetadata: {name: echo, namespace: shop}\nspec: {ports: [{name: grpc, port: 70000}]}");
@@ -334,6 +322,15 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         settings["Mesh:Kubernetes:MaxRetryDelay"] = "00:00:00.500";
         settings["Mesh:Kubernetes:KeeperInterval"] = "00:00:00.200";
         return await MeshServer.StartAsync(settings: settings);
+    }
+
+    /// <summary>An ADS stream subscribed to every cluster, once it has been sent a set that satisfies <paramref name="ready"/>.</summary>
+    private static async Task<AdsTestClient> ClusterStreamAsync(MeshServer server, Func<Envoy.Service.Discovery.V3.DiscoveryResponse, bool> ready)
+    {
+        var client = AdsTestClient.Connect(server.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await WaitForAsync(client, TypeUrls.Cluster, ready);
+        return client;
     }
 
     private static async Task<JsonObject> ClusterzAsync(HttpClient http, string id) =>
