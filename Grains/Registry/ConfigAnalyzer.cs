@@ -51,52 +51,30 @@ public static class ConfigAnalyzer
         void Warn(string field, string message) =>
             warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, field, message));
 
-        var routedPorts = new SortedSet<int>();
         for (var i = 0; i < virtualService.Hosts.Count; i++)
         {
-            var host = virtualService.Hosts[i];
-            if (ports.TryGetValue(host, out var hostPorts))
+            if (!ports.ContainsKey(virtualService.Hosts[i]))
             {
-                routedPorts.UnionWith(hostPorts);
-            }
-            else
-            {
-                Warn($"spec.hosts[{i}]", $"{host} is not a Service of the mesh; no proxy gets routes for it");
+                Warn($"spec.hosts[{i}]", $"{virtualService.Hosts[i]} is not a Service of the mesh; no proxy gets routes for it");
             }
         }
 
-        for (var h = 0; h < virtualService.Http.Count; h++)
+        foreach (var (h, port, d) in RouteDestinations.Missing(virtualService, ports))
         {
             var http = virtualService.Http[h];
+            var destination = http.Route[d];
             var route = http.Name is null ? $"spec.http[{h}]" : $"route '{http.Name}'";
-            foreach (var port in routedPorts)
-            {
-                if (http.Match.Count > 0 && http.Match.All(m => m.Port is not null && m.Port != port))
-                {
-                    continue;
-                }
 
-                var missing = Enumerable.Range(0, http.Route.Count).Where(d => !RouteDestinations.Exists(http.Route[d], port, ports)).ToList();
-                if (missing.Count == 0)
-                {
-                    continue;
-                }
-
-                var remainingWeight = Enumerable.Range(0, http.Route.Count).Except(missing).Sum(d => (long)http.Route[d].Weight);
-                var consequence = missing.Count == http.Route.Count || remainingWeight == 0
-                    ? $"calls that {route} takes on port {port} fail (UNAVAILABLE for gRPC clients, 503 for Envoy): its cluster has no endpoints until the destination exists"
-                    : $"left out of {route} on port {port}; the route's other destinations take its share";
-                foreach (var d in missing)
-                {
-                    var destination = http.Route[d];
-                    var destinationPort = RouteDestinations.Port(destination, port, ports);
-                    var field = $"spec.http[{h}].route[{d}].destination";
-                    Warn(ports.ContainsKey(destination.Host) ? field + ".port.number" : field + ".host",
-                        ports.ContainsKey(destination.Host)
-                            ? $"{destination.Host} has no port {destinationPort} ({MeshNames.OutboundCluster(destination.Host, destinationPort)} does not exist); {consequence}"
-                            : $"{destination.Host} is not a Service of the mesh; {consequence}");
-                }
-            }
+            // The translator's rule: a missing destination still served means no destination was left.
+            var consequence = RouteDestinations.Served(http, port, ports).Contains(destination)
+                ? $"calls that {route} takes on port {port} fail (UNAVAILABLE for gRPC clients, 503 for Envoy): its cluster has no endpoints until the destination exists"
+                : $"left out of {route} on port {port}; the route's other destinations take its share";
+            var destinationPort = RouteDestinations.Port(destination, port, ports);
+            var field = $"spec.http[{h}].route[{d}].destination";
+            Warn(ports.ContainsKey(destination.Host) ? field + ".port.number" : field + ".host",
+                ports.ContainsKey(destination.Host)
+                    ? $"{destination.Host} has no port {destinationPort} ({MeshNames.OutboundCluster(destination.Host, destinationPort)} does not exist); {consequence}"
+                    : $"{destination.Host} is not a Service of the mesh; {consequence}");
         }
     }
 }

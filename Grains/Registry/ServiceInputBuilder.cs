@@ -101,23 +101,17 @@ public static class ServiceInputBuilder
         referencedBy = new Dictionary<string, List<object?>>(StringComparer.Ordinal);
         foreach (var virtualService in virtualServices)
         {
-            var routedPorts = virtualService.Hosts.SelectMany(h => ports.GetValueOrDefault(h) ?? []).Distinct();
-            foreach (var port in routedPorts)
+            foreach (var (h, port, d) in RouteDestinations.Missing(virtualService, ports))
             {
-                foreach (var http in virtualService.Http.Where(h => h.Match.Count == 0 || h.Match.Any(m => m.Port is null || m.Port == port)))
+                var destination = virtualService.Http[h].Route[d];
+                if (!referenced.TryGetValue(destination.Host, out var set))
                 {
-                    foreach (var destination in http.Route.Where(d => !RouteDestinations.Exists(d, port, ports)))
-                    {
-                        if (!referenced.TryGetValue(destination.Host, out var set))
-                        {
-                            referenced[destination.Host] = set = [];
-                            referencedBy[destination.Host] = [];
-                        }
-
-                        set.Add(RouteDestinations.Port(destination, port, ports));
-                        referencedBy[destination.Host].Add(virtualService);
-                    }
+                    referenced[destination.Host] = set = [];
+                    referencedBy[destination.Host] = [];
                 }
+
+                set.Add(RouteDestinations.Port(destination, port, ports));
+                referencedBy[destination.Host].Add(virtualService);
             }
         }
 

@@ -170,12 +170,7 @@ public static class RouteTranslator
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
     {
         var action = new RouteAction();
-        var destinations = http.Route.Where(d => RouteDestinations.Exists(d, port, destinationPorts)).ToList();
-        if (destinations.Count == 0 || (http.Route.Count > 1 && destinations.Sum(d => (long)d.Weight) == 0))
-        {
-            // Nothing left to take the traffic (no destination exists, or those that do weigh 0).
-            destinations = [.. http.Route];
-        }
+        var destinations = RouteDestinations.Served(http, port, destinationPorts);
 
         if (destinations.Count == 1)
         {
