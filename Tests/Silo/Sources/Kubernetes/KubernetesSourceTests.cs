@@ -183,12 +183,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     [Fact]
     public async Task ServiceInTwoMemberClusters_IsOneHostnameWithTheEndpointsOfBoth()
     {
-        var east = await ApiAsync();
-        var west = await ApiAsync();
-        east.Apply(MeshYaml.Service("echo", 7000, "shop"));
-        east.Apply(MeshYaml.Slice("echo-east", "echo", 17000, [("127.0.0.1", true)], "shop", zone: "r1/a"));
-        west.Apply(MeshYaml.Service("echo", 7000, "shop"));
-        west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
+        var (east, west) = await EchoInTwoClustersAsync();
         await using var server = await ServerAsync(("east", east), ("west", west));
         await using var client = AdsTestClient.Connect(server.XdsPort);
 
@@ -207,12 +202,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     [Fact]
     public async Task TwoDeploymentsGivenTheSameClustersFile_ServeIdenticalVersions_SoADeltaClientMovesWithoutAResync()
     {
-        var east = await ApiAsync();
-        var west = await ApiAsync();
-        east.Apply(MeshYaml.Service("echo", 7000, "shop"));
-        east.Apply(MeshYaml.Slice("echo-east", "echo", 17000, [("127.0.0.1", true)], "shop", zone: "r1/a"));
-        west.Apply(MeshYaml.Service("echo", 7000, "shop"));
-        west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
+        var (east, west) = await EchoInTwoClustersAsync();
         west.Apply(MeshYaml.Service("other", 7001, "shop"));
 
         // Two control planes: separate processes' worth of everything (own Orleans cluster, own frontend).
@@ -294,6 +284,18 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var east = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!;
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService shop/edge: bound only to gateways", StringComparison.Ordinal));
         Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
+    }
+
+    /// <summary>Two member clusters' APIs, each with the echo Service and one endpoint of it (127.0.0.1 in r1/a, 127.0.0.2 in r2/b).</summary>
+    private async Task<(FakeKubernetesApi East, FakeKubernetesApi West)> EchoInTwoClustersAsync()
+    {
+        var east = await ApiAsync();
+        var west = await ApiAsync();
+        east.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        east.Apply(MeshYaml.Slice("echo-east", "echo", 17000, [("127.0.0.1", true)], "shop", zone: "r1/a"));
+        west.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
+        return (east, west);
     }
 
     private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
