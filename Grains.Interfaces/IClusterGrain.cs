@@ -3,13 +3,20 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 namespace Mesh.Orleans.Grains.Interfaces;
 
 /// <summary>
-/// One member cluster (keyed by its cluster id): the registry its source declared, and
-/// what was rejected. It turns a whole-cluster declaration into per-hostname inputs and
-/// touches only the ServiceGrains whose input changed.
+/// One member cluster (keyed by its cluster id): the objects its source declared, indexed by
+/// the hostnames they touch, and what was rejected. A change of some objects recomputes the
+/// inputs of the hostnames they touch and pushes only those whose input changed.
 /// </summary>
 public interface IClusterGrain : IGrainWithStringKey
 {
-    /// <summary>Replaces the cluster's declaration with <paramref name="config"/> and pushes what changed.</summary>
+    /// <summary>
+    /// Applies one message of the cluster's source. Returns false, applying nothing, when the
+    /// message does not follow the last one applied (a message was lost, the source restarted,
+    /// or this grain was reactivated and holds nothing): the source then sends a full message.
+    /// </summary>
+    Task<bool> ApplyChangesAsync(ClusterChanges changes);
+
+    /// <summary>Replaces the cluster's declaration with <paramref name="config"/> (one full message) and pushes what changed.</summary>
     Task ApplyAsync(ClusterConfig config);
 
     /// <summary>The objects the source rejected in its last declaration, with reasons.</summary>

@@ -8,49 +8,110 @@ using Orleans.Runtime;
 namespace Mesh.Orleans.Grains;
 
 /// <summary>
-/// One member cluster. A source hands it the cluster's whole declaration; it pushes each
-/// changed hostname's input to that hostname's ServiceGrain, then hands the resulting
-/// resources to the scope in one batch, so that a proxy sees one change set, in
+/// One member cluster. Its source hands it changes of objects (<see cref="ClusterChanges"/>);
+/// it keeps the objects in a <see cref="ClusterIndex"/>, recomputes the inputs of the hostnames
+/// a change touches, pushes each changed input to that hostname's ServiceGrain, then hands the
+/// resulting resources to the scope in one batch, so that a proxy sees one change set, in
 /// make-before-break order, even when a change spans several services.
 /// </summary>
+/// <remarks>
+/// The objects live in memory only; what is stored is each hostname's input hash, the
+/// rejections and the warnings. A reactivated grain holds no objects and answers the source's
+/// next change with "send everything" (see <see cref="IClusterGrain.ApplyChangesAsync"/>).
+/// </remarks>
 public sealed partial class ClusterGrain(
     [PersistentState("cluster", GrainStorage.Mesh)] IPersistentState<ClusterGrainState> state,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
-    // Per hostname, the object instances its last pushed input was made from. A source that
-    // re-reads only what changed hands over the same instances for everything else, so an
-    // unchanged hostname is recognised by reference without hashing its input (in memory only:
-    // after reactivation, or when a declaration arrives copied, the hashes decide).
-    private Dictionary<string, object?[]> _sources = new(StringComparer.Ordinal);
+    private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
+
+    private readonly ClusterIndex _index = new();
+
+    // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
+    private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
+    private IGrainTimer? _retryTimer;
+    private Guid? _epoch;
+    private long _sequence;
     private bool _scopeTold;
 
     /// <inheritdoc/>
-    public async Task ApplyAsync(ClusterConfig config)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var clusterId = this.GetPrimaryKeyString();
-        var inputs = ServiceInputBuilder.Build(config, out var sources);
-        var previous = state.State.InputHashes;
+    public Task ApplyAsync(ClusterConfig config) => ApplyChangesAsync(ClusterChanges.FullOf(config, Guid.NewGuid(), 0));
 
-        var changes = new List<(string Host, ServiceInput? Input, string? Hash)>();
-        foreach (var (host, input) in inputs)
+    /// <inheritdoc/>
+    public async Task<bool> ApplyChangesAsync(ClusterChanges changes)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
+        var clusterId = this.GetPrimaryKeyString();
+        if (!changes.Full && (changes.Epoch != _epoch || changes.Sequence != _sequence + 1))
         {
-            if (previous.ContainsKey(host) && _sources.TryGetValue(host, out var before) && SameInstances(before, sources[host]))
+            LogOutOfSequence(logger, clusterId, changes.Sequence, _sequence, _epoch is null);
+            return false;
+        }
+
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var warningsBefore = _index.Warnings;
+        var touched = changes.Full ? _index.Replace(changes.Upserted) : _index.Change(changes.Upserted, changes.Deleted);
+        if (!_scopeTold)
+        {
+            // The first full message of this activation: hostnames contributed before it and
+            // absent now must be taken back from their ServiceGrains.
+            touched.UnionWith(state.State.InputHashes.Keys);
+        }
+
+        _epoch = changes.Epoch;
+        _sequence = changes.Sequence;
+        var pushed = await PushAsync(clusterId, touched);
+
+        var warnings = _index.Warnings;
+        var warningsChanged = !ReferenceEquals(warnings, warningsBefore) && !state.State.Warnings.SequenceEqual(warnings);
+        if (warningsChanged)
+        {
+            // Each warning is logged once, when it first appears, not on every resync.
+            var known = state.State.Warnings.ToHashSet();
+            foreach (var warning in warnings.Where(w => !known.Contains(w)))
             {
-                continue;
+                LogWarning(logger, clusterId, warning.Kind, warning.Namespace, warning.Name, warning.Field, warning.Message);
             }
 
-            var hash = InputHash.Of(input);
-            if (!previous.TryGetValue(host, out var old) || old != hash)
+            state.State.Warnings = [.. warnings];
+        }
+
+        var rejectedChanged = changes.Rejected is { } rejected && !state.State.Rejected.SequenceEqual(rejected);
+        if (rejectedChanged)
+        {
+            state.State.Rejected = [.. changes.Rejected!];
+        }
+
+        // Write only when something changed: a change that changes no input costs no storage write.
+        if (pushed || warningsChanged || rejectedChanged)
+        {
+            await state.WriteStateAsync();
+        }
+
+        LogApplied(logger, clusterId, changes.Full, changes.Count, _index.Count, touched.Count,
+            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return true;
+    }
+
+    /// <summary>
+    /// Recomputes the inputs of <paramref name="touched"/> (and of hostnames whose last update
+    /// failed), pushes those whose hash changed, and hands their resources to the scope in one
+    /// batch. Returns whether a stored hash changed.
+    /// </summary>
+    private async Task<bool> PushAsync(string clusterId, HashSet<string> touched)
+    {
+        touched.UnionWith(_retry);
+        _retry.Clear();
+        var hashes = state.State.InputHashes;
+        var changes = new List<(string Host, ServiceInput? Input, string? Hash)>();
+        foreach (var host in touched)
+        {
+            var input = _index.Input(host);
+            var hash = input is null ? null : InputHash.Of(input);
+            if (hashes.GetValueOrDefault(host) != hash)
             {
                 changes.Add((host, input, hash));
             }
-        }
-
-        foreach (var host in previous.Keys.Where(h => !inputs.ContainsKey(h)))
-        {
-            changes.Add((host, null, null));
         }
 
         var updates = await Task.WhenAll(changes.Select(async change =>
@@ -66,26 +127,25 @@ public sealed partial class ClusterGrain(
             }
         }));
 
-        _sources = new Dictionary<string, object?[]>(sources, StringComparer.Ordinal);
         var batch = new List<ServiceResources>(updates.Length);
         foreach (var (change, resources, error) in updates)
         {
             if (error is not null || resources is null)
             {
-                // Forget the hash so that the next declaration retries this host.
-                previous.Remove(change.Host);
-                _sources.Remove(change.Host);
+                // Forget the hash, so that the retry pushes this hostname whatever it holds then.
+                hashes.Remove(change.Host);
+                _retry.Add(change.Host);
                 LogServiceUpdateFailed(logger, error, clusterId, change.Host);
                 continue;
             }
 
             if (change.Hash is null)
             {
-                previous.Remove(change.Host);
+                hashes.Remove(change.Host);
             }
             else
             {
-                previous[change.Host] = change.Hash;
+                hashes[change.Host] = change.Hash;
             }
 
             batch.Add(resources);
@@ -99,45 +159,26 @@ public sealed partial class ClusterGrain(
             _scopeTold = true;
         }
 
-        var warnings = ConfigAnalyzer.Analyze(config);
-        var warningsChanged = !state.State.Warnings.SequenceEqual(warnings);
-        if (warningsChanged)
+        if (_retry.Count > 0)
         {
-            // Each warning is logged once, when it first appears, not on every resync.
-            var known = state.State.Warnings.ToHashSet();
-            foreach (var warning in warnings.Where(w => !known.Contains(w)))
-            {
-                LogWarning(logger, clusterId, warning.Kind, warning.Namespace, warning.Name, warning.Field, warning.Message);
-            }
+            _retryTimer ??= this.RegisterGrainTimer(RetryAsync, new GrainTimerCreationOptions { DueTime = s_retryDelay, Period = s_retryDelay });
         }
 
-        // Write only when something changed: an unchanged declaration (a periodic resync) costs no storage write.
-        if (batch.Count > 0 || updates.Length > 0 || warningsChanged || !state.State.Rejected.SequenceEqual(config.Rejected))
-        {
-            state.State.Rejected = [.. config.Rejected];
-            state.State.Warnings = [.. warnings];
-            await state.WriteStateAsync();
-        }
-        LogApplied(logger, clusterId, config.Services.Count, config.EndpointSlices.Count, config.VirtualServices.Count, config.Rejected.Count, batch.Count,
-            System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return changes.Count > 0;
     }
 
-    private static bool SameInstances(object?[] a, object?[] b)
+    private async Task RetryAsync(CancellationToken cancellationToken)
     {
-        if (a.Length != b.Length)
+        if (_retry.Count > 0 && await PushAsync(this.GetPrimaryKeyString(), new HashSet<string>(StringComparer.Ordinal)))
         {
-            return false;
+            await state.WriteStateAsync(cancellationToken);
         }
 
-        for (var i = 0; i < a.Length; i++)
+        if (_retry.Count == 0)
         {
-            if (!ReferenceEquals(a[i], b[i]))
-            {
-                return false;
-            }
+            _retryTimer?.Dispose();
+            _retryTimer = null;
         }
-
-        return true;
     }
 
     /// <inheritdoc/>
@@ -152,9 +193,13 @@ public sealed partial class ClusterGrain(
     public Task<IReadOnlyList<string>> GetHostnamesAsync() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
 
-    [LoggerMessage(EventId = 100, Level = LogLevel.Information,
-        Message = "Cluster {ClusterId} applied: {Services} services, {Slices} endpoint slices, {VirtualServices} virtual services, {Rejected} rejected; {Changed} hostnames changed in {ElapsedMs:0.0} ms")]
-    private static partial void LogApplied(ILogger logger, string clusterId, int services, int slices, int virtualServices, int rejected, int changed, double elapsedMs);
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug,
+        Message = "Cluster {ClusterId} applied {Changes} object changes (full: {Full}), holds {Objects} objects; {Touched} hostnames recomputed in {ElapsedMs:0.0} ms")]
+    private static partial void LogApplied(ILogger logger, string clusterId, bool full, int changes, int objects, int touched, double elapsedMs);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information,
+        Message = "Cluster {ClusterId}: change {Sequence} does not follow the last applied ({Last}; holds nothing: {Empty}); asking its source for everything")]
+    private static partial void LogOutOfSequence(ILogger logger, string clusterId, long sequence, long last, bool empty);
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Cluster {ClusterId}: {Kind} {Namespace}/{Name} {Field}: {Message}")]
     private static partial void LogWarning(ILogger logger, string clusterId, string kind, string @namespace, string name, string field, string message);

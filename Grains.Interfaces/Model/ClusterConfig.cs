@@ -3,7 +3,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <summary>
 /// Everything one member cluster declares, as its source read it: the valid objects
 /// (with last good versions standing in for invalid ones) and the rejections.
-/// A source sends the whole set each time; the ClusterGrain works out what changed.
+/// A full read; sources hand the mesh <see cref="ClusterChanges"/> made from it.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(

@@ -25,28 +25,48 @@ public static class ConfigAnalyzer
         var warnings = new List<ConfigWarning>();
         foreach (var virtualService in config.VirtualServices)
         {
-            AnalyzeVirtualService(virtualService, ports, warnings);
+            warnings.AddRange(ForVirtualService(virtualService, ports));
         }
 
         foreach (var slice in config.EndpointSlices)
         {
-            if (!ports.ContainsKey(slice.ServiceHostname))
-            {
-                warnings.Add(new ConfigWarning("EndpointSlice", slice.Namespace, slice.Name, "metadata.labels[kubernetes.io/service-name]",
-                    $"Service {slice.Namespace}/{slice.ServiceName} does not exist; these endpoints are not served until it does"));
-            }
+            warnings.AddRange(ForEndpointSlice(slice, ports));
         }
 
-        return warnings
-            .Distinct()
-            .OrderBy(w => w.Kind, StringComparer.Ordinal)
-            .ThenBy(w => w.Namespace, StringComparer.Ordinal)
-            .ThenBy(w => w.Name, StringComparer.Ordinal)
-            .ThenBy(w => w.Field, StringComparer.Ordinal)
-            .ToList();
+        return Ordered(warnings);
     }
 
-    private static void AnalyzeVirtualService(VirtualServiceSpec virtualService, Dictionary<string, IReadOnlyList<int>> ports, List<ConfigWarning> warnings)
+    /// <summary><paramref name="warnings"/> without repeats, in kind, namespace, name and field order.</summary>
+    public static IReadOnlyList<ConfigWarning> Ordered(IEnumerable<ConfigWarning> warnings) => warnings
+        .Distinct()
+        .OrderBy(w => w.Kind, StringComparer.Ordinal)
+        .ThenBy(w => w.Namespace, StringComparer.Ordinal)
+        .ThenBy(w => w.Name, StringComparer.Ordinal)
+        .ThenBy(w => w.Field, StringComparer.Ordinal)
+        .ToList();
+
+    /// <summary>The warnings of one EndpointSlice, given the ports of every Service by hostname.</summary>
+    public static IReadOnlyList<ConfigWarning> ForEndpointSlice(MeshEndpointSlice slice, IReadOnlyDictionary<string, IReadOnlyList<int>> ports)
+    {
+        ArgumentNullException.ThrowIfNull(slice);
+        ArgumentNullException.ThrowIfNull(ports);
+        return ports.ContainsKey(slice.ServiceHostname)
+            ? []
+            : [new ConfigWarning("EndpointSlice", slice.Namespace, slice.Name, "metadata.labels[kubernetes.io/service-name]",
+                $"Service {slice.Namespace}/{slice.ServiceName} does not exist; these endpoints are not served until it does")];
+    }
+
+    /// <summary>The warnings of one VirtualService, given the ports of every Service by hostname.</summary>
+    public static IReadOnlyList<ConfigWarning> ForVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports)
+    {
+        ArgumentNullException.ThrowIfNull(virtualService);
+        ArgumentNullException.ThrowIfNull(ports);
+        var warnings = new List<ConfigWarning>();
+        AnalyzeVirtualService(virtualService, ports, warnings);
+        return warnings;
+    }
+
+    private static void AnalyzeVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports, List<ConfigWarning> warnings)
     {
         void Warn(string field, string message) =>
             warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, field, message));

@@ -4,113 +4,392 @@ using Mesh.Orleans.Silo.Sources.Yaml;
 namespace Mesh.Orleans.Silo.Sources;
 
 /// <summary>
-/// Turns a full read of a source (every file, parsed) into one <see cref="ClusterConfig"/>,
-/// keeping the last good version of anything that turned bad: an object whose new version
-/// is invalid keeps its previous one, and a file that can no longer be read at all keeps
-/// every object it last contributed. Only deleting an object (or its file) removes it.
+/// Holds what a source read, file by file (a YAML file, or one object of a Kubernetes API),
+/// and works out, per object, what the mesh should hold: the object's valid version, or the
+/// last good one while its newest version is invalid or its file can no longer be read. Only
+/// deleting an object (or its file) removes it. An object declared by two files is taken from
+/// the first by path; the other copy is rejected as a duplicate.
 /// </summary>
+/// <remarks>
+/// Incremental: <see cref="Set"/> and <see cref="Remove"/> cost what the file holds, not what
+/// the source holds, and <see cref="TakeChanges"/> hands over only the objects whose served
+/// version changed since the last call (recognised by instance: a file read again whose
+/// documents are the same instances changes nothing).
+/// </remarks>
 public sealed class ConfigAssembler
 {
-    private Dictionary<ObjectKey, object> _lastGood = [];
+    private readonly Dictionary<string, FileEntry> _files = new(StringComparer.Ordinal);
+
+    // Per object, the files that claim it, in path order; the first one's value is served.
+    private readonly Dictionary<ObjectKey, List<Claim>> _claims = [];
+    private readonly Dictionary<ObjectKey, Claim> _current = [];
+    private readonly HashSet<ObjectKey> _contested = [];
+    private readonly HashSet<string> _filesWithRejections = new(StringComparer.Ordinal);
+    private readonly HashSet<ObjectKey> _dirty = [];
+    private readonly Dictionary<ObjectKey, object> _sent = [];
+    private readonly Dictionary<ObjectKey, IgnoredEntry> _ignored = [];
+    private readonly SortedDictionary<string, int> _skipped = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, int> _held = new(StringComparer.Ordinal);
+    private IReadOnlyList<RejectedObject>? _rejected = [];
+    private IReadOnlyList<RejectedObject> _sentRejected = [];
+    private AssemblyReport? _report = AssemblyReport.Empty;
 
     /// <summary>
-    /// What the last <see cref="Assemble"/> read beside the routing objects: objects that do
-    /// not apply (listed with a reason), kinds the mesh does not read (counted), and how many
-    /// objects of each kind are held.
+    /// What the source read beside the routing objects: objects that do not apply (listed with
+    /// a reason), kinds the mesh does not read (counted), and how many objects of each kind are held.
     /// </summary>
-    public AssemblyReport Report { get; private set; } = AssemblyReport.Empty;
-    private Dictionary<string, List<ObjectKey>> _fileKeys = new(StringComparer.Ordinal);
+    public AssemblyReport Report => _report ??= new AssemblyReport(
+        _ignored.Values.OrderBy(i => i.ToString(), StringComparer.Ordinal).ToList(),
+        new SortedDictionary<string, int>(_skipped, StringComparer.Ordinal),
+        new SortedDictionary<string, int>(_held, StringComparer.Ordinal));
 
-    /// <summary>Assembles the cluster's declaration from <paramref name="files"/>, in path order.</summary>
+    /// <summary>Every rejection: invalid documents, unreadable files and duplicates, in file order.</summary>
+    public IReadOnlyList<RejectedObject> Rejected => _rejected ??= CollectRejections();
+
+    /// <summary>How many files (or API objects) are held.</summary>
+    public int FileCount => _files.Count;
+
+    /// <summary>
+    /// Makes <paramref name="files"/> the whole of what the source read: each is set, and any
+    /// file held before and absent now is removed. Returns the cluster's declaration.
+    /// </summary>
     public ClusterConfig Assemble(IEnumerable<ParsedFile> files)
     {
+        Sync(files);
+        return Declaration();
+    }
+
+    /// <summary>Makes <paramref name="files"/> the whole of what the source read, without building the declaration.</summary>
+    public void Sync(IEnumerable<ParsedFile> files)
+    {
         ArgumentNullException.ThrowIfNull(files);
-        var current = new Dictionary<ObjectKey, object>();
-        var origin = new Dictionary<ObjectKey, string>();
-        var fileKeys = new Dictionary<string, List<ObjectKey>>(StringComparer.Ordinal);
-        var rejected = new List<RejectedObject>();
-
-        foreach (var file in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files)
         {
-            if (file.FileError is not null)
-            {
-                var previous = _fileKeys.GetValueOrDefault(file.Path) ?? [];
-                var kept = new List<ObjectKey>();
-                foreach (var key in previous)
-                {
-                    if (_lastGood.TryGetValue(key, out var value) && current.TryAdd(key, value))
-                    {
-                        origin[key] = file.Path;
-                        kept.Add(key);
-                    }
-                }
+            seen.Add(file.Path);
+            Set(file);
+        }
 
-                fileKeys[file.Path] = kept;
-                rejected.Add(new RejectedObject(file.Path, string.Empty, string.Empty, string.Empty, string.Empty, file.FileError, kept.Count > 0));
-                continue;
+        foreach (var path in _files.Keys.Where(p => !seen.Contains(p)).ToList())
+        {
+            Remove(path);
+        }
+    }
+
+    /// <summary>Sets what one file holds now; the same instance as before changes nothing.</summary>
+    public void Set(ParsedFile file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var path = file.Path;
+        var old = _files.GetValueOrDefault(path);
+        if (old is not null && ReferenceEquals(old.File, file))
+        {
+            return;
+        }
+
+        var claims = new List<Claim>();
+        var rejections = new List<(RejectedObject Rejection, ObjectKey? Key)>();
+        if (file.FileError is not null)
+        {
+            // Nothing can be read: the file keeps serving every object it served.
+            foreach (var claim in old?.Claims ?? [])
+            {
+                if (Serves(claim.Key, path))
+                {
+                    claims.Add(claim with { Valid = false });
+                }
             }
 
-            var keys = new List<ObjectKey>();
+            rejections.Add((new RejectedObject(path, string.Empty, string.Empty, string.Empty, string.Empty, file.FileError, KeptLastGood: false), null));
+        }
+        else
+        {
+            var declared = new Dictionary<ObjectKey, bool>();
             foreach (var document in file.Documents)
             {
                 if (document.Rejection is { } rejection)
                 {
-                    var kept = document.Key is { } key
-                        && !current.ContainsKey(key)
-                        && _lastGood.TryGetValue(key, out var lastGood)
-                        && current.TryAdd(key, lastGood);
-                    if (kept)
+                    // An invalid version keeps the served one, if any and not already claimed here.
+                    if (document.Key is { } key && declared.TryAdd(key, false) && _current.TryGetValue(key, out var served))
                     {
-                        origin[document.Key!.Value] = file.Path;
-                        keys.Add(document.Key!.Value);
+                        claims.Add(new Claim(key, path, served.Value, Valid: false));
                     }
 
-                    rejected.Add(rejection with { KeptLastGood = kept });
+                    rejections.Add((rejection, document.Key));
                     continue;
                 }
 
                 var objectKey = document.Key!.Value;
-                if (current.ContainsKey(objectKey))
+                if (!declared.TryAdd(objectKey, true))
                 {
-                    rejected.Add(new RejectedObject(file.Path, objectKey.Kind, objectKey.Namespace, objectKey.Name, "metadata.name",
-                        $"duplicate: the same {objectKey.Kind} is already declared in {origin[objectKey]}", KeptLastGood: false));
+                    rejections.Add((Duplicate(objectKey, path, path), null));
                     continue;
                 }
 
-                current.Add(objectKey, document.Value!);
-                origin[objectKey] = file.Path;
-                keys.Add(objectKey);
+                claims.Add(new Claim(objectKey, path, document.Value!, Valid: true));
             }
-
-            fileKeys[file.Path] = keys;
         }
 
-        _lastGood = current;
-        _fileKeys = fileKeys;
-        var ignored = new List<IgnoredEntry>();
-        var skipped = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        var held = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var (key, value) in current)
+        var entry = new FileEntry(file, claims, rejections);
+        _files[path] = entry;
+        Reclaim(path, old?.Claims ?? [], claims);
+        if (rejections.Count > 0 || _filesWithRejections.Contains(path))
         {
-            if (value is IgnoredObject { Quiet: true })
-            {
-                skipped[key.Kind] = skipped.GetValueOrDefault(key.Kind) + 1;
-                continue;
-            }
+            _rejected = null;
+        }
 
-            held[key.Kind] = held.GetValueOrDefault(key.Kind) + 1;
-            if (value is IgnoredObject ignoredObject)
+        if (rejections.Count > 0)
+        {
+            _filesWithRejections.Add(path);
+        }
+        else
+        {
+            _filesWithRejections.Remove(path);
+        }
+    }
+
+    /// <summary>Forgets a file (deleted, or an API object gone): what only it declared is removed.</summary>
+    public void Remove(string path)
+    {
+        if (!_files.Remove(path, out var old))
+        {
+            return;
+        }
+
+        if (_filesWithRejections.Remove(path))
+        {
+            _rejected = null;
+        }
+
+        Reclaim(path, old.Claims, []);
+    }
+
+    /// <summary>The cluster's whole declaration, as served now.</summary>
+    public ClusterConfig Declaration()
+    {
+        var values = _current.Values.Select(c => c.Value).ToList();
+        return new ClusterConfig(
+            values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
+            values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            Rejected);
+    }
+
+    /// <summary>
+    /// The routing objects whose served version changed since the last call, and the
+    /// rejections when they changed; or, when <paramref name="full"/>, everything. Epoch and
+    /// sequence are left for the caller to set.
+    /// </summary>
+    public ClusterChanges TakeChanges(bool full)
+    {
+        var services = new List<MeshService>();
+        var slices = new List<MeshEndpointSlice>();
+        var virtualServices = new List<VirtualServiceSpec>();
+        var deleted = new List<MeshObjectKey>();
+        if (full)
+        {
+            _sent.Clear();
+            foreach (var (key, claim) in _current)
             {
-                ignored.Add(new IgnoredEntry(origin[key], key.Kind, key.Namespace, key.Name, ignoredObject.Reason));
+                if (IsRouting(claim.Value))
+                {
+                    _sent[key] = claim.Value;
+                    Add(claim.Value);
+                }
+            }
+        }
+        else
+        {
+            foreach (var key in _dirty)
+            {
+                var value = _current.TryGetValue(key, out var claim) && IsRouting(claim.Value) ? claim.Value : null;
+                var sent = _sent.GetValueOrDefault(key);
+                if (ReferenceEquals(value, sent))
+                {
+                    continue;
+                }
+
+                if (value is null)
+                {
+                    _sent.Remove(key);
+                    deleted.Add(MeshObjectKey.Of(sent!));
+                }
+                else
+                {
+                    _sent[key] = value;
+                    Add(value);
+                }
             }
         }
 
-        ignored.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
-        Report = new AssemblyReport(ignored, skipped, held);
-        return new ClusterConfig(
-            current.Values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
-            current.Values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            current.Values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            rejected);
+        _dirty.Clear();
+        var rejected = Rejected;
+        var rejectedChanged = full || !rejected.SequenceEqual(_sentRejected);
+        _sentRejected = rejected;
+        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null);
+
+        void Add(object value)
+        {
+            switch (value)
+            {
+                case MeshService service:
+                    services.Add(service);
+                    break;
+                case MeshEndpointSlice slice:
+                    slices.Add(slice);
+                    break;
+                case VirtualServiceSpec virtualService:
+                    virtualServices.Add(virtualService);
+                    break;
+            }
+        }
     }
+
+    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec;
+
+    private bool Serves(ObjectKey key, string path) => _current.TryGetValue(key, out var claim) && string.Equals(claim.Path, path, StringComparison.Ordinal);
+
+    /// <summary>Replaces <paramref name="path"/>'s claims and settles who serves each object involved.</summary>
+    private void Reclaim(string path, List<Claim> before, List<Claim> after)
+    {
+        foreach (var claim in before)
+        {
+            if (_claims.TryGetValue(claim.Key, out var list))
+            {
+                list.RemoveAll(c => string.Equals(c.Path, path, StringComparison.Ordinal));
+            }
+        }
+
+        foreach (var claim in after)
+        {
+            if (!_claims.TryGetValue(claim.Key, out var list))
+            {
+                _claims[claim.Key] = list = new List<Claim>(1);
+            }
+
+            var at = list.FindIndex(c => string.CompareOrdinal(c.Path, path) > 0);
+            list.Insert(at < 0 ? list.Count : at, claim);
+        }
+
+        foreach (var key in before.Select(c => c.Key).Concat(after.Select(c => c.Key)).Distinct())
+        {
+            Settle(key);
+        }
+    }
+
+    private void Settle(ObjectKey key)
+    {
+        var list = _claims.GetValueOrDefault(key);
+        if (list is { Count: 0 })
+        {
+            _claims.Remove(key);
+            list = null;
+        }
+
+        if (list is { Count: > 1 } ? _contested.Add(key) : _contested.Remove(key))
+        {
+            _rejected = null;
+        }
+        else if (list is { Count: > 1 })
+        {
+            _rejected = null; // Who lost may have changed.
+        }
+
+        var had = _current.TryGetValue(key, out var before);
+        var winner = list?[0];
+        if (had && winner is { } now && ReferenceEquals(before.Value, now.Value) && string.Equals(before.Path, now.Path, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        if (had)
+        {
+            Count(key, before, -1);
+            _current.Remove(key);
+        }
+
+        if (winner is { } served)
+        {
+            _current[key] = served;
+            Count(key, served, +1);
+        }
+
+        _dirty.Add(key);
+        _report = null;
+        if (_filesWithRejections.Count > 0)
+        {
+            _rejected = null; // Whether a rejection kept its last good version may have changed.
+        }
+    }
+
+    private void Count(ObjectKey key, Claim claim, int sign)
+    {
+        if (claim.Value is IgnoredObject { Quiet: true })
+        {
+            Add(_skipped, key.Kind, sign);
+            return;
+        }
+
+        Add(_held, key.Kind, sign);
+        if (claim.Value is IgnoredObject ignored)
+        {
+            if (sign > 0)
+            {
+                _ignored[key] = new IgnoredEntry(claim.Path, key.Kind, key.Namespace, key.Name, ignored.Reason);
+            }
+            else
+            {
+                _ignored.Remove(key);
+            }
+        }
+
+        static void Add(SortedDictionary<string, int> counts, string kind, int sign)
+        {
+            var count = counts.GetValueOrDefault(kind) + sign;
+            if (count > 0)
+            {
+                counts[kind] = count;
+            }
+            else
+            {
+                counts.Remove(kind);
+            }
+        }
+    }
+
+    private List<RejectedObject> CollectRejections()
+    {
+        var rejected = new List<RejectedObject>();
+        foreach (var path in _filesWithRejections)
+        {
+            var entry = _files[path];
+            foreach (var (rejection, key) in entry.Rejections)
+            {
+                var kept = key is { } objectKey
+                    ? Serves(objectKey, path)
+                    : rejection.Kind.Length == 0 && entry.File.FileError is not null && entry.Claims.Any(c => Serves(c.Key, path));
+                rejected.Add(rejection with { KeptLastGood = kept });
+            }
+        }
+
+        foreach (var key in _contested)
+        {
+            var list = _claims[key];
+            foreach (var loser in list.Skip(1).Where(c => c.Valid))
+            {
+                rejected.Add(Duplicate(key, loser.Path, list[0].Path));
+            }
+        }
+
+        // In file order; within a file, as its documents came (duplicates after).
+        return rejected.Select((r, i) => (r, i)).OrderBy(x => x.r.Source, StringComparer.Ordinal).ThenBy(x => x.i).Select(x => x.r).ToList();
+    }
+
+    private static RejectedObject Duplicate(ObjectKey key, string path, string servedFrom) =>
+        new(path, key.Kind, key.Namespace, key.Name, "metadata.name", $"duplicate: the same {key.Kind} is already declared in {servedFrom}", KeptLastGood: false);
+
+    /// <summary>A file's claim on an object: the value it would serve, and whether it is the file's own valid version (not a last good one).</summary>
+    private readonly record struct Claim(ObjectKey Key, string Path, object Value, bool Valid);
+
+    private sealed record FileEntry(ParsedFile File, List<Claim> Claims, List<(RejectedObject Rejection, ObjectKey? Key)> Rejections);
 }

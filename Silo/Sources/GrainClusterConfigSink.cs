@@ -3,10 +3,10 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 
 namespace Mesh.Orleans.Silo.Sources;
 
-/// <summary>Hands a source's declarations to the member cluster's <see cref="IClusterGrain"/>.</summary>
+/// <summary>Hands a source's changes to the member cluster's <see cref="IClusterGrain"/>.</summary>
 public sealed class GrainClusterConfigSink(IGrainFactory grains) : IClusterConfigSink
 {
     /// <inheritdoc/>
-    public Task ApplyAsync(string clusterId, ClusterConfig config, CancellationToken cancellationToken) =>
-        grains.GetGrain<IClusterGrain>(clusterId).ApplyAsync(config).WaitAsync(cancellationToken);
+    public Task<bool> ApplyAsync(string clusterId, ClusterChanges changes, CancellationToken cancellationToken) =>
+        grains.GetGrain<IClusterGrain>(clusterId).ApplyChangesAsync(changes).WaitAsync(cancellationToken);
 }

@@ -6,8 +6,8 @@ namespace Mesh.Orleans.Silo.Sources;
 
 /// <summary>
 /// The local default source: a watched directory of Kubernetes and Istio YAML standing for
-/// one member cluster. Every burst of file events (debounced) re-reads the directory and
-/// hands the declaration to the cluster's ClusterGrain, which pushes what changed.
+/// one member cluster. Every burst of file events (debounced) re-reads the directory (parsing
+/// only files that changed) and hands the cluster's ClusterGrain the objects that changed.
 /// </summary>
 /// <remarks>
 /// Nothing in the directory can stop it: a file that cannot be parsed is rejected with a
@@ -23,6 +23,7 @@ public sealed partial class YamlDirectorySource(
     ILogger<YamlDirectorySource> logger) : BackgroundService
 {
     private readonly ConfigAssembler _assembler = new();
+    private readonly ChangeFeed _feed = new(options.Value.ClusterId, sink);
     private readonly ParsedFileCache _parsed = new();
     private readonly Debouncer _debouncer = new(options.Value.DebounceQuiet, options.Value.DebounceMax, time);
     private readonly string _directory = Path.GetFullPath(options.Value.Directory);
@@ -141,9 +142,10 @@ public sealed partial class YamlDirectorySource(
         }
 
         ReportListing(listing);
-        var config = _assembler.Assemble(files);
-        ReportRejections(config.Rejected);
-        await ApplyAsync(config, cancellationToken);
+        _assembler.Sync(files);
+        var rejected = _assembler.Rejected;
+        ReportRejections(rejected);
+        var changed = await ApplyAsync(cancellationToken);
         if (_status.State is SourceState.Unavailable or SourceState.Degraded)
         {
             LogRecovered(logger, _directory, _status.State.ToString());
@@ -151,10 +153,11 @@ public sealed partial class YamlDirectorySource(
 
         _status = new SourceStatus(_directory, SourceState.Watching,
             _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), listing.Files.Count, listing, _assembler.Report);
-        LogApplied(logger, settings.ClusterId, files.Count, coalesced, config.Rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogApplied(logger, settings.ClusterId, files.Count, coalesced, changed, rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private async Task ApplyAsync(ClusterConfig config, CancellationToken cancellationToken)
+    /// <summary>Hands the mesh what changed since the last read (everything the first time); returns how many objects.</summary>
+    private async Task<int> ApplyAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
         var delay = TimeSpan.FromMilliseconds(100);
@@ -162,12 +165,12 @@ public sealed partial class YamlDirectorySource(
         {
             try
             {
-                await sink.ApplyAsync(settings.ClusterId, config, cancellationToken);
-                return;
+                var sent = await _feed.SendAsync(_assembler.TakeChanges, cancellationToken);
+                return sent?.Count ?? 0;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                // The mesh keeps its last applied state meanwhile; the same read is applied again.
+                // The mesh keeps its last applied state meanwhile; the next attempt sends everything.
                 SetStatus(SourceState.Degraded, $"could not apply to member cluster {settings.ClusterId}: {exception.GetType().Name}: {exception.Message}");
                 LogApplyFailed(logger, exception, settings.ClusterId, delay);
                 await Task.Delay(delay, time, cancellationToken);
@@ -312,8 +315,8 @@ public sealed partial class YamlDirectorySource(
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Watching {Directory} as member cluster {ClusterId}")]
     private static partial void LogWatching(ILogger logger, string directory, string clusterId);
 
-    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Applied cluster {ClusterId}: {Files} files read after {Events} change signals, {Rejected} objects rejected, in {ElapsedMs:0.0} ms")]
-    private static partial void LogApplied(ILogger logger, string clusterId, int files, int events, int rejected, double elapsedMs);
+    [LoggerMessage(EventId = 501, Level = LogLevel.Information, Message = "Applied cluster {ClusterId}: {Files} files read after {Events} change signals, {Changed} objects changed, {Rejected} objects rejected, in {ElapsedMs:0.0} ms")]
+    private static partial void LogApplied(ILogger logger, string clusterId, int files, int events, int changed, int rejected, double elapsedMs);
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Warning, Message = "Rejected {Source}: {Kind} {Namespace}/{Name} {Field}: {Reason} (last good version kept: {KeptLastGood})")]
     private static partial void LogRejected(ILogger logger, string source, string kind, string @namespace, string name, string field, string reason, bool keptLastGood);

@@ -184,6 +184,44 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         Assert.Equal(["*"], type.Subscription);
     }
 
+    [Fact]
+    public async Task Changes_OutOfSequence_AreRefused_AndAFullMessageAfterAReactivationRestoresTheCluster()
+    {
+        var ns = "t12";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        var epoch = Guid.NewGuid();
+        var config = Config(ns, endpoints: ["127.0.0.1"]);
+        Assert.True(await cluster.ApplyChangesAsync(ClusterChanges.FullOf(config, epoch, 1)));
+        var moved = config.EndpointSlices[0] with { Endpoints = [new SliceEndpoint(["127.0.0.9"], true, true, false, null, null, null)] };
+
+        Assert.False(await cluster.ApplyChangesAsync(Change(epoch, 3, slices: [moved])));
+        Assert.False(await cluster.ApplyChangesAsync(Change(Guid.NewGuid(), 2, slices: [moved])));
+        Assert.True(await cluster.ApplyChangesAsync(Change(epoch, 2, slices: [moved])));
+        Assert.Contains("127.0.0.9", await EndpointsAsync(ns));
+
+        // A reactivated ClusterGrain holds no objects: it refuses the next change, takes everything, and serves on.
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        Assert.False(await cluster.ApplyChangesAsync(Change(epoch, 3, deleted: [MeshObjectKey.Of(moved)])));
+        Assert.True(await cluster.ApplyChangesAsync(ClusterChanges.FullOf(config with { EndpointSlices = [moved] }, epoch, 4)));
+        Assert.Contains("127.0.0.9", await EndpointsAsync(ns));
+        Assert.Equal([$"echo.{ns}.svc.cluster.local"], await cluster.GetHostnamesAsync());
+
+        Assert.True(await cluster.ApplyChangesAsync(Change(epoch, 5, deleted: [MeshObjectKey.Of(config.Services[0]), MeshObjectKey.Of(moved)])));
+        Assert.Empty(await cluster.GetHostnamesAsync());
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        Assert.DoesNotContain(snapshot.Resources, r => r.Name.Contains($".{ns}.", StringComparison.Ordinal));
+
+        static ClusterChanges Change(Guid epoch, long sequence, IReadOnlyList<MeshEndpointSlice>? slices = null, IReadOnlyList<MeshObjectKey>? deleted = null) =>
+            new(epoch, sequence, Full: false, [], slices ?? [], [], deleted ?? [], Rejected: null);
+    }
+
+    private async Task<string> EndpointsAsync(string ns)
+    {
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var assignment = snapshot.Resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == $"outbound|7000||echo.{ns}.svc.cluster.local");
+        return Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(assignment.Payload).ToString();
+    }
+
     private static ClusterConfig Config(string ns, IReadOnlyList<string> endpoints, string sliceName = "echo-1")
     {
         var service = Service("echo", 7000) with { Namespace = ns };

@@ -4,16 +4,23 @@ using Mesh.Orleans.Silo.Sources;
 namespace Mesh.Orleans.Tests.Infrastructure;
 
 /// <summary>
-/// An <see cref="IClusterConfigSink"/> that records every declaration a source applies, and
-/// can be told to fail, so a source's behaviour is tested without a silo.
+/// An <see cref="IClusterConfigSink"/> that applies every message a source sends to its own
+/// copy of the cluster (checking the protocol: a change follows the last message) and records
+/// the declaration after each, and can be told to fail or to ask for everything, so a source's
+/// behaviour is tested without a silo.
 /// </summary>
 public sealed class RecordingConfigSink : IClusterConfigSink
 {
     private readonly object _gate = new();
     private readonly List<ClusterConfig> _applied = [];
+    private readonly List<ClusterChanges> _messages = [];
+    private readonly Dictionary<MeshObjectKey, object> _objects = [];
+    private IReadOnlyList<RejectedObject> _rejected = [];
+    private Guid? _epoch;
+    private long _sequence;
     private Func<Exception?> _failure = () => null;
 
-    /// <summary>Every declaration applied so far.</summary>
+    /// <summary>The declaration after every message applied so far.</summary>
     public IReadOnlyList<ClusterConfig> Applied
     {
         get
@@ -25,7 +32,19 @@ public sealed class RecordingConfigSink : IClusterConfigSink
         }
     }
 
-    /// <summary>The last declaration applied, or null.</summary>
+    /// <summary>Every message applied so far, as sent.</summary>
+    public IReadOnlyList<ClusterChanges> Messages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _messages];
+            }
+        }
+    }
+
+    /// <summary>The declaration after the last message applied, or null.</summary>
     public ClusterConfig? Last
     {
         get
@@ -40,9 +59,19 @@ public sealed class RecordingConfigSink : IClusterConfigSink
     /// <summary>Makes the next applies throw what <paramref name="failure"/> returns (null: succeed).</summary>
     public void FailWith(Func<Exception?> failure) => _failure = failure;
 
-    /// <inheritdoc/>
-    public Task ApplyAsync(string clusterId, ClusterConfig config, CancellationToken cancellationToken)
+    /// <summary>Forgets the protocol state, as a reactivated ClusterGrain does: the next change is refused until a full message.</summary>
+    public void Forget()
     {
+        lock (_gate)
+        {
+            _epoch = null;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<bool> ApplyAsync(string clusterId, ClusterChanges changes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changes);
         if (_failure() is { } exception)
         {
             throw exception;
@@ -50,9 +79,37 @@ public sealed class RecordingConfigSink : IClusterConfigSink
 
         lock (_gate)
         {
-            _applied.Add(config);
+            if (!changes.Full && (changes.Epoch != _epoch || changes.Sequence != _sequence + 1))
+            {
+                return Task.FromResult(false);
+            }
+
+            if (changes.Full)
+            {
+                _objects.Clear();
+            }
+
+            foreach (var key in changes.Deleted)
+            {
+                Assert.True(_objects.Remove(key), $"{key} was deleted but never sent");
+            }
+
+            foreach (var value in changes.Upserted)
+            {
+                _objects[MeshObjectKey.Of(value)] = value;
+            }
+
+            _rejected = changes.Rejected ?? _rejected;
+            (_epoch, _sequence) = (changes.Epoch, changes.Sequence);
+            _messages.Add(changes);
+            var values = _objects.Values.ToList();
+            _applied.Add(new ClusterConfig(
+                values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
+                values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+                values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+                _rejected));
         }
 
-        return Task.CompletedTask;
+        return Task.FromResult(true);
     }
 }

@@ -12,7 +12,8 @@ namespace Mesh.Orleans.Silo.Sources.Kubernetes;
 /// Reads one member cluster's Kubernetes API: per kind, a list and then a watch from the
 /// list's resourceVersion (with bookmarks), as a careful client does. Each object is validated
 /// by the same parsers as the YAML directory's documents, keeps its last good version when an
-/// update is invalid, and the cluster's declaration is handed to the mesh after a debounce.
+/// update is invalid, and what changed is handed to the mesh after a debounce: a watch event
+/// costs what the objects it touches cost, not what the cluster holds.
 /// </summary>
 /// <remarks>
 /// Watch semantics: a watch that ends (its timeout, a dropped connection) is opened again from
@@ -40,6 +41,7 @@ public sealed partial class KubernetesSource
     private readonly Dictionary<string, WatchedObject> _zoneless = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _kinds = new(StringComparer.Ordinal);
     private readonly ConfigAssembler _assembler = new();
+    private readonly ChangeFeed _feed;
     private readonly Debouncer _debouncer;
     private DateTimeOffset? _lastContact;
     private DateTimeOffset? _lastEvent;
@@ -60,6 +62,7 @@ public sealed partial class KubernetesSource
         _logger = logger;
         _connect = connect ?? Connect;
         _debouncer = new Debouncer(options.DebounceQuiet, options.DebounceMax, time);
+        _feed = new ChangeFeed(spec.Id, sink);
     }
 
     /// <summary>Where the source stands.</summary>
@@ -258,7 +261,7 @@ public sealed partial class KubernetesSource
             _zoneless[key] = item;
         }
 
-        _objects[key] = WithLocality(file);
+        Hold(key, WithLocality(file));
         if (file.Documents is [{ Value: NodeInfo node }] && _nodes.GetValueOrDefault(node.Name) != node)
         {
             _nodes[node.Name] = node;
@@ -269,6 +272,7 @@ public sealed partial class KubernetesSource
     private void Forget(ResourceKind kind, string key)
     {
         _zoneless.Remove(key);
+        _assembler.Remove(key);
         if (_objects.Remove(key, out var file) && file.Documents is [{ Key: { Kind: "Node" } nodeKey }])
         {
             _nodes.Remove(nodeKey.Name);
@@ -281,8 +285,14 @@ public sealed partial class KubernetesSource
     {
         foreach (var (key, item) in _zoneless.ToList())
         {
-            _objects[key] = WithLocality(SliceOrigin.Stamp(KubernetesObjectParser.Parse(key, item.Json), _spec.Id, _spec.Network));
+            Hold(key, WithLocality(SliceOrigin.Stamp(KubernetesObjectParser.Parse(key, item.Json), _spec.Id, _spec.Network)));
         }
+    }
+
+    private void Hold(string key, ParsedFile file)
+    {
+        _objects[key] = file;
+        _assembler.Set(file);
     }
 
     /// <summary>
@@ -312,7 +322,7 @@ public sealed partial class KubernetesSource
         return file with { Documents = [document with { Value = slice with { Endpoints = endpoints } }] };
     }
 
-    /// <summary>Hands the cluster's declaration to the mesh after each burst of changes.</summary>
+    /// <summary>Hands what changed to the mesh after each burst of changes.</summary>
     private async Task ApplyLoopAsync(CancellationToken cancellationToken)
     {
         var delay = _options.MinRetryDelay;
@@ -321,15 +331,19 @@ public sealed partial class KubernetesSource
             try
             {
                 await _debouncer.WaitForBurstAsync(cancellationToken);
-                ClusterConfig config;
-                lock (_gate)
+                var sent = await _feed.SendAsync(full =>
                 {
-                    config = _assembler.Assemble(_objects.Values);
-                    _rejected = config.Rejected.Count;
+                    lock (_gate)
+                    {
+                        _rejected = _assembler.Rejected.Count;
+                        return _assembler.TakeChanges(full);
+                    }
+                }, cancellationToken);
+                if (sent?.Rejected is { } rejected)
+                {
+                    ReportRejections(rejected);
                 }
 
-                ReportRejections(config.Rejected);
-                await _sink.ApplyAsync(_spec.Id, config, cancellationToken);
                 delay = _options.MinRetryDelay;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -1,22 +1,22 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Translation;
 
-namespace Mesh.Orleans.Grains.Registry;
+namespace Mesh.Orleans.Tests.Grains.Registry;
 
 /// <summary>
+/// The oracle for <see cref="Mesh.Orleans.Grains.Registry.ClusterIndex"/>: the inputs of a whole
+/// declaration computed in one pass, the way the ClusterGrain did before it kept indexes
+/// (written independently of the index, so the two can be compared after any sequence of changes).
 /// Splits one member cluster's declaration into per-hostname inputs: the Service, the
 /// EndpointSlices labelled with its name, the VirtualServices whose hosts include it, and
 /// the ports of every destination those VirtualServices name.
 /// </summary>
-public static class ServiceInputBuilder
+public static class DeclarationInputs
 {
     /// <summary>
-    /// Builds the input of every hostname the cluster declares anything for, and for each the objects its input was made from
-    /// (its Service, slices, VirtualServices and their destinations' Services), so a caller
-    /// holding the same object instances as last time knows the input is unchanged without
-    /// hashing it.
+    /// Builds the input of every hostname the cluster declares anything for.
     /// </summary>
-    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config, out IReadOnlyDictionary<string, object?[]> sources)
+    public static IReadOnlyDictionary<string, ServiceInput> Build(ClusterConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
 
@@ -45,14 +45,13 @@ public static class ServiceInputBuilder
             }
         }
 
-        var referenced = ReferencedPorts(config.VirtualServices, services, out var referencedBy);
+        var referenced = ReferencedPorts(config.VirtualServices, services);
         var hosts = new SortedSet<string>(services.Keys, StringComparer.Ordinal);
         hosts.UnionWith(slicesByHost.Keys);
         hosts.UnionWith(virtualServicesByHost.Keys);
         hosts.UnionWith(referenced.Keys);
 
         var inputs = new Dictionary<string, ServiceInput>(StringComparer.Ordinal);
-        var made = new Dictionary<string, object?[]>(StringComparer.Ordinal);
         foreach (var host in hosts)
         {
             var virtualServices = virtualServicesByHost.TryGetValue(host, out var bound)
@@ -74,16 +73,8 @@ public static class ServiceInputBuilder
                 destinationPorts,
                 referenced.TryGetValue(host, out var ports) ? [.. ports] : null);
             inputs.Add(host, input);
-            made.Add(host, [
-                input.Service,
-                .. input.EndpointSlices,
-                .. input.VirtualServices,
-                .. virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route).Select(d => (object?)services.GetValueOrDefault(d.Host)),
-                .. referencedBy.GetValueOrDefault(host) ?? [],
-            ]);
         }
 
-        sources = made;
         return inputs;
     }
 
@@ -93,12 +84,10 @@ public static class ServiceInputBuilder
     /// </summary>
     private static Dictionary<string, SortedSet<int>> ReferencedPorts(
         IReadOnlyList<VirtualServiceSpec> virtualServices,
-        Dictionary<string, MeshService> services,
-        out Dictionary<string, List<object?>> referencedBy)
+        Dictionary<string, MeshService> services)
     {
         var ports = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
         var referenced = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
-        referencedBy = new Dictionary<string, List<object?>>(StringComparer.Ordinal);
         foreach (var virtualService in virtualServices)
         {
             foreach (var (h, port, d) in RouteDestinations.Missing(virtualService, ports))
@@ -107,11 +96,9 @@ public static class ServiceInputBuilder
                 if (!referenced.TryGetValue(destination.Host, out var set))
                 {
                     referenced[destination.Host] = set = [];
-                    referencedBy[destination.Host] = [];
                 }
 
                 set.Add(RouteDestinations.Port(destination, port, ports));
-                referencedBy[destination.Host].Add(virtualService);
             }
         }
 

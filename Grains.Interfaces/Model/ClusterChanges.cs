@@ -1,0 +1,42 @@
+namespace Mesh.Orleans.Grains.Interfaces.Model;
+
+/// <summary>
+/// What changed in one member cluster since the source's last message: the objects added or
+/// replaced, and the keys of those removed. A source numbers its messages within an epoch (a
+/// new epoch each time it starts); the ClusterGrain applies a message only when it follows the
+/// last one it applied, and otherwise asks for a <see cref="Full"/> message, which replaces
+/// everything the cluster held. So a lost message, a restarted source or a reactivated grain
+/// costs one full message, never a silently missed change.
+/// </summary>
+/// <param name="Epoch">The source's run: a new value each time it starts.</param>
+/// <param name="Sequence">The message's number within <paramref name="Epoch"/>, one more than the last.</param>
+/// <param name="Full">True when the message holds every object of the cluster (and <paramref name="Deleted"/> is empty).</param>
+/// <param name="Services">Services added or replaced.</param>
+/// <param name="EndpointSlices">EndpointSlices added or replaced.</param>
+/// <param name="VirtualServices">VirtualServices added or replaced.</param>
+/// <param name="Deleted">Objects removed.</param>
+/// <param name="Rejected">The source's rejections, whole, when they changed; null when they did not.</param>
+[GenerateSerializer, Immutable]
+public sealed record ClusterChanges(
+    [property: Id(0)] Guid Epoch,
+    [property: Id(1)] long Sequence,
+    [property: Id(2)] bool Full,
+    [property: Id(3)] IReadOnlyList<MeshService> Services,
+    [property: Id(4)] IReadOnlyList<MeshEndpointSlice> EndpointSlices,
+    [property: Id(5)] IReadOnlyList<VirtualServiceSpec> VirtualServices,
+    [property: Id(6)] IReadOnlyList<MeshObjectKey> Deleted,
+    [property: Id(7)] IReadOnlyList<RejectedObject>? Rejected)
+{
+    /// <summary>The whole of <paramref name="config"/> as one full message.</summary>
+    public static ClusterChanges FullOf(ClusterConfig config, Guid epoch, long sequence)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new(epoch, sequence, Full: true, config.Services, config.EndpointSlices, config.VirtualServices, [], config.Rejected);
+    }
+
+    /// <summary>How many objects the message adds, replaces or removes.</summary>
+    public int Count => Services.Count + EndpointSlices.Count + VirtualServices.Count + Deleted.Count;
+
+    /// <summary>Every object added or replaced.</summary>
+    public IEnumerable<object> Upserted => Services.Cast<object>().Concat(EndpointSlices).Concat(VirtualServices);
+}

@@ -1,0 +1,25 @@
+namespace Mesh.Orleans.Grains.Interfaces.Model;
+
+/// <summary>
+/// The identity of one object a source hands the mesh: its kind (<c>Service</c>,
+/// <c>EndpointSlice</c>, <c>VirtualService</c>), namespace and name.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record MeshObjectKey(
+    [property: Id(0)] string Kind,
+    [property: Id(1)] string Namespace,
+    [property: Id(2)] string Name)
+{
+    /// <summary>The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/> or <see cref="VirtualServiceSpec"/>).</summary>
+    public static MeshObjectKey Of(object value) => value switch
+    {
+        MeshService service => new("Service", service.Namespace, service.Name),
+        MeshEndpointSlice slice => new("EndpointSlice", slice.Namespace, slice.Name),
+        VirtualServiceSpec virtualService => new("VirtualService", virtualService.Namespace, virtualService.Name),
+        null => throw new ArgumentNullException(nameof(value)),
+        _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
+    };
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Kind} {Namespace}/{Name}";
+}

@@ -1,0 +1,294 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Translation;
+
+namespace Mesh.Orleans.Grains.Registry;
+
+/// <summary>
+/// One member cluster's objects, indexed by the hostnames they touch: per hostname its Service,
+/// its EndpointSlices and the VirtualServices bound to it, and per destination hostname the
+/// VirtualServices that route to it. A change of some objects answers which hostnames' inputs
+/// it may have changed, so the cost of a change follows the hostnames it touches, not the size
+/// of the cluster; <see cref="Input"/> then builds one hostname's input from the indexes.
+/// </summary>
+/// <remarks>
+/// Objects are recognised by instance: handing the same instance again changes nothing. The
+/// set of hostnames a change returns may be larger than the set whose input really changed
+/// (the input's hash decides that), never smaller.
+/// </remarks>
+public sealed class ClusterIndex
+{
+    private static readonly NamespacedNameComparer s_byNamespacedName = new();
+
+    private readonly Dictionary<MeshObjectKey, object> _objects = [];
+    private readonly Dictionary<string, MeshService> _services = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<int>> _ports = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), MeshEndpointSlice>> _slices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), VirtualServiceSpec>> _routes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<MeshObjectKey, VirtualServiceSpec>> _routingTo = new(StringComparer.Ordinal);
+    private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
+    private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
+
+    /// <summary>How many objects the cluster holds.</summary>
+    public int Count => _objects.Count;
+
+    /// <summary>How many objects of <paramref name="kind"/> the cluster holds.</summary>
+    public int CountOf(string kind) => kind switch
+    {
+        "Service" => _services.Count,
+        _ => _objects.Keys.Count(k => string.Equals(k.Kind, kind, StringComparison.Ordinal)),
+    };
+
+    /// <summary>
+    /// The valid objects that refer to what the cluster does not have, in kind, namespace, name
+    /// and field order (see <see cref="ConfigAnalyzer"/>); kept up to date object by object.
+    /// </summary>
+    public IReadOnlyList<ConfigWarning> Warnings => _orderedWarnings ??= ConfigAnalyzer.Ordered(_warnings.Values.SelectMany(w => w));
+
+    /// <summary>Replaces everything the cluster holds with <paramref name="objects"/>; returns the hostnames touched.</summary>
+    public HashSet<string> Replace(IEnumerable<object> objects)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var next = new Dictionary<MeshObjectKey, object>();
+        foreach (var value in objects)
+        {
+            next[MeshObjectKey.Of(value)] = value;
+        }
+
+        var gone = _objects.Keys.Where(k => !next.ContainsKey(k)).ToList();
+        return Change(next.Values, gone);
+    }
+
+    /// <summary>Adds or replaces <paramref name="upserted"/> and removes <paramref name="deleted"/>; returns the hostnames touched.</summary>
+    public HashSet<string> Change(IEnumerable<object> upserted, IEnumerable<MeshObjectKey> deleted)
+    {
+        ArgumentNullException.ThrowIfNull(upserted);
+        ArgumentNullException.ThrowIfNull(deleted);
+        var touched = new HashSet<string>(StringComparer.Ordinal);
+        var reanalyze = new HashSet<MeshObjectKey>();
+        foreach (var key in deleted)
+        {
+            Set(key, null, touched, reanalyze);
+        }
+
+        foreach (var value in upserted)
+        {
+            Set(MeshObjectKey.Of(value), value, touched, reanalyze);
+        }
+
+        foreach (var key in reanalyze)
+        {
+            IReadOnlyList<ConfigWarning> warnings = _objects.GetValueOrDefault(key) switch
+            {
+                VirtualServiceSpec virtualService => ConfigAnalyzer.ForVirtualService(virtualService, _ports),
+                MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
+                _ => [],
+            };
+            var had = _warnings.TryGetValue(key, out var before);
+            if (warnings.Count == 0 ? had : !had || !before!.SequenceEqual(warnings))
+            {
+                _orderedWarnings = null;
+                if (warnings.Count == 0)
+                {
+                    _warnings.Remove(key);
+                }
+                else
+                {
+                    _warnings[key] = warnings;
+                }
+            }
+        }
+
+        return touched;
+    }
+
+    /// <summary>
+    /// The input of <paramref name="hostname"/>: its Service, the EndpointSlices labelled with
+    /// its name, the VirtualServices whose hosts include it, the ports of every destination
+    /// those VirtualServices name, and the ports on which routes name a cluster of it that its
+    /// Service does not define. Null when the cluster declares nothing for it.
+    /// </summary>
+    public ServiceInput? Input(string hostname)
+    {
+        var service = _services.GetValueOrDefault(hostname);
+        IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice) ? bySlice.Values.ToList() : [];
+        IReadOnlyList<VirtualServiceSpec> virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
+        var destinationPorts = new SortedDictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        foreach (var destination in virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route))
+        {
+            if (_ports.TryGetValue(destination.Host, out var ports))
+            {
+                destinationPorts[destination.Host] = ports;
+            }
+        }
+
+        SortedSet<int>? referenced = null;
+        foreach (var virtualService in _routingTo.GetValueOrDefault(hostname)?.Values ?? Enumerable.Empty<VirtualServiceSpec>())
+        {
+            foreach (var (h, port, d) in RouteDestinations.Missing(virtualService, _ports))
+            {
+                var destination = virtualService.Http[h].Route[d];
+                if (string.Equals(destination.Host, hostname, StringComparison.Ordinal))
+                {
+                    (referenced ??= []).Add(RouteDestinations.Port(destination, port, _ports));
+                }
+            }
+        }
+
+        return service is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null
+            ? null
+            : new ServiceInput(service, slices, virtualServices, destinationPorts, referenced?.ToList());
+    }
+
+    private void Set(MeshObjectKey key, object? value, HashSet<string> touched, HashSet<MeshObjectKey> reanalyze)
+    {
+        _objects.TryGetValue(key, out var old);
+        if (ReferenceEquals(old, value))
+        {
+            return;
+        }
+
+        if (old is not null)
+        {
+            Touch(key, old, touched, reanalyze);
+            Unindex(key, old);
+            _objects.Remove(key);
+        }
+
+        if (value is not null)
+        {
+            _objects[key] = value;
+            Index(key, value);
+            Touch(key, value, touched, reanalyze);
+        }
+    }
+
+    /// <summary>The hostnames whose input may depend on <paramref name="value"/>, and the objects whose warnings may.</summary>
+    private void Touch(MeshObjectKey key, object value, HashSet<string> touched, HashSet<MeshObjectKey> reanalyze)
+    {
+        switch (value)
+        {
+            case MeshService service:
+                var host = service.Hostname;
+                touched.Add(host);
+
+                // Its ports decide which routes apply (VirtualServices bound to it), which
+                // destinations exist (VirtualServices routing to it), and so what the hosts and
+                // destinations of those VirtualServices get.
+                var bound = _routes.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
+                var routing = _routingTo.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
+                foreach (var virtualService in bound.Concat(routing))
+                {
+                    touched.UnionWith(virtualService.Hosts);
+                    touched.UnionWith(Destinations(virtualService));
+                    reanalyze.Add(MeshObjectKey.Of(virtualService));
+                }
+
+                foreach (var slice in _slices.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<MeshEndpointSlice>())
+                {
+                    reanalyze.Add(MeshObjectKey.Of(slice));
+                }
+
+                break;
+            case MeshEndpointSlice slice:
+                touched.Add(slice.ServiceHostname);
+                reanalyze.Add(key);
+                break;
+            case VirtualServiceSpec virtualService:
+                touched.UnionWith(virtualService.Hosts);
+                touched.UnionWith(Destinations(virtualService));
+                reanalyze.Add(key);
+                break;
+        }
+    }
+
+    private void Index(MeshObjectKey key, object value)
+    {
+        switch (value)
+        {
+            case MeshService service:
+                _services[service.Hostname] = service;
+                _ports[service.Hostname] = service.Ports.Select(p => p.Port).ToList();
+                break;
+            case MeshEndpointSlice slice:
+                Bucket(_slices, slice.ServiceHostname)[(slice.Namespace, slice.Name)] = slice;
+                break;
+            case VirtualServiceSpec virtualService:
+                foreach (var host in virtualService.Hosts)
+                {
+                    Bucket(_routes, host)[(virtualService.Namespace, virtualService.Name)] = virtualService;
+                }
+
+                foreach (var destination in Destinations(virtualService))
+                {
+                    if (!_routingTo.TryGetValue(destination, out var routing))
+                    {
+                        _routingTo[destination] = routing = [];
+                    }
+
+                    routing[key] = virtualService;
+                }
+
+                break;
+        }
+    }
+
+    private void Unindex(MeshObjectKey key, object value)
+    {
+        switch (value)
+        {
+            case MeshService service:
+                _services.Remove(service.Hostname);
+                _ports.Remove(service.Hostname);
+                break;
+            case MeshEndpointSlice slice:
+                Unbucket(_slices, slice.ServiceHostname, (slice.Namespace, slice.Name));
+                break;
+            case VirtualServiceSpec virtualService:
+                foreach (var host in virtualService.Hosts)
+                {
+                    Unbucket(_routes, host, (virtualService.Namespace, virtualService.Name));
+                }
+
+                foreach (var destination in Destinations(virtualService))
+                {
+                    if (_routingTo.TryGetValue(destination, out var routing) && routing.Remove(key) && routing.Count == 0)
+                    {
+                        _routingTo.Remove(destination);
+                    }
+                }
+
+                break;
+        }
+    }
+
+    private static IEnumerable<string> Destinations(VirtualServiceSpec virtualService) =>
+        virtualService.Http.SelectMany(h => h.Route).Select(d => d.Host).Distinct(StringComparer.Ordinal);
+
+    private static SortedDictionary<(string Namespace, string Name), T> Bucket<T>(Dictionary<string, SortedDictionary<(string Namespace, string Name), T>> index, string host)
+    {
+        if (!index.TryGetValue(host, out var bucket))
+        {
+            index[host] = bucket = new SortedDictionary<(string Namespace, string Name), T>(s_byNamespacedName);
+        }
+
+        return bucket;
+    }
+
+    private static void Unbucket<T>(Dictionary<string, SortedDictionary<(string Namespace, string Name), T>> index, string host, (string Namespace, string Name) name)
+    {
+        if (index.TryGetValue(host, out var bucket) && bucket.Remove(name) && bucket.Count == 0)
+        {
+            index.Remove(host);
+        }
+    }
+
+    /// <summary>Namespace, then name, ordinal: the order inputs list their objects in.</summary>
+    private sealed class NamespacedNameComparer : IComparer<(string Namespace, string Name)>
+    {
+        public int Compare((string Namespace, string Name) x, (string Namespace, string Name) y)
+        {
+            var byNamespace = string.CompareOrdinal(x.Namespace, y.Namespace);
+            return byNamespace != 0 ? byNamespace : string.CompareOrdinal(x.Name, y.Name);
+        }
+    }
+}

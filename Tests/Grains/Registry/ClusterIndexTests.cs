@@ -1,0 +1,189 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Registry;
+using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
+
+namespace Mesh.Orleans.Tests.Grains.Registry;
+
+/// <summary>
+/// The index a ClusterGrain keeps, checked against <see cref="DeclarationInputs"/> (every
+/// input computed from the whole declaration in one pass) and <see cref="ConfigAnalyzer.Analyze"/>
+/// after every change of long random sequences: each hostname's input is the same, and a
+/// change never leaves out a hostname whose input it changed.
+/// </summary>
+public sealed class ClusterIndexTests
+{
+    private static readonly string[] s_names = ["a", "b", "c", "d", "e", "f"];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    [InlineData(8)]
+    public void RandomChanges_KeepEveryInputAndWarningAsTheWholeDeclarationGivesThem(int seed)
+    {
+        var random = new Random(seed);
+        var index = new ClusterIndex();
+        var held = new Dictionary<MeshObjectKey, object>();
+        var before = DeclarationInputs.Build(ClusterConfig.Empty);
+        for (var step = 0; step < 400; step++)
+        {
+            var upserts = new List<object>();
+            var deletes = new List<MeshObjectKey>();
+            for (var n = random.Next(1, 4); n > 0; n--)
+            {
+                if (held.Count > 0 && random.Next(4) == 0)
+                {
+                    var key = held.Keys.ElementAt(random.Next(held.Count));
+                    if (!deletes.Contains(key) && !upserts.Any(u => MeshObjectKey.Of(u) == key))
+                    {
+                        deletes.Add(key);
+                    }
+                }
+                else
+                {
+                    var value = RandomObject(random);
+                    var key = MeshObjectKey.Of(value);
+                    if (!deletes.Contains(key) && !upserts.Any(u => MeshObjectKey.Of(u) == key))
+                    {
+                        upserts.Add(value);
+                    }
+                }
+            }
+
+            HashSet<string> touched;
+            if (random.Next(20) == 0)
+            {
+                // Now and then, everything at once, as after a reactivation.
+                foreach (var key in deletes)
+                {
+                    held.Remove(key);
+                }
+
+                foreach (var value in upserts)
+                {
+                    held[MeshObjectKey.Of(value)] = value;
+                }
+
+                touched = index.Replace(held.Values.ToList());
+            }
+            else
+            {
+                touched = index.Change(upserts, deletes);
+                foreach (var key in deletes)
+                {
+                    held.Remove(key);
+                }
+
+                foreach (var value in upserts)
+                {
+                    held[MeshObjectKey.Of(value)] = value;
+                }
+            }
+
+            var config = Declaration(held.Values);
+            var after = DeclarationInputs.Build(config);
+            foreach (var host in after.Keys.Union(before.Keys))
+            {
+                var expected = after.GetValueOrDefault(host);
+                var changed = Hash(before.GetValueOrDefault(host)) != Hash(expected);
+                Assert.True(!changed || touched.Contains(host), $"seed {seed}, step {step}: the input of {host} changed but the change did not name it");
+                Assert.Equal(Hash(expected), Hash(index.Input(host)));
+            }
+
+            foreach (var host in touched.Where(h => !after.ContainsKey(h)))
+            {
+                Assert.Null(index.Input(host));
+            }
+
+            Assert.Equal(ConfigAnalyzer.Analyze(config), index.Warnings);
+            Assert.Equal(held.Count, index.Count);
+            before = after;
+        }
+    }
+
+    [Fact]
+    public void ChangeOfOneSlice_InALargeCluster_TouchesOnlyItsHostname()
+    {
+        var index = new ClusterIndex();
+        var objects = new List<object>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            objects.Add(Service("svc-" + i, 8080));
+            objects.Add(Slice("svc-" + i + "-1", "svc-" + i, 8080, ("127.0.0.1", true, null)));
+        }
+
+        objects.Add(VirtualService("svc-1.default.svc.cluster.local", Route([], null, ("svc-2.default.svc.cluster.local", null, 100))));
+        Assert.Equal(1_000, index.Replace(objects).Count);
+
+        var touched = index.Change([Slice("svc-7-1", "svc-7", 8080, ("127.0.0.2", true, null))], []);
+
+        Assert.Equal(["svc-7.default.svc.cluster.local"], touched);
+        Assert.Equal("127.0.0.2", index.Input("svc-7.default.svc.cluster.local")!.EndpointSlices.Single().Endpoints.Single().Addresses.Single());
+    }
+
+    [Fact]
+    public void SameInstanceHandedAgain_TouchesNothing()
+    {
+        var index = new ClusterIndex();
+        var service = Service("echo", 7000);
+        index.Change([service], []);
+
+        Assert.Empty(index.Change([service], []));
+        Assert.Empty(index.Replace([service]));
+    }
+
+    [Fact]
+    public void DestinationServiceChangingItsPorts_TouchesTheHostsThatRouteToIt()
+    {
+        var index = new ClusterIndex();
+        index.Change([Service("front", 80), Service("back", 9000), VirtualService("front.default.svc.cluster.local", Route([], null, ("back.default.svc.cluster.local", null, 100)))], []);
+
+        var touched = index.Change([Service("back", 9001)], []);
+
+        Assert.Contains("front.default.svc.cluster.local", touched);
+        Assert.Equal([9001], index.Input("front.default.svc.cluster.local")!.DestinationPorts["back.default.svc.cluster.local"]);
+    }
+
+    private static object RandomObject(Random random)
+    {
+        string Host() => s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
+        int Port() => 8000 + random.Next(3);
+        switch (random.Next(3))
+        {
+            case 0:
+                var ports = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().ToArray();
+                return Service(s_names[random.Next(s_names.Length)], ports);
+            case 1:
+                var service = s_names[random.Next(s_names.Length)];
+                var endpoints = Enumerable.Range(0, random.Next(0, 3)).Select(e => ($"127.0.0.{random.Next(1, 250)}", random.Next(4) > 0, (string?)null)).ToArray();
+                return Slice($"{service}-{random.Next(2)}", service, Port(), endpoints);
+            default:
+                var hosts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Host()).Distinct().ToList();
+                var http = Enumerable.Range(0, random.Next(1, 3)).Select(_ =>
+                {
+                    var match = random.Next(3) == 0 ? [new HttpMatchSpec(null, [], Port())] : Array.Empty<HttpMatchSpec>();
+                    var destinations = Enumerable.Range(0, random.Next(1, 3))
+                        .Select(_ => (Host(), random.Next(2) == 0 ? (int?)null : Port(), 50))
+                        .ToArray();
+                    return Route(match, null, destinations);
+                }).ToList();
+                return new VirtualServiceSpec("default", "vs-" + random.Next(4), hosts, http);
+        }
+    }
+
+    private static ClusterConfig Declaration(IEnumerable<object> objects)
+    {
+        var values = objects.ToList();
+        return new ClusterConfig(
+            values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
+            values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            []);
+    }
+
+    private static string? Hash(ServiceInput? input) => input is null ? null : InputHash.Of(input);
+}
