@@ -34,6 +34,10 @@ public sealed partial class KubernetesSource
     private readonly Func<MemberClusterSpec, IKubernetes> _connect;
     private readonly object _gate = new();
     private readonly Dictionary<string, ParsedFile> _objects = new(StringComparer.Ordinal);
+
+    // Each object's resourceVersion as last read: a relist or resync that lists an object at the
+    // version held changes nothing and costs no parse.
+    private readonly Dictionary<string, string> _versions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, NodeInfo> _nodes = new(StringComparer.Ordinal);
 
     // EndpointSlices with an endpoint that names no zone, as the API sent them: read again when
@@ -42,6 +46,11 @@ public sealed partial class KubernetesSource
     private readonly Dictionary<string, string> _kinds = new(StringComparer.Ordinal);
     private readonly ConfigAssembler _assembler = new();
     private readonly ChangeFeed _feed;
+
+    // Completed once every kind's first list has ended (listed, not installed, or failed), so the
+    // first message holds the whole cluster, not Services without their endpoints.
+    private readonly TaskCompletionSource _listedOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly HashSet<string> _firstListEnded = new(StringComparer.Ordinal);
     private readonly Debouncer _debouncer;
     private DateTimeOffset? _lastContact;
     private DateTimeOffset? _lastEvent;
@@ -132,6 +141,7 @@ public sealed partial class KubernetesSource
                     SetKind(kind, "listing");
                     var (listed, items) = await kind.ListAsync(client, cancellationToken);
                     Replace(kind, items);
+                    FirstListEnded(kind);
                     resourceVersion = listed;
                     nextResync = _time.GetUtcNow() + _options.ResyncInterval;
                     Contact();
@@ -193,6 +203,7 @@ public sealed partial class KubernetesSource
                 }
 
                 SetKind(kind, "not installed");
+                FirstListEnded(kind);
                 Contact();
                 resourceVersion = null;
                 await Task.Delay(_options.NotInstalledRetryInterval, _time, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
@@ -200,8 +211,20 @@ public sealed partial class KubernetesSource
             catch (Exception exception)
             {
                 SetKind(kind, "failing: " + exception.Message);
+                FirstListEnded(kind);
                 Disconnected($"{kind.Kind}: {Describe(exception)}");
                 delay = await DelayAsync(delay, cancellationToken);
+            }
+        }
+    }
+
+    private void FirstListEnded(ResourceKind kind)
+    {
+        lock (_gate)
+        {
+            if (_firstListEnded.Add(kind.ToString()) && _firstListEnded.Count == ResourceKinds.All.Count)
+            {
+                _listedOnce.TrySetResult();
             }
         }
     }
@@ -254,6 +277,12 @@ public sealed partial class KubernetesSource
     /// <summary>Parses an object with the YAML directory's validators (JSON is YAML) and keeps it under its key.</summary>
     private void Store(ResourceKind kind, string key, WatchedObject item)
     {
+        if (item.ResourceVersion.Length > 0 && _versions.GetValueOrDefault(key) == item.ResourceVersion && _objects.ContainsKey(key))
+        {
+            return;
+        }
+
+        _versions[key] = item.ResourceVersion;
         var file = SliceOrigin.Stamp(KubernetesObjectParser.Parse(key, item.Json), _spec.Id, _spec.Network);
         _zoneless.Remove(key);
         if (file.Documents is [{ Value: MeshEndpointSlice slice }] && slice.Endpoints.Any(e => string.IsNullOrEmpty(e.Zone)))
@@ -272,6 +301,7 @@ public sealed partial class KubernetesSource
     private void Forget(ResourceKind kind, string key)
     {
         _zoneless.Remove(key);
+        _versions.Remove(key);
         _assembler.Remove(key);
         if (_objects.Remove(key, out var file) && file.Documents is [{ Key: { Kind: "Node" } nodeKey }])
         {
@@ -325,6 +355,7 @@ public sealed partial class KubernetesSource
     /// <summary>Hands what changed to the mesh after each burst of changes.</summary>
     private async Task ApplyLoopAsync(CancellationToken cancellationToken)
     {
+        await _listedOnce.Task.WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var delay = _options.MinRetryDelay;
         while (!cancellationToken.IsCancellationRequested)
         {

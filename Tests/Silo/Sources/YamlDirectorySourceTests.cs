@@ -168,6 +168,30 @@ public sealed class YamlDirectorySourceTests : IDisposable
         Assert.False(source.ExecuteTask!.IsCompleted);
     }
 
+    [Fact]
+    public async Task OneRewrittenFile_HandsOverOnlyTheObjectsThatChanged()
+    {
+        // A directory with one file per object: an edit is handed over as what it changed.
+        for (var i = 0; i < 100; i++)
+        {
+            _parent.Write($"mesh/svc-{i}.yaml", MeshYaml.Service($"svc-{i}", 8080));
+            _parent.Write($"mesh/svc-{i}-slice.yaml", MeshYaml.Slice($"svc-{i}-1", $"svc-{i}", 8080, [("127.0.1.1", true)]));
+        }
+
+        await using var source = await StartAsync();
+        Assert.True(Assert.Single(_sink.Messages).Full);
+
+        _parent.Write("mesh/svc-7-slice.yaml", MeshYaml.Slice("svc-7-1", "svc-7", 8080, [("127.0.2.7", true)]));
+        System.IO.File.Delete(Path.Combine(Directory, "svc-9.yaml"));
+        await Eventually.TrueAsync(() => _sink.Last!.Services.Count == 99 && _sink.Last.EndpointSlices.Any(s => s.Endpoints[0].Addresses[0] == "127.0.2.7"), s_wait, "the edits were not handed over");
+
+        var changes = _sink.Messages.Skip(1).ToList();
+        Assert.All(changes, c => Assert.False(c.Full));
+        Assert.Equal(["svc-7-1"], changes.SelectMany(c => c.EndpointSlices).Select(s => s.Name).Distinct());
+        Assert.Empty(changes.SelectMany(c => c.Services));
+        Assert.Equal([new MeshObjectKey("Service", "default", "svc-9")], changes.SelectMany(c => c.Deleted));
+    }
+
     public void Dispose() => _parent.Dispose();
 
     private async Task<SourceHandle> StartAsync()
