@@ -11,7 +11,8 @@ namespace Mesh.Orleans.Bench;
 /// <param name="FileServices">Services in the one-file run (<c>--file-services</c>, default 5,000, or <c>--services</c> when smaller).</param>
 /// <param name="Streams">Delta streams opened against each control plane (<c>--streams</c>, default 200).</param>
 /// <param name="ClustersPerSidecar">ClusterLoadAssignments each stream subscribes to: the hot one and the rest at random (10).</param>
-/// <param name="Changes">Measured changes of the hot service's EndpointSlice per run, after one unmeasured (<c>--changes</c>, default 20).</param>
+/// <param name="Changes">Measured changes of the hot service's EndpointSlice per run (<c>--changes</c>, default 20).</param>
+/// <param name="WarmUpChanges">Unmeasured changes before them (<c>--warmup</c>, default 1), so that JIT compilation of the change path is not counted.</param>
 /// <param name="Sources">The runs, in order (<c>--sources</c>, default <c>kubernetes,directory,file</c>).</param>
 /// <param name="Output">Where the Markdown section is appended (<c>--out</c>, default BENCHMARKS.md; <c>-</c> prints only).</param>
 internal sealed record RegistryOptions(
@@ -21,6 +22,7 @@ internal sealed record RegistryOptions(
     int Streams,
     int ClustersPerSidecar,
     int Changes,
+    int WarmUpChanges,
     IReadOnlyList<RegistrySource> Sources,
     string Output)
 {
@@ -48,6 +50,7 @@ internal sealed record RegistryOptions(
             Number(args, "--streams") ?? 200,
             10,
             Number(args, "--changes") ?? 20,
+            Number(args, "--warmup") ?? 1,
             sources,
             BenchOptions.Value(args, "--out") ?? "BENCHMARKS.md");
         if (options.Services < options.ClustersPerSidecar || options.FileServices < options.ClustersPerSidecar)
@@ -55,9 +58,9 @@ internal sealed record RegistryOptions(
             throw new ArgumentException($"--services and --file-services must be at least {options.ClustersPerSidecar}, the assignments each stream subscribes to.", nameof(args));
         }
 
-        if (options.EndpointsPerService < 1 || options.Streams < 1 || options.Changes < 1)
+        if (options.EndpointsPerService < 1 || options.Streams < 1 || options.Changes < 1 || options.WarmUpChanges < 1)
         {
-            throw new ArgumentException("--endpoints, --streams and --changes must be at least 1.", nameof(args));
+            throw new ArgumentException("--endpoints, --streams, --changes and --warmup must be at least 1.", nameof(args));
         }
 
         return options;

@@ -15,6 +15,9 @@ internal sealed class RegistryResult
     /// <summary>Latencies of every stream for every measured change (and the fan-out per change).</summary>
     public required RunResult Changes { get; init; }
 
+    /// <summary>Per measured change, in order: the last stream's arrival (NaN when none arrived).</summary>
+    public List<double> LastArrivalMs { get; } = [];
+
     /// <summary>Loading the fake API server, or writing the YAML, before the control plane starts.</summary>
     public double PrepareSeconds { get; set; }
 

@@ -139,14 +139,20 @@ internal static class RegistryScenario
             result.ConnectSeconds = connect.Elapsed.TotalSeconds;
             Program.Log($"  {options.Streams} Delta streams up in {result.ConnectSeconds:0.0} s");
 
-            // One unmeasured change first, so that JIT compilation of the change path is not counted.
-            await Program.MeasureChangeAsync(sidecars, mesh.Cluster(mesh.Hot), new RunResult { Target = "warm-up", Streams = options.Streams }, Change(source, mesh, work, api, 1));
-            await Task.Delay(500);
-            for (var generation = 2; generation <= options.Changes + 1; generation++)
+            // Unmeasured changes first, so that JIT compilation of the change path is not counted.
+            for (var generation = 1; generation <= options.WarmUpChanges; generation++)
+            {
+                await Program.MeasureChangeAsync(sidecars, mesh.Cluster(mesh.Hot), new RunResult { Target = "warm-up", Streams = options.Streams }, Change(source, mesh, work, api, generation));
+                await Task.Delay(500);
+            }
+
+            for (var generation = options.WarmUpChanges + 1; generation <= options.WarmUpChanges + options.Changes; generation++)
             {
                 var trigger = Change(source, mesh, work, api, generation);
                 var before = await silo.StatsAsync();
+                var seen = result.Changes.LatenciesMs.Count;
                 await Program.MeasureChangeAsync(sidecars, mesh.Cluster(mesh.Hot), result.Changes, trigger);
+                result.LastArrivalMs.Add(result.Changes.LatenciesMs.Skip(seen).DefaultIfEmpty(double.NaN).Max());
                 await Task.Delay(500);
                 result.CpuSecondsPerChange += Program.Delta(before, await silo.StatsAsync(), "cpuSeconds") / options.Changes;
             }
@@ -283,7 +289,8 @@ internal static class RegistryScenario
             {
                 using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
                 var rows = (await silo.GetJsonAsync("/debug/clusterz", timeout.Token))?.AsArray() ?? [];
-                account = string.Join("; ", rows.Select(row => $"{row?["id"]}: objects {row?["objects"]?.ToJsonString(s_compact)}, kinds {row?["kinds"]?.ToJsonString(s_compact)}"));
+                account = string.Join("; ", rows.Select(row =>
+                    $"{row?["id"]}: connected {row?["connected"]}, objects {row?["objects"]?.ToJsonString(s_compact)}, kinds {row?["kinds"]?.ToJsonString(s_compact)}, error {row?["error"]}"));
             }
             catch (Exception exception) when (exception is HttpRequestException or OperationCanceledException or JsonException)
             {
