@@ -23,28 +23,28 @@ internal sealed record BenchOptions(
     }
 
     /// <summary>A relative output path is taken from the repository root (where Mesh.Orleans.sln is), wherever the bench runs from.</summary>
-    public string OutputPath
+    public string OutputPath => ResolveOutput(Output);
+
+    /// <summary>Where <paramref name="output"/> (<c>-</c>, an absolute path, or one relative to the repository root) points.</summary>
+    internal static string ResolveOutput(string output)
     {
-        get
+        if (output == "-" || Path.IsPathRooted(output))
         {
-            if (Output == "-" || Path.IsPathRooted(Output))
-            {
-                return Output;
-            }
-
-            for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Mesh.Orleans.sln")))
-                {
-                    return Path.Combine(dir.FullName, Output);
-                }
-            }
-
-            return Output;
+            return output;
         }
+
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Mesh.Orleans.sln")))
+            {
+                return Path.Combine(dir.FullName, output);
+            }
+        }
+
+        return output;
     }
 
-    private static string? Value(string[] args, string name)
+    internal static string? Value(string[] args, string name)
     {
         var index = Array.IndexOf(args, name);
         return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;

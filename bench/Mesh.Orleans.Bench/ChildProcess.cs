@@ -7,16 +7,19 @@ namespace Mesh.Orleans.Bench;
 
 /// <summary>
 /// A process the bench starts and stops (a control-plane role or the baseline server), with
-/// the ports it prints and its <c>/debug/stats</c>.
+/// the ports it prints and its <c>/debug/stats</c>. If the bench itself is ended (SIGTERM,
+/// such as <c>timeout</c> sends) before disposing it, the process is killed on the way out.
 /// </summary>
 internal sealed partial class ChildProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly HttpClient _http;
+    private readonly EventHandler _killOnExit;
 
-    private ChildProcess(Process process, int xdsPort, int debugPort)
+    private ChildProcess(Process process, EventHandler killOnExit, int xdsPort, int debugPort)
     {
         _process = process;
+        _killOnExit = killOnExit;
         XdsPort = xdsPort;
         DebugPort = debugPort;
         _http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{debugPort}"), Timeout = TimeSpan.FromMinutes(2) };
@@ -28,7 +31,8 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, bool expectXds)
+    /// <summary>Starts <paramref name="dll"/> and waits (at most <paramref name="startTimeout"/>, default 2 min) until it has printed its ports.</summary>
+    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, bool expectXds, TimeSpan? startTimeout = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
@@ -40,36 +44,56 @@ internal sealed partial class ChildProcess : IAsyncDisposable
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["DOTNET_gcServer"] = "0";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
-        _ = process.StandardError.ReadToEndAsync();
+        EventHandler killOnExit = (_, _) => Kill(process);
+        AppDomain.CurrentDomain.ProcessExit += killOnExit;
+        var errors = process.StandardError.ReadToEndAsync();
         int? xds = expectXds ? null : 0;
         int? debug = null;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        while (xds is null || debug is null)
+        using var timeout = new CancellationTokenSource(startTimeout ?? TimeSpan.FromMinutes(2));
+        try
         {
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException(dll + " exited before printing its ports");
-            if (XdsLine().Match(line) is { Success: true } x)
+            while (xds is null || debug is null)
             {
-                xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            }
+                var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException(dll + " exited before printing its ports");
+                if (XdsLine().Match(line) is { Success: true } x)
+                {
+                    xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
 
-            if (DebugLine().Match(line) is { Success: true } d)
-            {
-                debug = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                if (DebugLine().Match(line) is { Success: true } d)
+                {
+                    debug = int.Parse(d.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+                }
             }
+        }
+        catch (Exception exception) when (exception is InvalidOperationException or OperationCanceledException)
+        {
+            // Never leave a process behind that did not come up; say what it printed on stderr.
+            AppDomain.CurrentDomain.ProcessExit -= killOnExit;
+            Kill(process);
+            await process.WaitForExitAsync(CancellationToken.None);
+            var stderr = await errors.WaitAsync(TimeSpan.FromSeconds(5));
+            process.Dispose();
+            throw new InvalidOperationException($"{dll} did not print its ports ({exception.Message}); stderr: {stderr.Trim()}", exception);
         }
 
         _ = process.StandardOutput.ReadToEndAsync();
-        return new ChildProcess(process, xds.Value, debug.Value);
+        return new ChildProcess(process, killOnExit, xds.Value, debug.Value);
     }
 
     /// <summary>The process's stats; <paramref name="collect"/> runs a full GC first so the heap is live data only.</summary>
     public async Task<JsonObject> StatsAsync(bool collect = false) =>
         (await _http.GetFromJsonAsync<JsonObject>(collect ? "/debug/stats?gc" : "/debug/stats"))!;
 
+    /// <summary>A debug endpoint's JSON, such as <c>/debug/clusterz</c>.</summary>
+    public async Task<JsonNode?> GetJsonAsync(string path, CancellationToken cancellationToken = default) =>
+        await _http.GetFromJsonAsync<JsonNode>(path, cancellationToken);
+
     public Task PostAsync(string path) => _http.PostAsync(path, null);
 
     public async ValueTask DisposeAsync()
     {
+        AppDomain.CurrentDomain.ProcessExit -= _killOnExit;
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -78,6 +102,18 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         _process.Dispose();
         _http.Dispose();
+    }
+
+    private static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It has exited already.
+        }
     }
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]

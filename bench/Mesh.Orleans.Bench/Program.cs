@@ -12,7 +12,8 @@ namespace Mesh.Orleans.Bench;
 /// Delta, each with its own node id, ACKing what it gets) against a real control plane (a
 /// silo process and a stand-alone frontend process on 127.0.0.1), changes endpoints through
 /// the YAML directory, and measures memory, latency, CPU, bytes and a reconnect storm; then
-/// the same against a bare Kestrel server that only writes pre-serialised bytes.
+/// the same against a bare Kestrel server that only writes pre-serialised bytes. With
+/// <c>--scenario registry</c> it runs <see cref="RegistryScenario"/> instead.
 /// </summary>
 internal static class Program
 {
@@ -24,6 +25,13 @@ internal static class Program
         {
             await BaselineServer.RunAsync();
             return 0;
+        }
+
+        if (BenchOptions.Value(args, "--scenario") is { } scenario && scenario != "push")
+        {
+            return scenario == "registry"
+                ? await RegistryScenario.RunAsync(RegistryOptions.Parse(args), args)
+                : throw new ArgumentException($"Unknown --scenario {scenario}: push (the default) or registry.", nameof(args));
         }
 
         var options = BenchOptions.Parse(args);
@@ -78,7 +86,7 @@ internal static class Program
         }
 
         // One unmeasured change first, so that JIT compilation of the push path is not counted.
-        await MeasureChangeAsync(sidecars, new RunResult { Target = "warm-up", Streams = streams }, () =>
+        await MeasureChangeAsync(sidecars, HotCluster, new RunResult { Target = "warm-up", Streams = streams }, () =>
         {
             MeshFiles.WriteService(directory, 0, options.EndpointsPerService, 99);
             return Task.CompletedTask;
@@ -87,7 +95,7 @@ internal static class Program
         for (var change = 1; change <= options.Changes; change++)
         {
             var before = await frontend.StatsAsync();
-            await MeasureChangeAsync(sidecars, result, () =>
+            await MeasureChangeAsync(sidecars, HotCluster, result, () =>
             {
                 MeshFiles.WriteService(directory, 0, options.EndpointsPerService, change);
                 return Task.CompletedTask;
@@ -136,12 +144,12 @@ internal static class Program
         var idle = await server.StatsAsync(collect: true);
         result.FrontendRssPerStream = Delta(before, idle, "rssBytes") / streams;
         result.FrontendHeapPerStream = Delta(before, idle, "managedHeapBytes") / streams;
-        await MeasureChangeAsync(sidecars, new RunResult { Target = "warm-up", Streams = streams }, () => server.PostAsync("/push"));
+        await MeasureChangeAsync(sidecars, HotCluster, new RunResult { Target = "warm-up", Streams = streams }, () => server.PostAsync("/push"));
         await Task.Delay(500);
         for (var change = 1; change <= options.Changes; change++)
         {
             var start = await server.StatsAsync();
-            await MeasureChangeAsync(sidecars, result, () => server.PostAsync("/push"));
+            await MeasureChangeAsync(sidecars, HotCluster, result, () => server.PostAsync("/push"));
             await Task.Delay(500);
             result.CpuSecondsPerChange += Delta(start, await server.StatsAsync(), "cpuSeconds") / options.Changes;
             result.DeliveriesPerChange += (double)streams / options.Changes;
@@ -151,8 +159,8 @@ internal static class Program
         return result;
     }
 
-    /// <summary>Triggers a change of the hot cluster and records, per sidecar, how long until it had the new version.</summary>
-    private static async Task MeasureChangeAsync(List<Sidecar> sidecars, RunResult result, Func<Task> trigger)
+    /// <summary>Triggers a change of <paramref name="hotCluster"/> and records, per sidecar, how long until it had the new version.</summary>
+    internal static async Task MeasureChangeAsync(List<Sidecar> sidecars, string hotCluster, RunResult result, Func<Task> trigger)
     {
         var arrivals = new ConcurrentDictionary<Sidecar, long>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -160,7 +168,7 @@ internal static class Program
         {
             sidecar.OnChange = (s, cluster, _, at) =>
             {
-                if (cluster == HotCluster && arrivals.TryAdd(s, at) && arrivals.Count == sidecars.Count)
+                if (cluster == hotCluster && arrivals.TryAdd(s, at) && arrivals.Count == sidecars.Count)
                 {
                     all.TrySetResult();
                 }
@@ -242,9 +250,9 @@ internal static class Program
         return sidecars;
     }
 
-    private static async Task DisposeAllAsync(List<Sidecar> sidecars) => await Task.WhenAll(sidecars.Select(s => s.DisposeAsync().AsTask()));
+    internal static async Task DisposeAllAsync(List<Sidecar> sidecars) => await Task.WhenAll(sidecars.Select(s => s.DisposeAsync().AsTask()));
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    internal static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (!await condition() && DateTime.UtcNow < deadline)
@@ -253,14 +261,14 @@ internal static class Program
         }
     }
 
-    private static double Delta(JsonObject before, JsonObject after, string key) => (double)after[key]! - (double)before[key]!;
+    internal static double Delta(JsonObject before, JsonObject after, string key) => (double)after[key]! - (double)before[key]!;
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+    internal static void Log(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
 }

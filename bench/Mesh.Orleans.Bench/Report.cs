@@ -50,7 +50,7 @@ internal static class Report
 
     private static string Kb(double bytes) => (bytes / 1024).ToString("0.0", CultureInfo.InvariantCulture) + " KB";
 
-    private static string CpuModel()
+    internal static string CpuModel()
     {
         try
         {
@@ -63,5 +63,5 @@ internal static class Report
         }
     }
 
-    private static double TotalMemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
+    internal static double TotalMemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
 }

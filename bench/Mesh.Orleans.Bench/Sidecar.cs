@@ -46,6 +46,9 @@ internal sealed class Sidecar : IAsyncDisposable
     /// <summary>Called with (cluster, version, Stopwatch timestamp) whenever a cluster's version changes.</summary>
     public Action<Sidecar, string, string, long>? OnChange { get; set; }
 
+    /// <summary>When set, called with every ClusterLoadAssignment received (parsed) and its Stopwatch timestamp.</summary>
+    public Action<Sidecar, ClusterLoadAssignment, long>? OnAssignment { get; set; }
+
     public Task FirstResponse => _first.Task;
 
     public Dictionary<string, string> Versions()
@@ -102,7 +105,9 @@ internal sealed class Sidecar : IAsyncDisposable
         {
             foreach (var any in response.Resources)
             {
-                Note(ClusterLoadAssignment.Parser.ParseFrom(any.Value).ClusterName, ResourceVersion.Of(any.Value.Span), now);
+                var assignment = ClusterLoadAssignment.Parser.ParseFrom(any.Value);
+                OnAssignment?.Invoke(this, assignment, now);
+                Note(assignment.ClusterName, ResourceVersion.Of(any.Value.Span), now);
             }
 
             var ack = new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
@@ -124,6 +129,11 @@ internal sealed class Sidecar : IAsyncDisposable
         {
             foreach (var resource in response.Resources)
             {
+                if (OnAssignment is { } onAssignment && resource.Resource_ is not null)
+                {
+                    onAssignment(this, ClusterLoadAssignment.Parser.ParseFrom(resource.Resource_.Value), now);
+                }
+
                 Note(resource.Name, resource.Version, now);
             }
 
