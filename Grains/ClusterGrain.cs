@@ -25,11 +25,16 @@ public sealed partial class ClusterGrain(
 {
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
 
+    // How long a write that only records new hashes of known hostnames may wait, so a burst of
+    // endpoint changes costs one storage write (the state is as large as the cluster), not one each.
+    private static readonly TimeSpan s_hashWriteDelay = TimeSpan.FromSeconds(5);
+
     private readonly ClusterIndex _index = new();
 
     // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
     private IGrainTimer? _retryTimer;
+    private IGrainTimer? _writeTimer;
     private Guid? _epoch;
     private long _sequence;
     private bool _scopeTold;
@@ -60,7 +65,7 @@ public sealed partial class ClusterGrain(
 
         _epoch = changes.Epoch;
         _sequence = changes.Sequence;
-        var pushed = await PushAsync(clusterId, touched);
+        var (pushed, hostnamesChanged) = await PushAsync(clusterId, touched);
 
         var warnings = _index.Warnings;
         var warningsChanged = !ReferenceEquals(warnings, warningsBefore) && !state.State.Warnings.SequenceEqual(warnings);
@@ -82,10 +87,18 @@ public sealed partial class ClusterGrain(
             state.State.Rejected = [.. changes.Rejected!];
         }
 
-        // Write only when something changed: a change that changes no input costs no storage write.
-        if (pushed || warningsChanged || rejectedChanged)
+        // Written at once when the set of hostnames, the rejections or the warnings changed: a
+        // reactivated grain must know every hostname it contributes to, to take back those gone.
+        // New hashes of known hostnames only save work after a reactivation (an out-of-date hash
+        // costs one push of an unchanged input), so they are written a little later, together.
+        if (hostnamesChanged || warningsChanged || rejectedChanged)
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
+        }
+        else if (pushed)
+        {
+            _writeTimer ??= this.RegisterGrainTimer(static (grain, _) => grain.WriteAsync(), this,
+                new GrainTimerCreationOptions { DueTime = s_hashWriteDelay, Period = Timeout.InfiniteTimeSpan });
         }
 
         LogApplied(logger, clusterId, changes.Full, changes.Count, _index.Count, touched.Count,
@@ -96,9 +109,9 @@ public sealed partial class ClusterGrain(
     /// <summary>
     /// Recomputes the inputs of <paramref name="touched"/> (and of hostnames whose last update
     /// failed), pushes those whose hash changed, and hands their resources to the scope in one
-    /// batch. Returns whether a stored hash changed.
+    /// batch. Returns whether a stored hash changed, and whether a hostname was added or removed.
     /// </summary>
-    private async Task<bool> PushAsync(string clusterId, HashSet<string> touched)
+    private async Task<(bool Pushed, bool HostnamesChanged)> PushAsync(string clusterId, HashSet<string> touched)
     {
         touched.UnionWith(_retry);
         _retry.Clear();
@@ -128,8 +141,10 @@ public sealed partial class ClusterGrain(
         }));
 
         var batch = new List<ServiceResources>(updates.Length);
+        var hostnamesChanged = false;
         foreach (var (change, resources, error) in updates)
         {
+            hostnamesChanged |= change.Hash is null || !hashes.ContainsKey(change.Host);
             if (error is not null || resources is null)
             {
                 // Forget the hash, so that the retry pushes this hostname whatever it holds then.
@@ -164,14 +179,14 @@ public sealed partial class ClusterGrain(
             _retryTimer ??= this.RegisterGrainTimer(RetryAsync, new GrainTimerCreationOptions { DueTime = s_retryDelay, Period = s_retryDelay });
         }
 
-        return changes.Count > 0;
+        return (changes.Count > 0, hostnamesChanged);
     }
 
     private async Task RetryAsync(CancellationToken cancellationToken)
     {
-        if (_retry.Count > 0 && await PushAsync(this.GetPrimaryKeyString(), new HashSet<string>(StringComparer.Ordinal)))
+        if (_retry.Count > 0 && (await PushAsync(this.GetPrimaryKeyString(), new HashSet<string>(StringComparer.Ordinal))).Pushed)
         {
-            await state.WriteStateAsync(cancellationToken);
+            await WriteAsync();
         }
 
         if (_retry.Count == 0)
@@ -179,6 +194,24 @@ public sealed partial class ClusterGrain(
             _retryTimer?.Dispose();
             _retryTimer = null;
         }
+    }
+
+    private async Task WriteAsync()
+    {
+        _writeTimer?.Dispose();
+        _writeTimer = null;
+        await state.WriteStateAsync();
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_writeTimer is not null)
+        {
+            await WriteAsync();
+        }
+
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc/>

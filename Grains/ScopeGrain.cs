@@ -58,6 +58,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         ArgumentNullException.ThrowIfNull(services);
         var upserted = new List<XdsResource>();
         var removed = new List<ResourceKey>();
+        var hostnamesChanged = false;
         foreach (var update in services)
         {
             var old = _services.GetValueOrDefault(update.Hostname);
@@ -81,10 +82,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             removed.AddRange(oldByKey.Keys.Where(k => !newKeys.Contains(k)));
             if (update.Resources.Count == 0)
             {
-                _services.Remove(update.Hostname);
+                hostnamesChanged |= _services.Remove(update.Hostname);
             }
             else
             {
+                hostnamesChanged |= old is null;
                 _services[update.Hostname] = update;
             }
         }
@@ -98,7 +100,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             return;
         }
 
-        if (!_state.State.Hostnames.SetEquals(_services.Keys))
+        // Compared only when the set may have changed: an endpoint change costs no pass over the mesh.
+        if (hostnamesChanged && !_state.State.Hostnames.SetEquals(_services.Keys))
         {
             _state.State.Hostnames = new HashSet<string>(_services.Keys, StringComparer.Ordinal);
             await _state.WriteStateAsync();

@@ -98,7 +98,7 @@ public sealed partial class ResourceCache
                 log = Append(view.Log, new CacheChange(view.Epoch, snapshot.Epoch, Diff(view.ByType, resetTo)));
             }
 
-            _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log);
+            _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log) { TypeSums = SumsOf(resetTo) };
             DropSupersededVariants(_variants.Keys);
         }
 
@@ -133,11 +133,17 @@ public sealed partial class ResourceCache
             }
 
             var byType = view.ByType.ToBuilder();
+            var sums = (view.TypeSums ?? SumsOf(view.ByType)).ToBuilder();
             var changed = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
             foreach (var removed in update.Removed)
             {
                 if (byType.TryGetValue(removed.TypeUrl, out var resources))
                 {
+                    if (resources.TryGetValue(removed.Name, out var gone))
+                    {
+                        sums[removed.TypeUrl] = sums.GetValueOrDefault(removed.TypeUrl) - ResourceVersion.HashOf(gone.Name, gone.Version);
+                    }
+
                     byType[removed.TypeUrl] = resources.Remove(removed.Name);
                 }
 
@@ -147,12 +153,21 @@ public sealed partial class ResourceCache
             foreach (var resource in update.Upserted)
             {
                 var resources = byType.TryGetValue(resource.TypeUrl, out var existing) ? existing : s_emptyType;
+                var sum = sums.GetValueOrDefault(resource.TypeUrl) + ResourceVersion.HashOf(resource.Name, resource.Version);
+                if (resources.TryGetValue(resource.Name, out var replaced))
+                {
+                    sum -= ResourceVersion.HashOf(replaced.Name, replaced.Version);
+                }
+
+                sums[resource.TypeUrl] = sum;
                 byType[resource.TypeUrl] = resources.SetItem(resource.Name, Build(resource));
                 Changed(changed, resource.TypeUrl).Add(resource.Name);
             }
 
             var change = new CacheChange(view.Epoch, update.ToEpoch, changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal));
-            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change));
+
+            // The type's version moves by what changed: a change costs what it touches, not what the mesh holds.
+            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change)) { TypeSums = sums.ToImmutable() };
             if (changed.TryGetValue(TypeUrls.ClusterLoadAssignment, out var endpoints))
             {
                 DropSupersededVariants(endpoints);
@@ -162,6 +177,13 @@ public sealed partial class ResourceCache
         NotifyListeners();
         return true;
     }
+
+    /// <summary>Per type, the sum of <see cref="ResourceVersion.HashOf"/> over its resources.</summary>
+    private static ImmutableDictionary<string, ulong> SumsOf(ImmutableDictionary<string, ImmutableDictionary<string, CachedResource>> byType) =>
+        byType.ToImmutableDictionary(
+            p => p.Key,
+            p => p.Value.Values.Aggregate(0UL, (sum, r) => sum + ResourceVersion.HashOf(r.Name, r.Version)),
+            StringComparer.Ordinal);
 
     private static HashSet<string> Changed(Dictionary<string, HashSet<string>> changed, string typeUrl)
     {
@@ -233,11 +255,19 @@ public sealed partial class ResourceCache
             ByType.TryGetValue(typeUrl, out var resources) ? resources : s_emptyType;
 
         /// <summary>
-        /// The version of every resource of a type together (a SotW wildcard's version_info),
-        /// computed once per view however many streams ask.
+        /// Per type, the sum of <see cref="ResourceVersion.HashOf"/> over its resources, carried
+        /// from view to view by what changed; null in a view made without it.
         /// </summary>
-        public string TypeVersion(string typeUrl) =>
-            _typeVersions.GetOrAdd(typeUrl, t => ResourceVersion.OfSet(Of(t).Values.Select(r => (r.Name, r.Version))));
+        public ImmutableDictionary<string, ulong>? TypeSums { get; init; }
+
+        /// <summary>
+        /// The version of every resource of a type together (a SotW wildcard's version_info, a
+        /// Delta response's system_version_info): <see cref="ResourceVersion.OfSet"/> of them all,
+        /// read from <see cref="TypeSums"/>, or computed once per view however many streams ask.
+        /// </summary>
+        public string TypeVersion(string typeUrl) => TypeSums is { } sums
+            ? ResourceVersion.OfSum(sums.GetValueOrDefault(typeUrl))
+            : _typeVersions.GetOrAdd(typeUrl, t => ResourceVersion.OfSet(Of(t).Values.Select(r => (r.Name, r.Version))));
 
         /// <summary>
         /// The names, per type, that changed since <paramref name="epoch"/> of

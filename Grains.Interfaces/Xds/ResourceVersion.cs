@@ -29,10 +29,25 @@ public static class ResourceVersion
         ulong sum = 0;
         foreach (var (name, version) in resources)
         {
-            sum += Fnv1a(name, version);
+            sum += HashOf(name, version);
         }
 
-        return sum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+        return OfSum(sum);
+    }
+
+    /// <summary>
+    /// The version of a set whose <see cref="HashOf"/> values add up to <paramref name="sum"/>:
+    /// a set's version kept up to date by adding and subtracting the hashes of what changes
+    /// equals <see cref="OfSet"/> of the whole set.
+    /// </summary>
+    public static string OfSum(ulong sum) => sum.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>One resource's share of <see cref="OfSet"/>.</summary>
+    public static ulong HashOf(string name, string version)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(version);
+        return Fnv1a(name, version);
     }
 
     private static ulong Fnv1a(string name, string version)

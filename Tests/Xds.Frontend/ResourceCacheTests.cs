@@ -49,6 +49,26 @@ public sealed class ResourceCacheTests
     }
 
     [Fact]
+    public void TypeVersion_KeptUpToDateByWhatChanges_EqualsTheVersionOfTheWholeSet()
+    {
+        var random = new Random(5);
+        var cache = new ResourceCache("s");
+        cache.Reset(new ScopeSnapshot("s", s_generation, 1, [Resource("a", "1"), Resource("b", "1")]));
+        for (var epoch = 1; epoch < 300; epoch++)
+        {
+            var upserted = Enumerable.Range(0, random.Next(3)).Select(_ => Resource("r" + random.Next(20), "v" + random.Next(4))).DistinctBy(r => r.Name).ToList();
+            var removed = Enumerable.Range(0, random.Next(2)).Select(_ => new ResourceKey(TypeUrls.Cluster, "r" + random.Next(20)))
+                .Where(k => upserted.All(u => u.Name != k.Name)).Distinct().ToList();
+            Assert.True(cache.TryApply(new ScopeUpdate("s", s_generation, epoch, epoch + 1, upserted, removed)));
+
+            var all = cache.Current.Of(TypeUrls.Cluster).Values.Select(r => (r.Name, r.Version));
+            Assert.Equal(ResourceVersion.OfSet(all), cache.Current.TypeVersion(TypeUrls.Cluster));
+        }
+
+        Assert.Equal(ResourceVersion.OfSet([]), cache.Current.TypeVersion(TypeUrls.Listener));
+    }
+
+    [Fact]
     public void TryApply_AGap_OrAnotherGeneration_AsksForAResync()
     {
         var cache = new ResourceCache("s");

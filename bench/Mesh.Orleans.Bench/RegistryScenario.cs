@@ -146,6 +146,13 @@ internal static class RegistryScenario
                 await Task.Delay(500);
             }
 
+            if (Environment.GetEnvironmentVariable("MESH_BENCH_HOLD_SECONDS") is { } hold)
+            {
+                // For profiling: time to attach a tracer to the silo before the measured changes.
+                Program.Log($"  holding {hold} s before the measured changes; silo pid {silo.Pid}");
+                await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));
+            }
+
             for (var generation = options.WarmUpChanges + 1; generation <= options.WarmUpChanges + options.Changes; generation++)
             {
                 var trigger = Change(source, mesh, work, api, generation);
