@@ -8,9 +8,11 @@ namespace Mesh.Orleans.Silo.Sources.Yaml;
 /// <summary>
 /// Reads multi-document Kubernetes YAML into the mesh's input records. Pure: text in,
 /// objects and rejections out. Each document is validated on its own, so one bad object
-/// never hides the good ones beside it.
+/// never hides the good ones beside it. A re-read of a file may parse only its new and changed
+/// documents (KubernetesObjectParser.Reuse.cs): the text is cut into pieces at document markers,
+/// and a piece whose exact text the previous read held yields the documents read then.
 /// </summary>
-public static class KubernetesObjectParser
+public static partial class KubernetesObjectParser
 {
     /// <summary>Deepest nesting accepted; real Kubernetes objects stay far below it, and it keeps hostile input off the stack.</summary>
     public const int MaxDepth = 64;
