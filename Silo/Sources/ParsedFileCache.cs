@@ -6,14 +6,22 @@ namespace Mesh.Orleans.Silo.Sources;
 /// <summary>
 /// Reads a directory of YAML, parsing again only the files whose size, modification time or
 /// link target changed since the last read, so that one edited file in a large directory costs
-/// one parse. A file the walk could not see (its folder unreadable, the walk cut at a bound)
-/// keeps what it last held; only a file that a complete listing no longer shows is gone.
+/// one parse; and in such a file, only the documents whose text changed, so that one edited
+/// object in a large multi-document file costs one object's parse. An unchanged document keeps
+/// its instance (stamped slices included), which is how what comes after tells it unchanged.
+/// A file the walk could not see (its folder unreadable, the walk cut at a bound) keeps what it
+/// last held; only a file that a complete listing no longer shows is gone.
 /// </summary>
 public sealed class ParsedFileCache
 {
     private static readonly System.Text.UTF8Encoding s_utf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private Dictionary<string, (ListedFile Listed, ParsedFile File)> _files = new(StringComparer.Ordinal);
+    /// <summary>
+    /// Per file: how it was listed, what its last read gave, and the last parse of its text, whose
+    /// documents the next read of a changed file reuses (kept through a read that fails, so the
+    /// file fixed again finds them).
+    /// </summary>
+    private Dictionary<string, (ListedFile Listed, ParsedFile File, ParsedText? Text)> _files = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Walks <paramref name="directory"/> and parses what changed. When the directory itself
@@ -29,14 +37,14 @@ public sealed class ParsedFileCache
         }
 
         var files = new List<ParsedFile>(listing.Files.Count);
-        var seen = new Dictionary<string, (ListedFile, ParsedFile)>(StringComparer.Ordinal);
+        var seen = new Dictionary<string, (ListedFile, ParsedFile, ParsedText?)>(StringComparer.Ordinal);
         foreach (var listed in listing.Files)
         {
-            var file = _files.TryGetValue(listed.RelativePath, out var cached) && cached.Listed == listed
-                ? cached.File
-                : SliceOrigin.Stamp(Parse(listed, settings.MaxFileBytes), settings.ClusterId, network: null);
-            seen[listed.RelativePath] = (listed, file);
-            files.Add(file);
+            var entry = _files.TryGetValue(listed.RelativePath, out var cached) && cached.Listed == listed
+                ? cached
+                : Read(listed, settings, previous: cached.Text);
+            seen[listed.RelativePath] = entry;
+            files.Add(entry.File);
         }
 
         foreach (var (path, cached) in _files)
@@ -52,11 +60,28 @@ public sealed class ParsedFileCache
         return (listing, files);
     }
 
-    private static ParsedFile Parse(ListedFile listed, int maxFileBytes)
+    /// <summary>
+    /// Reads and parses a new or changed file, reusing the documents of <paramref name="previous"/>
+    /// whose text did not change, each EndpointSlice stamped with the member cluster.
+    /// </summary>
+    private static (ListedFile Listed, ParsedFile File, ParsedText? Text) Read(ListedFile listed, YamlSourceOptions settings, ParsedText? previous)
+    {
+        var (content, error) = ReadContent(listed, settings.MaxFileBytes);
+        if (content is null)
+        {
+            return (listed, new ParsedFile(listed.RelativePath, error, []), previous);
+        }
+
+        var text = KubernetesObjectParser.Parse(listed.RelativePath, content, previous, d => SliceOrigin.Stamp(d, settings.ClusterId, network: null));
+        return (listed, text.File, text);
+    }
+
+    /// <summary>The file's text, or why it could not be read.</summary>
+    private static (string? Text, string? Error) ReadContent(ListedFile listed, int maxFileBytes)
     {
         if (listed.Length < 0)
         {
-            return new ParsedFile(listed.RelativePath, $"could not be read: the link's target {listed.ReadPath} does not exist", []);
+            return (null, $"could not be read: the link's target {listed.ReadPath} does not exist");
         }
 
         if (listed.Length == 0)
@@ -64,26 +89,26 @@ public sealed class ParsedFileCache
             // Never opened: a FIFO, socket or device also reports size 0, and opening a FIFO
             // blocks until something writes to it. A regular file that gets content later
             // changes its size and time, and is read then.
-            return KubernetesObjectParser.Parse(listed.RelativePath, string.Empty);
+            return (string.Empty, null);
         }
 
         if (listed.Length > maxFileBytes)
         {
-            return new ParsedFile(listed.RelativePath, $"the file has {listed.Length} bytes; at most {maxFileBytes} are read", []);
+            return (null, $"the file has {listed.Length} bytes; at most {maxFileBytes} are read");
         }
 
         try
         {
             var text = ReadText(listed.ReadPath, maxFileBytes);
             return text is null
-                ? new ParsedFile(listed.RelativePath, $"the file grew past {maxFileBytes} bytes while it was read", [])
-                : KubernetesObjectParser.Parse(listed.RelativePath, text);
+                ? (null, $"the file grew past {maxFileBytes} bytes while it was read")
+                : (text, null);
         }
         catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or System.Text.DecoderFallbackException or ArgumentException)
         {
             // Also a file removed between listing and reading: its last good objects stay until
             // a listing no longer shows it (the removal's own file event brings that listing).
-            return new ParsedFile(listed.RelativePath, "could not be read: " + exception.Message, []);
+            return (null, "could not be read: " + exception.Message);
         }
     }
 

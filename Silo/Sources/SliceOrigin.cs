@@ -19,11 +19,15 @@ public static class SliceOrigin
             return file;
         }
 
-        return file with
-        {
-            Documents = file.Documents
-                .Select(d => d.Value is MeshEndpointSlice slice ? d with { Value = slice with { MemberClusterId = memberClusterId, Network = network } } : d)
-                .ToList(),
-        };
+        return file with { Documents = file.Documents.Select(d => Stamp(d, memberClusterId, network)).ToList() };
+    }
+
+    /// <summary><paramref name="document"/> stamped when it is an EndpointSlice; itself otherwise.</summary>
+    public static ParsedDocument Stamp(ParsedDocument document, string memberClusterId, string? network)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return document.Value is MeshEndpointSlice slice
+            ? document with { Value = slice with { MemberClusterId = memberClusterId, Network = network } }
+            : document;
     }
 }

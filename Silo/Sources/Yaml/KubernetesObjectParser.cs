@@ -8,9 +8,11 @@ namespace Mesh.Orleans.Silo.Sources.Yaml;
 /// <summary>
 /// Reads multi-document Kubernetes YAML into the mesh's input records. Pure: text in,
 /// objects and rejections out. Each document is validated on its own, so one bad object
-/// never hides the good ones beside it.
+/// never hides the good ones beside it. A re-read of a file may parse only its new and changed
+/// documents (KubernetesObjectParser.Reuse.cs): the text is cut into pieces at document markers,
+/// and a piece whose exact text the previous read held yields the documents read then.
 /// </summary>
-public static class KubernetesObjectParser
+public static partial class KubernetesObjectParser
 {
     /// <summary>Deepest nesting accepted; real Kubernetes objects stay far below it, and it keeps hostile input off the stack.</summary>
     public const int MaxDepth = 64;
@@ -28,10 +30,19 @@ public static class KubernetesObjectParser
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(text);
 
+        var (stream, error) = Load(text);
+        return stream is null
+            ? new ParsedFile(source, error, [])
+            : new ParsedFile(source, null, ReadDocuments(source, stream, firstIndex: 0));
+    }
+
+    /// <summary>Checks the structure of <paramref name="text"/> and loads it; the reason when it is not YAML the mesh reads.</summary>
+    private static (YamlStream? Stream, string? Error) Load(string text)
+    {
         var structureError = CheckStructure(text);
         if (structureError is not null)
         {
-            return new ParsedFile(source, structureError, []);
+            return (null, structureError);
         }
 
         var stream = new YamlStream();
@@ -41,9 +52,15 @@ public static class KubernetesObjectParser
         }
         catch (Exception exception) when (IsParserFailure(exception))
         {
-            return new ParsedFile(source, NotYaml(exception), []);
+            return (null, NotYaml(exception));
         }
 
+        return (stream, null);
+    }
+
+    /// <summary>The objects of <paramref name="stream"/>, whose first document is document <paramref name="firstIndex"/> of the file.</summary>
+    private static List<ParsedDocument> ReadDocuments(string source, YamlStream stream, int firstIndex)
+    {
         var documents = new List<ParsedDocument>(stream.Documents.Count);
         for (var index = 0; index < stream.Documents.Count; index++)
         {
@@ -53,10 +70,10 @@ public static class KubernetesObjectParser
                 continue; // An empty document ("---" with nothing after it).
             }
 
-            documents.Add(ParseDocument(source, index, root));
+            documents.Add(ParseDocument(source, firstIndex + index, root));
         }
 
-        return new ParsedFile(source, null, documents);
+        return documents;
     }
 
     private static ParsedDocument ParseDocument(string source, int index, YamlNode root)

@@ -1,9 +1,15 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Silo.Sources;
+using Mesh.Orleans.Silo.Sources.Yaml;
 using Mesh.Orleans.Tests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Mesh.Orleans.Tests.Silo.Sources;
 
-public sealed class ParsedFileCacheTests
+public sealed class ParsedFileCacheTests(ITestOutputHelper output)
 {
     [Fact]
     public void ReadDirectory_UnchangedFile_IsNotParsedAgain()
@@ -109,5 +115,88 @@ public sealed class ParsedFileCacheTests
 
         Assert.Null(file.FileError);
         Assert.Null(Assert.Single(file.Documents).Rejection);
+    }
+
+    [Fact]
+    public void ReadDirectory_OneDocumentOfAMultiDocumentFileChanged_KeepsTheInstancesOfTheOthersStampedSlicesIncluded()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("mesh.yaml", OneFileMesh(services: 3, endpoints: 2));
+        var cache = new ParsedFileCache();
+        var settings = new YamlSourceOptions { ClusterId = "east" };
+        var first = cache.ReadDirectory(dir.Path, settings).Files.Single();
+        dir.Write("mesh.yaml", OneFileMesh(services: 3, endpoints: 2, changedService: 1));
+
+        var second = cache.ReadDirectory(dir.Path, settings).Files.Single();
+
+        Assert.Equal([true, true, false, true, true, true], first.Documents.Zip(second.Documents, ReferenceEquals));
+        Assert.All(second.Documents.Select(d => d.Value).OfType<MeshEndpointSlice>(), s => Assert.Equal("east", s.MemberClusterId));
+        Assert.Equal(Structure.Show(SliceOrigin.Stamp(KubernetesObjectParser.Parse("mesh.yaml", File.ReadAllText(Path.Combine(dir.Path, "mesh.yaml"))), "east", network: null)), Structure.Show(second));
+    }
+
+    [Fact]
+    public void ReadDirectory_FileBrokenThenFixed_KeepsTheInstancesOfItsUnchangedDocuments()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("mesh.yaml", OneFileMesh(services: 3, endpoints: 2));
+        var cache = new ParsedFileCache();
+        var first = cache.ReadDirectory(dir.Path, new YamlSourceOptions()).Files.Single();
+        dir.Write("mesh.yaml", OneFileMesh(services: 3, endpoints: 2) + "\n---\nbad: [unclosed\n");
+        var broken = cache.ReadDirectory(dir.Path, new YamlSourceOptions()).Files.Single();
+        dir.Write("mesh.yaml", OneFileMesh(services: 3, endpoints: 2, changedService: 2));
+
+        var fixedAgain = cache.ReadDirectory(dir.Path, new YamlSourceOptions()).Files.Single();
+
+        Assert.StartsWith("not valid YAML", broken.FileError, StringComparison.Ordinal);
+        Assert.Equal([true, true, true, true, false, true], first.Documents.Zip(fixedAgain.Documents, ReferenceEquals));
+    }
+
+    [Fact]
+    public void ReadDirectory_FiveThousandServicesInOneFile_OneChanged_ReusesTheOther9999Documents()
+    {
+        // The mesh: 5,000 Services, each with an EndpointSlice of 10 endpoints, in one file.
+        using var dir = new TempDirectory();
+        var path = dir.Write("mesh.yaml", OneFileMesh(services: 5000, endpoints: 10));
+        var settings = new YamlSourceOptions { MaxFileBytes = 64 * 1024 * 1024 };
+        var cache = new ParsedFileCache();
+        var watch = Stopwatch.StartNew();
+        var first = cache.ReadDirectory(dir.Path, settings).Files.Single();
+        var firstRead = watch.Elapsed;
+        dir.Write("mesh.yaml", OneFileMesh(services: 5000, endpoints: 10, changedService: 2500));
+
+        watch.Restart();
+        var second = cache.ReadDirectory(dir.Path, settings).Files.Single();
+        var reRead = watch.Elapsed;
+
+        // The same change read as before this cache kept documents: the whole file parsed and stamped again.
+        watch.Restart();
+        var whole = SliceOrigin.Stamp(KubernetesObjectParser.Parse("mesh.yaml", File.ReadAllText(path)), settings.ClusterId, network: null);
+        var wholeRead = watch.Elapsed;
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{new FileInfo(path).Length:N0} bytes, {second.Documents.Count:N0} documents: first read {firstRead.TotalMilliseconds:F0} ms; after one change, re-read {reRead.TotalMilliseconds:F0} ms, whole-file parse and stamp {wholeRead.TotalMilliseconds:F0} ms"));
+
+        Assert.Null(second.FileError);
+        Assert.Equal(10_000, second.Documents.Count);
+        Assert.Equal(9_999, first.Documents.Zip(second.Documents, ReferenceEquals).Count(same => same));
+        Assert.False(ReferenceEquals(first.Documents[5000], second.Documents[5000]));
+        Assert.Equal(Structure.Show(whole), Structure.Show(second));
+    }
+
+    /// <summary>
+    /// One file of <paramref name="services"/> Services, each followed by its EndpointSlice of
+    /// <paramref name="endpoints"/> endpoints; the Service numbered <paramref name="changedService"/>
+    /// listens on another port (a number of another length, so the file's size changes).
+    /// </summary>
+    private static string OneFileMesh(int services, int endpoints, int changedService = -1)
+    {
+        var documents = new List<string>(services * 2);
+        for (var i = 0; i < services; i++)
+        {
+            var name = string.Create(CultureInfo.InvariantCulture, $"svc-{i}");
+            documents.Add(MeshYaml.Service(name, i == changedService ? 17000 : 7000));
+            var addresses = Enumerable.Range(1, endpoints).Select(e => (string.Create(CultureInfo.InvariantCulture, $"10.{i / 250}.{i % 250}.{e}"), true));
+            documents.Add(MeshYaml.Slice(name + "-1", name, 7000, addresses));
+        }
+
+        return MeshYaml.Documents([.. documents]);
     }
 }

@@ -13,12 +13,13 @@ namespace Mesh.Orleans.Tests.Silo.Sources;
 
 /// <summary>
 /// Bounded fuzzing of the YAML path: mutations of the sample mesh and of small hand-written
-/// objects go through <see cref="KubernetesObjectParser.Parse"/> and then
+/// objects go through <see cref="KubernetesObjectParser.Parse(string, string)"/> and then
 /// <see cref="ConfigAssembler.Assemble"/>. Whatever the input, nothing may escape either; a
 /// file ends as documents or as a <see cref="ParsedFile.FileError"/> with a reason; every
 /// rejection names a reason; and no rejection may come from the parser's catch-all, which
 /// would mean a validator threw something other than <see cref="InvalidFieldException"/>.
-/// Every case comes from a fixed seed, so each run tries the same inputs.
+/// Read again with the unmutated file as the previous read, each case must give exactly what
+/// the whole-file parse gives. Every case comes from a fixed seed, so each run tries the same inputs.
 /// </summary>
 public sealed partial class YamlFuzzTests(ITestOutputHelper output)
 {
@@ -144,20 +145,64 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
     [Fact]
     public async Task Parse_TruncatedAtEveryOffsetOfEveryBase_IsHandled()
     {
-        // The combined file is left out: its cuts are those of the three objects it joins.
-        var cases = s_bases.Value.Where(b => b.Name != "all.yaml").SelectMany(b => Enumerable.Range(0, b.Text.Length + 1).Select(n => (b.Name, b.Text[..n], $"{b.Name} cut at {n}")));
-
-        await RunAsync("truncation", cases);
+        await RunAsync("truncation", TruncationCases());
     }
 
     [Fact]
     public async Task Parse_RandomByteFlipsInsertionsAndDeletions_AreHandled()
     {
+        await RunAsync("byte flips", ByteCases());
+    }
+
+    [Fact]
+    public async Task Parse_YamlGrammarAwareMutations_AreHandled()
+    {
+        await RunAsync("grammar mutations", GrammarCases());
+    }
+
+    [Fact]
+    public async Task ParseReusingTheBase_TruncatedAtEveryOffset_EqualsTheWholeFileParse()
+    {
+        await RunAsync("truncation, reusing the base", TruncationCases(), ReuseViolation);
+    }
+
+    [Fact]
+    public async Task ParseReusingTheBase_RandomByteFlipsInsertionsAndDeletions_EqualsTheWholeFileParse()
+    {
+        await RunAsync("byte flips, reusing the base", ByteCases(), ReuseViolation);
+    }
+
+    [Fact]
+    public async Task ParseReusingTheBase_YamlGrammarAwareMutations_EqualsTheWholeFileParse()
+    {
+        await RunAsync("grammar mutations, reusing the base", GrammarCases(), ReuseViolation);
+    }
+
+    [Fact]
+    public async Task ParseReusingAFile_HostileDocumentsAddedToIt_EqualsTheWholeFileParse()
+    {
+        // Each hostile document alone, and appended as a new document to the combined file read before.
+        var all = s_bases.Value.Single(b => b.Name == "all.yaml").Text;
+        var cases = HostileDocuments().SelectMany(h => new[]
+        {
+            ("hostile.yaml", h.Text, h.What),
+            ("all.yaml", all + "\n---\n" + h.Text, h.What + ", appended to all.yaml"),
+        });
+
+        await RunAsync("hostile documents, reusing the file", cases, ReuseViolation);
+    }
+
+    /// <summary>Every base cut at every offset; the combined file is left out, its cuts are those of the three objects it joins.</summary>
+    private static IEnumerable<(string Name, string Text, string Case)> TruncationCases() =>
+        s_bases.Value.Where(b => b.Name != "all.yaml").SelectMany(b => Enumerable.Range(0, b.Text.Length + 1).Select(n => (b.Name, b.Text[..n], $"{b.Name} cut at {n}")));
+
+    private static IEnumerable<(string Name, string Text, string Case)> ByteCases()
+    {
         var bases = s_bases.Value;
         var edit = Gen.Select(Gen.Int[0, 2], Gen.Int[0, int.MaxValue - 1], Gen.Byte);
         var gen = Gen.Select(Gen.Int[0, bases.Count - 1], edit.Array[1, 8]);
 
-        var cases = FuzzCases.Generate(gen, seed: 0x6e5_0001, count: 4000).Select((c, i) =>
+        return FuzzCases.Generate(gen, seed: 0x6e5_0001, count: 4000).Select((c, i) =>
         {
             var (name, text) = bases[c.Item1];
             var bytes = Encoding.UTF8.GetBytes(text).ToList();
@@ -181,18 +226,15 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
             // The source reads files as UTF-8 text, so invalid sequences arrive as U+FFFD.
             return (name, Encoding.UTF8.GetString([.. bytes]), $"byte case {i} of seed 0x6e50001 on {name}");
         });
-
-        await RunAsync("byte flips", cases);
     }
 
-    [Fact]
-    public async Task Parse_YamlGrammarAwareMutations_AreHandled()
+    private static IEnumerable<(string Name, string Text, string Case)> GrammarCases()
     {
         var bases = s_bases.Value;
         var mutation = Gen.Select(Gen.Int[0, 9], Gen.Int[0, int.MaxValue - 1], Gen.Int[0, int.MaxValue - 1]);
         var gen = Gen.Select(Gen.Int[0, bases.Count - 1], mutation.Array[1, 3]);
 
-        var cases = FuzzCases.Generate(gen, seed: 0x6e5_0002, count: 4000).Select((c, i) =>
+        return FuzzCases.Generate(gen, seed: 0x6e5_0002, count: 4000).Select((c, i) =>
         {
             var (name, text) = bases[c.Item1];
             foreach (var (kind, position, choice) in c.Item2)
@@ -202,8 +244,6 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
 
             return (name, text, $"grammar case {i} of seed 0x6e50002 on {name}");
         });
-
-        await RunAsync("grammar mutations", cases);
     }
 
     [Fact]
@@ -460,8 +500,9 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         return string.Join('\n', lines);
     }
 
-    private async Task RunAsync(string what, IEnumerable<(string Name, string Text, string Case)> cases)
+    private async Task RunAsync(string what, IEnumerable<(string Name, string Text, string Case)> cases, Func<string, string, string?>? check = null)
     {
+        check ??= Violation;
         var failures = new List<string>();
         var count = 0;
         var current = string.Empty;
@@ -474,7 +515,7 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
                 {
                     count++;
                     Volatile.Write(ref current, description);
-                    if (Violation(name, text) is { } violation && failures.Count < 20)
+                    if (check(name, text) is { } violation && failures.Count < 20)
                     {
                         failures.Add($"{description}: {violation}\n    input: {FuzzCases.Show(text)}");
                     }
@@ -559,6 +600,43 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         catch (Exception exception)
         {
             return $"Assemble threw {exception.GetType().Name}: {exception.Message}";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// How reading <paramref name="text"/> with the parse of its base (the unmutated file of that
+    /// name) as the previous read, or with none, differs from reading it as a whole; and then
+    /// how reading the base again after it differs, which takes the pieces this read left (or,
+    /// when it left none, those it carried on from the base). Null when all are equal.
+    /// </summary>
+    private static string? ReuseViolation(string name, string text)
+    {
+        try
+        {
+            var whole = Structure.Show(KubernetesObjectParser.Parse(name, text));
+            var baseText = s_bases.Value.Where(b => b.Name == name).Select(b => b.Text).FirstOrDefault();
+            var previous = baseText is null ? null : KubernetesObjectParser.Parse(name, baseText, previous: null);
+            if (Structure.Show(KubernetesObjectParser.Parse(name, text, previous: null).File) != whole)
+            {
+                return "read piece by piece, it differs from the whole-file parse";
+            }
+
+            var reused = KubernetesObjectParser.Parse(name, text, previous);
+            if (Structure.Show(reused.File) != whole)
+            {
+                return "read reusing the base's documents, it differs from the whole-file parse";
+            }
+
+            if (baseText is not null && Structure.Show(KubernetesObjectParser.Parse(name, baseText, reused).File) != Structure.Show(KubernetesObjectParser.Parse(name, baseText)))
+            {
+                return "the base read again after it differs from the base's whole-file parse";
+            }
+        }
+        catch (Exception exception)
+        {
+            return $"Parse threw {exception.GetType().Name}: {exception.Message}";
         }
 
         return null;
