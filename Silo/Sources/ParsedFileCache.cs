@@ -73,7 +73,10 @@ public sealed class ParsedFileCache
         }
 
         var text = KubernetesObjectParser.Parse(listed.RelativePath, content, previous, d => SliceOrigin.Stamp(d, settings.ClusterId, network: null));
-        return (listed, text.File, text);
+
+        // The texts are kept only where there is something to reuse: a file of one document is
+        // parsed whole anyway, and keeping its text would double what a large directory costs.
+        return (listed, text.File, text.Chunks.Count > 1 ? text : null);
     }
 
     /// <summary>The file's text, or why it could not be read.</summary>
