@@ -23,6 +23,9 @@ public sealed class ParsedFileCache
     /// </summary>
     private Dictionary<string, (ListedFile Listed, ParsedFile File, ParsedText? Text)> _files = new(StringComparer.Ordinal);
 
+    // The last complete walk's listing: whether file events can stand for a walk.
+    private DirectoryListing? _listing;
+
     /// <summary>
     /// Walks <paramref name="directory"/> and parses what changed. When the directory itself
     /// cannot be listed the cache is left as it is and the listing says why.
@@ -57,7 +60,66 @@ public sealed class ParsedFileCache
         }
 
         _files = seen;
+        _listing = listing;
         return (listing, files);
+    }
+
+    /// <summary>How many files the cache holds.</summary>
+    public int Count => _files.Count;
+
+    /// <summary>
+    /// Reads again only <paramref name="relativePaths"/>, the YAML files that file events named
+    /// since the last read, instead of walking the whole directory: a large directory's edit
+    /// then costs one file. Returns each file that changed (null for one that is gone), or null
+    /// when events cannot stand for a walk: no complete walk yet, the last walk met a link (the
+    /// content behind a link changes without an event on the link) or a bound, or a named path
+    /// is now a folder or a link, or would be a file past <see cref="YamlSourceOptions.MaxFiles"/>.
+    /// </summary>
+    public IReadOnlyList<(string Path, ParsedFile? File)>? ReadFiles(string directory, IEnumerable<string> relativePaths, YamlSourceOptions settings)
+    {
+        ArgumentNullException.ThrowIfNull(relativePaths);
+        ArgumentNullException.ThrowIfNull(settings);
+        if (_listing is not { Available: true, HasLinks: false, Truncated: null, Unlisted.Count: 0 })
+        {
+            return null;
+        }
+
+        var updates = new List<(string, ParsedFile?)>();
+        foreach (var relative in relativePaths.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            var info = new FileInfo(Path.Join(directory, relative));
+            if (!info.Exists)
+            {
+                if (Directory.Exists(info.FullName))
+                {
+                    return null;
+                }
+
+                if (_files.Remove(relative))
+                {
+                    updates.Add((relative, null));
+                }
+
+                continue;
+            }
+
+            if ((info.Attributes & FileAttributes.ReparsePoint) != 0 || (!_files.ContainsKey(relative) && _files.Count >= settings.MaxFiles))
+            {
+                return null;
+            }
+
+            var listed = new ListedFile(relative, info.FullName, info.Length, info.LastWriteTimeUtc);
+            if (_files.TryGetValue(relative, out var cached) && cached.Listed == listed)
+            {
+                continue;
+            }
+
+            var entry = Read(listed, settings, previous: cached.Text);
+            _files[relative] = entry;
+            updates.Add((relative, entry.File));
+        }
+
+        return updates;
     }
 
     /// <summary>

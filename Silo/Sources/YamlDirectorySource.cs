@@ -33,6 +33,11 @@ public sealed partial class YamlDirectorySource(
     private FileSystemWatcher? _parentWatcher;
     private bool _parentWatchTried;
     private volatile bool _rewatch;
+
+    // The YAML files file events named since the last pass; null when the next pass must walk
+    // the whole directory (the first one, a resync, a folder or link event, a watcher error).
+    private readonly object _eventsGate = new();
+    private HashSet<string>? _eventPaths;
     private volatile SourceStatus _status = new(Path.GetFullPath(options.Value.Directory), SourceState.Starting, time.GetUtcNow(), null, null, 0, null);
 
     /// <summary>What the source last saw.</summary>
@@ -63,7 +68,7 @@ public sealed partial class YamlDirectorySource(
         var delay = TimeSpan.FromMilliseconds(100);
 
         // Anything that changed between the initial load and the watcher starting is caught here.
-        _debouncer.Signal();
+        WalkNext();
         try
         {
             while (!stoppingToken.IsCancellationRequested)
@@ -81,7 +86,7 @@ public sealed partial class YamlDirectorySource(
                     LogSourceFailed(logger, exception, _directory, delay);
                     await Task.Delay(delay, time, stoppingToken);
                     delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, settings.MaxRetryDelay.Ticks));
-                    _debouncer.Signal();
+                    WalkNext();
                 }
             }
         }
@@ -106,7 +111,7 @@ public sealed partial class YamlDirectorySource(
             {
                 if (when())
                 {
-                    _debouncer.Signal();
+                    WalkNext();
                 }
             }
         }
@@ -121,6 +126,34 @@ public sealed partial class YamlDirectorySource(
         var settings = options.Value;
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         EnsureParentWatched();
+        HashSet<string>? named;
+        lock (_eventsGate)
+        {
+            named = _eventPaths;
+            _eventPaths = [];
+        }
+
+        // Only the files that events named, when they can stand for a walk: an edit in a
+        // directory of 100,000 files then costs one file, not 100,000 stat calls.
+        if (named is not null && _watcher is not null && !_rewatch && _status.State == SourceState.Watching
+            && _parsed.ReadFiles(_directory, named, settings) is { } updates)
+        {
+            foreach (var (path, file) in updates)
+            {
+                if (file is null)
+                {
+                    _assembler.Remove(path);
+                }
+                else
+                {
+                    _assembler.Set(file);
+                }
+            }
+
+            await ApplyReadAsync(settings, updates.Count, coalesced, started, cancellationToken);
+            return;
+        }
+
         var (listing, files) = _parsed.ReadDirectory(_directory, settings);
         if (!listing.Available)
         {
@@ -143,6 +176,13 @@ public sealed partial class YamlDirectorySource(
 
         ReportListing(listing);
         _assembler.Sync(files);
+        _status = _status with { Listing = listing };
+        await ApplyReadAsync(settings, files.Count, coalesced, started, cancellationToken);
+    }
+
+    /// <summary>Hands over what the read changed, and records that the directory is watched and read.</summary>
+    private async Task ApplyReadAsync(YamlSourceOptions settings, int filesRead, int coalesced, long started, CancellationToken cancellationToken)
+    {
         var rejected = _assembler.Rejected;
         ReportRejections(rejected);
         var changed = await ApplyAsync(cancellationToken);
@@ -152,8 +192,56 @@ public sealed partial class YamlDirectorySource(
         }
 
         _status = new SourceStatus(_directory, SourceState.Watching,
-            _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), listing.Files.Count, listing, _assembler.Report);
-        LogApplied(logger, settings.ClusterId, files.Count, coalesced, changed, rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), _parsed.Count, _status.Listing, _assembler.Report);
+        LogApplied(logger, settings.ClusterId, filesRead, coalesced, changed, rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Makes the next pass walk the whole directory.</summary>
+    private void WalkNext()
+    {
+        lock (_eventsGate)
+        {
+            _eventPaths = null;
+        }
+
+        _debouncer.Signal();
+    }
+
+    /// <summary>
+    /// Notes what a file event names: a YAML file is read again alone; a hidden name (an
+    /// editor's or a writer's temporary file, which the walk skips too) is ignored; anything
+    /// else (a folder, Kubernetes' <c>..data</c> swap, a path outside) makes the next pass walk.
+    /// </summary>
+    private void Named(string? fullPath)
+    {
+        if (fullPath is null)
+        {
+            return;
+        }
+
+        var relative = Path.GetRelativePath(_directory, fullPath);
+        var segments = relative.Split(Path.DirectorySeparatorChar);
+        lock (_eventsGate)
+        {
+            if (Path.IsPathRooted(relative) || relative == "." || segments.Any(s => s.StartsWith("..", StringComparison.Ordinal)))
+            {
+                _eventPaths = null;
+            }
+            else if (segments.Any(s => s.StartsWith('.')))
+            {
+                // Hidden: not read by the walk either.
+            }
+            else if (!Files.DirectoryWalker.IsYaml(segments[^1]))
+            {
+                _eventPaths = null;
+            }
+            else
+            {
+                _eventPaths?.Add(relative);
+            }
+        }
+
+        _debouncer.Signal();
     }
 
     /// <summary>Hands the mesh what changed since the last read (everything the first time); returns how many objects.</summary>
@@ -198,15 +286,19 @@ public sealed partial class YamlDirectorySource(
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.CreationTime,
         };
-        watcher.Changed += (_, _) => _debouncer.Signal();
-        watcher.Created += (_, _) => _debouncer.Signal();
-        watcher.Deleted += (_, _) => _debouncer.Signal();
-        watcher.Renamed += (_, _) => _debouncer.Signal();
+        watcher.Changed += (_, e) => Named(e.FullPath);
+        watcher.Created += (_, e) => Named(e.FullPath);
+        watcher.Deleted += (_, e) => Named(e.FullPath);
+        watcher.Renamed += (_, e) =>
+        {
+            Named(e.OldFullPath);
+            Named(e.FullPath);
+        };
         watcher.Error += (_, e) =>
         {
             LogWatcherError(logger, e.GetException(), _directory);
             _rewatch = true;
-            _debouncer.Signal();
+            WalkNext();
         };
         try
         {
@@ -271,7 +363,7 @@ public sealed partial class YamlDirectorySource(
     private void Swapped()
     {
         _rewatch = true;
-        _debouncer.Signal();
+        WalkNext();
     }
 
     private void ReportListing(DirectoryListing listing)

@@ -22,6 +22,9 @@ public sealed record DirectoryListing(
     /// <summary>True when the directory itself could be listed.</summary>
     public bool Available => Error is null;
 
+    /// <summary>Whether the walk met a symbolic link (followed or skipped): the content behind a link changes without an event on the link.</summary>
+    public bool HasLinks { get; init; }
+
     /// <summary>A listing of a directory that could not be read.</summary>
     public static DirectoryListing Unavailable(string error) => new(error, [], [], [], null);
 

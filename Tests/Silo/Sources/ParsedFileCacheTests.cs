@@ -199,4 +199,35 @@ public sealed class ParsedFileCacheTests(ITestOutputHelper output)
 
         return MeshYaml.Documents([.. documents]);
     }
+
+    [Fact]
+    public void ReadFiles_NamedByEvents_ReadsOnlyThose_AndSaysWhenOnlyAWalkWillDo()
+    {
+        using var dir = new TempDirectory();
+        dir.Write("a.yaml", MeshYaml.Service("a", 7000));
+        dir.Write("b.yaml", MeshYaml.Service("b", 7001));
+        var cache = new ParsedFileCache();
+        var settings = new YamlSourceOptions();
+        Assert.Null(cache.ReadFiles(dir.Path, ["a.yaml"], settings)); // No walk yet.
+        var first = cache.ReadDirectory(dir.Path, settings).Files.ToDictionary(f => f.Path);
+
+        dir.Write("a.yaml", MeshYaml.Service("a", 7100));
+        dir.Write("c.yaml", MeshYaml.Service("c", 7002));
+        System.IO.File.Delete(System.IO.Path.Combine(dir.Path, "b.yaml"));
+        var updates = cache.ReadFiles(dir.Path, ["a.yaml", "b.yaml", "c.yaml", "a.yaml"], settings)!;
+
+        Assert.Equal(["a.yaml", "b.yaml", "c.yaml"], updates.Select(u => u.Path));
+        Assert.Equal(7100, Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.MeshService>(updates[0].File!.Documents.Single().Value).Ports.Single().Port);
+        Assert.Null(updates[1].File);
+        Assert.Equal(2, cache.Count);
+        Assert.Empty(cache.ReadFiles(dir.Path, ["a.yaml"], settings)!); // Unchanged since.
+        Assert.NotSame(first["a.yaml"], updates[0].File);
+
+        // A name that is now a folder, or a directory with a link in it: only a walk can tell.
+        System.IO.Directory.CreateDirectory(System.IO.Path.Combine(dir.Path, "d.yaml"));
+        Assert.Null(cache.ReadFiles(dir.Path, ["d.yaml"], settings));
+        dir.Link("e.yaml", "a.yaml", directory: false);
+        cache.ReadDirectory(dir.Path, settings);
+        Assert.Null(cache.ReadFiles(dir.Path, ["a.yaml"], settings));
+    }
 }

@@ -16,6 +16,7 @@ public sealed class YamlDirectorySourceTests : IDisposable
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(15);
     private readonly TempDirectory _parent = new();
     private readonly RecordingConfigSink _sink = new();
+    private readonly RecordingLogger<YamlDirectorySource> _log = new();
 
     private string Directory => Path.Combine(_parent.Path, "mesh");
 
@@ -181,6 +182,10 @@ public sealed class YamlDirectorySourceTests : IDisposable
         await using var source = await StartAsync();
         Assert.True(Assert.Single(_sink.Messages).Full);
 
+        // The loaded directory is walked once more when watching begins (what changed in between); then events name files.
+        await Eventually.TrueAsync(() => _log.Events.Count(e => e.EventId == 501) >= 2, s_wait, "the second walk did not happen");
+        var passes = _log.Events.Count(e => e.EventId == 501);
+
         _parent.Write("mesh/svc-7-slice.yaml", MeshYaml.Slice("svc-7-1", "svc-7", 8080, [("127.0.2.7", true)]));
         System.IO.File.Delete(Path.Combine(Directory, "svc-9.yaml"));
         await Eventually.TrueAsync(() => _sink.Last!.Services.Count == 99 && _sink.Last.EndpointSlices.Any(s => s.Endpoints[0].Addresses[0] == "127.0.2.7"), s_wait, "the edits were not handed over");
@@ -190,6 +195,11 @@ public sealed class YamlDirectorySourceTests : IDisposable
         Assert.Equal(["svc-7-1"], changes.SelectMany(c => c.EndpointSlices).Select(s => s.Name).Distinct());
         Assert.Empty(changes.SelectMany(c => c.Services));
         Assert.Equal([new MeshObjectKey("Service", "default", "svc-9")], changes.SelectMany(c => c.Deleted));
+
+        // Read from the file events, not by walking the directory's 200 files again.
+        var later = _log.Events.Where(e => e.EventId == 501).Skip(passes).Select(e => e.Message).ToList();
+        Assert.NotEmpty(later);
+        Assert.All(later, m => Assert.Matches(@": [0-2] files read after", m));
     }
 
     public void Dispose() => _parent.Dispose();
@@ -204,7 +214,7 @@ public sealed class YamlDirectorySourceTests : IDisposable
             UnavailablePollInterval = TimeSpan.FromMilliseconds(100),
             MaxRetryDelay = TimeSpan.FromMilliseconds(200),
         });
-        var source = new YamlDirectorySource(_sink, options, TimeProvider.System, NullLogger<YamlDirectorySource>.Instance);
+        var source = new YamlDirectorySource(_sink, options, TimeProvider.System, _log);
         await source.StartAsync(CancellationToken.None);
         return new SourceHandle(source);
     }
