@@ -200,6 +200,27 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServiceInThreeMemberClusters_HasTheEndpointsOfAll_AndThePortsOfTheFirstClusterById()
+    {
+        var (east, west) = await EchoInTwoClustersAsync();
+        var north = await ApiAsync();
+
+        // North sorts between east and west, and declares another port: east's (first by id) stands.
+        north.Apply(MeshYaml.Service("echo", 7100, "shop"));
+        north.Apply(MeshYaml.Slice("echo-north", "echo", 17000, [("127.0.0.3", true)], "shop", zone: "r3/c"));
+        await using var server = await ServerAsync(("east", east), ("north", north), ("west", west));
+        await using var client = AdsTestClient.Connect(server.XdsPort);
+
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_echoCluster]);
+        var endpoints = await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).Count == 3, [s_echoCluster]);
+        Assert.Equal(["127.0.0.1:17000", "127.0.0.2:17000", "127.0.0.3:17000"], Addresses(endpoints));
+
+        // East's Service goes: north is now the first by id with it, and its port defines the service.
+        east.Delete("Service", "shop", "echo");
+        await using var clusters = await ClusterStreamAsync(server, r => Names<Cluster>(r).SequenceEqual(["outbound|7100||echo.shop.svc.cluster.local"]));
+    }
+
+    [Fact]
     public async Task TwoDeploymentsGivenTheSameClustersFile_ServeIdenticalVersions_SoADeltaClientMovesWithoutAResync()
     {
         var (east, west) = await EchoInTwoClustersAsync();
