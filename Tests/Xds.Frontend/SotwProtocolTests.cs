@@ -283,6 +283,32 @@ public sealed class SotwProtocolTests(SotwProtocolTests.StaticMesh mesh) : IClas
         Assert.Equal(TypeUrls.Listener, (await bystander.ReceiveAsync()).TypeUrl);
     }
 
+    [Fact]
+    public async Task SidecarIdNamingNoWorkload_IsRefusedWithTheReason_AndTheProxysIdentityIsKeptForOthers()
+    {
+        // As istiod refuses it: "sidecar~<not an IP>~…" with no INSTANCE_IPS cannot say which workload it serves.
+        await using var refused = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "sidecar~not-an-ip~p.shop~shop.svc.cluster.local");
+        await using var sidecar = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "sidecar~127.0.0.9~reviews-v1-abc.shop~shop.svc.cluster.local");
+        await using var gateway = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "router~127.0.0.8~ingress-7d.istio-system~istio-system.svc.cluster.local");
+
+        await refused.SendAsync(TypeUrls.Cluster);
+        await sidecar.SendAsync(TypeUrls.Cluster);
+        await gateway.SendAsync(TypeUrls.Cluster);
+
+        var status = await refused.WaitForEndAsync();
+        Assert.Equal(StatusCode.InvalidArgument, status.StatusCode);
+        Assert.Contains("'not-an-ip' is not an IP address", status.Detail, StringComparison.Ordinal);
+        Assert.Equal(TypeUrls.Cluster, (await sidecar.ReceiveAsync()).TypeUrl);
+        Assert.Equal(TypeUrls.Cluster, (await gateway.ReceiveAsync()).TypeUrl);
+        var grains = mesh.Server.Services.GetRequiredService<IGrainFactory>();
+        await Eventually.TrueAsync(async () => (await grains.GetGrain<Mesh.Orleans.Grains.Interfaces.IProxyGrain>(gateway.NodeId).GetStatusAsync()).Node?.Identity is not null,
+            TimeSpan.FromSeconds(10), "the gateway's ProxyGrain knows its identity");
+        var sidecarIdentity = (await grains.GetGrain<Mesh.Orleans.Grains.Interfaces.IProxyGrain>(sidecar.NodeId).GetStatusAsync()).Node!.Identity!;
+        var gatewayIdentity = (await grains.GetGrain<Mesh.Orleans.Grains.Interfaces.IProxyGrain>(gateway.NodeId).GetStatusAsync()).Node!.Identity!;
+        Assert.Equal((Mesh.Orleans.Grains.Interfaces.Proxies.ProxyKind.Sidecar, "shop", "reviews-v1-abc.shop"), (sidecarIdentity.Kind, sidecarIdentity.Namespace, sidecarIdentity.WorkloadId));
+        Assert.Equal((Mesh.Orleans.Grains.Interfaces.Proxies.ProxyKind.Router, "istio-system"), (gatewayIdentity.Kind, gatewayIdentity.Namespace));
+    }
+
     /// <summary>A control plane serving two services that no test changes.</summary>
     public sealed class StaticMesh : IAsyncLifetime
     {

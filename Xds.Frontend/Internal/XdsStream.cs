@@ -110,11 +110,18 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"node.id is longer than {Options.MaxNameLength} characters"));
         }
 
+        var (identity, refused) = ProxyIdentities.Parse(node.Id, node.Metadata);
+        if (identity is null)
+        {
+            // As istiod refuses it: a sidecar or gateway that cannot say which workload it is.
+            throw new RpcException(new Status(StatusCode.InvalidArgument, refused!));
+        }
+
         NodeId = node.Id;
         ProxyLocality = LocalityPriorities.IsKnown(node.Locality) ? new Locality { Region = node.Locality.Region, Zone = node.Locality.Zone } : null;
         await WaitForCacheAsync(cancellation);
 
-        var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality));
+        var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality), identity);
         _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats));
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
