@@ -142,6 +142,7 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             var syncz = await http.GetFromJsonAsync<JsonArray>("/debug/syncz");
             var proxy = syncz!.SingleOrDefault(p => ((string)p!["nodeId"]!).Contains("csds", StringComparison.Ordinal));
             return proxy is not null && proxy["types"]!.AsArray().Count == 4 && proxy["types"]!.AsArray().All(t => (string)t!["status"]! == "ACKED")
+                && (string?)proxy["node"]?["identity"]?["kind"] == "Proxyless"
                 && proxy["types"]!.AsArray().Any(t => t!["subscribed"]!.AsArray().Select(n => (string)n!).Contains($"{EchoHost}:7000"));
         }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED and the listener subscription");
     }
@@ -228,6 +229,9 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             node = new
             {
                 id = $"sidecar~127.0.0.1~{name}.default~default.svc.cluster.local",
+
+                // As Istio's proxyless bootstrap writes it: the grpc generator marks a proxyless client.
+                metadata = new { GENERATOR = "grpc", NAMESPACE = "default" },
                 locality = locality is { } at ? new { region = at.Region, zone = at.Zone } : (object)new { },
             },
         });
