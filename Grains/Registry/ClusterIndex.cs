@@ -31,13 +31,6 @@ public sealed class ClusterIndex
     /// <summary>How many objects the cluster holds.</summary>
     public int Count => _objects.Count;
 
-    /// <summary>How many objects of <paramref name="kind"/> the cluster holds.</summary>
-    public int CountOf(string kind) => kind switch
-    {
-        "Service" => _services.Count,
-        _ => _objects.Keys.Count(k => string.Equals(k.Kind, kind, StringComparison.Ordinal)),
-    };
-
     /// <summary>
     /// The valid objects that refer to what the cluster does not have, in kind, namespace, name
     /// and field order (see <see cref="ConfigAnalyzer"/>); kept up to date object by object.

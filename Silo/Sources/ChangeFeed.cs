@@ -13,9 +13,6 @@ public sealed class ChangeFeed(string clusterId, IClusterConfigSink sink)
     private long _sequence;
     private bool _full = true;
 
-    /// <summary>Whether the next message is a full one.</summary>
-    public bool NextIsFull => _full;
-
     /// <summary>
     /// Sends what <paramref name="take"/> returns (called with whether everything is needed);
     /// nothing when it holds no change. Returns the message sent, or null. Throws what the sink

@@ -46,9 +46,6 @@ public sealed class ConfigAssembler
     /// <summary>Every rejection: invalid documents, unreadable files and duplicates, in file order.</summary>
     public IReadOnlyList<RejectedObject> Rejected => _rejected ??= CollectRejections();
 
-    /// <summary>How many files (or API objects) are held.</summary>
-    public int FileCount => _files.Count;
-
     /// <summary>
     /// Makes <paramref name="files"/> the whole of what the source read: each is set, and any
     /// file held before and absent now is removed. Returns the cluster's declaration.
