@@ -264,7 +264,7 @@ internal static class VirtualServiceParser
     /// A host is a DNS name, optionally starting with <c>*.</c>, or <c>*</c> alone, as Istio's
     /// validation requires: labels of letters, digits and '-', at most 63 characters each.
     /// </summary>
-    private static void ValidateHost(string host, string field)
+    internal static void ValidateHost(string host, string field)
     {
         var name = host == "*" ? string.Empty : host.StartsWith("*.", StringComparison.Ordinal) ? host[2..] : host;
         if (host.Length > 253 || (host != "*" && !name.Split('.').All(IsDnsLabel)))

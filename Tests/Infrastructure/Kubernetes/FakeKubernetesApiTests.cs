@@ -445,6 +445,8 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
         await watch.Completion.WaitAsync(s_wait);
         var missing = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.ListClusterCustomObjectAsync(
             "networking.istio.io", "v1", "virtualservices", cancellationToken: _timeout.Token));
+        var groupsWithDestinationRules = await _client.Apis.GetAPIVersionsAsync(_timeout.Token);
+        _api.UninstallCrd("destinationrules");
         var groups = await _client.Apis.GetAPIVersionsAsync(_timeout.Token);
         _api.InstallCrd();
         var again = (JsonElement)await _client.CustomObjects.ListClusterCustomObjectAsync("networking.istio.io", "v1", "virtualservices", cancellationToken: _timeout.Token);
@@ -453,6 +455,7 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
         Assert.Equal(WatchEventType.Deleted, deleted[0].Type);
         Assert.Equal(HttpStatusCode.NotFound, missing.Response.StatusCode);
         Assert.Contains("\"reason\":\"NotFound\"", missing.Response.Content, StringComparison.Ordinal);
+        Assert.Contains(groupsWithDestinationRules.Groups, group => group.Name == "networking.istio.io");
         Assert.DoesNotContain(groups.Groups, group => group.Name == "networking.istio.io");
         Assert.Contains(groups.Groups, group => group.Name == "discovery.k8s.io");
         Assert.Empty(again.GetProperty("items").EnumerateArray());

@@ -21,8 +21,11 @@ public static class KubernetesResourceTypes
     /// <summary>Istio's <c>networking.istio.io/v1</c> VirtualService, a custom resource whose CRD may be missing.</summary>
     public static readonly KubernetesResourceType VirtualServices = new("networking.istio.io", "v1", "virtualservices", "VirtualService", Namespaced: true, IsCustom: true);
 
+    /// <summary>Istio's <c>networking.istio.io/v1</c> DestinationRule, a custom resource whose CRD may be missing.</summary>
+    public static readonly KubernetesResourceType DestinationRules = new("networking.istio.io", "v1", "destinationrules", "DestinationRule", Namespaced: true, IsCustom: true);
+
     /// <summary>Every known type, core group first.</summary>
-    public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices];
+    public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices, DestinationRules];
 
     /// <summary>The type served at <paramref name="group"/>/<paramref name="version"/>/<paramref name="resource"/>, if any.</summary>
     public static KubernetesResourceType? FindByPath(string group, string version, string resource) =>

@@ -288,6 +288,8 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"huge","namespace":"shop"},"spec":{"hosts":["echo"],"http":[{"route":[{"destination":{"host":"echo"},"weight":99999999999999999999}]}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"bad-host","namespace":"shop"},"spec":{"hosts":["\u0000\uFFFF"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"edge","namespace":"shop"},"spec":{"hosts":["echo"],"gateways":["ingress"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"echo","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1","labels":{"version":"v1"}}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"twice","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1"},{"name":"v1"}]}}""");
         await using var server = await ServerAsync(("east", api));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -296,14 +298,16 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         {
             var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
             rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray();
-            return rejected.Count == 3;
-        }, s_wait, "the three hostile VirtualServices are rejected");
+            return rejected.Count == 4;
+        }, s_wait, "the three hostile VirtualServices and the invalid DestinationRule are rejected");
 
-        Assert.Equal(["bad-host", "huge", "typed"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["bad-host", "huge", "twice", "typed"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal("spec.subsets[1].name", (string?)rejected.Single(r => (string)r!["name"]! == "twice")!["field"]);
         Assert.All(rejected, r => Assert.False(string.IsNullOrEmpty((string?)r!["reason"])));
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service beside them is served");
         var east = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!;
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService shop/edge: bound only to gateways", StringComparison.Ordinal));
+        Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("DestinationRule shop/echo: valid (1 subsets", StringComparison.Ordinal));
         Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
     }
 

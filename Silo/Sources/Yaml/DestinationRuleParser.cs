@@ -1,0 +1,341 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using YamlDotNet.RepresentationModel;
+
+namespace Mesh.Orleans.Silo.Sources.Yaml;
+
+/// <summary>
+/// Reads and validates an Istio <c>DestinationRule</c> (networking.istio.io v1, v1beta1,
+/// v1alpha3) as Istio's validation would: a host, uniquely named subsets with labels, and traffic
+/// policies (load balancer, connection pool, outlier detection, port-level settings) with their
+/// ranges. What needs what the mesh does not have yet is refused by name with the reason: TLS
+/// modes that need certificates, locality load-balancer settings, tunnels and proxy protocol.
+/// </summary>
+internal static class DestinationRuleParser
+{
+    private static readonly HashSet<string> s_specKeys = ["host", "subsets", "trafficPolicy", "exportTo", "workloadSelector"];
+    private static readonly HashSet<string> s_subsetKeys = ["name", "labels", "trafficPolicy"];
+    private static readonly HashSet<string> s_policyKeys = ["loadBalancer", "connectionPool", "outlierDetection", "tls", "portLevelSettings"];
+    private static readonly HashSet<string> s_portPolicyKeys = ["port", "loadBalancer", "connectionPool", "outlierDetection", "tls"];
+    private static readonly Dictionary<string, string> s_policyUnsupported = new()
+    {
+        ["tunnel"] = "tunnel settings are not supported",
+        ["proxyProtocol"] = "proxyProtocol is not supported",
+        ["retryBudget"] = "retryBudget is not supported yet",
+    };
+
+    private static readonly HashSet<string> s_loadBalancerKeys = ["simple", "consistentHash", "warmupDurationSecs", "warmup"];
+    private static readonly Dictionary<string, string> s_loadBalancerUnsupported = new()
+    {
+        ["localityLbSetting"] = "localityLbSetting is not supported yet; locality failover by region and zone applies by default",
+    };
+
+    private static readonly HashSet<string> s_hashKeys = ["httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName", "ringHash", "maglev", "minimumRingSize"];
+    private static readonly HashSet<string> s_cookieKeys = ["name", "path", "ttl"];
+    private static readonly HashSet<string> s_poolKeys = ["tcp", "http"];
+    private static readonly HashSet<string> s_tcpKeys = ["maxConnections", "connectTimeout", "tcpKeepalive", "maxConnectionDuration", "idleTimeout"];
+    private static readonly HashSet<string> s_httpKeys = ["http1MaxPendingRequests", "http2MaxRequests", "maxRequestsPerConnection", "maxRetries", "idleTimeout", "h2UpgradePolicy", "useClientProtocol", "maxConcurrentStreams"];
+    private static readonly HashSet<string> s_outlierKeys = ["consecutive5xxErrors", "consecutiveGatewayErrors", "consecutiveLocalOriginFailures", "splitExternalLocalOriginErrors", "interval", "baseEjectionTime", "maxEjectionPercent", "minHealthPercent", "consecutiveErrors"];
+    private static readonly HashSet<string> s_tlsKeys = ["mode", "sni", "subjectAltNames", "insecureSkipVerify", "clientCertificate", "privateKey", "caCertificates", "credentialName", "caCrl"];
+    private static readonly HashSet<string> s_simple = ["UNSPECIFIED", "ROUND_ROBIN", "LEAST_REQUEST", "LEAST_CONN", "RANDOM", "PASSTHROUGH"];
+
+    /// <summary>Parses the DestinationRule in <paramref name="ns"/>; every problem is reported, not only the first.</summary>
+    public static DestinationRuleSpec Parse(YamlMappingNode root, string ns, string name)
+    {
+        YamlFields.RequireDnsSubdomain(name, "metadata.name");
+        var spec = YamlFields.RequiredMap(root, "spec", string.Empty);
+        YamlFields.OnlyKeys(spec, "spec", s_specKeys);
+        var problems = new Problems();
+
+        var host = string.Empty;
+        problems.Check(() =>
+        {
+            var text = YamlFields.RequiredString(spec, "host", "spec");
+            VirtualServiceParser.ValidateHost(text, "spec.host");
+            host = MeshNames.ResolveHost(text, ns);
+        });
+
+        var subsets = new List<SubsetSpec>();
+        var subsetList = YamlFields.OptionalList(spec, "subsets", "spec", maxItems: 1000);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (subsetList?.Children.Count ?? 0); i++)
+        {
+            var path = $"spec.subsets[{i}]";
+            var node = subsetList!.Children[i];
+            problems.Check(() =>
+            {
+                var map = YamlFields.ItemMap(node, path);
+                YamlFields.OnlyKeys(map, path, s_subsetKeys);
+                var subsetName = YamlFields.RequiredString(map, "name", path);
+                YamlFields.RequireDnsLabel(subsetName, path + ".name");
+                if (!names.Add(subsetName))
+                {
+                    throw new InvalidFieldException(path + ".name", $"'{subsetName}' names an earlier subset too; subset names must be unique");
+                }
+
+                var labels = Labels(map, "labels", path);
+                var policy = YamlFields.OptionalMap(map, "trafficPolicy", path) is { } policyMap ? Policy(policyMap, path + ".trafficPolicy", port: null) : null;
+                subsets.Add(new SubsetSpec(subsetName, labels, policy));
+            });
+        }
+
+        TrafficPolicySpec? trafficPolicy = null;
+        problems.Check(() => trafficPolicy = YamlFields.OptionalMap(spec, "trafficPolicy", "spec") is { } map ? Policy(map, "spec.trafficPolicy", port: null) : null);
+
+        var exportTo = new List<string>();
+        problems.Check(() =>
+        {
+            var list = YamlFields.OptionalList(spec, "exportTo", "spec", maxItems: 1000);
+            for (var i = 0; i < (list?.Children.Count ?? 0); i++)
+            {
+                var value = YamlFields.ItemString(list!.Children[i], $"spec.exportTo[{i}]");
+                if (value is not ("." or "*"))
+                {
+                    YamlFields.RequireDnsLabel(value, $"spec.exportTo[{i}]");
+                }
+
+                exportTo.Add(value);
+            }
+        });
+
+        IReadOnlyDictionary<string, string>? selector = null;
+        problems.Check(() =>
+        {
+            if (YamlFields.OptionalMap(spec, "workloadSelector", "spec") is { } map)
+            {
+                YamlFields.OnlyKeys(map, "spec.workloadSelector", new HashSet<string> { "matchLabels" });
+                selector = Labels(map, "matchLabels", "spec.workloadSelector");
+            }
+        });
+
+        problems.ThrowIfAny();
+        return new DestinationRuleSpec(ns, name, host, subsets, trafficPolicy, exportTo, selector);
+    }
+
+    private static TrafficPolicySpec Policy(YamlMappingNode map, string path, int? port)
+    {
+        YamlFields.OnlyKeys(map, path, port is null ? s_policyKeys : s_portPolicyKeys, s_policyUnsupported);
+        var loadBalancer = YamlFields.OptionalMap(map, "loadBalancer", path) is { } lb ? LoadBalancer(lb, path + ".loadBalancer") : null;
+        var pool = YamlFields.OptionalMap(map, "connectionPool", path) is { } cp ? Pool(cp, path + ".connectionPool") : null;
+        var outlier = YamlFields.OptionalMap(map, "outlierDetection", path) is { } od ? Outlier(od, path + ".outlierDetection") : null;
+        var tls = YamlFields.OptionalMap(map, "tls", path) is { } t ? TlsMode(t, path + ".tls") : null;
+
+        var ports = new List<TrafficPolicySpec>();
+        var seen = new HashSet<int>();
+        var list = port is null ? YamlFields.OptionalList(map, "portLevelSettings", path, maxItems: 1000) : null;
+        for (var i = 0; i < (list?.Children.Count ?? 0); i++)
+        {
+            var itemPath = $"{path}.portLevelSettings[{i}]";
+            var item = YamlFields.ItemMap(list!.Children[i], itemPath);
+            var portMap = YamlFields.RequiredMap(item, "port", itemPath);
+            YamlFields.OnlyKeys(portMap, itemPath + ".port", new HashSet<string> { "number" });
+            var number = YamlFields.OptionalInt(portMap, "number", itemPath + ".port", 1, 65535)
+                ?? throw new InvalidFieldException(itemPath + ".port.number", "is required");
+            if (!seen.Add(number))
+            {
+                throw new InvalidFieldException(itemPath + ".port.number", $"port {number} has settings earlier in the list too");
+            }
+
+            ports.Add(Policy(item, itemPath, number));
+        }
+
+        return new TrafficPolicySpec(port, loadBalancer, pool, outlier, tls, ports);
+    }
+
+    private static LoadBalancerSpec LoadBalancer(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_loadBalancerKeys, s_loadBalancerUnsupported);
+        var simple = YamlFields.OptionalString(map, "simple", path);
+        var hash = YamlFields.OptionalMap(map, "consistentHash", path);
+        if (simple is not null && hash is not null)
+        {
+            throw new InvalidFieldException(path, "set either simple or consistentHash, not both");
+        }
+
+        if (simple is not null)
+        {
+            if (!s_simple.Contains(simple))
+            {
+                throw new InvalidFieldException(path + ".simple", $"must be one of {string.Join(", ", s_simple.Order(StringComparer.Ordinal))}, not '{YamlFields.Truncate(simple)}'");
+            }
+
+            return new LoadBalancerSpec(simple is "LEAST_CONN" ? "LEAST_REQUEST" : simple, null, null, null, null, null);
+        }
+
+        if (hash is null)
+        {
+            return new LoadBalancerSpec(null, null, null, null, null, null);
+        }
+
+        var hashPath = path + ".consistentHash";
+        YamlFields.OnlyKeys(hash, hashPath, s_hashKeys);
+        var keys = new List<string>();
+        string? cookiePath = null;
+        TimeSpan? cookieTtl = null;
+        if (YamlFields.OptionalString(hash, "httpHeaderName", hashPath) is { Length: > 0 } header)
+        {
+            keys.Add("header:" + header.ToLowerInvariant());
+        }
+
+        if (YamlFields.OptionalMap(hash, "httpCookie", hashPath) is { } cookie)
+        {
+            YamlFields.OnlyKeys(cookie, hashPath + ".httpCookie", s_cookieKeys);
+            keys.Add("cookie:" + YamlFields.RequiredString(cookie, "name", hashPath + ".httpCookie"));
+            cookiePath = YamlFields.OptionalString(cookie, "path", hashPath + ".httpCookie");
+            cookieTtl = Duration(cookie, "ttl", hashPath + ".httpCookie");
+        }
+
+        if (YamlFields.OptionalBool(hash, "useSourceIp", hashPath) is true)
+        {
+            keys.Add("source-ip");
+        }
+
+        if (YamlFields.OptionalString(hash, "httpQueryParameterName", hashPath) is { Length: > 0 } query)
+        {
+            keys.Add("query:" + query);
+        }
+
+        if (keys.Count != 1)
+        {
+            throw new InvalidFieldException(hashPath, $"must set exactly one hash key (httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName), not {keys.Count}");
+        }
+
+        long? ringSize = Long(hash, "minimumRingSize", hashPath);
+        long? maglev = null;
+        if (YamlFields.OptionalMap(hash, "ringHash", hashPath) is { } ring)
+        {
+            YamlFields.OnlyKeys(ring, hashPath + ".ringHash", new HashSet<string> { "minimumRingSize" });
+            ringSize = Long(ring, "minimumRingSize", hashPath + ".ringHash") ?? ringSize;
+        }
+
+        if (YamlFields.OptionalMap(hash, "maglev", hashPath) is { } maglevMap)
+        {
+            YamlFields.OnlyKeys(maglevMap, hashPath + ".maglev", new HashSet<string> { "tableSize" });
+            maglev = Long(maglevMap, "tableSize", hashPath + ".maglev") ?? 65537;
+            if (ringSize is not null)
+            {
+                throw new InvalidFieldException(hashPath, "set either a ring hash or maglev, not both");
+            }
+        }
+
+        return new LoadBalancerSpec(null, keys[0], cookiePath, cookieTtl, ringSize, maglev);
+    }
+
+    private static ConnectionPoolSpec Pool(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_poolKeys);
+        var tcp = YamlFields.OptionalMap(map, "tcp", path);
+        var http = YamlFields.OptionalMap(map, "http", path);
+        var tcpPath = path + ".tcp";
+        var httpPath = path + ".http";
+        if (tcp is not null)
+        {
+            YamlFields.OnlyKeys(tcp, tcpPath, s_tcpKeys);
+        }
+
+        if (http is not null)
+        {
+            YamlFields.OnlyKeys(http, httpPath, s_httpKeys);
+        }
+
+        var upgrade = http is null ? null : YamlFields.OptionalString(http, "h2UpgradePolicy", httpPath);
+        if (upgrade is not null and not ("DEFAULT" or "DO_NOT_UPGRADE" or "UPGRADE"))
+        {
+            throw new InvalidFieldException(httpPath + ".h2UpgradePolicy", $"must be DEFAULT, DO_NOT_UPGRADE or UPGRADE, not '{YamlFields.Truncate(upgrade)}'");
+        }
+
+        return new ConnectionPoolSpec(
+            tcp is null ? null : YamlFields.OptionalInt(tcp, "maxConnections", tcpPath, 0, int.MaxValue),
+            tcp is null ? null : Duration(tcp, "connectTimeout", tcpPath, minimum: TimeSpan.FromMilliseconds(1)),
+            http is null ? null : YamlFields.OptionalInt(http, "http1MaxPendingRequests", httpPath, 0, int.MaxValue),
+            http is null ? null : YamlFields.OptionalInt(http, "http2MaxRequests", httpPath, 0, int.MaxValue),
+            http is null ? null : YamlFields.OptionalInt(http, "maxRequestsPerConnection", httpPath, 0, int.MaxValue),
+            http is null ? null : YamlFields.OptionalInt(http, "maxRetries", httpPath, 0, int.MaxValue),
+            http is null ? null : Duration(http, "idleTimeout", httpPath),
+            upgrade,
+            http is null ? null : YamlFields.OptionalBool(http, "useClientProtocol", httpPath),
+            http is null ? null : YamlFields.OptionalInt(http, "maxConcurrentStreams", httpPath, 0, int.MaxValue));
+    }
+
+    private static OutlierDetectionSpec Outlier(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_outlierKeys);
+        var fivexx = YamlFields.OptionalInt(map, "consecutive5xxErrors", path, 0, int.MaxValue)
+            ?? YamlFields.OptionalInt(map, "consecutiveErrors", path, 0, int.MaxValue);
+        return new OutlierDetectionSpec(
+            fivexx,
+            YamlFields.OptionalInt(map, "consecutiveGatewayErrors", path, 0, int.MaxValue),
+            YamlFields.OptionalInt(map, "consecutiveLocalOriginFailures", path, 0, int.MaxValue),
+            YamlFields.OptionalBool(map, "splitExternalLocalOriginErrors", path),
+            Duration(map, "interval", path, minimum: TimeSpan.FromMilliseconds(1)),
+            Duration(map, "baseEjectionTime", path, minimum: TimeSpan.FromMilliseconds(1)),
+            YamlFields.OptionalInt(map, "maxEjectionPercent", path, 0, 100),
+            YamlFields.OptionalInt(map, "minHealthPercent", path, 0, 100));
+    }
+
+    private static string? TlsMode(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_tlsKeys);
+        var mode = YamlFields.OptionalString(map, "mode", path) ?? "DISABLE";
+        return mode switch
+        {
+            "DISABLE" or "ISTIO_MUTUAL" => mode,
+            "SIMPLE" or "MUTUAL" => throw new InvalidFieldException(path + ".mode", $"{mode} TLS needs certificates, which the mesh cannot hand out yet"),
+            _ => throw new InvalidFieldException(path + ".mode", $"must be DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL, not '{YamlFields.Truncate(mode)}'"),
+        };
+    }
+
+    private static Dictionary<string, string> Labels(YamlMappingNode map, string key, string path)
+    {
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var labelMap = YamlFields.OptionalMap(map, key, path);
+        if (labelMap is not null && labelMap.Children.Count > 64)
+        {
+            throw new InvalidFieldException(YamlFields.Join(path, key), $"has {labelMap.Children.Count} labels; at most 64 are allowed");
+        }
+
+        foreach (var (k, v) in labelMap?.Children ?? Enumerable.Empty<KeyValuePair<YamlNode, YamlNode>>())
+        {
+            var labelName = (k as YamlScalarNode)?.Value ?? string.Empty;
+            var labelPath = $"{YamlFields.Join(path, key)}[{YamlFields.Truncate(labelName)}]";
+            if (labelName.Length is 0 or > 317)
+            {
+                throw new InvalidFieldException(labelPath, "is not a label name");
+            }
+
+            var value = YamlFields.ItemString(v, labelPath);
+            if (value.Length > 63)
+            {
+                throw new InvalidFieldException(labelPath, "a label value has at most 63 characters");
+            }
+
+            labels[labelName] = value;
+        }
+
+        return labels;
+    }
+
+    private static TimeSpan? Duration(YamlMappingNode map, string key, string path, TimeSpan? minimum = null)
+    {
+        var text = YamlFields.OptionalString(map, key, path);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!GoDuration.TryParse(text, out var duration))
+        {
+            throw new InvalidFieldException(YamlFields.Join(path, key), $"'{YamlFields.Truncate(text)}' is not a duration such as 1.5s or 300ms");
+        }
+
+        if (minimum is { } least && duration < least)
+        {
+            throw new InvalidFieldException(YamlFields.Join(path, key), $"must be at least {least.TotalMilliseconds} ms");
+        }
+
+        return duration;
+    }
+
+    private static long? Long(YamlMappingNode map, string key, string path) =>
+        YamlFields.OptionalInt(map, key, path, 0, int.MaxValue);
+}

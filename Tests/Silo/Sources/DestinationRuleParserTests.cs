@@ -1,0 +1,105 @@
+using Mesh.Orleans.Silo.Sources.Yaml;
+
+namespace Mesh.Orleans.Tests.Silo.Sources;
+
+/// <summary>
+/// DestinationRules as Istio's documentation writes them (bookinfo's subsets, the traffic
+/// management tasks' circuit breaker and sticky sessions), and the ways they go wrong.
+/// </summary>
+public sealed class DestinationRuleParserTests
+{
+    [Fact]
+    public void BookinfoReviews_WithSubsetsAndACircuitBreaker_IsValid_AndListedAsNotAppliedYet()
+    {
+        var document = Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: reviews, namespace: bookinfo}
+            spec:
+              host: reviews
+              trafficPolicy:
+                loadBalancer: {simple: LEAST_REQUEST}
+                connectionPool:
+                  tcp: {maxConnections: 1, connectTimeout: 30ms}
+                  http: {http1MaxPendingRequests: 1, maxRequestsPerConnection: 1, h2UpgradePolicy: UPGRADE}
+                outlierDetection: {consecutive5xxErrors: 1, interval: 1s, baseEjectionTime: 3m, maxEjectionPercent: 100}
+                tls: {mode: ISTIO_MUTUAL}
+                portLevelSettings:
+                - port: {number: 9080}
+                  loadBalancer:
+                    consistentHash:
+                      httpCookie: {name: user, ttl: 0s}
+              subsets:
+              - name: v1
+                labels: {version: v1}
+              - name: v2
+                labels: {version: v2}
+                trafficPolicy:
+                  loadBalancer: {simple: RANDOM}
+              exportTo: [".", "istio-system"]
+            """);
+
+        Assert.Null(document.Rejection);
+        var ignored = Assert.IsType<IgnoredObject>(document.Value);
+        Assert.False(ignored.Quiet);
+        Assert.Equal("valid (2 subsets for reviews.bookinfo.svc.cluster.local); subsets and traffic policies are not applied yet", ignored.Reason);
+    }
+
+    [Theory]
+    [InlineData("{}", "spec.host", "is required")]
+    [InlineData("{host: 'not a host'}", "spec.host", "is not a valid host")]
+    [InlineData("{host: r, subsets: [{name: v1}, {name: v1}]}", "spec.subsets[1].name", "must be unique")]
+    [InlineData("{host: r, subsets: [{name: V_1}]}", "spec.subsets[0].name", "")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: FASTEST}}}", "spec.trafficPolicy.loadBalancer.simple", "must be one of")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {useSourceIp: true}}}}", "spec.trafficPolicy.loadBalancer", "not both")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, httpHeaderName: x-user}}}}", "spec.trafficPolicy.loadBalancer.consistentHash", "exactly one hash key")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: true}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {connectionPool: {tcp: {connectTimeout: soon}}}}", "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "is not a duration")]
+    [InlineData("{host: r, trafficPolicy: {connectionPool: {http: {maxRetries: -1}}}}", "spec.trafficPolicy.connectionPool.http.maxRetries", "must be between")]
+    [InlineData("{host: r, trafficPolicy: {outlierDetection: {maxEjectionPercent: 101}}}", "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "must be between 0 and 100")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: MUTUAL}}}", "spec.trafficPolicy.tls.mode", "needs certificates")]
+    [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{port: {number: 80}}, {port: {number: 80}}]}}", "spec.trafficPolicy.portLevelSettings[1].port.number", "earlier in the list")]
+    [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}}", "spec.trafficPolicy.portLevelSettings[0].port", "is required")]
+    [InlineData("{host: r, trafficPolicy: {tunnel: {protocol: CONNECT}}}", "spec.trafficPolicy.tunnel", "not supported")]
+    [InlineData("{host: r, exportTo: [Bad_Namespace]}", "spec.exportTo[0]", "")]
+    [InlineData("{host: r, subsets: [{name: v1, labels: {version: [v1]}}]}", "spec.subsets[0].labels[version]", "")]
+    public void InvalidRule_IsRejectedWithTheOffendingField(string spec, string field, string reason)
+    {
+        var document = Parse($"apiVersion: networking.istio.io/v1beta1\nkind: DestinationRule\nmetadata: {{name: r, namespace: shop}}\nspec: {spec}\n");
+
+        var rejection = Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.RejectedObject>(document.Rejection);
+        Assert.Equal(("DestinationRule", "shop", "r"), (rejection.Kind, rejection.Namespace, rejection.Name));
+        Assert.Equal(field, rejection.Field);
+        Assert.Contains(reason, rejection.Reason, StringComparison.Ordinal);
+        Assert.DoesNotContain(KubernetesObjectParser.ValidatorFailure, rejection.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryProblemOfARule_IsReported()
+    {
+        var document = Parse("""
+            apiVersion: networking.istio.io/v1alpha3
+            kind: DestinationRule
+            metadata: {name: r}
+            spec:
+              host: "bad host"
+              subsets: [{name: v1}, {name: v1}]
+              exportTo: ["Nope"]
+            """);
+
+        var reason = document.Rejection!.Reason;
+        Assert.Contains("and 2 more", reason, StringComparison.Ordinal);
+        Assert.Contains("spec.subsets[1].name", reason, StringComparison.Ordinal);
+        Assert.Contains("spec.exportTo[0]", reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownVersionOfTheKind_IsRejected()
+    {
+        var document = Parse("apiVersion: networking.istio.io/v2\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r}\n");
+
+        Assert.Equal("apiVersion", document.Rejection!.Field);
+    }
+
+    private static ParsedDocument Parse(string yaml) => Assert.Single(KubernetesObjectParser.Parse("dr.yaml", yaml).Documents);
+}
