@@ -104,6 +104,56 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
                   weight: 10
         """;
 
+    private const string HandDestinationRule = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata:
+          name: echo
+          namespace: shop
+        spec:
+          host: echo
+          trafficPolicy:
+            loadBalancer:
+              simple: LEAST_REQUEST
+            connectionPool:
+              tcp:
+                maxConnections: 100
+                connectTimeout: 30ms
+              http:
+                http1MaxPendingRequests: 10
+                maxRequestsPerConnection: 1
+                h2UpgradePolicy: UPGRADE
+                useClientProtocol: true
+            outlierDetection:
+              consecutive5xxErrors: 5
+              interval: 10s
+              baseEjectionTime: 30s
+              maxEjectionPercent: 50
+            tls:
+              mode: ISTIO_MUTUAL
+            portLevelSettings:
+              - port:
+                  number: 7000
+                loadBalancer:
+                  consistentHash:
+                    httpCookie:
+                      name: user
+                      ttl: 60s
+                    minimumRingSize: 1024
+          subsets:
+            - name: v1
+              labels:
+                version: v1
+            - name: v2
+              labels:
+                version: v2
+              trafficPolicy:
+                loadBalancer:
+                  simple: RANDOM
+          exportTo:
+            - "."
+        """;
+
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(25);
 
     private static readonly string[] s_tokens =
@@ -302,7 +352,7 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         await FuzzCases.BoundedAsync(() =>
         {
-            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService) })
+            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService), ("dr.yaml", HandDestinationRule) })
             {
                 var lines = text.Split('\n');
                 for (var i = 0; i < lines.Length; i++)
@@ -653,7 +703,8 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
             ("service.yaml", HandService),
             ("slice.yaml", HandSlice),
             ("vs.yaml", HandVirtualService),
-            ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService)),
+            ("dr.yaml", HandDestinationRule),
+            ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService, HandDestinationRule)),
         ];
     }
 
