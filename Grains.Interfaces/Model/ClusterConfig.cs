@@ -14,4 +14,19 @@ public sealed record ClusterConfig(
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
+
+    /// <summary>
+    /// The declaration of <paramref name="objects"/> (Services by hostname, slices and
+    /// VirtualServices by namespace and name; anything else is left out) with <paramref name="rejected"/>.
+    /// </summary>
+    public static ClusterConfig Of(IEnumerable<object> objects, IReadOnlyList<RejectedObject> rejected)
+    {
+        ArgumentNullException.ThrowIfNull(objects);
+        var values = objects.ToList();
+        return new ClusterConfig(
+            values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
+            values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            rejected);
+    }
 }

@@ -162,15 +162,7 @@ public sealed class ConfigAssembler
     }
 
     /// <summary>The cluster's whole declaration, as served now.</summary>
-    public ClusterConfig Declaration()
-    {
-        var values = _current.Values.Select(c => c.Value).ToList();
-        return new ClusterConfig(
-            values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
-            values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            Rejected);
-    }
+    public ClusterConfig Declaration() => ClusterConfig.Of(_current.Values.Select(c => c.Value), Rejected);
 
     /// <summary>
     /// The routing objects whose served version changed since the last call, and the
@@ -283,13 +275,15 @@ public sealed class ConfigAssembler
             list = null;
         }
 
-        if (list is { Count: > 1 } ? _contested.Add(key) : _contested.Remove(key))
+        // With several claimants, who lost may have changed; with one, a duplicate may be gone.
+        if (list is { Count: > 1 })
         {
+            _contested.Add(key);
             _rejected = null;
         }
-        else if (list is { Count: > 1 })
+        else if (_contested.Remove(key))
         {
-            _rejected = null; // Who lost may have changed.
+            _rejected = null;
         }
 
         var had = _current.TryGetValue(key, out var before);

@@ -102,12 +102,7 @@ public sealed class RecordingConfigSink : IClusterConfigSink
             _rejected = changes.Rejected ?? _rejected;
             (_epoch, _sequence) = (changes.Epoch, changes.Sequence);
             _messages.Add(changes);
-            var values = _objects.Values.ToList();
-            _applied.Add(new ClusterConfig(
-                values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
-                values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-                values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-                _rejected));
+            _applied.Add(ClusterConfig.Of(_objects.Values, _rejected));
         }
 
         return Task.FromResult(true);

@@ -84,7 +84,7 @@ public sealed class ClusterIndexTests
                 }
             }
 
-            var config = Declaration(held.Values);
+            var config = ClusterConfig.Of(held.Values, []);
             var after = DeclarationInputs.Build(config);
             foreach (var host in after.Keys.Union(before.Keys))
             {
@@ -173,16 +173,6 @@ public sealed class ClusterIndexTests
                 }).ToList();
                 return new VirtualServiceSpec("default", "vs-" + random.Next(4), hosts, http);
         }
-    }
-
-    private static ClusterConfig Declaration(IEnumerable<object> objects)
-    {
-        var values = objects.ToList();
-        return new ClusterConfig(
-            values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
-            values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            []);
     }
 
     private static string? Hash(ServiceInput? input) => input is null ? null : InputHash.Of(input);
