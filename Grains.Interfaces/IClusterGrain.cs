@@ -30,4 +30,16 @@ public interface IClusterGrain : IGrainWithStringKey
 
     /// <summary>The hostnames this cluster currently contributes to.</summary>
     Task<IReadOnlyList<string>> GetHostnamesAsync();
+
+    /// <summary>
+    /// What the workload at <paramref name="ip"/> serves, and from now on <paramref name="watcher"/>
+    /// is told (<see cref="IWorkloadGrain.UpdateAsync"/>) whenever that changes. The watch lives
+    /// in memory only: a watcher renews it now and then, which also heals a reactivated grain.
+    /// Null while the grain has applied nothing from its source since it activated (it does not
+    /// know yet); the watcher is told once it does.
+    /// </summary>
+    Task<WorkloadInputs?> WatchWorkloadAsync(string ip, IWorkloadGrain watcher);
+
+    /// <summary>Ends a watch.</summary>
+    Task UnwatchWorkloadAsync(string ip, IWorkloadGrain watcher);
 }

@@ -25,11 +25,18 @@ public sealed partial class ClusterGrain(
 {
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
 
+    // The scopes every cluster's hostnames reach: proxyless clients', sidecars' and gateways'.
+    private static readonly string[] s_sharedScopes = [ScopeNames.Default, ScopeNames.Sidecar, ScopeNames.Router];
+
     // How long a write that only records new hashes of known hostnames may wait, so a burst of
     // endpoint changes costs one storage write (the state is as large as the cluster), not one each.
     private static readonly TimeSpan s_hashWriteDelay = TimeSpan.FromSeconds(5);
 
     private readonly ClusterIndex _index = new();
+    private readonly WorkloadIndex _workloads = new();
+
+    // The workloads whose grains watch them, with what each was last told.
+    private readonly Dictionary<string, Watch> _watches = new(StringComparer.Ordinal);
 
     // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
@@ -63,6 +70,8 @@ public sealed partial class ClusterGrain(
             touched.UnionWith(state.State.InputHashes.Keys);
         }
 
+        var workloadIps = changes.Full ? _workloads.Replace(changes.Upserted) : _workloads.Change(changes.Upserted, changes.Deleted);
+        TellWatchers(workloadIps);
         _epoch = changes.Epoch;
         _sequence = changes.Sequence;
         var (pushed, hostnamesChanged) = await PushAsync(clusterId, touched);
@@ -170,7 +179,8 @@ public sealed partial class ClusterGrain(
         // scope activated empty (a restarted silo) learns that its mesh is known now.
         if (batch.Count > 0 || !_scopeTold)
         {
-            await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Default).ApplyAsync(batch);
+            // Every kind's shared scope takes the same batch and keeps what its proxies need.
+            await Task.WhenAll(s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
             _scopeTold = true;
         }
 
@@ -226,6 +236,62 @@ public sealed partial class ClusterGrain(
     public Task<IReadOnlyList<string>> GetHostnamesAsync() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
 
+    /// <inheritdoc/>
+    public Task<WorkloadInputs?> WatchWorkloadAsync(string ip, IWorkloadGrain watcher)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(ip);
+        ArgumentNullException.ThrowIfNull(watcher);
+        if (!_watches.TryGetValue(ip, out var watch))
+        {
+            watch = new Watch(_epoch is null ? null : _workloads.InputsOf(ip));
+            _watches.Add(ip, watch);
+        }
+
+        watch.Watchers.Add(watcher);
+        return Task.FromResult(watch.Told);
+    }
+
+    /// <inheritdoc/>
+    public Task UnwatchWorkloadAsync(string ip, IWorkloadGrain watcher)
+    {
+        ArgumentNullException.ThrowIfNull(ip);
+        if (_watches.TryGetValue(ip, out var watch) && watch.Watchers.Remove(watcher) && watch.Watchers.Count == 0)
+        {
+            _watches.Remove(ip);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Tells the watchers of <paramref name="ips"/> whose workloads changed: one one-way call each.</summary>
+    private void TellWatchers(HashSet<string> ips)
+    {
+        if (_watches.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var ip in ips)
+        {
+            if (!_watches.TryGetValue(ip, out var watch))
+            {
+                continue;
+            }
+
+            var inputs = _workloads.InputsOf(ip);
+            if (inputs.SameAs(watch.Told))
+            {
+                continue;
+            }
+
+            watch.Told = inputs;
+            foreach (var watcher in watch.Watchers)
+            {
+                _ = watcher.UpdateAsync(inputs);
+            }
+        }
+    }
+
     [LoggerMessage(EventId = 100, Level = LogLevel.Debug,
         Message = "Cluster {ClusterId} applied {Changes} object changes (full: {Full}), holds {Objects} objects; {Touched} hostnames recomputed in {ElapsedMs:0.0} ms")]
     private static partial void LogApplied(ILogger logger, string clusterId, bool full, int changes, int objects, int touched, double elapsedMs);
@@ -239,4 +305,11 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
     private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);
+
+    private sealed class Watch(WorkloadInputs? told)
+    {
+        public WorkloadInputs? Told { get; set; } = told;
+
+        public HashSet<IWorkloadGrain> Watchers { get; } = [];
+    }
 }

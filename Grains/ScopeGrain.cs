@@ -1,8 +1,8 @@
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
-using Orleans.Utilities;
 
 namespace Mesh.Orleans.Grains;
 
@@ -17,47 +17,51 @@ namespace Mesh.Orleans.Grains;
 public sealed partial class ScopeGrain : Grain, IScopeGrain
 {
     /// <summary>How long a frontend's subscription lives without renewal.</summary>
-    public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan SubscriptionLifetime = ScopeFeed.SubscriptionLifetime;
 
     private readonly IPersistentState<ScopeGrainState> _state;
     private readonly ILogger<ScopeGrain> _logger;
-    private readonly ObserverManager<IScopeObserver> _observers;
+    private readonly MeshTrafficOptions _traffic;
     private readonly Dictionary<string, ServiceResources> _services = new(StringComparer.Ordinal);
-    private Guid _generation;
-    private long _epoch;
+    private ScopeFeed? _feed;
+    private ScopeComposer? _composer;
     private bool _loaded;
 
     /// <summary>Creates the grain.</summary>
     public ScopeGrain(
         [PersistentState("scope", GrainStorage.Mesh)] IPersistentState<ScopeGrainState> state,
+        IOptions<MeshTrafficOptions> traffic,
         ILogger<ScopeGrain> logger)
     {
+        ArgumentNullException.ThrowIfNull(traffic);
         _state = state;
+        _traffic = traffic.Value;
         _logger = logger;
-        _observers = new ObserverManager<IScopeObserver>(SubscriptionLifetime, logger);
     }
 
     /// <inheritdoc/>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _generation = Guid.NewGuid();
+        var scope = this.GetPrimaryKeyString();
+        _feed = new ScopeFeed(scope, _logger);
+        _composer = ScopeComposer.For(scope, _traffic.RegistryOnly);
         var rebuilt = await Task.WhenAll(_state.State.Hostnames.Select(h => GrainFactory.GetGrain<IServiceGrain>(h).GetResourcesAsync()));
         foreach (var resources in rebuilt.Where(r => r.Resources.Count > 0))
         {
             _services[resources.Hostname] = resources;
+            _composer.Replace(null, resources.Resources);
         }
 
+        _composer.TakeChanges();
         _loaded = _state.State.Hostnames.Count > 0;
 
-        LogActivated(_logger, this.GetPrimaryKeyString(), _generation, _services.Count);
+        LogActivated(_logger, scope, _feed.Generation, _services.Count);
     }
 
     /// <inheritdoc/>
     public async Task ApplyAsync(IReadOnlyList<ServiceResources> services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        var upserted = new List<XdsResource>();
-        var removed = new List<ResourceKey>();
         var hostnamesChanged = false;
         foreach (var update in services)
         {
@@ -68,18 +72,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
                 continue;
             }
 
-            var oldByKey = old?.Resources.ToDictionary(r => r.Key) ?? [];
-            var newKeys = new HashSet<ResourceKey>();
-            foreach (var resource in update.Resources)
-            {
-                newKeys.Add(resource.Key);
-                if (!oldByKey.TryGetValue(resource.Key, out var previous) || previous.Version != resource.Version)
-                {
-                    upserted.Add(resource);
-                }
-            }
-
-            removed.AddRange(oldByKey.Keys.Where(k => !newKeys.Contains(k)));
+            _composer!.Replace(old?.Resources, update.Resources);
             if (update.Resources.Count == 0)
             {
                 hostnamesChanged |= _services.Remove(update.Hostname);
@@ -90,6 +83,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
                 _services[update.Hostname] = update;
             }
         }
+
+        var (upserted, removed) = _composer!.TakeChanges();
 
         // The first apply since activation makes the scope loaded, even an empty one (a mesh
         // that declares nothing); subscribers learn it from the epoch moving on.
@@ -107,12 +102,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             await _state.WriteStateAsync();
         }
 
-        var from = _epoch;
-        _epoch++;
-        var change = new ScopeUpdate(this.GetPrimaryKeyString(), _generation, from, _epoch, upserted, removed);
         // One-way calls: each task completes once sent, so nothing waits on a frontend.
-        await _observers.Notify(o => o.OnUpdateAsync(change));
-        LogChanged(_logger, change.Scope, change.ToEpoch, upserted.Count, removed.Count, _observers.Count);
+        var change = await _feed!.PublishAsync(upserted, removed);
+        LogChanged(_logger, change.Scope, change.ToEpoch, upserted.Count, removed.Count, _feed.Subscribers);
     }
 
     /// <inheritdoc/>
@@ -122,7 +114,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public Task<ScopeSnapshot> SubscribeAsync(IScopeObserver observer, bool includeResources)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _observers.Subscribe(observer, observer);
+        _feed!.Subscribe(observer);
         return Task.FromResult(Snapshot(includeResources));
     }
 
@@ -130,16 +122,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public Task UnsubscribeAsync(IScopeObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        _observers.Unsubscribe(observer);
+        _feed!.Unsubscribe(observer);
         return Task.CompletedTask;
     }
 
-    private ScopeSnapshot Snapshot(bool includeResources) => new(
-        this.GetPrimaryKeyString(),
-        _generation,
-        _epoch,
-        includeResources ? _services.Values.SelectMany(s => s.Resources).ToList() : [],
-        _loaded);
+    private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => _composer!.All, includeResources, _loaded);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Scope {Scope} activated as generation {Generation} with {Hostnames} hostnames rebuilt from their ServiceGrains")]
     private static partial void LogActivated(ILogger logger, string scope, Guid generation, int hostnames);

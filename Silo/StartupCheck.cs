@@ -27,6 +27,7 @@ public static class StartupCheck
         (YamlSourceOptions.Section, typeof(YamlSourceOptions)),
         (XdsFrontendOptions.Section, typeof(XdsFrontendOptions)),
         (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
+        (MeshTrafficOptions.Section, typeof(MeshTrafficOptions)),
         (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
     ];
 

@@ -15,6 +15,9 @@ public interface IMeshStateClient
     /// </summary>
     Task<ScopeSnapshot> SubscribeAsync(string scope, Action<ScopeUpdate> onUpdate, bool includeResources, CancellationToken cancellationToken);
 
+    /// <summary>Ends this process's subscription to a scope whose cache it no longer holds.</summary>
+    Task UnsubscribeAsync(string scope, CancellationToken cancellationToken);
+
     /// <summary>Reports that a stream of a node opened. One-way: never waits on the grain.</summary>
     void ReportConnected(string streamId, ProxyNode node);
 

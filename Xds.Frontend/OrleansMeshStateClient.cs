@@ -24,8 +24,18 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
             return (observer, grains.CreateObjectReference<IScopeObserver>(observer));
         });
         entry.Observer.OnUpdate = onUpdate;
-        return grains.GetGrain<IScopeGrain>(scope).SubscribeAsync(entry.Reference, includeResources).WaitAsync(cancellationToken);
+        return SourceOf(scope).SubscribeAsync(entry.Reference, includeResources).WaitAsync(cancellationToken);
     }
+
+    /// <inheritdoc/>
+    public Task UnsubscribeAsync(string scope, CancellationToken cancellationToken) =>
+        _observers.TryRemove(scope, out var entry)
+            ? SourceOf(scope).UnsubscribeAsync(entry.Reference).WaitAsync(cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, or a shared scope's.</summary>
+    private IScopeSource SourceOf(string scope) =>
+        ScopeNames.IsWorkload(scope) ? grains.GetGrain<IWorkloadGrain>(scope) : grains.GetGrain<IScopeGrain>(scope);
 
     /// <inheritdoc/>
     public void ReportConnected(string streamId, ProxyNode node) =>

@@ -46,6 +46,12 @@ public sealed partial class ResourceCache
             return resource;
         }
 
+        var owner = VariantOwner(resource);
+        if (!ReferenceEquals(owner, this))
+        {
+            return owner.ForLocality(resource, locality);
+        }
+
         if (!_variants.TryGetValue(resource.Name, out var set) || set.Base.Version != resource.Version)
         {
             set = new VariantSet(resource);

@@ -11,17 +11,34 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// snapshot whenever an update does not follow on from what the cache holds. Because the
 /// cache is always rebuildable this way, a frontend holds nothing that a restart loses.
 /// </summary>
-public sealed partial class ScopeSubscriber(
+public sealed class ScopeSubscriber(
     ResourceCache cache,
     IMeshStateClient mesh,
     IOptions<XdsFrontendOptions> options,
     TimeProvider time,
     ILogger<ScopeSubscriber> logger) : BackgroundService
 {
+    /// <inheritdoc/>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        new ScopeSubscription(cache, mesh, options.Value, time, logger).RunAsync(stoppingToken);
+}
+
+/// <summary>
+/// One cache's subscription to its scope (see <see cref="ScopeSubscriber"/>), run for as long
+/// as the cache is in use: the default scope's for the life of the process, any other scope's
+/// while streams use it (<see cref="ScopeCaches"/>).
+/// </summary>
+internal sealed partial class ScopeSubscription(
+    ResourceCache cache,
+    IMeshStateClient mesh,
+    XdsFrontendOptions options,
+    TimeProvider time,
+    ILogger logger)
+{
     private readonly SemaphoreSlim _resync = new(0, 1);
 
-    /// <inheritdoc/>
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Keeps the cache subscribed until <paramref name="stoppingToken"/> fires.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
     {
         var retryDelay = TimeSpan.FromMilliseconds(100);
         var needSnapshot = true;
@@ -58,7 +75,7 @@ public sealed partial class ScopeSubscriber(
                 retryDelay = TimeSpan.FromMilliseconds(100);
                 try
                 {
-                    using var timeout = new CancellationTokenSource(options.Value.SubscriptionRenewInterval, time);
+                    using var timeout = new CancellationTokenSource(options.SubscriptionRenewInterval, time);
                     using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
                     await _resync.WaitAsync(linked.Token);
                     needSnapshot = true;

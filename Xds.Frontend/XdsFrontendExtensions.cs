@@ -26,6 +26,7 @@ public static class XdsFrontendExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IMeshStateClient, OrleansMeshStateClient>();
         services.AddSingleton(new ResourceCache(ScopeNames.Default));
+        services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();
         services.AddHostedService<ScopeSubscriber>();

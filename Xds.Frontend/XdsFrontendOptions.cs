@@ -43,6 +43,12 @@ public sealed class XdsFrontendOptions
     public TimeSpan CacheReadyTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long the cache of a scope no stream uses any more is kept (with its subscription)
+    /// before it is dropped, so that a proxy reconnecting at once finds it warm. Default 1 min.
+    /// </summary>
+    public TimeSpan ScopeCacheLinger { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
     /// How many subscribed names of each type a stream reports (to its ProxyGrain and
     /// <c>/debug/syncz</c>) as a sample beside the count: the first names in ordinal order.
     /// Count; default 100.

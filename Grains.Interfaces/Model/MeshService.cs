@@ -1,11 +1,16 @@
 namespace Mesh.Orleans.Grains.Interfaces.Model;
 
 /// <summary>A Kubernetes <c>v1 Service</c>, reduced to what the mesh needs.</summary>
+/// <param name="Namespace">The Service's namespace.</param>
+/// <param name="Name">The Service's name.</param>
+/// <param name="Ports">Its ports.</param>
+/// <param name="ClusterIp">Its <c>spec.clusterIP</c>, or null when it has none (headless, or not assigned yet).</param>
 [GenerateSerializer, Immutable]
 public sealed record MeshService(
     [property: Id(0)] string Namespace,
     [property: Id(1)] string Name,
-    [property: Id(2)] IReadOnlyList<ServicePort> Ports)
+    [property: Id(2)] IReadOnlyList<ServicePort> Ports,
+    [property: Id(3)] string? ClusterIp = null)
 {
     /// <summary>The mesh hostname, <c>name.namespace.svc.cluster.local</c>.</summary>
     public string Hostname => MeshNames.ServiceHostname(Name, Namespace);

@@ -19,6 +19,13 @@ public static class TypeUrls
     public const string RouteConfiguration = Prefix + "envoy.config.route.v3.RouteConfiguration";
 
     /// <summary>
+    /// Not an xDS type: one service port's Envoy <c>VirtualHost</c>, built by its ServiceGrain and
+    /// put together with the others of its port into a sidecar's RouteConfiguration named by port.
+    /// Scopes never publish it.
+    /// </summary>
+    public const string VirtualHostPiece = "mesh.orleans/envoy.config.route.v3.VirtualHost";
+
+    /// <summary>
     /// Make-before-break order for additions (xDS protocol, "Eventual consistency
     /// considerations"): clusters before the endpoints they load, both before the
     /// listeners and routes that name them. Removals go in the reverse order.

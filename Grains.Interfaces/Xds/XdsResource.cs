@@ -8,12 +8,14 @@ namespace Mesh.Orleans.Grains.Interfaces.Xds;
 /// <param name="Name">The resource name.</param>
 /// <param name="Version">The content hash of <paramref name="Payload"/>.</param>
 /// <param name="Payload">The serialised message (the value of its <c>Any</c>).</param>
+/// <param name="Audience">The kinds of proxy it is built for; scopes of other kinds leave it out.</param>
 [GenerateSerializer, Immutable]
 public sealed record XdsResource(
     [property: Id(0)] string TypeUrl,
     [property: Id(1)] string Name,
     [property: Id(2)] string Version,
-    [property: Id(3)] byte[] Payload)
+    [property: Id(3)] byte[] Payload,
+    [property: Id(4)] ResourceAudience Audience = ResourceAudience.All)
 {
     /// <summary>The resource's identity within a scope.</summary>
     public ResourceKey Key => new(TypeUrl, Name);

@@ -55,8 +55,13 @@ public static class ServiceTranslator
             var hostPort = MeshNames.HostPort(host, port.Port);
             resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
             resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)));
-            resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)));
-            resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts)));
+            var routes = RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts);
+            resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
+            resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, routes) with { Audience = ResourceAudience.Proxyless });
+            if (SidecarTranslator.ServicePort(service, port, clusterName, routes.VirtualHosts[0]) is { } sidecar)
+            {
+                resources.Add(sidecar);
+            }
         }
 
         return resources;

@@ -20,13 +20,15 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
     /// <param name="receiveWindow">The HTTP/2 stream receive window, to make a client that stops reading block the server sooner.</param>
     /// <param name="read">False to leave responses unread until <see cref="StartReading"/>.</param>
     /// <param name="locality">The node's locality, if it announces one.</param>
-    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true, Locality? locality = null) =>
+    /// <param name="metadata">The node metadata; null for a proxyless gRPC client's.</param>
+    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true, Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
         {
             HttpHandler = receiveWindow is int window ? new SocketsHttpHandler { InitialHttp2StreamWindowSize = window } : null,
         }), nodeId, read)
         {
             Locality = locality,
+            Metadata = metadata ?? ProxylessMetadata(),
         };
 
     /// <summary>Sends a request; the node is included unless <paramref name="withNode"/> is false.</summary>
@@ -35,7 +37,7 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
         var request = new DiscoveryRequest { TypeUrl = typeUrl, VersionInfo = version, ResponseNonce = nonce };
         if (withNode)
         {
-            request.Node = new Node { Id = NodeId, Cluster = "test", UserAgentName = "mesh-tests", Locality = Locality };
+            request.Node = Node("mesh-tests");
         }
 
         request.ResourceNames.AddRange(names ?? []);

@@ -14,11 +14,12 @@ public sealed class DeltaTestClient : XdsTestClient<DeltaDiscoveryRequest, Delta
     }
 
     /// <summary>Opens <c>DeltaAggregatedResources</c>.</summary>
-    public static DeltaTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~delta.default~default.svc.cluster.local", Locality? locality = null) =>
+    public static DeltaTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~delta.default~default.svc.cluster.local", Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), nodeId,
             (invoker, token) => new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(invoker).DeltaAggregatedResources(cancellationToken: token))
         {
             Locality = locality,
+            Metadata = metadata ?? ProxylessMetadata(),
         };
 
     /// <summary>Opens <c>ClusterDiscoveryService.DeltaClusters</c>.</summary>
@@ -38,7 +39,7 @@ public sealed class DeltaTestClient : XdsTestClient<DeltaDiscoveryRequest, Delta
         var request = new DeltaDiscoveryRequest { TypeUrl = typeUrl, ResponseNonce = nonce };
         if (withNode)
         {
-            request.Node = new Node { Id = NodeId, Cluster = "test", Locality = Locality };
+            request.Node = Node();
         }
 
         request.ResourceNamesSubscribe.AddRange(subscribe ?? []);

@@ -33,6 +33,33 @@ public abstract class XdsTestClient<TRequest, TResponse> : IAsyncDisposable
     /// <summary>The locality this client announces in its node (none when null).</summary>
     public Envoy.Config.Core.V3.Locality? Locality { get; init; }
 
+    /// <summary>
+    /// The node metadata this client announces. By default Istio's proxyless gRPC metadata
+    /// (<c>GENERATOR: grpc</c>), so that a test client with an Istio-style node id is served as the
+    /// proxyless client it behaves like; an Envoy sidecar test passes its own (or none).
+    /// </summary>
+    public Google.Protobuf.WellKnownTypes.Struct? Metadata { get; init; } = ProxylessMetadata();
+
+    /// <summary>Istio's node metadata of a proxyless gRPC client.</summary>
+    public static Google.Protobuf.WellKnownTypes.Struct ProxylessMetadata()
+    {
+        var metadata = new Google.Protobuf.WellKnownTypes.Struct();
+        metadata.Fields["GENERATOR"] = Google.Protobuf.WellKnownTypes.Value.ForString("grpc");
+        return metadata;
+    }
+
+    /// <summary>The node this client announces.</summary>
+    protected Envoy.Config.Core.V3.Node Node(string? userAgent = null)
+    {
+        var node = new Envoy.Config.Core.V3.Node { Id = NodeId, Cluster = "test", Locality = Locality, Metadata = Metadata };
+        if (userAgent is not null)
+        {
+            node.UserAgentName = userAgent;
+        }
+
+        return node;
+    }
+
     /// <summary>The status the stream ended with, once it ended (null while open).</summary>
     public Status? FinalStatus { get; private set; }
 

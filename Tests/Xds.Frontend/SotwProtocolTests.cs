@@ -288,8 +288,8 @@ public sealed class SotwProtocolTests(SotwProtocolTests.StaticMesh mesh) : IClas
     {
         // As istiod refuses it: "sidecar~<not an IP>~…" with no INSTANCE_IPS cannot say which workload it serves.
         await using var refused = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "sidecar~not-an-ip~p.shop~shop.svc.cluster.local");
-        await using var sidecar = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "sidecar~127.0.0.9~reviews-v1-abc.shop~shop.svc.cluster.local");
-        await using var gateway = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "router~127.0.0.8~ingress-7d.istio-system~istio-system.svc.cluster.local");
+        await using var sidecar = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "sidecar~127.0.0.9~reviews-v1-abc.shop~shop.svc.cluster.local", metadata: new Google.Protobuf.WellKnownTypes.Struct());
+        await using var gateway = AdsTestClient.Connect(mesh.Server.XdsPort, nodeId: "router~127.0.0.8~ingress-7d.istio-system~istio-system.svc.cluster.local", metadata: new Google.Protobuf.WellKnownTypes.Struct());
 
         await refused.SendAsync(TypeUrls.Cluster);
         await sidecar.SendAsync(TypeUrls.Cluster);

@@ -13,6 +13,7 @@ internal sealed partial class StreamFactory
 
     public StreamFactory(
         ResourceCache cache,
+        ScopeCaches caches,
         IMeshStateClient mesh,
         StreamRegistry registry,
         IOptions<XdsFrontendOptions> options,
@@ -30,7 +31,7 @@ internal sealed partial class StreamFactory
             LogDraining(logger, registry.Count);
             draining.TrySetResult();
         });
-        _shared = new StreamShared(cache, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Task);
+        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Task);
     }
 
     public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>

@@ -6,6 +6,7 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 /// <remarks><c>Draining</c> completes when the process starts shutting down; every stream then ends with Unavailable.</remarks>
 internal sealed record StreamShared(
     ResourceCache Cache,
+    ScopeCaches Caches,
     IMeshStateClient Mesh,
     StreamRegistry Registry,
     XdsFrontendOptions Options,

@@ -20,6 +20,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly IServerStreamWriter<TResponse> _responses;
     private readonly IMeshStateClient _mesh;
     private readonly StreamRegistry _registry;
+    private readonly ScopeCaches _caches;
+    private ScopeLease? _lease;
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
@@ -36,6 +38,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Cache = context.Shared.Cache;
         _mesh = context.Shared.Mesh;
         _registry = context.Shared.Registry;
+        _caches = context.Shared.Caches;
         Options = context.Shared.Options;
         Time = context.Shared.Time;
         Logger = context.Shared.Logger;
@@ -46,7 +49,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     protected ServerCallContext Call { get; }
 
-    protected ResourceCache Cache { get; }
+    /// <summary>The cache of the stream's scope: the default scope's until the node is known, then its own.</summary>
+    protected ResourceCache Cache { get; private set; }
 
     protected XdsFrontendOptions Options { get; }
 
@@ -83,6 +87,18 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     public async Task RunAsync()
     {
+        try
+        {
+            await RunStreamAsync();
+        }
+        finally
+        {
+            _lease?.Dispose();
+        }
+    }
+
+    private async Task RunStreamAsync()
+    {
         var cancellation = Call.CancellationToken;
         try
         {
@@ -118,6 +134,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
 
         NodeId = node.Id;
+        _lease = _caches.Acquire(ScopeResolver.Resolve(identity));
+        Cache = _lease.Cache;
         ProxyLocality = LocalityPriorities.IsKnown(node.Locality) ? new Locality { Region = node.Locality.Region, Zone = node.Locality.Zone } : null;
         await WaitForCacheAsync(cancellation);
 

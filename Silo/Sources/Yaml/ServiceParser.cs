@@ -25,8 +25,16 @@ internal static class ServiceParser
             problems.Check(() => ports.Add(ParsePort(list, index, ports)));
         }
 
+        var clusterIp = YamlFields.OptionalString(spec, "clusterIP", "spec");
+        problems.Check(() =>
+        {
+            if (clusterIp is not null && clusterIp != "None" && !System.Net.IPAddress.TryParse(clusterIp, out _))
+            {
+                throw new InvalidFieldException("spec.clusterIP", $"'{YamlFields.Truncate(clusterIp)}' is not an IP address or None");
+            }
+        });
         problems.ThrowIfAny();
-        return new MeshService(ns, name, ports);
+        return new MeshService(ns, name, ports, clusterIp is null or "None" ? null : clusterIp);
     }
 
     private static ServicePort ParsePort(YamlSequenceNode list, int i, List<ServicePort> ports)

@@ -21,18 +21,22 @@ public sealed class ServiceTranslatorTests
                 (TypeUrls.ClusterLoadAssignment, $"outbound|7000||{Host}"),
                 (TypeUrls.Listener, $"{Host}:7000"),
                 (TypeUrls.RouteConfiguration, $"{Host}:7000"),
+                (TypeUrls.VirtualHostPiece, $"{Host}:7000"),
             ],
             resources.Select(r => (r.TypeUrl, r.Name)));
+        Assert.Equal(
+            [ResourceAudience.All, ResourceAudience.All, ResourceAudience.Proxyless, ResourceAudience.Proxyless, ResourceAudience.Sidecar],
+            resources.Select(r => r.Audience));
         Assert.Equal($"outbound|7000||{Host}", Cluster.Parser.ParseFrom(resources[0].Payload).Name);
         Assert.Equal($"{Host}:7000", Listener.Parser.ParseFrom(resources[2].Payload).Name);
     }
 
     [Fact]
-    public void Translate_TwoPorts_ProducesFourResourcesPerPort()
+    public void Translate_TwoPorts_ProducesFiveResourcesPerPort()
     {
         var resources = ServiceTranslator.Translate(Host, Service("echo", 7000, 7001), [], [], new Dictionary<string, IReadOnlyList<int>>());
 
-        Assert.Equal(8, resources.Count);
+        Assert.Equal(10, resources.Count);
         Assert.Contains(resources, r => r.Name == $"{Host}:7001" && r.TypeUrl == TypeUrls.Listener);
     }
 

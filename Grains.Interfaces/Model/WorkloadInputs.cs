@@ -1,0 +1,25 @@
+namespace Mesh.Orleans.Grains.Interfaces.Model;
+
+/// <summary>
+/// What a workload (the endpoint at one IP of a member cluster) serves, as the Services that
+/// select it say: the ports it listens on, with their protocols. Equal inputs give equal resources.
+/// </summary>
+/// <param name="Ports">The workload's ports, by port number, each once.</param>
+[GenerateSerializer, Immutable]
+public sealed record WorkloadInputs(
+    [property: Id(0)] IReadOnlyList<WorkloadPort> Ports)
+{
+    /// <summary>A workload no Service selects.</summary>
+    public static WorkloadInputs None { get; } = new(new List<WorkloadPort>());
+
+    /// <summary>True when both list the same ports with the same protocols.</summary>
+    public bool SameAs(WorkloadInputs? other) => other is not null && Ports.SequenceEqual(other.Ports);
+}
+
+/// <summary>One port a workload listens on (an EndpointSlice port: the Service's target port).</summary>
+/// <param name="Port">The port number on the workload.</param>
+/// <param name="Protocol">The protocol, inferred as Istio infers it (<see cref="MeshProtocols"/>).</param>
+[GenerateSerializer, Immutable]
+public sealed record WorkloadPort(
+    [property: Id(0)] int Port,
+    [property: Id(1)] MeshProtocol Protocol);

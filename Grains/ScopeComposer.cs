@@ -1,0 +1,181 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Grains.Translation;
+
+namespace Mesh.Orleans.Grains;
+
+/// <summary>
+/// Turns the per-hostname resources of a scope's ServiceGrains into what the scope's proxies are
+/// sent (Istio's split between per-service pieces and what combines them, DESIGN seam 3). The
+/// default scope (proxyless clients) takes each hostname's proxyless resources as they are. The
+/// sidecar scope takes the clusters, endpoints and TCP listeners, and puts each port's virtual
+/// host pieces together into the RouteConfiguration named by the port and its
+/// <c>0.0.0.0_&lt;port&gt;</c> listener, rebuilding only the ports a change touched; it adds the
+/// fixed resources every sidecar has. The gateway scope takes clusters and endpoints.
+/// </summary>
+internal sealed class ScopeComposer
+{
+    private readonly ResourceAudience _audience;
+    private readonly bool _registryOnly;
+    private readonly Dictionary<ResourceKey, XdsResource> _current = [];
+
+    // For each key touched since the last TakeChanges, the version published before (null: none).
+    private readonly Dictionary<ResourceKey, string?> _touched = [];
+
+    // Sidecar scope: the virtual host pieces of each port, by name, and the ports touched.
+    private readonly Dictionary<int, SortedDictionary<string, XdsResource>> _virtualHosts = [];
+    private readonly HashSet<int> _touchedPorts = [];
+
+    private ScopeComposer(ResourceAudience audience, bool registryOnly)
+    {
+        _audience = audience;
+        _registryOnly = registryOnly;
+        if (audience == ResourceAudience.Sidecar)
+        {
+            foreach (var resource in SidecarTranslator.Fixed(registryOnly))
+            {
+                Set(resource.Key, resource);
+            }
+        }
+    }
+
+    /// <summary>The composer of the scope named <paramref name="scope"/>.</summary>
+    public static ScopeComposer For(string scope, bool registryOnly) => new(
+        scope switch
+        {
+            ScopeNames.Sidecar => ResourceAudience.Sidecar,
+            ScopeNames.Router => ResourceAudience.Router,
+            _ => ResourceAudience.Proxyless,
+        },
+        registryOnly);
+
+    /// <summary>Every resource the scope's proxies are sent now.</summary>
+    public IReadOnlyList<XdsResource> All => _current.Values.ToList();
+
+    /// <summary>Replaces one hostname's resources (<paramref name="before"/> by <paramref name="after"/>).</summary>
+    public void Replace(IReadOnlyList<XdsResource>? before, IReadOnlyList<XdsResource> after)
+    {
+        ArgumentNullException.ThrowIfNull(after);
+        var kept = new HashSet<ResourceKey>();
+        foreach (var resource in after.Where(IsForScope))
+        {
+            kept.Add(resource.Key);
+            if (resource.TypeUrl == TypeUrls.VirtualHostPiece)
+            {
+                SetPiece(resource.Name, resource);
+            }
+            else if (!_current.TryGetValue(resource.Key, out var old) || old.Version != resource.Version)
+            {
+                Set(resource.Key, resource);
+            }
+        }
+
+        foreach (var resource in (before ?? []).Where(r => IsForScope(r) && !kept.Contains(r.Key)))
+        {
+            if (resource.TypeUrl == TypeUrls.VirtualHostPiece)
+            {
+                SetPiece(resource.Name, null);
+            }
+            else
+            {
+                Set(resource.Key, null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// What changed since the last call: the ports touched are put together again first, then
+    /// every touched key is compared with the version published before.
+    /// </summary>
+    public (List<XdsResource> Upserted, List<ResourceKey> Removed) TakeChanges()
+    {
+        foreach (var port in _touchedPorts)
+        {
+            var routeKey = new ResourceKey(TypeUrls.RouteConfiguration, SidecarTranslator.RouteName(port));
+            var listenerKey = new ResourceKey(TypeUrls.Listener, SidecarTranslator.HttpListenerName(port));
+            if (!_virtualHosts.TryGetValue(port, out var pieces) || pieces.Count == 0)
+            {
+                _virtualHosts.Remove(port);
+                Set(routeKey, null);
+                Set(listenerKey, null);
+                continue;
+            }
+
+            Set(routeKey, SidecarTranslator.RouteConfiguration(port, pieces.Values, _registryOnly));
+            if (!_current.ContainsKey(listenerKey))
+            {
+                Set(listenerKey, SidecarTranslator.Pack(TypeUrls.Listener, listenerKey.Name, SidecarTranslator.HttpListener(port)));
+            }
+        }
+
+        _touchedPorts.Clear();
+        var upserted = new List<XdsResource>();
+        var removed = new List<ResourceKey>();
+        foreach (var (key, before) in _touched)
+        {
+            if (_current.TryGetValue(key, out var now))
+            {
+                if (now.Version != before)
+                {
+                    upserted.Add(now);
+                }
+            }
+            else if (before is not null)
+            {
+                removed.Add(key);
+            }
+        }
+
+        _touched.Clear();
+        return (upserted, removed);
+    }
+
+    private bool IsForScope(XdsResource resource) => (resource.Audience & _audience) != 0;
+
+    private void SetPiece(string name, XdsResource? piece)
+    {
+        if (SidecarTranslator.PortOfPiece(name) is not { } port)
+        {
+            return;
+        }
+
+        if (!_virtualHosts.TryGetValue(port, out var pieces))
+        {
+            if (piece is null)
+            {
+                return;
+            }
+
+            pieces = new SortedDictionary<string, XdsResource>(StringComparer.Ordinal);
+            _virtualHosts.Add(port, pieces);
+        }
+
+        if (piece is null)
+        {
+            pieces.Remove(name);
+        }
+        else if (pieces.TryGetValue(name, out var old) && old.Version == piece.Version)
+        {
+            return;
+        }
+        else
+        {
+            pieces[name] = piece;
+        }
+
+        _touchedPorts.Add(port);
+    }
+
+    private void Set(ResourceKey key, XdsResource? resource)
+    {
+        _touched.TryAdd(key, _current.TryGetValue(key, out var old) ? old.Version : null);
+        if (resource is null)
+        {
+            _current.Remove(key);
+        }
+        else
+        {
+            _current[key] = resource;
+        }
+    }
+}

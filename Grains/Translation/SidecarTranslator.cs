@@ -1,0 +1,301 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Http.Cors.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
+using Envoy.Extensions.Filters.Http.Router.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+
+namespace Mesh.Orleans.Grains.Translation;
+
+/// <summary>
+/// What every Envoy sidecar's outbound side shares, in Istio's shapes and names
+/// (<c>pilot/pkg/networking/core</c>, listener and cluster builders): the <c>virtualOutbound</c>
+/// listener that catches redirected traffic and hands it to the listener of its original
+/// destination, one <c>0.0.0.0_&lt;port&gt;</c> listener per HTTP service port whose routes come
+/// over RDS as the RouteConfiguration named by the port, that RouteConfiguration (the virtual
+/// hosts of every service on the port, put together from the pieces their ServiceGrains built),
+/// and the clusters Istio always has (<c>PassthroughCluster</c>, <c>BlackHoleCluster</c>,
+/// <c>InboundPassthroughCluster</c>).
+/// </summary>
+public static class SidecarTranslator
+{
+    /// <summary>The port iptables redirects a pod's outbound traffic to.</summary>
+    public const int OutboundPort = 15001;
+
+    /// <summary>The port iptables redirects a pod's inbound traffic to.</summary>
+    public const int InboundPort = 15006;
+
+    /// <summary>The listener that catches outbound traffic.</summary>
+    public const string VirtualOutbound = "virtualOutbound";
+
+    /// <summary>The listener that catches inbound traffic.</summary>
+    public const string VirtualInbound = "virtualInbound";
+
+    /// <summary>The cluster that forwards to the original destination (outbound traffic to unknown hosts under ALLOW_ANY).</summary>
+    public const string PassthroughCluster = "PassthroughCluster";
+
+    /// <summary>The cluster that drops what it is sent (outbound traffic to unknown hosts under REGISTRY_ONLY).</summary>
+    public const string BlackHoleCluster = "BlackHoleCluster";
+
+    /// <summary>The cluster that forwards inbound traffic for ports the workload's Services do not declare.</summary>
+    public const string InboundPassthroughCluster = "InboundPassthroughCluster";
+
+    /// <summary>The filter names Istio's listeners use.</summary>
+    public const string HttpConnectionManagerName = "envoy.filters.network.http_connection_manager";
+
+    /// <summary>The TCP proxy network filter.</summary>
+    public const string TcpProxyName = "envoy.filters.network.tcp_proxy";
+
+    /// <summary>The fault injection HTTP filter (VirtualService <c>fault</c>).</summary>
+    public const string FaultFilterName = "envoy.filters.http.fault";
+
+    /// <summary>The CORS HTTP filter (VirtualService <c>corsPolicy</c>).</summary>
+    public const string CorsFilterName = "envoy.filters.http.cors";
+
+    /// <summary>The original destination listener filter.</summary>
+    public const string OriginalDstName = "envoy.filters.listener.original_dst";
+
+    /// <summary>The address sidecar listeners bind to (or, with <c>bind_to_port: false</c>, pretend to).</summary>
+    public const string AnyAddress = "0.0.0.0";
+
+    /// <summary>The name of the outbound HTTP listener of <paramref name="port"/>: <c>0.0.0.0_&lt;port&gt;</c>.</summary>
+    public static string HttpListenerName(int port) => $"{AnyAddress}_{port}";
+
+    /// <summary>The name of the outbound TCP listener of a service address and port: <c>&lt;ip&gt;_&lt;port&gt;</c>.</summary>
+    public static string TcpListenerName(string address, int port) => $"{address}_{port}";
+
+    /// <summary>The name of the RouteConfiguration of <paramref name="port"/>: the port number.</summary>
+    public static string RouteName(int port) => port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// The port of a virtual host piece named <c>host:port</c>, or null when the name carries none.
+    /// </summary>
+    public static int? PortOfPiece(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var colon = name.LastIndexOf(':');
+        return colon > 0 && int.TryParse(name.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) ? port : null;
+    }
+
+    /// <summary>
+    /// The resources every sidecar has whatever the mesh holds: <c>virtualOutbound</c> and the
+    /// three fixed clusters. Under REGISTRY_ONLY traffic to unknown destinations is dropped.
+    /// </summary>
+    public static IReadOnlyList<XdsResource> Fixed(bool registryOnly)
+    {
+        var catchAll = registryOnly ? BlackHoleCluster : PassthroughCluster;
+        var outbound = new Listener
+        {
+            Name = VirtualOutbound,
+            Address = SocketAddressOf(AnyAddress, OutboundPort),
+            UseOriginalDst = true,
+            TrafficDirection = TrafficDirection.Outbound,
+        };
+        var chain = new FilterChain { Name = "virtualOutbound-catchall-tcp" };
+        chain.Filters.Add(TcpProxyFilter(catchAll, catchAll));
+        outbound.FilterChains.Add(chain);
+
+        return
+        [
+            Pack(TypeUrls.Listener, VirtualOutbound, outbound),
+            Pack(TypeUrls.Cluster, PassthroughCluster, OriginalDestinationCluster(PassthroughCluster, bindTo: null)),
+            Pack(TypeUrls.Cluster, BlackHoleCluster, new Cluster
+            {
+                Name = BlackHoleCluster,
+                Type = Cluster.Types.DiscoveryType.Static,
+                ConnectTimeout = Duration.FromTimeSpan(ClusterTranslator.ConnectTimeout),
+            }),
+
+            // Istio binds the upstream side of inbound passthrough to 127.0.0.6, so the
+            // workload's own iptables rules tell it from the sidecar's outbound traffic.
+            Pack(TypeUrls.Cluster, InboundPassthroughCluster, OriginalDestinationCluster(InboundPassthroughCluster, bindTo: "127.0.0.6")),
+        ];
+    }
+
+    /// <summary>
+    /// The outbound HTTP listener of <paramref name="port"/>: <c>0.0.0.0_&lt;port&gt;</c>, not bound
+    /// (<c>virtualOutbound</c> hands it the connections), its routes the RouteConfiguration named by the port.
+    /// </summary>
+    public static Listener HttpListener(int port)
+    {
+        var name = HttpListenerName(port);
+        var manager = new HttpConnectionManager
+        {
+            StatPrefix = $"outbound_{name}",
+            Rds = new Rds { ConfigSource = ClusterTranslator.AdsConfigSource(), RouteConfigName = RouteName(port) },
+            UseRemoteAddress = false,
+        };
+        manager.HttpFilters.AddRange(HttpFilters());
+        var chain = new FilterChain { Name = name };
+        chain.Filters.Add(new Filter { Name = HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
+        var listener = new Listener
+        {
+            Name = name,
+            Address = SocketAddressOf(AnyAddress, port),
+            BindToPort = false,
+            TrafficDirection = TrafficDirection.Outbound,
+        };
+        listener.FilterChains.Add(chain);
+        return listener;
+    }
+
+    /// <summary>
+    /// The outbound TCP listener of one service port: <c>&lt;clusterIP&gt;_&lt;port&gt;</c> (or
+    /// <c>0.0.0.0_&lt;port&gt;</c> for a service without a cluster IP), proxying to its cluster.
+    /// </summary>
+    public static Listener TcpListener(string? clusterIp, int port, string cluster)
+    {
+        var address = clusterIp ?? AnyAddress;
+        var listener = new Listener
+        {
+            Name = TcpListenerName(address, port),
+            Address = SocketAddressOf(address, port),
+            BindToPort = false,
+            TrafficDirection = TrafficDirection.Outbound,
+        };
+        var chain = new FilterChain { Name = cluster };
+        chain.Filters.Add(TcpProxyFilter(cluster, cluster));
+        listener.FilterChains.Add(chain);
+        return listener;
+    }
+
+    /// <summary>
+    /// The RouteConfiguration named by <paramref name="port"/>: the virtual hosts of every
+    /// service on the port (serialised <c>VirtualHost</c>s, in the order given), then Istio's
+    /// catch-all virtual host: <c>allow_any</c> to <c>PassthroughCluster</c>, or under REGISTRY_ONLY
+    /// <c>block_all</c>, which answers 502. Put together from the pieces' bytes without parsing
+    /// them, so a change of one service costs one copy of the port's bytes, not a re-serialisation.
+    /// </summary>
+    public static XdsResource RouteConfiguration(int port, IEnumerable<XdsResource> virtualHosts, bool registryOnly)
+    {
+        ArgumentNullException.ThrowIfNull(virtualHosts);
+        var name = RouteName(port);
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer, leaveOpen: true);
+        output.WriteTag(Envoy.Config.Route.V3.RouteConfiguration.NameFieldNumber, WireFormat.WireType.LengthDelimited);
+        output.WriteString(name);
+        foreach (var piece in virtualHosts)
+        {
+            WriteVirtualHost(output, UnsafeByteOperations.UnsafeWrap(piece.Payload));
+        }
+
+        WriteVirtualHost(output, CatchAll(registryOnly).ToByteString());
+
+        // Istio does not let Envoy hold a route configuration back for a cluster it lacks.
+        output.WriteTag(Envoy.Config.Route.V3.RouteConfiguration.ValidateClustersFieldNumber, WireFormat.WireType.LengthDelimited);
+        output.WriteMessage(new BoolValue { Value = false });
+        output.Flush();
+        var payload = buffer.ToArray();
+        return new XdsResource(TypeUrls.RouteConfiguration, name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
+    }
+
+    /// <summary>
+    /// What one service port adds to every sidecar: for an HTTP port (or one whose protocol is
+    /// not declared, which Istio would sniff and this routes as HTTP) its virtual host, a piece
+    /// of the RouteConfiguration named by the port, answering also to the service's cluster IP;
+    /// for a TCP port its <c>&lt;clusterIP&gt;_&lt;port&gt;</c> listener; for a UDP port, which
+    /// sidecars do not proxy, nothing.
+    /// </summary>
+    public static XdsResource? ServicePort(MeshService service, ServicePort port, string cluster, VirtualHost virtualHost)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(port);
+        ArgumentNullException.ThrowIfNull(virtualHost);
+        var protocol = MeshProtocols.Infer(port.Name, port.AppProtocol, port.Protocol);
+        if (protocol == MeshProtocol.Udp)
+        {
+            return null;
+        }
+
+        if (protocol.IsTcp())
+        {
+            var listener = TcpListener(service.ClusterIp, port.Port, cluster);
+            return Pack(TypeUrls.Listener, listener.Name, listener);
+        }
+
+        var host = virtualHost.Clone();
+        if (service.ClusterIp is { } ip)
+        {
+            host.Domains.Add(ip);
+            host.Domains.Add($"{ip}:{port.Port}");
+        }
+
+        var payload = host.ToByteArray();
+        return new XdsResource(TypeUrls.VirtualHostPiece, host.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
+    }
+
+    /// <summary>The catch-all virtual host Istio ends every outbound RouteConfiguration with.</summary>
+    public static VirtualHost CatchAll(bool registryOnly)
+    {
+        var name = registryOnly ? "block_all" : "allow_any";
+        var route = new Route { Name = name, Match = new RouteMatch { Prefix = "/" } };
+        if (registryOnly)
+        {
+            route.DirectResponse = new DirectResponseAction { Status = 502 };
+        }
+        else
+        {
+            route.Route_ = new RouteAction { Cluster = PassthroughCluster, Timeout = Duration.FromTimeSpan(TimeSpan.Zero) };
+        }
+
+        var host = new VirtualHost { Name = name };
+        host.Domains.Add("*");
+        host.Routes.Add(route);
+        return host;
+    }
+
+    /// <summary>Istio's HTTP filters of a sidecar's HTTP connection managers: fault, CORS, router last.</summary>
+    public static IEnumerable<HttpFilter> HttpFilters()
+    {
+        yield return new HttpFilter { Name = FaultFilterName, TypedConfig = Any.Pack(new HTTPFault()) };
+        yield return new HttpFilter { Name = CorsFilterName, TypedConfig = Any.Pack(new Cors()) };
+        yield return new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) };
+    }
+
+    /// <summary>A <c>tcp_proxy</c> network filter to <paramref name="cluster"/>.</summary>
+    public static Filter TcpProxyFilter(string statPrefix, string cluster) =>
+        new() { Name = TcpProxyName, TypedConfig = Any.Pack(new TcpProxy { StatPrefix = statPrefix, Cluster = cluster }) };
+
+    /// <summary>An address with a TCP socket address.</summary>
+    public static Address SocketAddressOf(string address, int port) =>
+        new() { SocketAddress = new SocketAddress { Address = address, PortValue = (uint)port } };
+
+    /// <summary>Serialises <paramref name="message"/> for sidecars only.</summary>
+    public static XdsResource Pack(string typeUrl, string name, IMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var payload = message.ToByteArray();
+        return new XdsResource(typeUrl, name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
+    }
+
+    private static Cluster OriginalDestinationCluster(string name, string? bindTo)
+    {
+        var cluster = new Cluster
+        {
+            Name = name,
+            Type = Cluster.Types.DiscoveryType.OriginalDst,
+            LbPolicy = Cluster.Types.LbPolicy.ClusterProvided,
+            ConnectTimeout = Duration.FromTimeSpan(ClusterTranslator.ConnectTimeout),
+        };
+        if (bindTo is not null)
+        {
+            cluster.UpstreamBindConfig = new BindConfig { SourceAddress = new SocketAddress { Address = bindTo, PortValue = 0 } };
+        }
+
+        return cluster;
+    }
+
+    private static void WriteVirtualHost(CodedOutputStream output, ByteString bytes)
+    {
+        output.WriteTag(Envoy.Config.Route.V3.RouteConfiguration.VirtualHostsFieldNumber, WireFormat.WireType.LengthDelimited);
+        output.WriteBytes(bytes);
+    }
+}

@@ -1,0 +1,163 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Core.V3;
+using Envoy.Config.Endpoint.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Http.Router.V3;
+using Envoy.Extensions.Filters.Listener.HttpInspector.V3;
+using Envoy.Extensions.Filters.Listener.OriginalDst.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Google.Protobuf.WellKnownTypes;
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+
+namespace Mesh.Orleans.Grains.Translation;
+
+/// <summary>
+/// A workload's own resources, in Istio's shapes (<c>pilot/pkg/networking/core</c>, inbound
+/// listener and cluster builders): for a sidecar, the <c>virtualInbound</c> listener on 15006
+/// with one filter chain per port the workload serves (matched by destination port; an HTTP
+/// connection manager for HTTP ports, a TCP proxy for TCP ones, both, told apart by sniffing,
+/// for a port whose protocol is not declared), each leading to the cluster
+/// <c>inbound|&lt;port&gt;||</c> (static, to the port on the workload's loopback), and a catch-all
+/// chain to <c>InboundPassthroughCluster</c>. Pure: equal inputs give equal bytes.
+/// </summary>
+public static class WorkloadTranslator
+{
+    /// <summary>The HTTP inspector listener filter (sniffs HTTP on ports of undeclared protocol).</summary>
+    public const string HttpInspectorName = "envoy.filters.listener.http_inspector";
+
+    /// <summary>The address inbound clusters send to: the workload, beside its sidecar.</summary>
+    public const string WorkloadAddress = "127.0.0.1";
+
+    /// <summary>The inbound cluster of <paramref name="port"/>: <c>inbound|&lt;port&gt;||</c>.</summary>
+    public static string InboundCluster(int port) => $"inbound|{port}||";
+
+    /// <summary>The resources of a workload of <paramref name="kind"/> that serves <paramref name="inputs"/>.</summary>
+    public static IReadOnlyList<XdsResource> Build(ProxyKind kind, WorkloadInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (kind != ProxyKind.Sidecar)
+        {
+            // A gateway's own resources come from the Gateways that select it.
+            return [];
+        }
+
+        var ports = inputs.Ports.Where(p => p.Protocol != MeshProtocol.Udp).ToList();
+        var resources = new List<XdsResource>(ports.Count + 1)
+        {
+            SidecarTranslator.Pack(TypeUrls.Listener, SidecarTranslator.VirtualInbound, VirtualInbound(ports)),
+        };
+        foreach (var port in ports)
+        {
+            var name = InboundCluster(port.Port);
+            resources.Add(SidecarTranslator.Pack(TypeUrls.Cluster, name, InboundClusterOf(port.Port)));
+        }
+
+        return resources;
+    }
+
+    /// <summary>The <c>virtualInbound</c> listener for <paramref name="ports"/>.</summary>
+    public static Listener VirtualInbound(IReadOnlyList<WorkloadPort> ports)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        var listener = new Listener
+        {
+            Name = SidecarTranslator.VirtualInbound,
+            Address = SidecarTranslator.SocketAddressOf(SidecarTranslator.AnyAddress, SidecarTranslator.InboundPort),
+            TrafficDirection = TrafficDirection.Inbound,
+        };
+        listener.ListenerFilters.Add(new ListenerFilter { Name = SidecarTranslator.OriginalDstName, TypedConfig = Any.Pack(new OriginalDst()) });
+        if (ports.Any(p => p.Protocol == MeshProtocol.Unknown))
+        {
+            listener.ListenerFilters.Add(new ListenerFilter { Name = HttpInspectorName, TypedConfig = Any.Pack(new HttpInspector()) });
+        }
+
+        foreach (var port in ports)
+        {
+            var cluster = InboundCluster(port.Port);
+            var chainName = SidecarTranslator.HttpListenerName(port.Port);
+            if (port.Protocol.IsHttp() || port.Protocol == MeshProtocol.Unknown)
+            {
+                var http = new FilterChain
+                {
+                    Name = chainName,
+                    FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
+                };
+                if (port.Protocol == MeshProtocol.Unknown)
+                {
+                    // Sniffed: plain HTTP/1.1 or HTTP/2 cleartext goes through the HTTP connection manager.
+                    http.FilterChainMatch.ApplicationProtocols.Add("http/1.1");
+                    http.FilterChainMatch.ApplicationProtocols.Add("h2c");
+                }
+
+                http.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster)) });
+                listener.FilterChains.Add(http);
+            }
+
+            if (!port.Protocol.IsHttp())
+            {
+                var tcp = new FilterChain
+                {
+                    Name = port.Protocol == MeshProtocol.Unknown ? $"{chainName}-tcp" : chainName,
+                    FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
+                };
+                tcp.Filters.Add(SidecarTranslator.TcpProxyFilter(cluster, cluster));
+                listener.FilterChains.Add(tcp);
+            }
+        }
+
+        // Traffic to a port no Service declares still reaches the workload, as Istio lets it.
+        var passthrough = new FilterChain { Name = "virtualInbound-catchall-tcp", FilterChainMatch = new FilterChainMatch() };
+        passthrough.FilterChainMatch.PrefixRanges.Add(new CidrRange { AddressPrefix = "0.0.0.0", PrefixLen = 0 });
+        passthrough.Filters.Add(SidecarTranslator.TcpProxyFilter(SidecarTranslator.InboundPassthroughCluster, SidecarTranslator.InboundPassthroughCluster));
+        listener.FilterChains.Add(passthrough);
+        return listener;
+    }
+
+    /// <summary>The static cluster <c>inbound|&lt;port&gt;||</c>: the workload's port on its loopback.</summary>
+    public static Cluster InboundClusterOf(int port)
+    {
+        var name = InboundCluster(port);
+        var endpoints = new LocalityLbEndpoints();
+        endpoints.LbEndpoints.Add(new LbEndpoint
+        {
+            Endpoint = new Envoy.Config.Endpoint.V3.Endpoint { Address = SidecarTranslator.SocketAddressOf(WorkloadAddress, port) },
+        });
+        var assignment = new ClusterLoadAssignment { ClusterName = name };
+        assignment.Endpoints.Add(endpoints);
+        return new Cluster
+        {
+            Name = name,
+            Type = Cluster.Types.DiscoveryType.Static,
+            ConnectTimeout = Duration.FromTimeSpan(ClusterTranslator.ConnectTimeout),
+            LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
+            LoadAssignment = assignment,
+        };
+    }
+
+    private static HttpConnectionManager InboundManager(int port, string cluster)
+    {
+        var route = new Route
+        {
+            Name = "default",
+            Match = new RouteMatch { Prefix = "/" },
+            Route_ = new RouteAction { Cluster = cluster, Timeout = Duration.FromTimeSpan(TimeSpan.Zero) },
+        };
+        var host = new VirtualHost { Name = $"inbound|http|{port}" };
+        host.Domains.Add("*");
+        host.Routes.Add(route);
+        var routes = new RouteConfiguration { Name = cluster, ValidateClusters = false };
+        routes.VirtualHosts.Add(host);
+        var manager = new HttpConnectionManager
+        {
+            StatPrefix = $"inbound_{SidecarTranslator.HttpListenerName(port)}",
+            RouteConfig = routes,
+            UseRemoteAddress = false,
+        };
+        manager.HttpFilters.Add(new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) });
+        return manager;
+    }
+}
