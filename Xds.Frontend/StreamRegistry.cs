@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Mesh.Orleans.Grains.Interfaces;
 
 namespace Mesh.Orleans.Xds.Frontend;
 
@@ -21,5 +22,5 @@ public sealed class StreamRegistry
     public (long Responses, long Bytes) Totals => (_streams.Values.Sum(s => s.Stats.Responses), _streams.Values.Sum(s => s.Stats.Bytes));
 
     /// <summary>One open stream.</summary>
-    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer, StreamStats Stats);
+    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer, StreamStats Stats, string Scope = ScopeNames.Default);
 }

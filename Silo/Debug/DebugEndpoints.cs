@@ -36,6 +36,7 @@ public static class DebugEndpoints
                 {
                     nodeId = group.Key,
                     node = status.Node,
+                    scope = group.First().Scope,
                     streams = group.Select(s => new { s.StreamId, s.Protocol, s.Peer, s.OpenedAt, s.Stats.Responses, s.Stats.Bytes }),
                     types = group.SelectMany(s => s.Stats.Types).Select(t => new
                     {
@@ -55,6 +56,11 @@ public static class DebugEndpoints
 
             return Results.Json(proxies);
         });
+
+        // The scopes this frontend holds caches of, with how many streams lease each and its size.
+        endpoints.MapGet("/debug/scopes", (ScopeCaches caches, ResourceCache defaultCache) => Results.Json(
+            new[] { new { scope = defaultCache.Scope, leases = defaultCache.ListenerCount, resources = defaultCache.Current.ByType.Values.Sum(t => t.Count) } }
+                .Concat(caches.InUse().Select(s => new { scope = s.Scope, leases = s.Leases, resources = s.Resources }))));
 
         if (role is MeshRole.All)
         {

@@ -140,7 +140,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         await WaitForCacheAsync(cancellation);
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality), identity);
-        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats));
+        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope));
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
         using var listener = Cache.Listen(SignalCacheChanged);

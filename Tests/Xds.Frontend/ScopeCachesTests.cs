@@ -1,0 +1,99 @@
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Proxies;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+using Mesh.Orleans.Xds.Frontend;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Mesh.Orleans.Tests.Xds.Frontend;
+
+/// <summary>A frontend holds one cache per scope its streams use, shared, and drops it a while after the last stream.</summary>
+public sealed class ScopeCachesTests
+{
+    private const string Workload = "workload/sidecar/Kubernetes/127.1.0.4";
+
+    private static readonly TimeSpan s_linger = TimeSpan.FromMinutes(1);
+
+    private static XdsResource Cluster(string name) => new(TypeUrls.Cluster, name, "1", [1]);
+
+    private static (ScopeCaches Caches, FakeMeshStateClient Mesh, FakeTimeProvider Time, ResourceCache Default) Create()
+    {
+        var mesh = new FakeMeshStateClient();
+        mesh.Set(new ScopeSnapshot(ScopeNames.Sidecar, Guid.NewGuid(), 1, [Cluster("outbound|9080||reviews")]));
+        mesh.Set(new ScopeSnapshot(Workload, Guid.NewGuid(), 1, [Cluster("inbound|9080||")]));
+        var time = new FakeTimeProvider();
+        var defaults = new ResourceCache(ScopeNames.Default);
+        var options = Options.Create(new XdsFrontendOptions { ScopeCacheLinger = s_linger });
+        return (new ScopeCaches(defaults, mesh, options, time, NullLogger<ScopeCaches>.Instance), mesh, time, defaults);
+    }
+
+    private static ProxyIdentity Sidecar(string ip) =>
+        new(ProxyKind.Sidecar, [ip], "reviews-v2.bookinfo", "bookinfo", "bookinfo.svc.cluster.local", new Dictionary<string, string>(), string.Empty);
+
+    [Fact]
+    public void Resolve_ProxylessClientsShareTheDefaultScope_ASidecarLayersItsWorkloadOverTheSidecars()
+    {
+        Assert.Equal(ScopeKey.Default, ScopeResolver.Resolve(ProxyIdentity.Proxyless));
+        var sidecar = ScopeResolver.Resolve(Sidecar("127.1.0.4"));
+        Assert.Equal(new ScopeKey(ScopeNames.Sidecar, Workload), sidecar);
+        Assert.Equal((ProxyKind.Sidecar, "Kubernetes", "127.1.0.4"), ScopeNames.ParseWorkload(sidecar.Overlay!));
+        var elsewhere = ScopeResolver.Resolve(Sidecar("127.1.0.4") with { MemberClusterId = "east" });
+        Assert.Equal("workload/sidecar/east/127.1.0.4", elsewhere.Overlay);
+        Assert.Null(ScopeNames.ParseWorkload("workload/nonsense/x"));
+        Assert.Null(ScopeNames.ParseWorkload("sidecar"));
+    }
+
+    [Fact]
+    public async Task TwoStreamsOfOneWorkload_ShareOneLayeredCache_HoldingBothLayers()
+    {
+        var (caches, mesh, _, defaults) = Create();
+        await using var _ = caches;
+        using var first = caches.Acquire(new ScopeKey(ScopeNames.Sidecar, Workload));
+        using var second = caches.Acquire(new ScopeKey(ScopeNames.Sidecar, Workload));
+        using var proxyless = caches.Acquire(ScopeKey.Default);
+
+        Assert.Same(first.Cache, second.Cache);
+        Assert.Same(defaults, proxyless.Cache);
+        await first.Cache.Ready.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["inbound|9080||", "outbound|9080||reviews"], first.Cache.Current.Of(TypeUrls.Cluster).Keys.Order(StringComparer.Ordinal));
+        Assert.Equal([ScopeNames.Sidecar, Workload], mesh.Subscribed);
+
+        Assert.Equal(
+            [ScopeNames.Sidecar, $"{ScopeNames.Sidecar}+{Workload}", Workload],
+            caches.InUse().Select(e => e.Scope).Order(StringComparer.Ordinal));
+
+        // The layered cache is leased by both streams; each layer once, by the layered cache.
+        Assert.Equal(2, caches.InUse().Single(e => e.Scope == $"{ScopeNames.Sidecar}+{Workload}").Leases);
+        Assert.Equal(1, caches.InUse().Single(e => e.Scope == Workload).Leases);
+    }
+
+    [Fact]
+    public async Task ACacheNoStreamUses_IsDroppedAfterTheLingerTime_AndItsSubscriptionsEnded()
+    {
+        var (caches, mesh, time, _) = Create();
+        await using var _ = caches;
+        var lease = caches.Acquire(new ScopeKey(ScopeNames.Sidecar, Workload));
+        await lease.Cache.Ready.WaitAsync(TimeSpan.FromSeconds(10));
+        lease.Dispose();
+        lease.Dispose();
+
+        time.Advance(s_linger / 2);
+        Assert.Equal(3, caches.InUse().Count);
+
+        // A stream that comes back within the linger time finds the same cache.
+        var again = caches.Acquire(new ScopeKey(ScopeNames.Sidecar, Workload));
+        Assert.Same(lease.Cache, again.Cache);
+        again.Dispose();
+
+        // The layered cache goes first; its layers, which other workloads' caches may share, linger in turn.
+        time.Advance(s_linger + TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => Task.FromResult(caches.InUse().Count == 2), TimeSpan.FromSeconds(10), "the layered cache is dropped");
+        Assert.Empty(mesh.Unsubscribed);
+        time.Advance(s_linger + TimeSpan.FromSeconds(1));
+        await Eventually.TrueAsync(() => Task.FromResult(caches.InUse().Count == 0), TimeSpan.FromSeconds(10), "every cache is dropped");
+        await Eventually.TrueAsync(() => Task.FromResult(mesh.Unsubscribed.Count == 2), TimeSpan.FromSeconds(10), "both subscriptions end");
+        Assert.Equal([ScopeNames.Sidecar, Workload], mesh.Unsubscribed.Order(StringComparer.Ordinal));
+    }
+}
