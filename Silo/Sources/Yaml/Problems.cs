@@ -12,6 +12,9 @@ internal sealed class Problems
 
     private readonly List<InvalidFieldException> _found = [];
 
+    /// <summary>How many problems were found so far.</summary>
+    public int Count => _found.Count;
+
     /// <summary>Runs <paramref name="validate"/>, keeping its problem, if any, and carrying on.</summary>
     public void Check(Action validate)
     {

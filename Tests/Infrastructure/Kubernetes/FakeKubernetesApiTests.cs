@@ -447,6 +447,8 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
             "networking.istio.io", "v1", "virtualservices", cancellationToken: _timeout.Token));
         var groupsWithDestinationRules = await _client.Apis.GetAPIVersionsAsync(_timeout.Token);
         _api.UninstallCrd("destinationrules");
+        _api.UninstallCrd("gateways");
+        _api.UninstallCrd("serviceentries");
         var groups = await _client.Apis.GetAPIVersionsAsync(_timeout.Token);
         _api.InstallCrd();
         var again = (JsonElement)await _client.CustomObjects.ListClusterCustomObjectAsync("networking.istio.io", "v1", "virtualservices", cancellationToken: _timeout.Token);

@@ -154,6 +154,77 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
             - "."
         """;
 
+    private const string HandGateway = """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata:
+          name: ingress
+          namespace: shop
+        spec:
+          selector:
+            istio: ingressgateway
+          servers:
+            - port:
+                number: 80
+                name: http
+                protocol: HTTP
+              hosts:
+                - "shop/echo.example.com"
+                - "*.example.org"
+              tls:
+                httpsRedirect: true
+            - port:
+                number: 443
+                name: tls
+                protocol: TLS
+              bind: 10.0.0.1
+              name: passthrough
+              hosts:
+                - "./secure.example.com"
+              tls:
+                mode: PASSTHROUGH
+                minProtocolVersion: TLSV1_2
+                subjectAltNames:
+                  - client.example.com
+        """;
+
+    private const string HandServiceEntry = """
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata:
+          name: external
+          namespace: shop
+        spec:
+          hosts:
+            - api.example.com
+          addresses:
+            - 240.0.0.1
+          ports:
+            - number: 443
+              name: tls
+              protocol: TLS
+              targetPort: 8443
+            - number: 80
+              name: http
+              protocol: HTTP
+          location: MESH_EXTERNAL
+          resolution: STATIC
+          endpoints:
+            - address: 10.0.0.1
+              ports:
+                http: 8080
+              labels:
+                version: v1
+              network: n1
+              locality: r1/z1
+              weight: 10
+              serviceAccount: external
+          exportTo:
+            - "."
+          subjectAltNames:
+            - spiffe://example.com/sa
+        """;
+
     private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(25);
 
     private static readonly string[] s_tokens =
@@ -375,7 +446,7 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         await FuzzCases.BoundedAsync(() =>
         {
-            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService), ("dr.yaml", HandDestinationRule) })
+            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService), ("dr.yaml", HandDestinationRule), ("gw.yaml", HandGateway), ("se.yaml", HandServiceEntry) })
             {
                 var lines = text.Split('\n');
                 for (var i = 0; i < lines.Length; i++)
@@ -489,6 +560,9 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         yield return ("huge timeout", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{timeout: 99999999999999999999999999999999999s, route: [{destination: {host: b}}]}]}\n");
         yield return ("non-ASCII digits in a timeout", "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], http: [{timeout: \u0661\u0662s, route: [{destination: {host: b}}]}]}\n");
         yield return ("IPv6 address with a zone", "apiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {name: s, labels: {kubernetes.io/service-name: e}}\naddressType: IPv6\nendpoints: [{addresses: [\"fe80::1%eth0\"]}]\n");
+        yield return ("gateway hosts of every wrong shape", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {servers: [{port: {number: 80, name: h, protocol: HTTP}, hosts: [{a: b}, [c], ~, '', '/', '*/', '~/a.b', 'a/b/c.d', '::1', '1.2.3.4']}]}\n");
+        yield return ("gateway with a thousand servers of one port name", "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {servers: [" + string.Join(", ", Enumerable.Repeat("{port: {number: 80, name: h, protocol: HTTP}, hosts: ['*']}", 1000)) + "]}\n");
+        yield return ("service entry addresses and endpoints of every wrong shape", "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\nspec: {hosts: [a.b], addresses: ['1.2.3.4/999999999999', '::/', '/8', '01.2.3.4', 'fe80::1%eth0'], ports: [{number: 1, name: p}], resolution: STATIC, endpoints: [{address: 'unix://'}, {address: 'unix://@'}, {ports: {~: 1, '': 2}}, {address: '1.2.3.4', weight: 99999999999}]}\n");
         yield return ("scalar document", "just a scalar\n");
         yield return ("sequence document", "- a\n- b\n");
         yield return ("only a comment", "# nothing\n");
@@ -727,7 +801,9 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
             ("slice.yaml", HandSlice),
             ("vs.yaml", HandVirtualService),
             ("dr.yaml", HandDestinationRule),
-            ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService, HandDestinationRule)),
+            ("gw.yaml", HandGateway),
+            ("se.yaml", HandServiceEntry),
+            ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService, HandDestinationRule, HandGateway, HandServiceEntry)),
         ];
     }
 

@@ -290,6 +290,10 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"VirtualService","metadata":{"name":"edge","namespace":"shop"},"spec":{"hosts":["echo"],"gateways":["ingress"],"http":[{"route":[{"destination":{"host":"echo"}}]}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"echo","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1","labels":{"version":"v1"}}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"twice","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1"},{"name":"v1"}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"ingress","namespace":"shop"},"spec":{"selector":{"istio":"ingressgateway"},"servers":[{"port":{"number":80,"name":"http","protocol":"HTTP"},"hosts":["*"]}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"mutual","namespace":"shop"},"spec":{"servers":[{"port":{"number":443,"name":"https","protocol":"HTTPS"},"hosts":["a.example.com"],"tls":{"mode":"MUTUAL","credentialName":"cert"}}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"external","namespace":"shop"},"spec":{"hosts":["api.example.com"],"ports":[{"number":443,"name":"tls","protocol":"TLS"}],"resolution":"DNS"}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"wildcard","namespace":"shop"},"spec":{"hosts":["*"],"ports":[{"number":99999999999999999999,"name":"tls"}]}}""");
         await using var server = await ServerAsync(("east", api));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -298,16 +302,21 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         {
             var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
             rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray();
-            return rejected.Count == 4;
-        }, s_wait, "the three hostile VirtualServices and the invalid DestinationRule are rejected");
+            return rejected.Count == 6;
+        }, s_wait, "the three hostile VirtualServices and the invalid DestinationRule, Gateway and ServiceEntry are rejected");
 
-        Assert.Equal(["bad-host", "huge", "twice", "typed"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["bad-host", "huge", "mutual", "twice", "typed", "wildcard"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
         Assert.Equal("spec.subsets[1].name", (string?)rejected.Single(r => (string)r!["name"]! == "twice")!["field"]);
+        Assert.Equal("spec.servers[0].tls.mode", (string?)rejected.Single(r => (string)r!["name"]! == "mutual")!["field"]);
+        Assert.Equal("spec.hosts[0]", (string?)rejected.Single(r => (string)r!["name"]! == "wildcard")!["field"]);
+        Assert.Contains("spec.ports[0].number", (string?)rejected.Single(r => (string)r!["name"]! == "wildcard")!["reason"], StringComparison.Ordinal);
         Assert.All(rejected, r => Assert.False(string.IsNullOrEmpty((string?)r!["reason"])));
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service beside them is served");
         var east = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!;
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService shop/edge: bound only to gateways", StringComparison.Ordinal));
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("DestinationRule shop/echo: valid (1 subsets", StringComparison.Ordinal));
+        Assert.Contains(east["ignored"]!.AsArray(), l => (string)l! == "Gateway shop/ingress: valid (1 servers); Gateways are not applied yet");
+        Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("ServiceEntry shop/external: valid (1 hosts", StringComparison.Ordinal));
         Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
     }
 

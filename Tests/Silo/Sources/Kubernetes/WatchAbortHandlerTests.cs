@@ -13,7 +13,7 @@ namespace Mesh.Orleans.Tests.Silo.Sources.Kubernetes;
 public sealed class WatchAbortHandlerTests : IAsyncLifetime
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(10);
-    private static readonly string[] s_resources = ["namespaces", "nodes", "services", "endpointslices", "pods", "virtualservices", "destinationrules"];
+    private static readonly string[] s_resources = ["namespaces", "nodes", "services", "endpointslices", "pods", "virtualservices", "destinationrules", "gateways", "serviceentries"];
     private readonly TempDirectory _files = new();
     private FakeKubernetesApi? _api;
 
