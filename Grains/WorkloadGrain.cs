@@ -95,7 +95,7 @@ public sealed partial class WorkloadGrain(ILogger<WorkloadGrain> logger) : Grain
         }
 
         _inputs = inputs;
-        var resources = WorkloadTranslator.Build(_workload.Kind, inputs).ToDictionary(r => r.Key);
+        var resources = WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs).ToDictionary(r => r.Key);
         var diff = ScopeFeed.Diff(_resources, resources);
         _resources = resources;
         return diff;

@@ -76,9 +76,10 @@ public sealed partial class ScopeCaches : IAsyncDisposable
             _entries.Clear();
         }
 
+        // The process is ending: subscriptions are left to expire (the grain client may already be gone).
         foreach (var entry in entries)
         {
-            entry.Stop();
+            entry.Stop(unsubscribe: false);
         }
 
         _stopping.Dispose();
@@ -103,22 +104,21 @@ public sealed partial class ScopeCaches : IAsyncDisposable
         if (scope == _default.Scope)
         {
             // The default cache lives for the process; an entry only counts its layered users.
-            return new Entry(_default, null, () => { });
+            return new Entry(_default, null, _ => { });
         }
 
         var cache = new ResourceCache(scope);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var subscription = new ScopeSubscription(cache, _mesh, _options, _time, _logger);
         var running = Task.Run(() => subscription.RunAsync(stop.Token));
-        return new Entry(cache, running, () =>
+        return new Entry(cache, running, unsubscribe =>
         {
             stop.Cancel();
             stop.Dispose();
-            _ = _mesh.UnsubscribeAsync(scope, CancellationToken.None).ContinueWith(
-                t => LogUnsubscribeFailed(_logger, t.Exception, scope),
-                CancellationToken.None,
-                TaskContinuationOptions.OnlyOnFaulted,
-                TaskScheduler.Default);
+            if (unsubscribe)
+            {
+                Unsubscribe(scope);
+            }
         });
     }
 
@@ -132,13 +132,32 @@ public sealed partial class ScopeCaches : IAsyncDisposable
         var fromBase = below.Listen(cache.Recompose);
         var fromOverlay = above.Listen(cache.Recompose);
         cache.Recompose();
-        return new Entry(cache, null, () =>
+        return new Entry(cache, null, unsubscribe =>
         {
             fromBase.Dispose();
             fromOverlay.Dispose();
-            ReleaseLocked(baseKey.Name);
-            ReleaseLocked(overlayKey.Name);
+            if (unsubscribe)
+            {
+                ReleaseLocked(baseKey.Name);
+                ReleaseLocked(overlayKey.Name);
+            }
         });
+    }
+
+    private void Unsubscribe(string scope)
+    {
+        try
+        {
+            _ = _mesh.UnsubscribeAsync(scope, CancellationToken.None).ContinueWith(
+                t => LogUnsubscribeFailed(_logger, t.Exception, scope),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnFaulted,
+                TaskScheduler.Default);
+        }
+        catch (Exception exception) when (exception is ObjectDisposedException or InvalidOperationException)
+        {
+            LogUnsubscribeFailed(_logger, exception, scope);
+        }
     }
 
     private void Release(string name)
@@ -173,7 +192,7 @@ public sealed partial class ScopeCaches : IAsyncDisposable
                     if (entry.Leases == 0 && entry.IdleSince == since
                         && _entries.TryGetValue(name, out var held) && ReferenceEquals(held, entry) && _entries.Remove(name))
                     {
-                        entry.Stop();
+                        entry.Stop(unsubscribe: true);
                         LogDropped(_logger, name);
                     }
                 }
@@ -192,7 +211,7 @@ public sealed partial class ScopeCaches : IAsyncDisposable
     [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Could not end the subscription to scope {Scope}; it expires on its own")]
     private static partial void LogUnsubscribeFailed(ILogger logger, Exception? exception, string scope);
 
-    private sealed class Entry(ResourceCache cache, Task? running, Action stop)
+    private sealed class Entry(ResourceCache cache, Task? running, Action<bool> stop)
     {
         public ResourceCache Cache { get; } = cache;
 
@@ -202,7 +221,8 @@ public sealed partial class ScopeCaches : IAsyncDisposable
 
         public DateTimeOffset? IdleSince { get; set; }
 
-        public void Stop() => stop();
+        /// <summary>Ends the cache's subscription (and, when <paramref name="unsubscribe"/>, tells the grain and releases the layers).</summary>
+        public void Stop(bool unsubscribe) => stop(unsubscribe);
     }
 }
 

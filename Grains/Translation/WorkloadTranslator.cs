@@ -7,6 +7,7 @@ using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Listener.HttpInspector.V3;
 using Envoy.Extensions.Filters.Listener.OriginalDst.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
@@ -35,10 +36,30 @@ public static class WorkloadTranslator
     /// <summary>The inbound cluster of <paramref name="port"/>: <c>inbound|&lt;port&gt;||</c>.</summary>
     public static string InboundCluster(int port) => $"inbound|{port}||";
 
-    /// <summary>The resources of a workload of <paramref name="kind"/> that serves <paramref name="inputs"/>.</summary>
-    public static IReadOnlyList<XdsResource> Build(ProxyKind kind, WorkloadInputs inputs)
+    /// <summary>
+    /// The templates of the Listener names an xDS-enabled gRPC server asks for, <c>%s</c> being the
+    /// address it binds: gRPC's own example (<c>grpc/server?xds.resource.listening_address=%s</c>)
+    /// and Istio's proxyless bootstrap (<c>xds.istio.io/grpc/lds/inbound/%s</c>).
+    /// </summary>
+    public static IReadOnlyList<string> ServerListenerTemplates { get; } =
+    [
+        "grpc/server?xds.resource.listening_address={0}",
+        "xds.istio.io/grpc/lds/inbound/{0}",
+    ];
+
+    /// <summary>
+    /// The resources of a workload of <paramref name="kind"/> at <paramref name="ip"/> that serves
+    /// <paramref name="inputs"/>: a sidecar's inbound side, or a proxyless gRPC server's listeners.
+    /// </summary>
+    public static IReadOnlyList<XdsResource> Build(ProxyKind kind, string ip, WorkloadInputs inputs)
     {
+        ArgumentNullException.ThrowIfNull(ip);
         ArgumentNullException.ThrowIfNull(inputs);
+        if (kind == ProxyKind.Proxyless)
+        {
+            return ServerListeners(ip, inputs);
+        }
+
         if (kind != ProxyKind.Sidecar)
         {
             // A gateway's own resources come from the Gateways that select it.
@@ -57,6 +78,66 @@ public static class WorkloadTranslator
         }
 
         return resources;
+    }
+
+    /// <summary>
+    /// The Listeners an xDS-enabled gRPC server (gRFC A36) is served for each port of its workload,
+    /// bound to the workload's IP or to every address, under each name template: the listening
+    /// address, and one filter chain whose inline routes accept every call
+    /// (<c>non_forwarding_action</c>, which a server's routes must use) ending in the router filter.
+    /// </summary>
+    public static IReadOnlyList<XdsResource> ServerListeners(string ip, WorkloadInputs inputs)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        var resources = new List<XdsResource>();
+        foreach (var port in inputs.Ports.Where(p => p.Protocol != MeshProtocol.Udp))
+        {
+            foreach (var address in new[] { ip, SidecarTranslator.AnyAddress }.Distinct(StringComparer.Ordinal))
+            {
+                var listening = address.Contains(':', StringComparison.Ordinal) ? $"[{address}]:{port.Port}" : $"{address}:{port.Port}";
+                foreach (var template in ServerListenerTemplates)
+                {
+                    var name = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, listening);
+                    var payload = ServerListener(name, address, port.Port).ToByteArray();
+                    resources.Add(new XdsResource(TypeUrls.Listener, name, ResourceVersion.Of(payload), payload, ResourceAudience.Proxyless));
+                }
+            }
+        }
+
+        return resources;
+    }
+
+    /// <summary>One gRPC server Listener named <paramref name="name"/> for <paramref name="address"/>:<paramref name="port"/>.</summary>
+    public static Listener ServerListener(string name, string address, int port)
+    {
+        var route = new Route
+        {
+            Match = new RouteMatch { Prefix = "/" },
+            NonForwardingAction = new NonForwardingAction(),
+        };
+        var host = new VirtualHost { Name = InboundCluster(port) };
+        host.Domains.Add("*");
+        host.Routes.Add(route);
+        var routes = new RouteConfiguration { Name = InboundCluster(port) };
+        routes.VirtualHosts.Add(host);
+        var manager = new HttpConnectionManager
+        {
+            StatPrefix = $"inbound_{address}_{port}",
+            RouteConfig = routes,
+        };
+        manager.HttpFilters.Add(new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) });
+        // No filter_chain_match: grpc-js matches a chain whose match is present only when it names
+        // transport_protocol raw_buffer, and an absent one means "every connection" to every client.
+        var chain = new FilterChain { Name = InboundCluster(port) };
+        chain.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
+        var listener = new Listener
+        {
+            Name = name,
+            Address = SidecarTranslator.SocketAddressOf(address, port),
+            TrafficDirection = TrafficDirection.Inbound,
+        };
+        listener.FilterChains.Add(chain);
+        return listener;
     }
 
     /// <summary>The <c>virtualInbound</c> listener for <paramref name="ports"/>.</summary>

@@ -218,6 +218,39 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         MeshYaml.Slice("echo-b1", "echo", backends.Port("b1"), [("127.0.0.1", b1Ready)], zone: "r1/a"),
         MeshYaml.Slice("echo-b2", "echo", backends.Port("b2"), [("127.0.0.1", true)], zone: "r1/b"));
 
+    [Fact]
+    public async Task AnXdsEnabledGrpcServer_IsServedTheListenerOfItsAddress_AndServesOnceItHasIt()
+    {
+        // The server's workload: an endpoint of a Service on the port it binds.
+        var port = TestPorts.Free();
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo-server.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("echo-server", port),
+                MeshYaml.Slice("echo-server-1", "echo-server", port, [("127.0.0.1", true)])),
+        });
+        var bootstrap = JsonSerializer.Serialize(new
+        {
+            xds_servers = new[]
+            {
+                new { server_uri = $"127.0.0.1:{server.XdsPort}", channel_creds = new[] { new { type = "insecure" } }, server_features = new[] { "xds_v3" } },
+            },
+            node = new
+            {
+                id = "sidecar~127.0.0.1~echo-server-0.default~default.svc.cluster.local",
+                metadata = new { GENERATOR = "grpc", NAMESPACE = "default" },
+                locality = new { },
+            },
+            server_listener_resource_name_template = "grpc/server?xds.resource.listening_address=%s",
+        });
+
+        await using var grpcServer = await NodeProcess.StartAsync("xds-server.js", [$"127.0.0.1:{port}", "s1"], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP_CONFIG"] = bootstrap });
+        var serving = await grpcServer.ReadAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True((bool)serving["serving"]!, serving.ToJsonString());
+        Assert.Equal("s1", (string?)serving["who"]);
+    }
+
     private static async Task<NodeProcess> StartClientAsync(MeshServer server, string target, string name, (string Region, string Zone)? locality = null)
     {
         var bootstrap = JsonSerializer.Serialize(new

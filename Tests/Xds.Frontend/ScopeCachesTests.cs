@@ -36,6 +36,9 @@ public sealed class ScopeCachesTests
     public void Resolve_ProxylessClientsShareTheDefaultScope_ASidecarLayersItsWorkloadOverTheSidecars()
     {
         Assert.Equal(ScopeKey.Default, ScopeResolver.Resolve(ProxyIdentity.Proxyless));
+        Assert.Equal(
+            new ScopeKey(ScopeNames.Default, "workload/proxyless/Kubernetes/127.1.0.4"),
+            ScopeResolver.Resolve(Sidecar("127.1.0.4") with { Kind = ProxyKind.Proxyless }));
         var sidecar = ScopeResolver.Resolve(Sidecar("127.1.0.4"));
         Assert.Equal(new ScopeKey(ScopeNames.Sidecar, Workload), sidecar);
         Assert.Equal((ProxyKind.Sidecar, "Kubernetes", "127.1.0.4"), ScopeNames.ParseWorkload(sidecar.Overlay!));
