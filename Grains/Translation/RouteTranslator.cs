@@ -103,6 +103,12 @@ public static class RouteTranslator
         int port,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
     {
+        if (http.Route.Count == 0)
+        {
+            // Redirects, direct responses and delegates are not translated yet; a route without a destination would be refused.
+            return;
+        }
+
         var matches = http.Match.Count == 0
             ? [new HttpMatchSpec(null, [], null)]
             : http.Match.Where(m => m.Port is null || m.Port == port).ToList();
