@@ -11,4 +11,7 @@ public enum StringMatchKind
 
     /// <summary>The value matches an RE2 regular expression.</summary>
     Regex = 2,
+
+    /// <summary>The header or parameter is present, whatever its value (an empty <c>StringMatch</c>, or <c>regex: "*"</c> in <c>withoutHeaders</c>).</summary>
+    Present = 3,
 }

@@ -25,6 +25,8 @@ public sealed class ClusterIndex
     private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), MeshEndpointSlice>> _slices = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), VirtualServiceSpec>> _routes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<MeshObjectKey, VirtualServiceSpec>> _routingTo = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Namespace, string Name), VirtualServiceSpec> _delegates = [];
+    private readonly Dictionary<(string Namespace, string Name), Dictionary<MeshObjectKey, VirtualServiceSpec>> _delegatedBy = [];
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
@@ -72,7 +74,8 @@ public sealed class ClusterIndex
         {
             IReadOnlyList<ConfigWarning> warnings = _objects.GetValueOrDefault(key) switch
             {
-                VirtualServiceSpec virtualService => ConfigAnalyzer.ForVirtualService(virtualService, _ports),
+                VirtualServiceSpec virtualService => ConfigAnalyzer.ForVirtualService(virtualService, _ports,
+                    h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>()),
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
                 _ => [],
             };
@@ -104,13 +107,20 @@ public sealed class ClusterIndex
     {
         var service = _services.GetValueOrDefault(hostname);
         IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice) ? bySlice.Values.ToList() : [];
-        IReadOnlyList<VirtualServiceSpec> virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
+        var virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
+
+        // The delegate VirtualServices the bound ones name, which have no hosts of their own.
+        virtualServices.AddRange(Delegates(virtualServices)
+            .Select(d => _delegates.GetValueOrDefault(d))
+            .OfType<VirtualServiceSpec>()
+            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal));
         var destinationPorts = new SortedDictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
-        foreach (var destination in virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route))
+        foreach (var destination in virtualServices.SelectMany(RouteDestinations.Hosts))
         {
-            if (_ports.TryGetValue(destination.Host, out var ports))
+            if (_ports.TryGetValue(destination, out var ports))
             {
-                destinationPorts[destination.Host] = ports;
+                destinationPorts[destination] = ports;
             }
         }
 
@@ -190,6 +200,19 @@ public sealed class ClusterIndex
                 touched.UnionWith(virtualService.Hosts);
                 touched.UnionWith(Destinations(virtualService));
                 reanalyze.Add(key);
+
+                // Whether several VirtualServices bind one host is a warning of each of them.
+                foreach (var sibling in virtualService.Hosts.SelectMany(h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>()))
+                {
+                    reanalyze.Add(MeshObjectKey.Of(sibling));
+                }
+
+                // A delegate's routes are served under the hosts of the roots that name it.
+                foreach (var root in _delegatedBy.GetValueOrDefault((virtualService.Namespace, virtualService.Name))?.Values ?? Enumerable.Empty<VirtualServiceSpec>())
+                {
+                    touched.UnionWith(root.Hosts);
+                }
+
                 break;
         }
     }
@@ -209,6 +232,21 @@ public sealed class ClusterIndex
                 foreach (var host in virtualService.Hosts)
                 {
                     Bucket(_routes, host)[(virtualService.Namespace, virtualService.Name)] = virtualService;
+                }
+
+                if (virtualService.IsDelegate)
+                {
+                    _delegates[(virtualService.Namespace, virtualService.Name)] = virtualService;
+                }
+
+                foreach (var target in Delegates([virtualService]))
+                {
+                    if (!_delegatedBy.TryGetValue(target, out var roots))
+                    {
+                        _delegatedBy[target] = roots = [];
+                    }
+
+                    roots[key] = virtualService;
                 }
 
                 foreach (var destination in Destinations(virtualService))
@@ -242,6 +280,19 @@ public sealed class ClusterIndex
                     Unbucket(_routes, host, (virtualService.Namespace, virtualService.Name));
                 }
 
+                if (virtualService.IsDelegate)
+                {
+                    _delegates.Remove((virtualService.Namespace, virtualService.Name));
+                }
+
+                foreach (var target in Delegates([virtualService]))
+                {
+                    if (_delegatedBy.TryGetValue(target, out var roots) && roots.Remove(key) && roots.Count == 0)
+                    {
+                        _delegatedBy.Remove(target);
+                    }
+                }
+
                 foreach (var destination in Destinations(virtualService))
                 {
                     if (_routingTo.TryGetValue(destination, out var routing) && routing.Remove(key) && routing.Count == 0)
@@ -255,7 +306,10 @@ public sealed class ClusterIndex
     }
 
     private static IEnumerable<string> Destinations(VirtualServiceSpec virtualService) =>
-        virtualService.Http.SelectMany(h => h.Route).Select(d => d.Host).Distinct(StringComparer.Ordinal);
+        RouteDestinations.Hosts(virtualService).Distinct(StringComparer.Ordinal);
+
+    private static IEnumerable<(string Namespace, string Name)> Delegates(IEnumerable<VirtualServiceSpec> virtualServices) =>
+        virtualServices.SelectMany(v => v.Http).Select(h => h.Delegate).OfType<DelegateSpec>().Select(d => (d.Namespace, d.Name)).Distinct();
 
     private static SortedDictionary<(string Namespace, string Name), T> Bucket<T>(Dictionary<string, SortedDictionary<(string Namespace, string Name), T>> index, string host)
     {

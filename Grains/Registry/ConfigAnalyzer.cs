@@ -23,9 +23,13 @@ public static class ConfigAnalyzer
         }
 
         var warnings = new List<ConfigWarning>();
+        var byHost = config.VirtualServices
+            .SelectMany(v => v.Hosts.Select(h => (Host: h, VirtualService: v)))
+            .GroupBy(p => p.Host, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<VirtualServiceSpec>)g.Select(p => p.VirtualService).ToList(), StringComparer.Ordinal);
         foreach (var virtualService in config.VirtualServices)
         {
-            warnings.AddRange(ForVirtualService(virtualService, ports));
+            warnings.AddRange(ForVirtualService(virtualService, ports, h => byHost.GetValueOrDefault(h) ?? []));
         }
 
         foreach (var slice in config.EndpointSlices)
@@ -56,14 +60,69 @@ public static class ConfigAnalyzer
                 $"Service {slice.Namespace}/{slice.ServiceName} does not exist; these endpoints are not served until it does")];
     }
 
-    /// <summary>The warnings of one VirtualService, given the ports of every Service by hostname.</summary>
-    public static IReadOnlyList<ConfigWarning> ForVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports)
+    /// <summary>
+    /// The warnings of one VirtualService, given the ports of every Service by hostname and,
+    /// when known, the VirtualServices bound to each host (to find several binding one host).
+    /// </summary>
+    public static IReadOnlyList<ConfigWarning> ForVirtualService(
+        VirtualServiceSpec virtualService,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        Func<string, IEnumerable<VirtualServiceSpec>>? boundTo = null)
     {
         ArgumentNullException.ThrowIfNull(virtualService);
         ArgumentNullException.ThrowIfNull(ports);
         var warnings = new List<ConfigWarning>();
         AnalyzeVirtualService(virtualService, ports, warnings);
+        AnalyzeRoutes(virtualService, boundTo, warnings);
         return warnings;
+    }
+
+    /// <summary>
+    /// What the mesh serves differently from what the VirtualService says: matches that select
+    /// proxies by source, routes proxyless gRPC clients cannot take, and several VirtualServices
+    /// for one host (Istio's sidecars take one, IST0109; here their routes follow one another).
+    /// </summary>
+    private static void AnalyzeRoutes(VirtualServiceSpec virtualService, Func<string, IEnumerable<VirtualServiceSpec>>? boundTo, List<ConfigWarning> warnings)
+    {
+        void Warn(string field, string message) =>
+            warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, field, message));
+
+        for (var h = 0; h < virtualService.Http.Count; h++)
+        {
+            var http = virtualService.Http[h];
+            for (var m = 0; m < http.Match.Count; m++)
+            {
+                if (http.Match[m] is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                {
+                    Warn($"spec.http[{h}].match[{m}]", "matches on sourceLabels or sourceNamespace are not applied yet (routes are shared by every proxy of the mesh): this match is left out");
+                }
+            }
+
+            if (http.Redirect is not null || http.DirectResponse is not null)
+            {
+                Warn($"spec.http[{h}].{(http.Redirect is not null ? "redirect" : "directResponse")}",
+                    "proxyless gRPC clients do not get this route (they reject a RouteConfiguration that redirects or responds directly); their calls go to the next route that matches. Envoy sidecars get it");
+            }
+        }
+
+        if (boundTo is null || !virtualService.AppliesToMesh)
+        {
+            return;
+        }
+
+        for (var i = 0; i < virtualService.Hosts.Count; i++)
+        {
+            var earlier = boundTo(virtualService.Hosts[i])
+                .Where(v => v.AppliesToMesh && !ReferenceEquals(v, virtualService)
+                    && (string.CompareOrdinal(v.Namespace, virtualService.Namespace) < 0
+                        || (v.Namespace == virtualService.Namespace && string.CompareOrdinal(v.Name, virtualService.Name) < 0)))
+                .OrderBy(v => v.Namespace, StringComparer.Ordinal).ThenBy(v => v.Name, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (earlier is not null)
+            {
+                Warn($"spec.hosts[{i}]", $"VirtualService {earlier.Namespace}/{earlier.Name} also binds {virtualService.Hosts[i]} for the mesh; Istio's sidecars would apply only one of them (IST0109). Here its routes come first and these follow");
+            }
+        }
     }
 
     private static void AnalyzeVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports, List<ConfigWarning> warnings)

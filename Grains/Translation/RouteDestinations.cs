@@ -77,4 +77,13 @@ public static class RouteDestinations
             }
         }
     }
+
+    /// <summary>Every host <paramref name="virtualService"/> sends traffic to: its HTTP, TCP and TLS route destinations and its mirrors.</summary>
+    public static IEnumerable<string> Hosts(VirtualServiceSpec virtualService)
+    {
+        ArgumentNullException.ThrowIfNull(virtualService);
+        return virtualService.Http.SelectMany(h => h.Route.Select(d => d.Host).Concat((h.Mirrors ?? []).Select(m => m.Host)))
+            .Concat((virtualService.Tcp ?? []).SelectMany(t => t.Route).Select(d => d.Host))
+            .Concat((virtualService.Tls ?? []).SelectMany(t => t.Route).Select(d => d.Host));
+    }
 }

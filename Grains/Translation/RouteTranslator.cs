@@ -7,17 +7,21 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 namespace Mesh.Orleans.Grains.Translation;
 
 /// <summary>Builds RDS resources from a service port and the VirtualServices bound to its host.</summary>
-public static class RouteTranslator
+public static partial class RouteTranslator
 {
+    /// <summary>The filter name Envoy and gRPC know the fault filter by, as a typed_per_filter_config key.</summary>
+    public const string FaultFilter = "envoy.filters.http.fault";
+
+    /// <summary>The filter name of Envoy's CORS filter, as a typed_per_filter_config key.</summary>
+    public const string CorsFilter = "envoy.filters.http.cors";
+
     /// <summary>
-    /// The RouteConfiguration named <c>host:port</c>: one virtual host answering to the
-    /// names Istio gives the service, with the VirtualServices' HTTP routes in order
-    /// (ordered by namespace, then name), or, when no VirtualService binds the host, a
-    /// single default route to the service's own cluster.
+    /// The proxyless gRPC RouteConfiguration named <c>host:port</c>: the one virtual host of
+    /// <see cref="BuildVirtualHost"/> for <see cref="RouteFlavor.Proxyless"/>.
     /// </summary>
     /// <param name="host">The service's fully qualified hostname.</param>
     /// <param name="port">The service port.</param>
-    /// <param name="virtualServices">The VirtualServices bound to <paramref name="host"/>.</param>
+    /// <param name="virtualServices">The VirtualServices bound to <paramref name="host"/> (and the delegates they name).</param>
     /// <param name="destinationPorts">The ports of each destination host, to infer an omitted destination port.</param>
     public static RouteConfiguration Build(
         string host,
@@ -25,19 +29,43 @@ public static class RouteTranslator
         IEnumerable<VirtualServiceSpec> virtualServices,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
     {
-        ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(virtualServices);
+        var configuration = new RouteConfiguration { Name = MeshNames.HostPort(host, port) };
+        configuration.VirtualHosts.Add(BuildVirtualHost(host, port, virtualServices.ToList(), destinationPorts, RouteFlavor.Proxyless));
+        return configuration;
+    }
+
+    /// <summary>
+    /// The virtual host named <c>host:port</c>, answering to the names Istio gives the service:
+    /// the HTTP routes of the VirtualServices bound to <paramref name="host"/> that apply to the
+    /// mesh, in namespace then name order (a root route's <c>delegate</c> replaced by the
+    /// delegate's routes), one route per match that applies on <paramref name="port"/>; or,
+    /// when they give no route, a single default route to the service's own cluster.
+    /// </summary>
+    /// <param name="host">The service's fully qualified hostname.</param>
+    /// <param name="port">The service port.</param>
+    /// <param name="bound">The VirtualServices bound to <paramref name="host"/>, and the delegate VirtualServices they name.</param>
+    /// <param name="destinationPorts">The ports of every destination host that is a Service, to infer omitted ports and leave out missing destinations.</param>
+    /// <param name="flavor">The kind of proxy the routes are for.</param>
+    public static VirtualHost BuildVirtualHost(
+        string host,
+        int port,
+        IReadOnlyList<VirtualServiceSpec> bound,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
+        RouteFlavor flavor)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        ArgumentNullException.ThrowIfNull(bound);
         ArgumentNullException.ThrowIfNull(destinationPorts);
 
-        var name = MeshNames.HostPort(host, port);
-        var virtualHost = new VirtualHost { Name = name };
+        var virtualHost = new VirtualHost { Name = MeshNames.HostPort(host, port) };
         virtualHost.Domains.AddRange(Domains(host, port));
+        foreach (var http in HttpRoutes(host, bound))
+        {
+            AddRoutes(virtualHost, http, port, destinationPorts, flavor);
+        }
 
-        var bound = virtualServices
-            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
-            .ThenBy(v => v.Name, StringComparer.Ordinal)
-            .ToList();
-        if (bound.Count == 0)
+        if (virtualHost.Routes.Count == 0)
         {
             virtualHost.Routes.Add(new Route
             {
@@ -51,20 +79,40 @@ public static class RouteTranslator
                 },
             });
         }
-        else
+
+        return virtualHost;
+    }
+
+    /// <summary>
+    /// The HTTP routes that apply to <paramref name="host"/> for the mesh, in order: the roots'
+    /// routes by namespace then name, each delegating route replaced by its delegate's routes
+    /// (none when the delegate is missing). Within one VirtualService, routes after one that
+    /// matches every request are unreachable and left out, as Istio does.
+    /// </summary>
+    public static IReadOnlyList<HttpRouteSpec> HttpRoutes(string host, IReadOnlyList<VirtualServiceSpec> bound)
+    {
+        ArgumentNullException.ThrowIfNull(bound);
+        var delegates = bound.Where(v => v.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
+        var routes = new List<HttpRouteSpec>();
+        foreach (var virtualService in bound
+            .Where(v => v.AppliesToMesh && v.Hosts.Contains(host, StringComparer.Ordinal))
+            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal))
         {
-            foreach (var virtualService in bound)
+            foreach (var http in virtualService.Http)
             {
-                foreach (var http in virtualService.Http)
+                IReadOnlyList<HttpRouteSpec> expanded = http.Delegate is { } target
+                    ? delegates.TryGetValue((target.Namespace, target.Name), out var found) ? VirtualServiceDelegates.Merge(http, found.Http) : []
+                    : [http];
+                routes.AddRange(expanded);
+                if (http.Delegate is null && http.Match.Count == 0)
                 {
-                    AddRoutes(virtualHost, http, port, destinationPorts);
+                    break;
                 }
             }
         }
 
-        var configuration = new RouteConfiguration { Name = name };
-        configuration.VirtualHosts.Add(virtualHost);
-        return configuration;
+        return routes;
     }
 
     /// <summary>
@@ -96,115 +144,4 @@ public static class RouteTranslator
 
         return domains;
     }
-
-    private static void AddRoutes(
-        VirtualHost virtualHost,
-        HttpRouteSpec http,
-        int port,
-        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
-    {
-        var matches = http.Match.Count == 0
-            ? [new HttpMatchSpec(null, [], null)]
-            : http.Match.Where(m => m.Port is null || m.Port == port).ToList();
-        foreach (var match in matches)
-        {
-            virtualHost.Routes.Add(new Route
-            {
-                Name = http.Name ?? string.Empty,
-                Match = BuildMatch(match),
-                Route_ = BuildAction(http, port, destinationPorts),
-            });
-        }
-    }
-
-    private static RouteMatch BuildMatch(HttpMatchSpec match)
-    {
-        var routeMatch = new RouteMatch();
-        switch (match.Uri)
-        {
-            case null:
-                routeMatch.Prefix = "/";
-                break;
-            case { Kind: StringMatchKind.Exact } uri:
-                routeMatch.Path = uri.Value;
-                break;
-            case { Kind: StringMatchKind.Prefix } uri:
-                routeMatch.Prefix = uri.Value;
-                break;
-            case { Kind: StringMatchKind.Regex } uri:
-                routeMatch.SafeRegex = new RegexMatcher { Regex = uri.Value };
-                break;
-        }
-
-        foreach (var header in match.Headers)
-        {
-            routeMatch.Headers.Add(new HeaderMatcher
-            {
-                Name = header.Name,
-                StringMatch = header.Match.Kind switch
-                {
-                    StringMatchKind.Exact => new StringMatcher { Exact = header.Match.Value },
-                    StringMatchKind.Prefix => new StringMatcher { Prefix = header.Match.Value },
-                    _ => new StringMatcher { SafeRegex = new RegexMatcher { Regex = header.Match.Value } },
-                },
-            });
-        }
-
-        return routeMatch;
-    }
-
-    /// <summary>
-    /// The route's action. A destination whose cluster does not exist (no such Service, or no
-    /// such port) is left out of a weighted route: its share goes to the others by their
-    /// weights, rather than failing that share of calls. When no destination exists (or those that
-    /// do all weigh 0), the route names the clusters as declared, as Istio does, and the
-    /// destination's ServiceGrain serves each such cluster with no endpoints: calls that match
-    /// the route fail at once (gRPC clients with UNAVAILABLE, Envoy with 503), every other route
-    /// keeps working, and no route names a cluster the proxy lacks. Dropping the route instead
-    /// would send those calls to whatever route matches next, and a direct_response is refused
-    /// by gRPC clients, which reject the whole RouteConfiguration.
-    /// </summary>
-    private static RouteAction BuildAction(
-        HttpRouteSpec http,
-        int port,
-        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
-    {
-        var action = new RouteAction();
-        var destinations = RouteDestinations.Served(http, port, destinationPorts);
-
-        if (destinations.Count == 1)
-        {
-            action.Cluster = DestinationCluster(destinations[0], port, destinationPorts);
-        }
-        else
-        {
-            var weighted = new WeightedCluster();
-            foreach (var destination in destinations)
-            {
-                weighted.Clusters.Add(new WeightedCluster.Types.ClusterWeight
-                {
-                    Name = DestinationCluster(destination, port, destinationPorts),
-                    Weight = (uint)destination.Weight,
-                });
-            }
-
-            action.WeightedClusters = weighted;
-        }
-
-        var timeout = Duration.FromTimeSpan(http.Timeout ?? TimeSpan.Zero);
-        action.Timeout = timeout;
-        if (http.Timeout is not null)
-        {
-            // Proxyless gRPC honours max_stream_duration rather than timeout (gRFC A31).
-            action.MaxStreamDuration = new RouteAction.Types.MaxStreamDuration { MaxStreamDuration_ = timeout };
-        }
-
-        return action;
-    }
-
-    private static string DestinationCluster(
-        RouteDestinationSpec destination,
-        int port,
-        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts) =>
-        MeshNames.OutboundCluster(destination.Host, RouteDestinations.Port(destination, port, destinationPorts));
 }

@@ -80,4 +80,30 @@ public sealed class ConfigAnalyzerTests
         Assert.Equal(("EndpointSlice", "orphan-abc"), (warning.Kind, warning.Name));
         Assert.Contains("Service default/orphan does not exist", warning.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Analyze_TwoVirtualServicesForOneHost_WarnsOnTheLaterOne()
+    {
+        var a = new VirtualServiceSpec("default", "a", [Reviews], [Route([], null, (V1, null, 100))]);
+        var b = new VirtualServiceSpec("default", "b", [Reviews], [Route([], null, (V1, null, 100))]);
+        var config = new ClusterConfig([Service("reviews", 9080), Service("reviews-v1", 9080)], [], [a, b], []);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal(("b", "spec.hosts[0]"), (warning.Name, warning.Field));
+        Assert.Contains("IST0109", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_RedirectAndSourceMatch_WarnWhatIsNotServed()
+    {
+        var redirect = new HttpRouteSpec(null, [], [], null, Redirect: new HttpRedirectSpec("/new", null, null, null, null, 301, null));
+        var bySource = Route([new HttpMatchSpec(null, [], null, SourceNamespace: "front")], null, (V1, null, 100));
+        var config = new ClusterConfig([Service("reviews", 9080), Service("reviews-v1", 9080)], [], [VirtualService(Reviews, bySource, redirect)], []);
+
+        var warnings = ConfigAnalyzer.Analyze(config);
+
+        Assert.Equal(["spec.http[0].match[0]", "spec.http[1].redirect"], warnings.Select(w => w.Field));
+        Assert.Contains("proxyless gRPC clients do not get this route", warnings[1].Message, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using Envoy.Config.Core.V3;
 using Envoy.Config.Route.V3;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Translation;
@@ -171,5 +172,254 @@ public sealed class RouteTranslatorTests
 
         // A split whose weights add up to 0 is refused by clients; the declared one fails the calls instead.
         Assert.Equal([100u, 0u], action.WeightedClusters.Clusters.Select(c => c.Weight!.Value));
+    }
+
+    private static VirtualHost Sidecar(params HttpRouteSpec[] http) =>
+        RouteTranslator.BuildVirtualHost(Host, 9080, [new VirtualServiceSpec("default", "vs", [Host], http)], new Dictionary<string, IReadOnlyList<int>> { [Host] = [9080] }, RouteFlavor.Sidecar);
+
+    private static HttpRouteSpec ToHost(HttpMatchSpec? match = null) =>
+        new(null, match is null ? [] : [match], [new RouteDestinationSpec(Host, null, 100)], null);
+
+    [Fact]
+    public void BuildVirtualHost_IsNamedHostPort_WithIstiosDomains()
+    {
+        var virtualHost = Sidecar(ToHost());
+
+        Assert.Equal($"{Host}:9080", virtualHost.Name);
+        Assert.Contains("reviews:9080", virtualHost.Domains);
+    }
+
+    [Fact]
+    public void Match_MethodAuthorityScheme_BecomePseudoHeaderMatchers_AfterTheSortedHeaders()
+    {
+        var route = Sidecar(ToHost(new HttpMatchSpec(
+            new StringMatchSpec(StringMatchKind.Prefix, "/api"),
+            [new HeaderMatchSpec("z-user", new StringMatchSpec(StringMatchKind.Exact, "jason"))],
+            null,
+            Scheme: new StringMatchSpec(StringMatchKind.Exact, "https"),
+            Method: new StringMatchSpec(StringMatchKind.Exact, "GET"),
+            Authority: new StringMatchSpec(StringMatchKind.Prefix, "reviews"),
+            WithoutHeaders: [new HeaderMatchSpec("a-debug", new StringMatchSpec(StringMatchKind.Present, "")), new HeaderMatchSpec("b-env", new StringMatchSpec(StringMatchKind.Prefix, "dev"))],
+            QueryParams: [new HeaderMatchSpec("v", new StringMatchSpec(StringMatchKind.Exact, "2")), new HeaderMatchSpec("w", new StringMatchSpec(StringMatchKind.Present, ""))],
+            IgnoreUriCase: true,
+            Name: "m",
+            StatPrefix: "stats")) with
+        { Name = "r" }).Routes.Single();
+
+        Assert.Equal("r.m", route.Name);
+        Assert.Equal("stats", route.StatPrefix);
+        Assert.False(route.Match.CaseSensitive);
+        Assert.Equal(["a-debug", "b-env", "z-user", ":method", ":authority", ":scheme"], route.Match.Headers.Select(h => h.Name));
+        Assert.True(route.Match.Headers[0].PresentMatch && route.Match.Headers[0].InvertMatch && !route.Match.Headers[0].TreatMissingHeaderAsEmpty);
+        Assert.True(route.Match.Headers[1].InvertMatch && route.Match.Headers[1].TreatMissingHeaderAsEmpty);
+        Assert.Equal("GET", route.Match.Headers[3].StringMatch.Exact);
+        Assert.Equal("reviews", route.Match.Headers[4].StringMatch.Prefix);
+        Assert.Equal("2", route.Match.QueryParameters[0].StringMatch.Exact);
+        Assert.True(route.Match.QueryParameters[1].PresentMatch);
+    }
+
+    [Fact]
+    public void Match_ForAnotherGatewayOrBySource_IsLeftOut()
+    {
+        var routes = Sidecar(
+            ToHost(new HttpMatchSpec(null, [], null, Gateways: ["istio-system/ingress"])),
+            ToHost(new HttpMatchSpec(null, [], null, SourceLabels: new Dictionary<string, string> { ["app"] = "a" })),
+            ToHost(new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/kept"), [], null, Gateways: ["mesh"]))).Routes;
+
+        Assert.Equal("/kept", Assert.Single(routes).Match.Path);
+    }
+
+    [Fact]
+    public void Subset_NamesTheSubsetCluster_AndHeadersPerDestinationGoOnTheClusterWeight()
+    {
+        var headers = new HeadersSpec(new HeaderOperationsSpec([new HeaderValueSpec("x-subset", "v2")], [], ["x-internal"]), null);
+        var http = new HttpRouteSpec(null, [], [new RouteDestinationSpec(Host, 9080, 75, "v2", headers), new RouteDestinationSpec(Host, 9080, 25, "v1")], null);
+
+        var clusters = Sidecar(http).Routes.Single().Route_.WeightedClusters.Clusters;
+
+        Assert.Equal([$"outbound|9080|v2|{Host}", $"outbound|9080|v1|{Host}"], clusters.Select(c => c.Name));
+        Assert.Equal("x-subset", clusters[0].RequestHeadersToAdd.Single().Header.Key);
+        Assert.Equal(["x-internal"], clusters[0].RequestHeadersToRemove);
+    }
+
+    [Fact]
+    public void Timeout_IsTheRouteTimeout_AndZeroWhenUnset_AsIstioDisablesEnvoysDefault()
+    {
+        var routes = Sidecar(ToHost(new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/a"), [], null)) with { Timeout = TimeSpan.FromSeconds(3) }, ToHost()).Routes;
+
+        Assert.Equal(3, routes[0].Route_.Timeout.Seconds);
+        Assert.Equal(TimeSpan.Zero, routes[1].Route_.Timeout.ToTimeSpan());
+    }
+
+    [Fact]
+    public void Retries_Unset_AreIstiosDefaultPolicy()
+    {
+        var retry = Sidecar(ToHost()).Routes.Single().Route_.RetryPolicy;
+
+        Assert.Equal(2u, retry.NumRetries);
+        Assert.Equal("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", retry.RetryOn);
+        Assert.Equal("envoy.retry_host_predicates.previous_hosts", retry.RetryHostPredicate.Single().Name);
+        Assert.Equal(5, retry.HostSelectionRetryMaxAttempts);
+    }
+
+    [Fact]
+    public void Retries_Set_AreTranslated_StatusCodesApart_AndZeroAttemptsMeansNone()
+    {
+        var routes = Sidecar(
+            ToHost(new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/a"), [], null)) with { Retries = new HttpRetrySpec(3, TimeSpan.FromSeconds(2), "gateway-error,503", true, false, TimeSpan.FromMilliseconds(30)) },
+            ToHost() with { Retries = new HttpRetrySpec(0, null, null, null, null, null) }).Routes;
+
+        var retry = routes[0].Route_.RetryPolicy;
+        Assert.Equal(3u, retry.NumRetries);
+        Assert.Equal("gateway-error,retriable-status-codes", retry.RetryOn);
+        Assert.Equal([503u], retry.RetriableStatusCodes);
+        Assert.Equal(2, retry.PerTryTimeout.Seconds);
+        Assert.Equal("envoy.retry_priorities.previous_priorities", retry.RetryPriority.Name);
+        Assert.Empty(retry.RetryHostPredicate);
+        Assert.Equal(30_000_000, retry.RetryBackOff.BaseInterval.Nanos);
+        Assert.Null(routes[1].Route_.RetryPolicy);
+    }
+
+    [Fact]
+    public void Redirect_BecomesARedirectAction()
+    {
+        var http = new HttpRouteSpec(null, [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/v1/getProductRatings"), [], null)], [], null,
+            Redirect: new HttpRedirectSpec("/v1/bookRatings", "newratings.default.svc.cluster.local", null, "FROM_REQUEST_PORT", "https", 302, null));
+
+        var redirect = Sidecar(http).Routes.Single().Redirect;
+
+        Assert.Equal("/v1/bookRatings", redirect.PathRedirect);
+        Assert.Equal("newratings.default.svc.cluster.local", redirect.HostRedirect);
+        Assert.Equal("https", redirect.SchemeRedirect);
+        Assert.Equal(9080u, redirect.PortRedirect);
+        Assert.Equal(RedirectAction.Types.RedirectResponseCode.Found, redirect.ResponseCode);
+    }
+
+    [Fact]
+    public void DirectResponse_BecomesADirectResponseAction()
+    {
+        var http = new HttpRouteSpec(null, [], [], null, DirectResponse: new HttpDirectResponseSpec(503, "unavailable", null));
+
+        var response = Sidecar(http).Routes.Single().DirectResponse;
+
+        Assert.Equal((503u, "unavailable"), (response.Status, response.Body.InlineString));
+    }
+
+    [Fact]
+    public void Proxyless_LeavesOutRedirectsAndDirectResponses_WhichGrpcClientsReject()
+    {
+        var virtualService = new VirtualServiceSpec("default", "vs", [Host],
+        [
+            new HttpRouteSpec(null, [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/old"), [], null)], [], null, Redirect: new HttpRedirectSpec("/new", null, null, null, null, 301, null)),
+            new HttpRouteSpec(null, [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/down"), [], null)], [], null, DirectResponse: new HttpDirectResponseSpec(503, null, null)),
+            ToHost(),
+        ]);
+
+        var routes = RouteTranslator.BuildVirtualHost(Host, 9080, [virtualService], s_noPorts, RouteFlavor.Proxyless).Routes;
+
+        Assert.All(routes, r => Assert.Equal(Envoy.Config.Route.V3.Route.ActionOneofCase.Route_, r.ActionCase));
+        Assert.Equal($"outbound|9080||{Host}", Assert.Single(routes).Route_.Cluster);
+    }
+
+    [Fact]
+    public void Rewrite_SetsPrefixOrRegexRewriteAndTheHost()
+    {
+        var routes = Sidecar(
+            ToHost(new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Prefix, "/wpcatalog"), [], null)) with { Rewrite = new HttpRewriteSpec("/newcatalog", "catalog.internal", null, null) },
+            ToHost() with { Rewrite = new HttpRewriteSpec(null, null, "^/service/([^/]+)(/.*)$", "\\2/instance/\\1") }).Routes;
+
+        Assert.Equal(("/newcatalog", "catalog.internal"), (routes[0].Route_.PrefixRewrite, routes[0].Route_.HostRewriteLiteral));
+        Assert.Equal("^/service/([^/]+)(/.*)$", routes[1].Route_.RegexRewrite.Pattern.Regex);
+    }
+
+    [Fact]
+    public void Mirrors_BecomeRequestMirrorPolicies_InMillionths_AndAMissingMirrorIsLeftOut()
+    {
+        var routes = Sidecar(ToHost() with { Mirrors = [new HttpMirrorSpec(Host, null, "v2", 12.5), new HttpMirrorSpec("gone.default.svc.cluster.local", null, null, 100)] }).Routes;
+
+        var mirror = routes.Single().Route_.RequestMirrorPolicies.Single();
+        Assert.Equal($"outbound|9080|v2|{Host}", mirror.Cluster);
+        Assert.Equal(125_000u, mirror.RuntimeFraction.DefaultValue.Numerator);
+        Assert.False(mirror.TraceSampled);
+    }
+
+    [Fact]
+    public void Fault_IsTypedPerFilterConfigOfTheFaultFilter()
+    {
+        var fault = new HttpFaultSpec(new FaultDelaySpec(TimeSpan.FromSeconds(5), 10), new FaultAbortSpec(null, 14, 0.1));
+
+        var config = Sidecar(ToHost() with { Fault = fault }).Routes.Single().TypedPerFilterConfig["envoy.filters.http.fault"];
+
+        var translated = config.Unpack<Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault>();
+        Assert.Equal(5, translated.Delay.FixedDelay.Seconds);
+        Assert.Equal(100_000u, translated.Delay.Percentage.Numerator);
+        Assert.Equal(14u, translated.Abort.GrpcStatus);
+        Assert.Equal(1_000u, translated.Abort.Percentage.Numerator);
+    }
+
+    [Fact]
+    public void Cors_IsTypedPerFilterConfigOfTheCorsFilter_ForSidecarsOnly()
+    {
+        var cors = new CorsPolicySpec([new StringMatchSpec(StringMatchKind.Exact, "https://example.com")], ["GET", "POST"], ["x-a"], ["x-b"], TimeSpan.FromDays(1), true, "IGNORE");
+        var http = ToHost() with { CorsPolicy = cors };
+
+        var policy = Sidecar(http).Routes.Single().TypedPerFilterConfig["envoy.filters.http.cors"].Unpack<Envoy.Extensions.Filters.Http.Cors.V3.CorsPolicy>();
+        var proxyless = RouteTranslator.BuildVirtualHost(Host, 9080, [new VirtualServiceSpec("default", "vs", [Host], [http])], s_noPorts, RouteFlavor.Proxyless);
+
+        Assert.Equal(("GET,POST", "x-a", "x-b", "86400"), (policy.AllowMethods, policy.AllowHeaders, policy.ExposeHeaders, policy.MaxAge));
+        Assert.Equal("https://example.com", policy.AllowOriginStringMatch.Single().Exact);
+        Assert.True(policy.AllowCredentials);
+        Assert.False(policy.ForwardNotMatchingPreflights);
+        Assert.Empty(proxyless.Routes.Single().TypedPerFilterConfig);
+    }
+
+    [Fact]
+    public void Headers_SetOverwritesAddAppends_AndAnAuthoritySetBecomesAHostRewrite()
+    {
+        var headers = new HeadersSpec(
+            new HeaderOperationsSpec([new HeaderValueSpec(":authority", "reviews.internal"), new HeaderValueSpec("x-set", "1")], [new HeaderValueSpec("x-add", "2")], ["x-gone"]),
+            new HeaderOperationsSpec([], [new HeaderValueSpec("x-served-by", "mesh")], ["server"]));
+
+        var route = Sidecar(ToHost() with { Headers = headers }).Routes.Single();
+
+        Assert.Equal([("x-set", HeaderValueOption.Types.HeaderAppendAction.OverwriteIfExistsOrAdd), ("x-add", HeaderValueOption.Types.HeaderAppendAction.AppendIfExistsOrAdd)],
+            route.RequestHeadersToAdd.Select(h => (h.Header.Key, h.AppendAction)));
+        Assert.Equal(["x-gone"], route.RequestHeadersToRemove);
+        Assert.Equal("x-served-by", route.ResponseHeadersToAdd.Single().Header.Key);
+        Assert.Equal(["server"], route.ResponseHeadersToRemove);
+        Assert.Equal("reviews.internal", route.Route_.HostRewriteLiteral);
+    }
+
+    [Fact]
+    public void Delegate_IsReplacedByTheDelegatesRoutes_NarrowedByTheRootsMatch()
+    {
+        var root = new VirtualServiceSpec("default", "root", [Host],
+        [
+            new HttpRouteSpec("root", [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Prefix, "/productpage"), [], null)], [], TimeSpan.FromSeconds(4), Delegate: new DelegateSpec("leaf", "other")),
+        ]);
+        var leaf = new VirtualServiceSpec("other", "leaf", [],
+        [
+            new HttpRouteSpec("v1", [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Prefix, "/productpage/v1"), [], null)], [new RouteDestinationSpec("v1.other.svc.cluster.local", 9080, 100)], null),
+            new HttpRouteSpec("elsewhere", [new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Prefix, "/reviews"), [], null)], [new RouteDestinationSpec("v2.other.svc.cluster.local", 9080, 100)], null),
+        ]);
+
+        var routes = RouteTranslator.BuildVirtualHost(Host, 9080, [root, leaf], s_noPorts, RouteFlavor.Sidecar).Routes;
+
+        var route = Assert.Single(routes);
+        Assert.Equal("root-v1", route.Name);
+        Assert.Equal("/productpage/v1", route.Match.Prefix);
+        Assert.Equal(4, route.Route_.Timeout.Seconds);
+        Assert.Equal("outbound|9080||v1.other.svc.cluster.local", route.Route_.Cluster);
+    }
+
+    [Fact]
+    public void GatewayOnlyVirtualService_IsNotAppliedToTheMesh()
+    {
+        var gatewayOnly = new VirtualServiceSpec("default", "gw", [Host], [Route([], null, ("other.default.svc.cluster.local", 1, 100))], Gateways: ["istio-system/ingress"]);
+
+        var route = RouteTranslator.BuildVirtualHost(Host, 9080, [gatewayOnly], s_noPorts, RouteFlavor.Sidecar).Routes.Single();
+
+        Assert.Equal("default", route.Name);
+        Assert.Equal($"outbound|9080||{Host}", route.Route_.Cluster);
     }
 }

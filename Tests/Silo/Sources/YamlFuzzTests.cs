@@ -78,30 +78,176 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         spec:
           hosts:
             - echo
+            - echo.example.com
           gateways:
             - mesh
+            - shop/ingress
+          exportTo:
+            - .
           http:
             - name: canary
               match:
-                - uri:
+                - name: grpc
+                  uri:
                     prefix: /echo.Echo/
+                  scheme:
+                    exact: http
+                  method:
+                    exact: POST
+                  authority:
+                    prefix: echo
                   headers:
                     x-canary:
                       regex: "y.*s"
+                  withoutHeaders:
+                    x-debug:
+                      regex: "*"
+                  queryParams:
+                    v:
+                      exact: "2"
                   port: 7000
+                  sourceLabels:
+                    app: frontend
+                  sourceNamespace: shop
+                  gateways:
+                    - mesh
+                  ignoreUriCase: true
+                  statPrefix: canary
               route:
                 - destination:
                     host: echo-v2
+                    subset: v2
+                    port:
+                      number: 7000
+                  weight: 75
+                  headers:
+                    request:
+                      set:
+                        x-subset: v2
+                      add:
+                        x-hop: "%HOSTNAME%"
+                      remove:
+                        - x-internal
+                    response:
+                      remove:
+                        - server
+                - destination:
+                    host: echo
+                  weight: 25
               timeout: 1.5s
-            - route:
+              retries:
+                attempts: 3
+                perTryTimeout: 500ms
+                retryOn: gateway-error,connect-failure,503
+                retryRemoteLocalities: true
+                retryIgnorePreviousHosts: false
+                backoff: 30ms
+              fault:
+                delay:
+                  fixedDelay: 5s
+                  percentage:
+                    value: 12.5
+                abort:
+                  grpcStatus: UNAVAILABLE
+                  percentage:
+                    value: 0.5
+              mirror:
+                host: shadow
+                port:
+                  number: 7000
+              mirrorPercentage:
+                value: 50
+              headers:
+                request:
+                  set:
+                    x-route: canary
+                response:
+                  add:
+                    x-served-by: mesh
+              corsPolicy:
+                allowOrigins:
+                  - exact: https://example.com
+                allowMethods:
+                  - GET
+                allowHeaders:
+                  - x-custom
+                exposeHeaders:
+                  - x-trace
+                maxAge: 24h
+                allowCredentials: true
+                unmatchedPreflights: IGNORE
+            - name: moved
+              match:
+                - uri:
+                    prefix: /old/
+              redirect:
+                prefixRewrite: /new/
+                authority: echo.example.com
+                port: 8443
+                scheme: https
+                redirectCode: 302
+            - name: teapot
+              match:
+                - uri:
+                    exact: /teapot
+              directResponse:
+                status: 418
+                body:
+                  string: short and stout
+            - name: shared
+              match:
+                - uri:
+                    prefix: /shared/
+              delegate:
+                name: shared-routes
+                namespace: shop
+            - rewrite:
+                uriRegexRewrite:
+                  match: "^/v1/(.*)$"
+                  rewrite: "/v2/\\1"
+                authority: echo.internal
+              mirrors:
+                - destination:
+                    host: shadow
+                  percentage:
+                    value: 10
+              route:
                 - destination:
                     host: echo.shop.svc.cluster.local
                     port:
                       number: 7000
-                  weight: 90
+          tcp:
+            - match:
+                - port: 7001
+                  destinationSubnets:
+                    - 10.0.0.0/8
+                  sourceSubnet: 10.1.0.0/16
+                  sourceLabels:
+                    app: admin
+                  gateways:
+                    - mesh
+                  sourceNamespace: shop
+              route:
                 - destination:
-                    host: echo-v2
-                  weight: 10
+                    host: echo
+                    port:
+                      number: 7001
+                  weight: 100
+          tls:
+            - match:
+                - sniHosts:
+                    - echo.example.com
+                  port: 443
+                  destinationSubnets:
+                    - 10.0.0.1
+                  sourceLabels:
+                    app: frontend
+                  gateways:
+                    - mesh
+              route:
+                - destination:
+                    host: echo
+                  weight: 100
         """;
 
     private const string HandDestinationRule = """
@@ -473,7 +619,7 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
                     {
                         "list" => ["7", "x", "{}", "{a: b}"],
                         "map" => ["7", "x", "[]", "[a]"],
-                        _ when key is "port" or "number" or "weight" => ["{}", "[]", "x", "\"7\"", "1.5", "-1", "99999999999999999999", "1e3", "0x10", ".inf", "true"],
+                        _ when key is "port" or "number" or "weight" or "attempts" or "redirectCode" or "status" => ["{}", "[]", "x", "\"7\"", "1.5", "-1", "99999999999999999999", "1e3", "0x10", ".inf", "true"],
                         _ when key == "timeout" => ["{}", "[]", "x", "7", "99999999999999999999999999999999s", "\u0661\u0662s", "99999999999999999999h"],
                         _ => ["{}", "[]", "{a: b}", "[a]"],
                     };
