@@ -28,10 +28,15 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
     }
 
     /// <inheritdoc/>
-    public Task UnsubscribeAsync(string scope, CancellationToken cancellationToken) =>
-        _observers.TryRemove(scope, out var entry)
-            ? SourceOf(scope).UnsubscribeAsync(entry.Reference).WaitAsync(cancellationToken)
-            : Task.CompletedTask;
+    public async Task UnsubscribeAsync(string scope, CancellationToken cancellationToken)
+    {
+        // Async so that a failure to reach the grain (the host being disposed) faults the task,
+        // which callers log, rather than throwing out of a cache's shutdown.
+        if (_observers.TryRemove(scope, out var entry))
+        {
+            await SourceOf(scope).UnsubscribeAsync(entry.Reference).WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, or a shared scope's.</summary>
     private IScopeSource SourceOf(string scope) =>
