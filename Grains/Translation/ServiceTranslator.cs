@@ -58,7 +58,8 @@ public static class ServiceTranslator
             var routes = RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts);
             resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
             resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, routes) with { Audience = ResourceAudience.Proxyless });
-            if (SidecarTranslator.ServicePort(service, port, clusterName, routes.VirtualHosts[0]) is { } sidecar)
+            var sidecarHost = RouteTranslator.BuildVirtualHost(host, port.Port, virtualServices, destinationPorts, RouteFlavor.Sidecar);
+            if (SidecarTranslator.ServicePort(service, port, clusterName, sidecarHost) is { } sidecar)
             {
                 resources.Add(sidecar);
             }

@@ -310,7 +310,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
             _ => [new(80, MeshProtocol.Http), new(81, MeshProtocol.Http2), new(82, MeshProtocol.Grpc), new(83, MeshProtocol.GrpcWeb), new(443, MeshProtocol.Https), new(3306, MeshProtocol.MySql), new(6379, MeshProtocol.Redis), new(9000, MeshProtocol.Tcp), new(9001, MeshProtocol.Tls), new(9002, MeshProtocol.Unknown), new(5353, MeshProtocol.Udp)],
         };
 
-        var resources = WorkloadTranslator.Build(ProxyKind.Sidecar, new WorkloadInputs(ports.ToList()));
+        var resources = WorkloadTranslator.Build(ProxyKind.Sidecar, "127.1.0.4", new WorkloadInputs(ports.ToList()));
 
         Assert.NotEmpty(resources);
         await AssertValidAsync(resources.Select(r => ($"{portSet} {r.Name}", r.TypeUrl, ByteString.CopyFrom(r.Payload))));
