@@ -114,12 +114,28 @@ public sealed partial class ScopeCaches : IAsyncDisposable
         {
             stop.Cancel();
             stop.Dispose();
-            _ = _mesh.UnsubscribeAsync(scope, CancellationToken.None).ContinueWith(
+            _ = UnsubscribeOrFault(scope).ContinueWith(
                 t => LogUnsubscribeFailed(_logger, t.Exception, scope),
                 CancellationToken.None,
                 TaskContinuationOptions.OnlyOnFaulted,
                 TaskScheduler.Default);
         });
+    }
+
+    /// <summary>
+    /// At host shutdown the grain factory may be disposed before this and throw at once; that
+    /// failure is logged like any other rather than ending <see cref="DisposeAsync"/>.
+    /// </summary>
+    private Task UnsubscribeOrFault(string scope)
+    {
+        try
+        {
+            return _mesh.UnsubscribeAsync(scope, CancellationToken.None);
+        }
+        catch (ObjectDisposedException exception)
+        {
+            return Task.FromException(exception);
+        }
     }
 
     private Entry StartLayered(ScopeKey scope)
