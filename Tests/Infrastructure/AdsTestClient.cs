@@ -21,7 +21,7 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
     /// <param name="read">False to leave responses unread until <see cref="StartReading"/>.</param>
     /// <param name="locality">The node's locality, if it announces one.</param>
     /// <param name="metadata">The node metadata; null for a proxyless gRPC client's.</param>
-    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true, Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
+    public static AdsTestClient Connect(int port, string nodeId = "sidecar~127.0.0.254~test.default~default.svc.cluster.local", int? receiveWindow = null, bool read = true, Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
         {
             HttpHandler = receiveWindow is int window ? new SocketsHttpHandler { InitialHttp2StreamWindowSize = window } : null,

@@ -14,7 +14,7 @@ public sealed class DeltaTestClient : XdsTestClient<DeltaDiscoveryRequest, Delta
     }
 
     /// <summary>Opens <c>DeltaAggregatedResources</c>.</summary>
-    public static DeltaTestClient Connect(int port, string nodeId = "sidecar~127.0.0.1~delta.default~default.svc.cluster.local", Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
+    public static DeltaTestClient Connect(int port, string nodeId = "sidecar~127.0.0.254~delta.default~default.svc.cluster.local", Locality? locality = null, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), nodeId,
             (invoker, token) => new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(invoker).DeltaAggregatedResources(cancellationToken: token))
         {
@@ -23,7 +23,7 @@ public sealed class DeltaTestClient : XdsTestClient<DeltaDiscoveryRequest, Delta
         };
 
     /// <summary>Opens <c>ClusterDiscoveryService.DeltaClusters</c>.</summary>
-    public static DeltaTestClient ConnectClusters(int port, string nodeId = "sidecar~127.0.0.1~cds.default~default.svc.cluster.local") =>
+    public static DeltaTestClient ConnectClusters(int port, string nodeId = "sidecar~127.0.0.254~cds.default~default.svc.cluster.local") =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), nodeId,
             (invoker, token) => new Envoy.Service.Cluster.V3.ClusterDiscoveryService.ClusterDiscoveryServiceClient(invoker).DeltaClusters(cancellationToken: token));
 
