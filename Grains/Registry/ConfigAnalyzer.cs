@@ -7,8 +7,11 @@ namespace Mesh.Orleans.Grains.Registry;
 /// <summary>
 /// Finds valid objects that refer to what the member cluster does not have, as Istio's
 /// analyzer does (IST0101 ReferencedResourceNotFound): a VirtualService for a host that is no
-/// Service, a route destination with no Service or no such port, an EndpointSlice whose
-/// Service does not exist. Pure: a declaration in, warnings out.
+/// Service, a route destination with no Service or no such port, or naming a subset no
+/// DestinationRule of its host defines, an EndpointSlice whose Service does not exist; and
+/// DestinationRules that apply to nothing, or in part only (another rule takes precedence, a
+/// later rule's subset or traffic policy ignored in a merge, a workload selector). Pure: a
+/// declaration in, warnings out.
 /// </summary>
 public static class ConfigAnalyzer
 {
@@ -22,10 +25,22 @@ public static class ConfigAnalyzer
             ports[service.Hostname] = service.Ports.Select(p => p.Port).ToList();
         }
 
+        var rules = config.DestinationRules ?? [];
+        IReadOnlyList<DestinationRuleSpec> RulesFor(string host) => DestinationRules.Bind(host, rules);
+
         var warnings = new List<ConfigWarning>();
         foreach (var virtualService in config.VirtualServices)
         {
-            warnings.AddRange(ForVirtualService(virtualService, ports));
+            warnings.AddRange(ForVirtualService(virtualService, ports, RulesFor));
+        }
+
+        foreach (var rule in rules)
+        {
+            var group = rules
+                .Where(r => string.Equals(r.Host, rule.Host, StringComparison.Ordinal) && string.Equals(r.Namespace, rule.Namespace, StringComparison.Ordinal) && DestinationRules.IsMeshWide(r))
+                .Order(DestinationRules.Oldest)
+                .ToList();
+            warnings.AddRange(ForDestinationRule(rule, ports, group, RulesFor));
         }
 
         foreach (var slice in config.EndpointSlices)
@@ -56,14 +71,99 @@ public static class ConfigAnalyzer
                 $"Service {slice.Namespace}/{slice.ServiceName} does not exist; these endpoints are not served until it does")];
     }
 
-    /// <summary>The warnings of one VirtualService, given the ports of every Service by hostname.</summary>
-    public static IReadOnlyList<ConfigWarning> ForVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports)
+    /// <summary>
+    /// The warnings of one VirtualService, given the ports of every Service by hostname and the
+    /// DestinationRules bound to a hostname (none when <paramref name="rulesFor"/> is null).
+    /// </summary>
+    public static IReadOnlyList<ConfigWarning> ForVirtualService(
+        VirtualServiceSpec virtualService,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        Func<string, IReadOnlyList<DestinationRuleSpec>>? rulesFor = null)
     {
         ArgumentNullException.ThrowIfNull(virtualService);
         ArgumentNullException.ThrowIfNull(ports);
         var warnings = new List<ConfigWarning>();
         AnalyzeVirtualService(virtualService, ports, warnings);
+        AnalyzeSubsets(virtualService, ports, rulesFor ?? (_ => []), warnings);
         return warnings;
+    }
+
+    /// <summary>
+    /// The warnings of one DestinationRule, given the ports of every Service by hostname, the
+    /// mesh-wide rules of its namespace for the same host, oldest first (<paramref name="group"/>,
+    /// which it merges with), and the rules bound to a hostname.
+    /// </summary>
+    public static IReadOnlyList<ConfigWarning> ForDestinationRule(
+        DestinationRuleSpec rule,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        IReadOnlyList<DestinationRuleSpec> group,
+        Func<string, IReadOnlyList<DestinationRuleSpec>> rulesFor)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(rulesFor);
+        var warnings = new List<ConfigWarning>();
+        void Warn(string field, string message) =>
+            warnings.Add(new ConfigWarning("DestinationRule", rule.Namespace, rule.Name, field, message));
+
+        if (!DestinationRules.IsMeshWide(rule))
+        {
+            Warn("spec.workloadSelector", "a rule with a workload selector applies only to the workloads it selects, and every proxy is served the same configuration for now: it is not applied");
+            return warnings;
+        }
+
+        if (!DestinationRules.IsWildcard(rule.Host))
+        {
+            if (!ports.ContainsKey(rule.Host))
+            {
+                Warn("spec.host", $"{rule.Host} is not a Service of the mesh; the rule applies to nothing");
+                return warnings;
+            }
+
+            var bound = rulesFor(rule.Host);
+            if (!bound.Any(r => ReferenceEquals(r, rule)) && bound.Count > 0)
+            {
+                Warn("spec.host", $"not applied to {rule.Host}: DestinationRule {bound[0].Namespace}/{bound[0].Name} (host {bound[0].Host}) takes precedence "
+                    + $"(a rule in the Service's namespace, then in {DestinationRules.RootNamespace}, then in the first other namespace by name; the most specific host)");
+                return warnings;
+            }
+        }
+
+        foreach (var (field, what, winner) in DestinationRules.Ignored(rule, group))
+        {
+            Warn(field, $"{what} is ignored: DestinationRule {winner.Namespace}/{winner.Name} for the same host is older and already sets it");
+        }
+
+        return warnings;
+    }
+
+    private static void AnalyzeSubsets(
+        VirtualServiceSpec virtualService,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        Func<string, IReadOnlyList<DestinationRuleSpec>> rulesFor,
+        List<ConfigWarning> warnings)
+    {
+        var reported = new HashSet<(int, int)>();
+        foreach (var (h, d, host, port, subset) in SubsetReferences.Named(virtualService, ports))
+        {
+            // A destination that is no Service, or lacks the port, is reported as such already.
+            if (!ports.TryGetValue(host, out var hostPorts) || !hostPorts.Contains(port) || reported.Contains((h, d)))
+            {
+                continue;
+            }
+
+            var rule = DestinationRules.Merge(rulesFor(host));
+            if (SubsetReferences.Lacks(hostPorts, rule, port, subset))
+            {
+                reported.Add((h, d));
+                var http = virtualService.Http[h];
+                var route = http.Name is null ? $"spec.http[{h}]" : $"route '{http.Name}'";
+                warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, $"spec.http[{h}].route[{d}].destination.subset",
+                    $"subset {subset} not found in any DestinationRule for {host}; calls that {route} sends to it fail (UNAVAILABLE for gRPC clients, 503 for Envoy): "
+                    + $"{MeshNames.OutboundCluster(host, port, subset)} has no endpoints until a rule defines it"));
+            }
+        }
     }
 
     private static void AnalyzeVirtualService(VirtualServiceSpec virtualService, IReadOnlyDictionary<string, IReadOnlyList<int>> ports, List<ConfigWarning> warnings)

@@ -1,6 +1,7 @@
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Core.V3;
 using Google.Protobuf.WellKnownTypes;
+using Mesh.Orleans.Grains.Interfaces.Model;
 
 namespace Mesh.Orleans.Grains.Translation;
 
@@ -12,9 +13,10 @@ public static class ClusterTranslator
 
     /// <summary>
     /// The outbound cluster for one service port: EDS over ADS (its endpoints are the
-    /// ClusterLoadAssignment of the same name), round robin.
+    /// ClusterLoadAssignment of the same name), round robin, shaped by <paramref name="policy"/>
+    /// (the DestinationRule's traffic policy for the cluster's port and subset) when given.
     /// </summary>
-    public static Cluster BuildOutbound(string clusterName)
+    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         return new Cluster

@@ -206,5 +206,5 @@ public static class RouteTranslator
         RouteDestinationSpec destination,
         int port,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts) =>
-        MeshNames.OutboundCluster(destination.Host, RouteDestinations.Port(destination, port, destinationPorts));
+        MeshNames.OutboundCluster(destination.Host, RouteDestinations.Port(destination, port, destinationPorts), destination.Subset ?? string.Empty);
 }

@@ -108,8 +108,29 @@ internal static class DestinationRuleParser
             }
         });
 
+        DateTimeOffset? created = null;
+        problems.Check(() => created = CreationTimestamp(root));
+
         problems.ThrowIfAny();
-        return new DestinationRuleSpec(ns, name, host, subsets, trafficPolicy, exportTo, selector);
+        return new DestinationRuleSpec(ns, name, host, subsets, trafficPolicy, exportTo, selector, created);
+    }
+
+    /// <summary>
+    /// <c>metadata.creationTimestamp</c> (RFC 3339, as the API server writes it), or null: of
+    /// several rules for one host, the oldest wins.
+    /// </summary>
+    private static DateTimeOffset? CreationTimestamp(YamlMappingNode root)
+    {
+        var metadata = YamlFields.RequiredMap(root, "metadata", string.Empty);
+        var text = YamlFields.OptionalString(metadata, "creationTimestamp", "metadata");
+        if (text is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var created)
+            ? created.ToUniversalTime()
+            : throw new InvalidFieldException("metadata.creationTimestamp", $"'{YamlFields.Truncate(text)}' is not an RFC 3339 time");
     }
 
     private static TrafficPolicySpec Policy(YamlMappingNode map, string path, int? port)
