@@ -135,7 +135,47 @@ public static class ConfigAnalyzer
             Warn(field, $"{what} is ignored: DestinationRule {winner.Namespace}/{winner.Name} for the same host is older and already sets it");
         }
 
+        foreach (var (path, loadBalancer) in LoadBalancers(rule))
+        {
+            var (asked, _) = ClusterTranslator.LbPolicyOf(loadBalancer, ClusterShape.Envoy);
+            var (served, asAsked) = ClusterTranslator.LbPolicyOf(loadBalancer);
+            if (!asAsked)
+            {
+                Warn(path, $"{ClusterTranslator.NameOf(asked)} is served as "
+                    + $"{ClusterTranslator.NameOf(served)}: proxyless gRPC clients reject a Cluster with any other "
+                    + "lb_policy, and every proxy is served the same clusters for now");
+            }
+        }
+
         return warnings;
+    }
+
+    /// <summary>Every load balancer a rule sets, with its field.</summary>
+    private static IEnumerable<(string Path, LoadBalancerSpec LoadBalancer)> LoadBalancers(DestinationRuleSpec rule)
+    {
+        static IEnumerable<(string, LoadBalancerSpec)> Of(TrafficPolicySpec? policy, string path)
+        {
+            if (policy is null)
+            {
+                yield break;
+            }
+
+            if (policy.LoadBalancer is { } loadBalancer)
+            {
+                yield return (path + ".loadBalancer", loadBalancer);
+            }
+
+            for (var i = 0; i < policy.PortLevelSettings.Count; i++)
+            {
+                foreach (var found in Of(policy.PortLevelSettings[i], $"{path}.portLevelSettings[{i}]"))
+                {
+                    yield return found;
+                }
+            }
+        }
+
+        return Of(rule.TrafficPolicy, "spec.trafficPolicy")
+            .Concat(rule.Subsets.SelectMany((s, i) => Of(s.TrafficPolicy, $"spec.subsets[{i}].trafficPolicy")));
     }
 
     private static void AnalyzeSubsets(

@@ -76,6 +76,8 @@ public sealed class DestinationRuleParserTests
     [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}}", "spec.trafficPolicy.portLevelSettings[0].port", "is required")]
     [InlineData("{host: r, trafficPolicy: {tunnel: {protocol: CONNECT}}}", "spec.trafficPolicy.tunnel", "not supported")]
     [InlineData("{host: r, exportTo: [Bad_Namespace]}", "spec.exportTo[0]", "")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65536}}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize", "prime")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 9000000}}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize", "")]
     [InlineData("{host: r, subsets: [{name: v1, labels: {version: [v1]}}]}", "spec.subsets[0].labels[version]", "")]
     public void InvalidRule_IsRejectedWithTheOffendingField(string spec, string field, string reason)
     {
