@@ -8,7 +8,8 @@ namespace Mesh.Orleans.Grains;
 
 /// <summary>
 /// One mesh hostname. Merges what each member cluster declares for it (the Service of the
-/// first cluster by id that has one defines the ports; endpoints come from every cluster)
+/// first cluster by id that has one defines the ports, and the DestinationRules of the first
+/// that binds any apply; endpoints come from every cluster)
 /// and translates the result into Envoy resources, serialised once here and shared by
 /// every scope and stream that needs them.
 /// </summary>
@@ -56,7 +57,11 @@ public sealed class ServiceGrain(
         }
 
         var referencedPorts = inputs.SelectMany(i => i.ReferencedPorts ?? []).ToHashSet();
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts);
+
+        // The rules of the first member cluster by id that binds any, as its Service defines the ports.
+        var destinationRule = DestinationRules.Merge(inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }));
+        var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets);
         return new ServiceResources(host, state.State.Revision, resources);
     }
 }

@@ -5,19 +5,27 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// (with last good versions standing in for invalid ones) and the rejections.
 /// A full read; sources hand the mesh <see cref="ClusterChanges"/> made from it.
 /// </summary>
+/// <param name="Services">The Services, by hostname.</param>
+/// <param name="EndpointSlices">The EndpointSlices, by namespace and name.</param>
+/// <param name="VirtualServices">The VirtualServices, by namespace and name.</param>
+/// <param name="Rejected">The rejections.</param>
+/// <param name="DestinationRules">The DestinationRules, by namespace and name; null reads as none.</param>
+/// <param name="Pods">The Pods (their labels), by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
     [property: Id(1)] IReadOnlyList<MeshEndpointSlice> EndpointSlices,
     [property: Id(2)] IReadOnlyList<VirtualServiceSpec> VirtualServices,
-    [property: Id(3)] IReadOnlyList<RejectedObject> Rejected)
+    [property: Id(3)] IReadOnlyList<RejectedObject> Rejected,
+    [property: Id(4)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
+    [property: Id(5)] IReadOnlyList<MeshPod>? Pods = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
 
     /// <summary>
-    /// The declaration of <paramref name="objects"/> (Services by hostname, slices and
-    /// VirtualServices by namespace and name; anything else is left out) with <paramref name="rejected"/>.
+    /// The declaration of <paramref name="objects"/> (Services by hostname; slices, VirtualServices,
+    /// DestinationRules and Pods by namespace and name; anything else is left out) with <paramref name="rejected"/>.
     /// </summary>
     public static ClusterConfig Of(IEnumerable<object> objects, IReadOnlyList<RejectedObject> rejected)
     {
@@ -27,6 +35,8 @@ public sealed record ClusterConfig(
             values.OfType<MeshService>().OrderBy(s => s.Hostname, StringComparer.Ordinal).ToList(),
             values.OfType<MeshEndpointSlice>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             values.OfType<VirtualServiceSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            rejected);
+            rejected,
+            values.OfType<DestinationRuleSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            values.OfType<MeshPod>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
     }
 }

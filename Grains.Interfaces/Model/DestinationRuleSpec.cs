@@ -8,6 +8,10 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="TrafficPolicy">The policy for all of the host's traffic, or null.</param>
 /// <param name="ExportTo">The namespaces that see it (<c>.</c>, <c>*</c> or names); empty means every namespace.</param>
 /// <param name="WorkloadSelector">The workloads it applies to (<c>workloadSelector.matchLabels</c>), or null for all.</param>
+/// <param name="CreationTimestamp">
+/// <c>metadata.creationTimestamp</c>, or null when not given (a file usually has none; it then
+/// counts as oldest, as Istio's zero time does). Of several rules for one host, the oldest wins.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record DestinationRuleSpec(
     [property: Id(0)] string Namespace,
@@ -16,4 +20,5 @@ public sealed record DestinationRuleSpec(
     [property: Id(3)] IReadOnlyList<SubsetSpec> Subsets,
     [property: Id(4)] TrafficPolicySpec? TrafficPolicy,
     [property: Id(5)] IReadOnlyList<string> ExportTo,
-    [property: Id(6)] IReadOnlyDictionary<string, string>? WorkloadSelector);
+    [property: Id(6)] IReadOnlyDictionary<string, string>? WorkloadSelector,
+    [property: Id(7)] DateTimeOffset? CreationTimestamp = null);

@@ -2,7 +2,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 
 /// <summary>
 /// The identity of one object a source hands the mesh: its kind (<c>Service</c>,
-/// <c>EndpointSlice</c>, <c>VirtualService</c>), namespace and name.
+/// <c>EndpointSlice</c>, <c>VirtualService</c>, <c>DestinationRule</c>, <c>Pod</c>), namespace and name.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MeshObjectKey(
@@ -10,12 +10,17 @@ public sealed record MeshObjectKey(
     [property: Id(1)] string Namespace,
     [property: Id(2)] string Name)
 {
-    /// <summary>The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/> or <see cref="VirtualServiceSpec"/>).</summary>
+    /// <summary>
+    /// The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/>,
+    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/> or <see cref="MeshPod"/>).
+    /// </summary>
     public static MeshObjectKey Of(object value) => value switch
     {
         MeshService service => new("Service", service.Namespace, service.Name),
         MeshEndpointSlice slice => new("EndpointSlice", slice.Namespace, slice.Name),
         VirtualServiceSpec virtualService => new("VirtualService", virtualService.Namespace, virtualService.Name),
+        DestinationRuleSpec destinationRule => new("DestinationRule", destinationRule.Namespace, destinationRule.Name),
+        MeshPod pod => new("Pod", pod.Namespace, pod.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

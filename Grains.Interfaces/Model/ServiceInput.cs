@@ -6,7 +6,10 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// hostname, the ports of every destination those VirtualServices name (to infer a
 /// destination port that the route leaves out), and the ports on which other hosts' routes
 /// name this host although it has no such cluster (they get a cluster with no endpoints, so a
-/// route never names a cluster the proxy lacks).
+/// route never names a cluster the proxy lacks); the DestinationRules bound to the hostname, in
+/// the order they merge (the first sets the traffic policy; later ones only add subsets), and the
+/// subset clusters routes name that the host does not define. When the rules define subsets, the
+/// slices' endpoints carry their pods' labels.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ServiceInput(
@@ -14,4 +17,6 @@ public sealed record ServiceInput(
     [property: Id(1)] IReadOnlyList<MeshEndpointSlice> EndpointSlices,
     [property: Id(2)] IReadOnlyList<VirtualServiceSpec> VirtualServices,
     [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<int>> DestinationPorts,
-    [property: Id(4)] IReadOnlyList<int>? ReferencedPorts = null);
+    [property: Id(4)] IReadOnlyList<int>? ReferencedPorts = null,
+    [property: Id(5)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
+    [property: Id(6)] IReadOnlyList<ReferencedSubset>? ReferencedSubsets = null);

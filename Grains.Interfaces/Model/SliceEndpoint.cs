@@ -8,6 +8,10 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="Zone">The zone, or a <c>region/zone/subzone</c> triple; null when unknown.</param>
 /// <param name="NodeName">The node, or null.</param>
 /// <param name="TargetRef">The backing object as <c>Kind/namespace/name</c>, or null.</param>
+/// <param name="Labels">
+/// The labels of the Pod <paramref name="TargetRef"/> names, joined in by the registry when the
+/// host has DestinationRule subsets to select by them; null otherwise (as a source reads it).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record SliceEndpoint(
     [property: Id(0)] IReadOnlyList<string> Addresses,
@@ -16,4 +20,5 @@ public sealed record SliceEndpoint(
     [property: Id(3)] bool Terminating,
     [property: Id(4)] string? Zone,
     [property: Id(5)] string? NodeName,
-    [property: Id(6)] string? TargetRef);
+    [property: Id(6)] string? TargetRef,
+    [property: Id(7)] IReadOnlyDictionary<string, string>? Labels = null);

@@ -5,8 +5,10 @@ namespace Mesh.Orleans.Grains.Registry;
 
 /// <summary>
 /// One member cluster's objects, indexed by the hostnames they touch: per hostname its Service,
-/// its EndpointSlices and the VirtualServices bound to it, and per destination hostname the
-/// VirtualServices that route to it. A change of some objects answers which hostnames' inputs
+/// its EndpointSlices and the VirtualServices bound to it, per destination hostname the
+/// VirtualServices that route to it, per rule host (a name or a <c>*.</c> wildcard) the
+/// DestinationRules for it, and per Pod its labels and the slices whose endpoints name it (so a
+/// label change recomputes only those slices' hostnames). A change of some objects answers which hostnames' inputs
 /// it may have changed, so the cost of a change follows the hostnames it touches, not the size
 /// of the cluster; <see cref="Input"/> then builds one hostname's input from the indexes.
 /// </summary>
@@ -27,6 +29,10 @@ public sealed class ClusterIndex
     private readonly Dictionary<string, Dictionary<MeshObjectKey, VirtualServiceSpec>> _routingTo = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Namespace, string Name), VirtualServiceSpec> _delegates = [];
     private readonly Dictionary<(string Namespace, string Name), Dictionary<MeshObjectKey, VirtualServiceSpec>> _delegatedBy = [];
+    private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), DestinationRuleSpec>> _rules = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _wildcards = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MeshPod> _pods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<MeshObjectKey>> _podSlices = new(StringComparer.Ordinal);
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
@@ -75,7 +81,8 @@ public sealed class ClusterIndex
             IReadOnlyList<ConfigWarning> warnings = _objects.GetValueOrDefault(key) switch
             {
                 VirtualServiceSpec virtualService => ConfigAnalyzer.ForVirtualService(virtualService, _ports,
-                    h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>()),
+                    h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>(), RulesFor),
+                DestinationRuleSpec rule => ConfigAnalyzer.ForDestinationRule(rule, _ports, Group(rule), RulesFor),
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
                 _ => [],
             };
@@ -101,12 +108,18 @@ public sealed class ClusterIndex
     /// The input of <paramref name="hostname"/>: its Service, the EndpointSlices labelled with
     /// its name, the VirtualServices whose hosts include it, the ports of every destination
     /// those VirtualServices name, and the ports on which routes name a cluster of it that its
-    /// Service does not define. Null when the cluster declares nothing for it.
+    /// Service does not define; the DestinationRules bound to it (see <see cref="DestinationRules.Bind"/>)
+    /// and the subset clusters routes name that it lacks; with subsets, its endpoints carry their
+    /// pods' labels. Null when the cluster declares nothing for it.
     /// </summary>
     public ServiceInput? Input(string hostname)
     {
         var service = _services.GetValueOrDefault(hostname);
-        IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice) ? bySlice.Values.ToList() : [];
+        var rules = RulesFor(hostname);
+        var rule = DestinationRules.Merge(rules);
+        IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice)
+            ? (rule is { Subsets.Count: > 0 } ? bySlice.Values.Select(WithPodLabels) : bySlice.Values).ToList()
+            : [];
         var virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
 
         // The delegate VirtualServices the bound ones name, which have no hosts of their own.
@@ -125,6 +138,8 @@ public sealed class ClusterIndex
         }
 
         SortedSet<int>? referenced = null;
+        SortedSet<(int Port, string Subset)>? referencedSubsets = null;
+        var hostPorts = _ports.GetValueOrDefault(hostname);
         foreach (var virtualService in _routingTo.GetValueOrDefault(hostname)?.Values ?? Enumerable.Empty<VirtualServiceSpec>())
         {
             foreach (var (h, port, d) in RouteDestinations.Missing(virtualService, _ports))
@@ -135,12 +150,68 @@ public sealed class ClusterIndex
                     (referenced ??= []).Add(RouteDestinations.Port(destination, port, _ports));
                 }
             }
+
+            foreach (var (_, _, host, port, subset) in SubsetReferences.Named(virtualService, _ports))
+            {
+                if (string.Equals(host, hostname, StringComparison.Ordinal) && SubsetReferences.Lacks(hostPorts, rule, port, subset))
+                {
+                    (referencedSubsets ??= []).Add((port, subset));
+                }
+            }
         }
 
-        return service is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null
+        return service is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null && referencedSubsets is null
             ? null
-            : new ServiceInput(service, slices, virtualServices, destinationPorts, referenced?.ToList());
+            : new ServiceInput(service, slices, virtualServices, destinationPorts, referenced?.ToList(),
+                rules.Count == 0 ? null : rules,
+                referencedSubsets?.Select(r => new ReferencedSubset(r.Port, r.Subset)).ToList());
     }
+
+    /// <summary>
+    /// The DestinationRules bound to <paramref name="hostname"/>, oldest first: those for the
+    /// name itself and for every wildcard matching it, chosen as <see cref="DestinationRules.Bind"/> says.
+    /// </summary>
+    public IReadOnlyList<DestinationRuleSpec> RulesFor(string hostname)
+    {
+        IEnumerable<DestinationRuleSpec> candidates = _rules.TryGetValue(hostname, out var exact) ? exact.Values : [];
+        foreach (var wildcard in _wildcards)
+        {
+            if (DestinationRules.Matches(wildcard, hostname))
+            {
+                candidates = candidates.Concat(_rules[wildcard].Values);
+            }
+        }
+
+        return DestinationRules.Bind(hostname, candidates);
+    }
+
+    /// <summary>The mesh-wide rules of <paramref name="rule"/>'s namespace for the same host, oldest first: those that merge with it.</summary>
+    private IReadOnlyList<DestinationRuleSpec> Group(DestinationRuleSpec rule) =>
+        (_rules.GetValueOrDefault(rule.Host)?.Values ?? Enumerable.Empty<DestinationRuleSpec>())
+            .Where(r => string.Equals(r.Namespace, rule.Namespace, StringComparison.Ordinal) && DestinationRules.IsMeshWide(r))
+            .Order(DestinationRules.Oldest)
+            .ToList();
+
+    /// <summary><paramref name="slice"/> with each endpoint that names a known Pod carrying its labels.</summary>
+    private MeshEndpointSlice WithPodLabels(MeshEndpointSlice slice)
+    {
+        if (!slice.Endpoints.Any(e => PodOf(e, slice) is not null))
+        {
+            return slice;
+        }
+
+        return slice with
+        {
+            Endpoints = slice.Endpoints.Select(e => PodOf(e, slice) is { } pod ? e with { Labels = pod.Labels } : e).ToList(),
+        };
+    }
+
+    private MeshPod? PodOf(SliceEndpoint endpoint, MeshEndpointSlice slice) =>
+        MeshPod.PodOf(endpoint.TargetRef, slice.Namespace) is { } podRef ? _pods.GetValueOrDefault(podRef) : null;
+
+    /// <summary>Every hostname the index may hold an input for.</summary>
+    private IEnumerable<string> KnownHosts() =>
+        _services.Keys.Concat(_slices.Keys).Concat(_routes.Keys).Concat(_routingTo.Keys).Distinct(StringComparer.Ordinal);
 
     private void Set(MeshObjectKey key, object? value, HashSet<string> touched, HashSet<MeshObjectKey> reanalyze)
     {
@@ -191,6 +262,12 @@ public sealed class ClusterIndex
                     reanalyze.Add(MeshObjectKey.Of(slice));
                 }
 
+                // Whether a rule for it names a Service.
+                foreach (var rule in _rules.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<DestinationRuleSpec>())
+                {
+                    reanalyze.Add(MeshObjectKey.Of(rule));
+                }
+
                 break;
             case MeshEndpointSlice slice:
                 touched.Add(slice.ServiceHostname);
@@ -214,6 +291,37 @@ public sealed class ClusterIndex
                 }
 
                 break;
+            case DestinationRuleSpec rule:
+                // The hosts it may bind to; for each, the routes naming its subsets. The rules for
+                // the same host merge with it or compete with it, and a wildcard competes with the
+                // rules for every name it matches.
+                var hosts = DestinationRules.IsWildcard(rule.Host)
+                    ? KnownHosts().Where(h => DestinationRules.Matches(rule.Host, h)).ToList()
+                    : [rule.Host];
+                foreach (var matched in hosts)
+                {
+                    touched.Add(matched);
+                    reanalyze.UnionWith(_routingTo.GetValueOrDefault(matched)?.Keys ?? Enumerable.Empty<MeshObjectKey>());
+                }
+
+                reanalyze.Add(key);
+                foreach (var (pattern, rules) in _rules)
+                {
+                    if (string.Equals(pattern, rule.Host, StringComparison.Ordinal)
+                        || (!DestinationRules.IsWildcard(pattern) && DestinationRules.Matches(rule.Host, pattern)))
+                    {
+                        reanalyze.UnionWith(rules.Values.Select(MeshObjectKey.Of));
+                    }
+                }
+
+                break;
+            case MeshPod pod:
+                foreach (var sliceKey in _podSlices.GetValueOrDefault(pod.TargetRef) ?? [])
+                {
+                    touched.Add(((MeshEndpointSlice)_objects[sliceKey]).ServiceHostname);
+                }
+
+                break;
         }
     }
 
@@ -227,6 +335,27 @@ public sealed class ClusterIndex
                 break;
             case MeshEndpointSlice slice:
                 Bucket(_slices, slice.ServiceHostname)[(slice.Namespace, slice.Name)] = slice;
+                foreach (var podRef in PodRefs(slice))
+                {
+                    if (!_podSlices.TryGetValue(podRef, out var naming))
+                    {
+                        _podSlices[podRef] = naming = [];
+                    }
+
+                    naming.Add(key);
+                }
+
+                break;
+            case DestinationRuleSpec rule:
+                Bucket(_rules, rule.Host)[(rule.Namespace, rule.Name)] = rule;
+                if (DestinationRules.IsWildcard(rule.Host))
+                {
+                    _wildcards.Add(rule.Host);
+                }
+
+                break;
+            case MeshPod pod:
+                _pods[pod.TargetRef] = pod;
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.Hosts)
@@ -273,6 +402,25 @@ public sealed class ClusterIndex
                 break;
             case MeshEndpointSlice slice:
                 Unbucket(_slices, slice.ServiceHostname, (slice.Namespace, slice.Name));
+                foreach (var podRef in PodRefs(slice))
+                {
+                    if (_podSlices.TryGetValue(podRef, out var naming) && naming.Remove(key) && naming.Count == 0)
+                    {
+                        _podSlices.Remove(podRef);
+                    }
+                }
+
+                break;
+            case DestinationRuleSpec rule:
+                Unbucket(_rules, rule.Host, (rule.Namespace, rule.Name));
+                if (!_rules.ContainsKey(rule.Host))
+                {
+                    _wildcards.Remove(rule.Host);
+                }
+
+                break;
+            case MeshPod pod:
+                _pods.Remove(pod.TargetRef);
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.Hosts)
@@ -304,6 +452,9 @@ public sealed class ClusterIndex
                 break;
         }
     }
+
+    private static IEnumerable<string> PodRefs(MeshEndpointSlice slice) =>
+        slice.Endpoints.Select(e => MeshPod.PodOf(e.TargetRef, slice.Namespace)).OfType<string>().Distinct(StringComparer.Ordinal);
 
     private static IEnumerable<string> Destinations(VirtualServiceSpec virtualService) =>
         RouteDestinations.Hosts(virtualService).Distinct(StringComparer.Ordinal);

@@ -22,6 +22,9 @@ public static class ConfigAnalyzer
             ports[service.Hostname] = service.Ports.Select(p => p.Port).ToList();
         }
 
+        var rules = config.DestinationRules ?? [];
+        IReadOnlyList<DestinationRuleSpec> RulesFor(string host) => DestinationRules.Bind(host, rules);
+
         var warnings = new List<ConfigWarning>();
         var byHost = config.VirtualServices
             .SelectMany(v => v.Hosts.Select(h => (Host: h, VirtualService: v)))
@@ -29,7 +32,16 @@ public static class ConfigAnalyzer
             .ToDictionary(g => g.Key, g => (IReadOnlyList<VirtualServiceSpec>)g.Select(p => p.VirtualService).ToList(), StringComparer.Ordinal);
         foreach (var virtualService in config.VirtualServices)
         {
-            warnings.AddRange(ForVirtualService(virtualService, ports, h => byHost.GetValueOrDefault(h) ?? []));
+            warnings.AddRange(ForVirtualService(virtualService, ports, h => byHost.GetValueOrDefault(h) ?? [], RulesFor));
+        }
+
+        foreach (var rule in rules)
+        {
+            var group = rules
+                .Where(r => string.Equals(r.Host, rule.Host, StringComparison.Ordinal) && string.Equals(r.Namespace, rule.Namespace, StringComparison.Ordinal) && DestinationRules.IsMeshWide(r))
+                .Order(DestinationRules.Oldest)
+                .ToList();
+            warnings.AddRange(ForDestinationRule(rule, ports, group, RulesFor));
         }
 
         foreach (var slice in config.EndpointSlices)
@@ -61,19 +73,22 @@ public static class ConfigAnalyzer
     }
 
     /// <summary>
-    /// The warnings of one VirtualService, given the ports of every Service by hostname and,
-    /// when known, the VirtualServices bound to each host (to find several binding one host).
+    /// The warnings of one VirtualService, given the ports of every Service by hostname, when
+    /// known the VirtualServices bound to each host (to find several binding one host), and the
+    /// DestinationRules bound to a hostname (none when <paramref name="rulesFor"/> is null).
     /// </summary>
     public static IReadOnlyList<ConfigWarning> ForVirtualService(
         VirtualServiceSpec virtualService,
         IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
-        Func<string, IEnumerable<VirtualServiceSpec>>? boundTo = null)
+        Func<string, IEnumerable<VirtualServiceSpec>>? boundTo = null,
+        Func<string, IReadOnlyList<DestinationRuleSpec>>? rulesFor = null)
     {
         ArgumentNullException.ThrowIfNull(virtualService);
         ArgumentNullException.ThrowIfNull(ports);
         var warnings = new List<ConfigWarning>();
         AnalyzeVirtualService(virtualService, ports, warnings);
         AnalyzeRoutes(virtualService, boundTo, warnings);
+        AnalyzeSubsets(virtualService, ports, rulesFor ?? (_ => []), warnings);
         return warnings;
     }
 
@@ -121,6 +136,124 @@ public static class ConfigAnalyzer
             if (earlier is not null)
             {
                 Warn($"spec.hosts[{i}]", $"VirtualService {earlier.Namespace}/{earlier.Name} also binds {virtualService.Hosts[i]} for the mesh; Istio's sidecars would apply only one of them (IST0109). Here its routes come first and these follow");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The warnings of one DestinationRule, given the ports of every Service by hostname, the
+    /// mesh-wide rules of its namespace for the same host, oldest first (<paramref name="group"/>,
+    /// which it merges with), and the rules bound to a hostname.
+    /// </summary>
+    public static IReadOnlyList<ConfigWarning> ForDestinationRule(
+        DestinationRuleSpec rule,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        IReadOnlyList<DestinationRuleSpec> group,
+        Func<string, IReadOnlyList<DestinationRuleSpec>> rulesFor)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(group);
+        ArgumentNullException.ThrowIfNull(rulesFor);
+        var warnings = new List<ConfigWarning>();
+        void Warn(string field, string message) =>
+            warnings.Add(new ConfigWarning("DestinationRule", rule.Namespace, rule.Name, field, message));
+
+        if (!DestinationRules.IsMeshWide(rule))
+        {
+            Warn("spec.workloadSelector", "a rule with a workload selector applies only to the workloads it selects, and every proxy is served the same configuration for now: it is not applied");
+            return warnings;
+        }
+
+        if (!DestinationRules.IsWildcard(rule.Host))
+        {
+            if (!ports.ContainsKey(rule.Host))
+            {
+                Warn("spec.host", $"{rule.Host} is not a Service of the mesh; the rule applies to nothing");
+                return warnings;
+            }
+
+            var bound = rulesFor(rule.Host);
+            if (!bound.Any(r => ReferenceEquals(r, rule)) && bound.Count > 0)
+            {
+                Warn("spec.host", $"not applied to {rule.Host}: DestinationRule {bound[0].Namespace}/{bound[0].Name} (host {bound[0].Host}) takes precedence "
+                    + $"(a rule in the Service's namespace, then in {DestinationRules.RootNamespace}, then in the first other namespace by name; the most specific host)");
+                return warnings;
+            }
+        }
+
+        foreach (var (field, what, winner) in DestinationRules.Ignored(rule, group))
+        {
+            Warn(field, $"{what} is ignored: DestinationRule {winner.Namespace}/{winner.Name} for the same host is older and already sets it");
+        }
+
+        foreach (var (path, loadBalancer) in LoadBalancers(rule))
+        {
+            var (asked, _) = ClusterTranslator.LbPolicyOf(loadBalancer, ClusterShape.Envoy);
+            var (served, asAsked) = ClusterTranslator.LbPolicyOf(loadBalancer);
+            if (!asAsked)
+            {
+                Warn(path, $"{ClusterTranslator.NameOf(asked)} is served as "
+                    + $"{ClusterTranslator.NameOf(served)}: proxyless gRPC clients reject a Cluster with any other "
+                    + "lb_policy, and every proxy is served the same clusters for now");
+            }
+        }
+
+        return warnings;
+    }
+
+    /// <summary>Every load balancer a rule sets, with its field.</summary>
+    private static IEnumerable<(string Path, LoadBalancerSpec LoadBalancer)> LoadBalancers(DestinationRuleSpec rule)
+    {
+        static IEnumerable<(string, LoadBalancerSpec)> Of(TrafficPolicySpec? policy, string path)
+        {
+            if (policy is null)
+            {
+                yield break;
+            }
+
+            if (policy.LoadBalancer is { } loadBalancer)
+            {
+                yield return (path + ".loadBalancer", loadBalancer);
+            }
+
+            for (var i = 0; i < policy.PortLevelSettings.Count; i++)
+            {
+                foreach (var found in Of(policy.PortLevelSettings[i], $"{path}.portLevelSettings[{i}]"))
+                {
+                    yield return found;
+                }
+            }
+        }
+
+        return Of(rule.TrafficPolicy, "spec.trafficPolicy")
+            .Concat(rule.Subsets.SelectMany((s, i) => Of(s.TrafficPolicy, $"spec.subsets[{i}].trafficPolicy")));
+    }
+
+    private static void AnalyzeSubsets(
+        VirtualServiceSpec virtualService,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> ports,
+        Func<string, IReadOnlyList<DestinationRuleSpec>> rulesFor,
+        List<ConfigWarning> warnings)
+    {
+        var reported = new HashSet<(int, int)>();
+        foreach (var (h, d, host, port, subset) in SubsetReferences.Named(virtualService, ports))
+        {
+            // A destination that is no Service, or lacks the port, is reported as such already.
+            if (!ports.TryGetValue(host, out var hostPorts) || !hostPorts.Contains(port) || reported.Contains((h, d)))
+            {
+                continue;
+            }
+
+            var rule = DestinationRules.Merge(rulesFor(host));
+            if (SubsetReferences.Lacks(hostPorts, rule, port, subset))
+            {
+                reported.Add((h, d));
+                var http = virtualService.Http[h];
+                var route = http.Name is null ? $"spec.http[{h}]" : $"route '{http.Name}'";
+                warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, $"spec.http[{h}].route[{d}].destination.subset",
+                    $"subset {subset} not found in any DestinationRule for {host}; calls that {route} sends to it fail (UNAVAILABLE for gRPC clients, 503 for Envoy): "
+                    + $"{MeshNames.OutboundCluster(host, port, subset)} has no endpoints until a rule defines it"));
             }
         }
     }

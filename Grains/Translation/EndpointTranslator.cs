@@ -14,9 +14,10 @@ public static class EndpointTranslator
     /// rollout). Only ready endpoints are included, as HEALTHY; not-ready and terminating
     /// ones are left out so that nothing routes to them. Endpoints are grouped by locality,
     /// each locality weighted by its endpoint count; duplicates (same address and port in
-    /// two slices) are sent once.
+    /// two slices) are sent once. For a subset cluster, only the endpoints whose pod labels
+    /// (<see cref="SliceEndpoint.Labels"/>) hold every one of <paramref name="subsetLabels"/>.
     /// </summary>
-    public static ClusterLoadAssignment Build(string clusterName, ServicePort port, IEnumerable<MeshEndpointSlice> slices)
+    public static ClusterLoadAssignment Build(string clusterName, ServicePort port, IEnumerable<MeshEndpointSlice> slices, IReadOnlyDictionary<string, string>? subsetLabels = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         ArgumentNullException.ThrowIfNull(port);
@@ -33,7 +34,7 @@ public static class EndpointTranslator
 
             foreach (var endpoint in slice.Endpoints)
             {
-                if (!endpoint.Ready || endpoint.Addresses.Count == 0)
+                if (!endpoint.Ready || endpoint.Addresses.Count == 0 || !Selects(subsetLabels, endpoint.Labels))
                 {
                     continue;
                 }
@@ -103,6 +104,21 @@ public static class EndpointTranslator
         var metadata = new Metadata();
         metadata.FilterMetadata["istio"] = istio;
         return metadata;
+    }
+
+    /// <summary>
+    /// Whether a subset's labels select an endpoint with <paramref name="labels"/>: every
+    /// selector label present with the same value. A subset without labels (or no subset) selects
+    /// every endpoint; an endpoint whose pod is unknown has no labels.
+    /// </summary>
+    public static bool Selects(IReadOnlyDictionary<string, string>? selector, IReadOnlyDictionary<string, string>? labels)
+    {
+        if (selector is null || selector.Count == 0)
+        {
+            return true;
+        }
+
+        return labels is not null && selector.All(s => labels.TryGetValue(s.Key, out var value) && string.Equals(value, s.Value, StringComparison.Ordinal));
     }
 
     /// <summary>The workload's name from a targetRef (<c>Kind/namespace/name</c>), or empty.</summary>

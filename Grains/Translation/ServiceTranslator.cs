@@ -7,8 +7,10 @@ namespace Mesh.Orleans.Grains.Translation;
 
 /// <summary>
 /// Turns one hostname's merged inputs into its Envoy resources, serialised once. For each
-/// service port: the outbound Cluster and its ClusterLoadAssignment, and the proxyless
-/// gRPC Listener and RouteConfiguration named <c>host:port</c>.
+/// service port: the outbound Cluster and its ClusterLoadAssignment, one more pair per subset
+/// of the host's DestinationRule (<c>outbound|port|subset|host</c>, only the endpoints whose
+/// pods carry the subset's labels), and the proxyless gRPC Listener and RouteConfiguration
+/// named <c>host:port</c>. Each Cluster takes the rule's traffic policy for its port and subset.
 /// </summary>
 public static class ServiceTranslator
 {
@@ -24,13 +26,21 @@ public static class ServiceTranslator
     /// so the route is valid and calls on it fail at once (a gRPC client would otherwise hold the
     /// whole channel's name resolution until its 15 s does-not-exist timer for the cluster fires).
     /// </param>
+    /// <param name="destinationRule">The host's DestinationRule (merged, see <see cref="DestinationRules.Merge"/>), or null.</param>
+    /// <param name="referencedSubsets">
+    /// Subset clusters other hosts' routes name that this host does not have (no rule defines the
+    /// subset, or no such port): each gets a Cluster with an empty ClusterLoadAssignment, for the
+    /// same reason as <paramref name="referencedPorts"/>.
+    /// </param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
         IReadOnlyList<MeshEndpointSlice> slices,
         IReadOnlyList<VirtualServiceSpec> virtualServices,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
-        IReadOnlyCollection<int>? referencedPorts = null)
+        IReadOnlyCollection<int>? referencedPorts = null,
+        DestinationRuleSpec? destinationRule = null,
+        IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(slices);
@@ -39,9 +49,17 @@ public static class ServiceTranslator
         var resources = new List<XdsResource>(((service?.Ports.Count ?? 0) * 4) + ((referencedPorts?.Count ?? 0) * 2));
         foreach (var referenced in (referencedPorts ?? []).Where(p => service is null || service.Ports.All(s => s.Port != p)).Order())
         {
-            var clusterName = MeshNames.OutboundCluster(host, referenced);
-            resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
-            resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = clusterName }));
+            AddEmpty(resources, MeshNames.OutboundCluster(host, referenced));
+        }
+
+        var subsets = destinationRule?.Subsets ?? [];
+        foreach (var (port, subset) in (referencedSubsets ?? [])
+            .Where(r => service is null || service.Ports.All(s => s.Port != r.Port) || subsets.All(s => s.Name != r.Subset))
+            .Select(r => (r.Port, r.Subset))
+            .Distinct()
+            .Order())
+        {
+            AddEmpty(resources, MeshNames.OutboundCluster(host, port, subset));
         }
 
         if (service is null)
@@ -53,8 +71,15 @@ public static class ServiceTranslator
         {
             var clusterName = MeshNames.OutboundCluster(host, port.Port);
             var hostPort = MeshNames.HostPort(host, port.Port);
-            resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
+            resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName, TrafficPolicies.For(destinationRule, port.Port))));
             resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)));
+            foreach (var subset in subsets)
+            {
+                var subsetCluster = MeshNames.OutboundCluster(host, port.Port, subset.Name);
+                resources.Add(Pack(TypeUrls.Cluster, subsetCluster, ClusterTranslator.BuildOutbound(subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name))));
+                resources.Add(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels)));
+            }
+
             var routes = RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts);
             resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
             resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, routes) with { Audience = ResourceAudience.Proxyless });
@@ -66,6 +91,13 @@ public static class ServiceTranslator
         }
 
         return resources;
+    }
+
+    /// <summary>A Cluster that a route names and nothing serves: EDS with no endpoints, so calls fail at once.</summary>
+    private static void AddEmpty(List<XdsResource> resources, string clusterName)
+    {
+        resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
+        resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = clusterName }));
     }
 
     /// <summary>Serialises <paramref name="message"/> once and versions it by its bytes.</summary>

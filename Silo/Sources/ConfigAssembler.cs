@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Silo.Sources.Objects;
 using Mesh.Orleans.Silo.Sources.Yaml;
 
 namespace Mesh.Orleans.Silo.Sources;
@@ -14,7 +15,9 @@ namespace Mesh.Orleans.Silo.Sources;
 /// Incremental: <see cref="Set"/> and <see cref="Remove"/> cost what the file holds, not what
 /// the source holds, and <see cref="TakeChanges"/> hands over only the objects whose served
 /// version changed since the last call (recognised by instance: a file read again whose
-/// documents are the same instances changes nothing).
+/// documents are the same instances changes nothing). A Pod is handed over as its labels
+/// (<see cref="MeshPod"/>), and only when they changed: its status changes far more often, and
+/// the mesh joins pods to endpoints by label only.
 /// </remarks>
 public sealed class ConfigAssembler
 {
@@ -162,7 +165,7 @@ public sealed class ConfigAssembler
     }
 
     /// <summary>The cluster's whole declaration, as served now.</summary>
-    public ClusterConfig Declaration() => ClusterConfig.Of(_current.Values.Select(c => c.Value), Rejected);
+    public ClusterConfig Declaration() => ClusterConfig.Of(_current.Values.Select(c => ToMesh(c.Value)), Rejected);
 
     /// <summary>
     /// The routing objects whose served version changed since the last call, and the
@@ -174,6 +177,8 @@ public sealed class ConfigAssembler
         var services = new List<MeshService>();
         var slices = new List<MeshEndpointSlice>();
         var virtualServices = new List<VirtualServiceSpec>();
+        var destinationRules = new List<DestinationRuleSpec>();
+        var pods = new List<MeshPod>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -182,8 +187,9 @@ public sealed class ConfigAssembler
             {
                 if (IsRouting(claim.Value))
                 {
-                    _sent[key] = claim.Value;
-                    Add(claim.Value);
+                    var value = ToMesh(claim.Value);
+                    _sent[key] = value;
+                    Add(value);
                 }
             }
         }
@@ -193,11 +199,12 @@ public sealed class ConfigAssembler
             {
                 var value = _current.TryGetValue(key, out var claim) && IsRouting(claim.Value) ? claim.Value : null;
                 var sent = _sent.GetValueOrDefault(key);
-                if (ReferenceEquals(value, sent))
+                if (ReferenceEquals(value, sent) || (value is PodInfo pod && sent is MeshPod sentPod && SameLabels(pod.Labels, sentPod.Labels)))
                 {
                     continue;
                 }
 
+                value = value is null ? null : ToMesh(value);
                 if (value is null)
                 {
                     _sent.Remove(key);
@@ -215,7 +222,7 @@ public sealed class ConfigAssembler
         var rejected = Rejected;
         var rejectedChanged = full || !rejected.SequenceEqual(_sentRejected);
         _sentRejected = rejected;
-        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null);
+        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods);
 
         void Add(object value)
         {
@@ -230,11 +237,23 @@ public sealed class ConfigAssembler
                 case VirtualServiceSpec virtualService:
                     virtualServices.Add(virtualService);
                     break;
+                case DestinationRuleSpec destinationRule:
+                    destinationRules.Add(destinationRule);
+                    break;
+                case MeshPod pod:
+                    pods.Add(pod);
+                    break;
             }
         }
     }
 
-    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec;
+    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo;
+
+    /// <summary>What the mesh is handed for a value read: a Pod's labels, anything else as it is.</summary>
+    private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels) : value;
+
+    private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(l => b.TryGetValue(l.Key, out var value) && string.Equals(value, l.Value, StringComparison.Ordinal));
 
     private bool Serves(ObjectKey key, string path) => _current.TryGetValue(key, out var claim) && string.Equals(claim.Path, path, StringComparison.Ordinal);
 

@@ -194,6 +194,64 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             warnings.Select(w => (string)w!["field"]!).Order(StringComparer.Ordinal));
     }
 
+    [Fact]
+    public async Task DestinationRuleTrafficPolicies_AreAckedByTheRealClient_AndCallsKeepWorking()
+    {
+        // What @grpc/grpc-js-xds 1.14 validates in a Cluster: lb_policy ROUND_ROBIN or RING_HASH
+        // only (anything else rejects the Cluster), ring sizes, outlier-detection ranges. LEAST_REQUEST
+        // is served as ROUND_ROBIN; circuit breakers, outlier detection, protocol options pass.
+        await using var backends = await Backends.StartAsync("b1", "b2");
+        static string Rule(string loadBalancer) => $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: echo, namespace: default}
+            spec:
+              host: echo
+              trafficPolicy:
+                loadBalancer: {{loadBalancer}}
+                connectionPool:
+                  tcp: {maxConnections: 100, connectTimeout: 2s}
+                  http: {http2MaxRequests: 1000, maxRequestsPerConnection: 10, idleTimeout: 60s, h2UpgradePolicy: UPGRADE}
+                outlierDetection: {consecutive5xxErrors: 5, interval: 10s, baseEjectionTime: 30s, maxEjectionPercent: 50, minHealthPercent: 10}
+              subsets:
+                - name: v1
+                  labels: {version: v1}
+                  trafficPolicy:
+                    loadBalancer: {simple: RANDOM}
+            """;
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["b1", "b2"], notReady: []),
+            ["rule.yaml"] = Rule("{simple: LEAST_REQUEST}"),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "policies");
+
+        var tally = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+        var clusterVersion = ClusterVersion(configs);
+
+        output.WriteLine($"{tally.ToJsonString()}\n{configs.ToJsonString()}");
+        Assert.Equal(40, (int)tally["ok"]!);
+        Assert.Equal(["b1", "b2"], tally["by"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.All(configs, c => Assert.Equal("ACKED", (string)c!["client_status"]!));
+
+        await server.WriteConfigAsync("rule.yaml", Rule("{consistentHash: {httpHeaderName: x-user, ringHash: {minimumRingSize: 2048}}}"));
+        await Eventually.TrueAsync(async () => ClusterVersion((await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray()) != clusterVersion,
+            TimeSpan.FromSeconds(15), "the client holds the ring-hash cluster");
+        var hashed = await client.AskAsync(new { op = "call", n = 20 }, TimeSpan.FromSeconds(60));
+        configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+
+        output.WriteLine($"{hashed.ToJsonString()}\n{configs.ToJsonString()}");
+        Assert.Equal(20, (int)hashed["ok"]!);
+        Assert.All(configs, c => Assert.Equal("ACKED", (string)c!["client_status"]!));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        var warnings = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]![0]!["warnings"]!.AsArray();
+        Assert.Contains(warnings, w => (string)w!["field"]! == "spec.subsets[0].trafficPolicy.loadBalancer");
+
+        static string? ClusterVersion(JsonArray configs) =>
+            configs.Where(c => (string)c!["type_url"]! == "envoy.config.cluster.v3.Cluster").Select(c => (string?)c!["version_info"]).SingleOrDefault();
+    }
+
     private static async Task<string?> EdsVersionAsync(NodeProcess client)
     {
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();

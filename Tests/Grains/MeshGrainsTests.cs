@@ -212,7 +212,58 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         Assert.DoesNotContain(snapshot.Resources, r => r.Name.Contains($".{ns}.", StringComparison.Ordinal));
 
         static ClusterChanges Change(Guid epoch, long sequence, IReadOnlyList<MeshEndpointSlice>? slices = null, IReadOnlyList<MeshObjectKey>? deleted = null) =>
-            new(epoch, sequence, Full: false, [], slices ?? [], [], deleted ?? [], Rejected: null);
+            new(epoch, sequence, Full: false, [], slices ?? [], [], deleted ?? [], Rejected: null, [], []);
+    }
+
+    [Fact]
+    public async Task PodLabelChange_MovesItsEndpointBetweenSubsets_AndTouchesOnlyItsHost()
+    {
+        var ns = "t13";
+        var cluster = Grains.GetGrain<IClusterGrain>("c-" + ns);
+        var epoch = Guid.NewGuid();
+        var host = $"echo.{ns}.svc.cluster.local";
+        var config = Config(ns, endpoints: ["127.0.0.1", "127.0.0.2"]);
+        var slice = config.EndpointSlices[0];
+        slice = slice with { Endpoints = [slice.Endpoints[0] with { TargetRef = $"Pod/{ns}/echo-a" }, slice.Endpoints[1] with { TargetRef = $"Pod/{ns}/echo-b" }] };
+        var rule = new DestinationRuleSpec(ns, "echo", host,
+            [new SubsetSpec("v1", new Dictionary<string, string> { ["version"] = "v1" }, null), new SubsetSpec("v2", new Dictionary<string, string> { ["version"] = "v2" }, null)],
+            null, [], null);
+        var other = Config(ns, endpoints: ["127.0.0.9"]).Services[0] with { Name = "other" };
+        config = config with
+        {
+            Services = [.. config.Services, other],
+            EndpointSlices = [slice],
+            DestinationRules = [rule],
+            Pods = [Pod(ns, "echo-a", "v1"), Pod(ns, "echo-b", "v2")],
+        };
+        Assert.True(await cluster.ApplyChangesAsync(ClusterChanges.FullOf(config, epoch, 1)));
+        Assert.Equal(["127.0.0.1"], await AddressesAsync($"outbound|7000|v1|{host}"));
+        Assert.Equal(["127.0.0.2"], await AddressesAsync($"outbound|7000|v2|{host}"));
+        var otherRevision = (await Grains.GetGrain<IServiceGrain>($"other.{ns}.svc.cluster.local").GetResourcesAsync()).Revision;
+
+        var relabelled = new ClusterChanges(epoch, 2, Full: false, [], [], [], [], Rejected: null, [], [Pod(ns, "echo-b", "v1")]);
+        Assert.True(await cluster.ApplyChangesAsync(relabelled));
+
+        Assert.Equal(["127.0.0.1", "127.0.0.2"], await AddressesAsync($"outbound|7000|v1|{host}"));
+        Assert.Empty(await AddressesAsync($"outbound|7000|v2|{host}"));
+        Assert.Equal(["127.0.0.1", "127.0.0.2"], await AddressesAsync($"outbound|7000||{host}"));
+        Assert.Equal(otherRevision, (await Grains.GetGrain<IServiceGrain>($"other.{ns}.svc.cluster.local").GetResourcesAsync()).Revision);
+
+        // The rule gone, its subset clusters go with it.
+        Assert.True(await cluster.ApplyChangesAsync(new ClusterChanges(epoch, 3, Full: false, [], [], [], [MeshObjectKey.Of(rule)], Rejected: null, [], [])));
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        Assert.DoesNotContain(snapshot.Resources, r => r.Name == $"outbound|7000|v1|{host}");
+        Assert.Contains(snapshot.Resources, r => r.Name == $"outbound|7000||{host}");
+
+        static MeshPod Pod(string ns, string name, string version) => new(ns, name, new Dictionary<string, string> { ["app"] = "echo", ["version"] = version });
+    }
+
+    private async Task<List<string>> AddressesAsync(string clusterName)
+    {
+        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var assignment = snapshot.Resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == clusterName);
+        return Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(assignment.Payload)
+            .Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).Order(StringComparer.Ordinal).ToList();
     }
 
     private async Task<string> EndpointsAsync(string ns)

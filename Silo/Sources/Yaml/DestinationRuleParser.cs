@@ -108,8 +108,29 @@ internal static class DestinationRuleParser
             }
         });
 
+        DateTimeOffset? created = null;
+        problems.Check(() => created = CreationTimestamp(root));
+
         problems.ThrowIfAny();
-        return new DestinationRuleSpec(ns, name, host, subsets, trafficPolicy, exportTo, selector);
+        return new DestinationRuleSpec(ns, name, host, subsets, trafficPolicy, exportTo, selector, created);
+    }
+
+    /// <summary>
+    /// <c>metadata.creationTimestamp</c> (RFC 3339, as the API server writes it), or null: of
+    /// several rules for one host, the oldest wins.
+    /// </summary>
+    private static DateTimeOffset? CreationTimestamp(YamlMappingNode root)
+    {
+        var metadata = YamlFields.RequiredMap(root, "metadata", string.Empty);
+        var text = YamlFields.OptionalString(metadata, "creationTimestamp", "metadata");
+        if (text is null)
+        {
+            return null;
+        }
+
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var created)
+            ? created.ToUniversalTime()
+            : throw new InvalidFieldException("metadata.creationTimestamp", $"'{YamlFields.Truncate(text)}' is not an RFC 3339 time");
     }
 
     private static TrafficPolicySpec Policy(YamlMappingNode map, string path, int? port)
@@ -200,18 +221,23 @@ internal static class DestinationRuleParser
             throw new InvalidFieldException(hashPath, $"must set exactly one hash key (httpHeaderName, httpCookie, useSourceIp or httpQueryParameterName), not {keys.Count}");
         }
 
-        long? ringSize = Long(hash, "minimumRingSize", hashPath);
+        long? ringSize = RingSize(hash, "minimumRingSize", hashPath);
         long? maglev = null;
         if (YamlFields.OptionalMap(hash, "ringHash", hashPath) is { } ring)
         {
             YamlFields.OnlyKeys(ring, hashPath + ".ringHash", new HashSet<string> { "minimumRingSize" });
-            ringSize = Long(ring, "minimumRingSize", hashPath + ".ringHash") ?? ringSize;
+            ringSize = RingSize(ring, "minimumRingSize", hashPath + ".ringHash") ?? ringSize;
         }
 
         if (YamlFields.OptionalMap(hash, "maglev", hashPath) is { } maglevMap)
         {
             YamlFields.OnlyKeys(maglevMap, hashPath + ".maglev", new HashSet<string> { "tableSize" });
             maglev = Long(maglevMap, "tableSize", hashPath + ".maglev") ?? 65537;
+            if (maglev > 5_000_011 || !IsPrime(maglev.Value))
+            {
+                throw new InvalidFieldException(hashPath + ".maglev.tableSize", $"must be a prime number no larger than 5000011 (Envoy's rule), not {maglev}");
+            }
+
             if (ringSize is not null)
             {
                 throw new InvalidFieldException(hashPath, "set either a ring hash or maglev, not both");
@@ -334,6 +360,28 @@ internal static class DestinationRuleParser
         }
 
         return duration;
+    }
+
+    /// <summary>A ring size: Envoy and gRPC clients limit rings to 8M (8,388,608) entries.</summary>
+    private static long? RingSize(YamlMappingNode map, string key, string path) =>
+        YamlFields.OptionalInt(map, key, path, 0, 8_388_608);
+
+    private static bool IsPrime(long value)
+    {
+        if (value < 2)
+        {
+            return false;
+        }
+
+        for (long divisor = 2; divisor * divisor <= value; divisor++)
+        {
+            if (value % divisor == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static long? Long(YamlMappingNode map, string key, string path) =>

@@ -133,7 +133,7 @@ public static partial class KubernetesObjectParser
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "VirtualService") =>
                     (object?)VirtualServiceParser.Parse(map, ns, name) ?? new IgnoredObject("bound only to gateways, not to mesh: applies to nothing until gateways are supported"),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "DestinationRule") =>
-                    NotAppliedYet(DestinationRuleParser.Parse(map, ns, name)),
+                    DestinationRuleParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Gateway") =>
                     NotAppliedYet(GatewayParser.Parse(map, ns, name)),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
@@ -163,13 +163,6 @@ public static partial class KubernetesObjectParser
             return Reject(source, key, string.Empty, $"{ValidatorFailure}: {exception.GetType().Name}: {exception.Message}", locator);
         }
     }
-
-    /// <summary>
-    /// A valid DestinationRule: validated as Istio would, and listed with this reason until
-    /// Envoy sidecars are served, since proxyless clients have no subsets to route to yet.
-    /// </summary>
-    private static IgnoredObject NotAppliedYet(DestinationRuleSpec rule) =>
-        new($"valid ({rule.Subsets.Count} subsets for {rule.Host}); subsets and traffic policies are not applied yet");
 
     /// <summary>A valid Gateway: validated as Istio would, and listed with this reason until gateway proxies are served.</summary>
     private static IgnoredObject NotAppliedYet(GatewaySpec gateway) =>

@@ -1,3 +1,4 @@
+using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Registry;
 using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
@@ -152,7 +153,8 @@ public sealed class ClusterIndexTests
     {
         string Host() => s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
         int Port() => 8000 + random.Next(3);
-        switch (random.Next(3))
+        string? Subset() => random.Next(3) == 0 ? null : "v" + random.Next(1, 5);
+        switch (random.Next(6))
         {
             case 0:
                 var ports = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().ToArray();
@@ -160,7 +162,27 @@ public sealed class ClusterIndexTests
             case 1:
                 var service = s_names[random.Next(s_names.Length)];
                 var endpoints = Enumerable.Range(0, random.Next(0, 3)).Select(e => ($"127.0.0.{random.Next(1, 250)}", random.Next(4) > 0, (string?)null)).ToArray();
-                return Slice($"{service}-{random.Next(2)}", service, Port(), endpoints);
+                var slice = Slice($"{service}-{random.Next(2)}", service, Port(), endpoints);
+                return slice with
+                {
+                    // Most endpoints name a pod (some without the namespace, which means the slice's).
+                    Endpoints = slice.Endpoints.Select(e => random.Next(4) == 0 ? e : e with { TargetRef = $"Pod/{(random.Next(3) == 0 ? "" : "default")}/p{random.Next(6)}" }).ToList(),
+                };
+            case 3:
+                return new MeshPod("default", "p" + random.Next(6), new Dictionary<string, string> { ["app"] = "x", ["version"] = "v" + random.Next(1, 4) });
+            case 4:
+                string[] patterns = ["a", "b", "c", "*.default.svc.cluster.local", "*.svc.cluster.local", "*", "ghost", "b.default.svc.cluster.local"];
+                string[] namespaces = ["default", "default", "istio-system", "other"];
+                var ns = namespaces[random.Next(namespaces.Length)];
+                var subsets = Enumerable.Range(0, random.Next(0, 3))
+                    .Select(_ => "v" + random.Next(1, 4))
+                    .Distinct()
+                    .Select(name => new SubsetSpec(name, new Dictionary<string, string> { ["version"] = name }, null))
+                    .ToList();
+                var policy = random.Next(2) == 0 ? null : new TrafficPolicySpec(null, new LoadBalancerSpec("RANDOM", null, null, null, null, null), null, null, null, []);
+                return new DestinationRuleSpec(ns, "dr-" + random.Next(5), MeshNames.ResolveHost(patterns[random.Next(patterns.Length)], ns), subsets, policy, [],
+                    random.Next(10) == 0 ? new Dictionary<string, string> { ["app"] = "client" } : null,
+                    random.Next(3) == 0 ? null : DateTimeOffset.UnixEpoch.AddHours(random.Next(3)));
             default:
                 var hosts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Host()).Distinct().ToList();
                 var http = Enumerable.Range(0, random.Next(1, 3)).Select(_ =>
@@ -169,7 +191,8 @@ public sealed class ClusterIndexTests
                     var destinations = Enumerable.Range(0, random.Next(1, 3))
                         .Select(_ => (Host(), random.Next(2) == 0 ? (int?)null : Port(), 50))
                         .ToArray();
-                    return Route(match, null, destinations);
+                    var route = Route(match, null, destinations);
+                    return route with { Route = route.Route.Select(d => d with { Subset = Subset() }).ToList() };
                 }).ToList();
                 return new VirtualServiceSpec("default", "vs-" + random.Next(4), hosts, http);
         }

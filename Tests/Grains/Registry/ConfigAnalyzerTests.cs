@@ -106,4 +106,41 @@ public sealed class ConfigAnalyzerTests
         Assert.Equal(["spec.http[0].match[0]", "spec.http[1].redirect"], warnings.Select(w => w.Field));
         Assert.Contains("proxyless gRPC clients do not get this route", warnings[1].Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Analyze_RouteToASubsetNoRuleDefines_WarnsOnTheSubset_AndOneARuleDefinesIsFine()
+    {
+        var route = Route([], null, (Reviews, null, 50), (Reviews, null, 50));
+        route = route with { Route = [route.Route[0] with { Subset = "v1" }, route.Route[1] with { Subset = "v3" }] };
+        var rule = new DestinationRuleSpec("default", "reviews", Reviews, [new SubsetSpec("v1", new Dictionary<string, string> { ["version"] = "v1" }, null)], null, [], null);
+        var config = new ClusterConfig([Service("reviews", 9080)], [], [VirtualService(Reviews, route)], [], [rule]);
+
+        var warning = Assert.Single(ConfigAnalyzer.Analyze(config));
+
+        Assert.Equal("spec.http[0].route[1].destination.subset", warning.Field);
+        Assert.StartsWith($"subset v3 not found in any DestinationRule for {Reviews}", warning.Message, StringComparison.Ordinal);
+        Assert.Contains($"outbound|9080|v3|{Reviews} has no endpoints", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Analyze_DestinationRules_ReportWhatIsNotApplied()
+    {
+        var own = new DestinationRuleSpec("default", "reviews", Reviews, [new SubsetSpec("v1", new Dictionary<string, string>(), null)], null, [], null);
+        var later = own with { Name = "reviews-later", CreationTimestamp = DateTimeOffset.UnixEpoch };
+        var elsewhere = own with { Namespace = "other" };
+        var ghost = own with { Name = "ghost", Host = "ghost.default.svc.cluster.local" };
+        var selected = own with { Name = "selected", WorkloadSelector = new Dictionary<string, string> { ["app"] = "x" } };
+        var config = new ClusterConfig([Service("reviews", 9080)], [], [], [], [own, later, elsewhere, ghost, selected]);
+
+        var warnings = ConfigAnalyzer.Analyze(config).Select(w => (w.Namespace, w.Name, w.Field)).ToList();
+
+        Assert.Equal(
+            [
+                ("default", "ghost", "spec.host"),
+                ("default", "reviews-later", "spec.subsets[0].name"),
+                ("default", "selected", "spec.workloadSelector"),
+                ("other", "reviews", "spec.host"),
+            ],
+            warnings);
+    }
 }

@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Registry;
 using Mesh.Orleans.Grains.Translation;
 
 namespace Mesh.Orleans.Tests.Grains.Registry;
@@ -9,7 +10,10 @@ namespace Mesh.Orleans.Tests.Grains.Registry;
 /// (written independently of the index, so the two can be compared after any sequence of changes).
 /// Splits one member cluster's declaration into per-hostname inputs: the Service, the
 /// EndpointSlices labelled with its name, the VirtualServices whose hosts include it, and
-/// the ports of every destination those VirtualServices name.
+/// the ports of every destination those VirtualServices name; the DestinationRules bound to it
+/// (every rule of the declaration tried against it), with, when they define subsets, each
+/// endpoint carrying the labels of the Pod its targetRef names; and the subset clusters routes
+/// name that it lacks.
 /// </summary>
 public static class DeclarationInputs
 {
@@ -46,10 +50,13 @@ public static class DeclarationInputs
         }
 
         var referenced = ReferencedPorts(config.VirtualServices, services);
+        var referencedSubsets = ReferencedSubsets(config, services);
         var hosts = new SortedSet<string>(services.Keys, StringComparer.Ordinal);
         hosts.UnionWith(slicesByHost.Keys);
         hosts.UnionWith(virtualServicesByHost.Keys);
         hosts.UnionWith(referenced.Keys);
+        hosts.UnionWith(referencedSubsets.Keys);
+        var pods = (config.Pods ?? []).ToDictionary(p => $"Pod/{p.Namespace}/{p.Name}", StringComparer.Ordinal);
 
         var inputs = new Dictionary<string, ServiceInput>(StringComparer.Ordinal);
         foreach (var host in hosts)
@@ -66,16 +73,54 @@ public static class DeclarationInputs
                 }
             }
 
+            var rules = DestinationRules.Bind(host, config.DestinationRules ?? []);
+            IReadOnlyList<MeshEndpointSlice> slices = slicesByHost.TryGetValue(host, out var declared) ? declared : [];
+            if (DestinationRules.Merge(rules) is { Subsets.Count: > 0 })
+            {
+                slices = slices.Select(slice => slice with
+                {
+                    Endpoints = slice.Endpoints.Select(e =>
+                        MeshPod.PodOf(e.TargetRef, slice.Namespace) is { } pod && pods.TryGetValue(pod, out var known) ? e with { Labels = known.Labels } : e).ToList(),
+                }).ToList();
+            }
+
             var input = new ServiceInput(
                 services.GetValueOrDefault(host),
-                slicesByHost.TryGetValue(host, out var slices) ? slices : [],
+                slices,
                 virtualServices,
                 destinationPorts,
-                referenced.TryGetValue(host, out var ports) ? [.. ports] : null);
+                referenced.TryGetValue(host, out var ports) ? [.. ports] : null,
+                rules.Count == 0 ? null : rules,
+                referencedSubsets.TryGetValue(host, out var subsets) ? subsets.Select(s => new ReferencedSubset(s.Port, s.Subset)).ToList() : null);
             inputs.Add(host, input);
         }
 
         return inputs;
+    }
+
+    /// <summary>Per destination host, the (port, subset) clusters routes name that it does not have.</summary>
+    private static Dictionary<string, SortedSet<(int Port, string Subset)>> ReferencedSubsets(ClusterConfig config, Dictionary<string, MeshService> services)
+    {
+        var ports = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
+        var referenced = new Dictionary<string, SortedSet<(int Port, string Subset)>>(StringComparer.Ordinal);
+        foreach (var virtualService in config.VirtualServices)
+        {
+            foreach (var (_, _, host, port, subset) in SubsetReferences.Named(virtualService, ports))
+            {
+                var rule = DestinationRules.Merge(DestinationRules.Bind(host, config.DestinationRules ?? []));
+                if (SubsetReferences.Lacks(ports.GetValueOrDefault(host), rule, port, subset))
+                {
+                    if (!referenced.TryGetValue(host, out var set))
+                    {
+                        referenced[host] = set = [];
+                    }
+
+                    set.Add((port, subset));
+                }
+            }
+        }
+
+        return referenced;
     }
 
     /// <summary>

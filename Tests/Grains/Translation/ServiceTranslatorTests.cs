@@ -1,5 +1,7 @@
 using Envoy.Config.Cluster.V3;
+using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
+using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
 using static Mesh.Orleans.Tests.Grains.Translation.ModelBuilders;
@@ -80,4 +82,51 @@ public sealed class ServiceTranslatorTests
         Assert.Single(resources, r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000||{Host}");
         Assert.DoesNotContain((TypeUrls.Listener, $"{Host}:1234"), resources.Select(r => (r.TypeUrl, r.Name)));
     }
+
+    [Fact]
+    public void Translate_RuleWithSubsets_AddsAClusterPerSubsetAndPort_WithTheEndpointsOfPodsCarryingItsLabels()
+    {
+        var slice = Slice("s", "echo", 17000, ("127.0.0.1", true, null), ("127.0.0.2", true, null), ("127.0.0.3", true, null));
+        slice = slice with
+        {
+            Ports = [new SlicePort("p7000", 17000, "TCP")],
+            Endpoints =
+            [
+                slice.Endpoints[0] with { Labels = Labels(("app", "echo"), ("version", "v1")) },
+                slice.Endpoints[1] with { Labels = Labels(("app", "echo"), ("version", "v2")) },
+                slice.Endpoints[2], // Its pod is unknown: no subset with labels selects it.
+            ],
+        };
+        var rule = new DestinationRuleSpec("default", "echo", Host,
+            [new SubsetSpec("v1", Labels(("version", "v1")), null), new SubsetSpec("all", Labels(), null)], null, [], null);
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000, 7001), [slice], [], new Dictionary<string, IReadOnlyList<int>>(), destinationRule: rule);
+
+        var clusters = resources.Where(r => r.TypeUrl == TypeUrls.Cluster).Select(r => r.Name).ToList();
+        Assert.Equal([$"outbound|7000||{Host}", $"outbound|7000|v1|{Host}", $"outbound|7000|all|{Host}", $"outbound|7001||{Host}", $"outbound|7001|v1|{Host}", $"outbound|7001|all|{Host}"], clusters);
+        Assert.Equal(["127.0.0.1"], Addresses(resources, $"outbound|7000|v1|{Host}"));
+        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.3"], Addresses(resources, $"outbound|7000|all|{Host}"));
+        Assert.Equal(["127.0.0.1", "127.0.0.2", "127.0.0.3"], Addresses(resources, $"outbound|7000||{Host}"));
+        var subsetCluster = Cluster.Parser.ParseFrom(resources.Single(r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000|v1|{Host}").Payload);
+        Assert.Equal($"outbound|7000|v1|{Host}", subsetCluster.EdsClusterConfig.ServiceName);
+    }
+
+    [Fact]
+    public void Translate_ReferencedSubsetTheHostLacks_GetsAnEmptyCluster_AndOneItHasIsBuiltOnce()
+    {
+        var rule = new DestinationRuleSpec("default", "echo", Host, [new SubsetSpec("v1", Labels(("version", "v1")), null)], null, [], null);
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [], [], new Dictionary<string, IReadOnlyList<int>>(),
+            destinationRule: rule, referencedSubsets: [new ReferencedSubset(7000, "v9"), new ReferencedSubset(7000, "v1"), new ReferencedSubset(8000, "v1")]);
+
+        var names = resources.Where(r => r.TypeUrl == TypeUrls.Cluster).Select(r => r.Name).ToList();
+        Assert.Equal([$"outbound|7000|v9|{Host}", $"outbound|8000|v1|{Host}", $"outbound|7000||{Host}", $"outbound|7000|v1|{Host}"], names);
+        Assert.Empty(Addresses(resources, $"outbound|7000|v9|{Host}"));
+    }
+
+    private static IReadOnlyDictionary<string, string> Labels(params (string Key, string Value)[] labels) => labels.ToDictionary(l => l.Key, l => l.Value);
+
+    private static List<string> Addresses(IReadOnlyList<XdsResource> resources, string name) =>
+        ClusterLoadAssignment.Parser.ParseFrom(resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == name).Payload)
+            .Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).ToList();
 }

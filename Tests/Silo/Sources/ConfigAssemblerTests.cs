@@ -195,4 +195,35 @@ public sealed class ConfigAssemblerTests
         Assert.True(resent!.Full);
         Assert.Equal([10, 20], sink.Last!.Services.Select(s => s.Ports.Single().Port));
     }
+
+    [Fact]
+    public void TakeChanges_PodWhoseStatusAloneChanged_IsNotSent_AndOneWhoseLabelsChangedIs()
+    {
+        var assembler = new ConfigAssembler();
+        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1")));
+        var first = assembler.TakeChanges(full: false);
+        Assert.Equal([("shop", "echo-a", "v1")], first.Pods.Select(p => (p.Namespace, p.Name, p.Labels["version"])));
+
+        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.9")));
+        Assert.Equal(0, assembler.TakeChanges(full: false).Count);
+
+        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v2", "127.0.0.9")));
+        Assert.Equal("v2", Assert.Single(assembler.TakeChanges(full: false).Pods).Labels["version"]);
+
+        assembler.Remove("pods.yaml");
+        Assert.Equal([new MeshObjectKey("Pod", "shop", "echo-a")], assembler.TakeChanges(full: false).Deleted);
+    }
+
+    [Fact]
+    public void TakeChanges_DestinationRule_IsSentAsAnObjectOfTheMesh()
+    {
+        var assembler = new ConfigAssembler();
+        assembler.Set(File("dr.yaml", MeshYaml.SubsetRule("echo", "echo", "shop", "v1")));
+
+        var rule = Assert.Single(assembler.TakeChanges(full: false).DestinationRules);
+
+        Assert.Equal("echo.shop.svc.cluster.local", rule.Host);
+        Assert.Empty(assembler.Report.Ignored);
+        Assert.Same(rule, Assert.Single(assembler.Declaration().DestinationRules!));
+    }
 }

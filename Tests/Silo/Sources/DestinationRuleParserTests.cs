@@ -9,7 +9,7 @@ namespace Mesh.Orleans.Tests.Silo.Sources;
 public sealed class DestinationRuleParserTests
 {
     [Fact]
-    public void BookinfoReviews_WithSubsetsAndACircuitBreaker_IsValid_AndListedAsNotAppliedYet()
+    public void BookinfoReviews_WithSubsetsAndACircuitBreaker_IsValid_AndRead()
     {
         var document = Parse("""
             apiVersion: networking.istio.io/v1
@@ -40,9 +40,23 @@ public sealed class DestinationRuleParserTests
             """);
 
         Assert.Null(document.Rejection);
-        var ignored = Assert.IsType<IgnoredObject>(document.Value);
-        Assert.False(ignored.Quiet);
-        Assert.Equal("valid (2 subsets for reviews.bookinfo.svc.cluster.local); subsets and traffic policies are not applied yet", ignored.Reason);
+        var rule = Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.DestinationRuleSpec>(document.Value);
+        Assert.Equal("reviews.bookinfo.svc.cluster.local", rule.Host);
+        Assert.Equal(["v1", "v2"], rule.Subsets.Select(s => s.Name));
+        Assert.Equal("v2", rule.Subsets[1].Labels["version"]);
+        Assert.Equal("RANDOM", rule.Subsets[1].TrafficPolicy!.LoadBalancer!.Simple);
+        Assert.Equal(9080, rule.TrafficPolicy!.PortLevelSettings.Single().Port);
+        Assert.Null(rule.CreationTimestamp);
+    }
+
+    [Fact]
+    public void CreationTimestamp_IsRead_AndOneThatIsNoTimeIsRejected()
+    {
+        var dated = Parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: shop, creationTimestamp: '2026-11-20T10:00:00Z'}\nspec: {host: r}\n");
+        var bad = Parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: shop, creationTimestamp: yesterday}\nspec: {host: r}\n");
+
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 10, 0, 0, TimeSpan.Zero), Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.DestinationRuleSpec>(dated.Value).CreationTimestamp);
+        Assert.Equal("metadata.creationTimestamp", bad.Rejection!.Field);
     }
 
     [Theory]
@@ -62,6 +76,8 @@ public sealed class DestinationRuleParserTests
     [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}}", "spec.trafficPolicy.portLevelSettings[0].port", "is required")]
     [InlineData("{host: r, trafficPolicy: {tunnel: {protocol: CONNECT}}}", "spec.trafficPolicy.tunnel", "not supported")]
     [InlineData("{host: r, exportTo: [Bad_Namespace]}", "spec.exportTo[0]", "")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, maglev: {tableSize: 65536}}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.maglev.tableSize", "prime")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, ringHash: {minimumRingSize: 9000000}}}}}", "spec.trafficPolicy.loadBalancer.consistentHash.ringHash.minimumRingSize", "")]
     [InlineData("{host: r, subsets: [{name: v1, labels: {version: [v1]}}]}", "spec.subsets[0].labels[version]", "")]
     public void InvalidRule_IsRejectedWithTheOffendingField(string spec, string field, string reason)
     {

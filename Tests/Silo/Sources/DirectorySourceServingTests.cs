@@ -44,6 +44,33 @@ public sealed class DirectorySourceServingTests
     }
 
     [Fact]
+    public async Task DestinationRuleAndPods_FromFiles_ServeSubsetClusters_AndAPodRelabelledMovesItsEndpoint()
+    {
+        const string Host = "echo.shop.svc.cluster.local";
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("echo", 7000, "shop"),
+                MeshYaml.SliceOfPods("echo-1", "echo", 17000, "shop", ("127.0.0.1", "echo-a"), ("127.0.0.2", "echo-b")),
+                MeshYaml.SubsetRule("echo", "echo", "shop", "v1", "v2")),
+            ["pods.yaml"] = MeshYaml.Documents(MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1"), MeshYaml.Pod("echo-b", "shop", "v2", "127.0.0.2")),
+        });
+        await Eventually.TrueAsync(() => Addresses(server, $"outbound|7000|v2|{Host}").SequenceEqual(["127.0.0.2"]), s_wait, "subset v2 holds echo-b");
+        Assert.Equal(["127.0.0.1"], Addresses(server, $"outbound|7000|v1|{Host}"));
+
+        await server.WriteConfigAsync("pods.yaml", MeshYaml.Documents(MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1"), MeshYaml.Pod("echo-b", "shop", "v1", "127.0.0.2")));
+
+        await Eventually.TrueAsync(() => Addresses(server, $"outbound|7000|v1|{Host}").Count == 2, s_wait, "echo-b moved to subset v1");
+        Assert.Empty(Addresses(server, $"outbound|7000|v2|{Host}"));
+    }
+
+    private static List<string> Addresses(MeshServer server, string clusterName) =>
+        server.Cache.Current.Of(TypeUrls.ClusterLoadAssignment).TryGetValue(clusterName, out var resource)
+            ? resource.Any.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>().Endpoints.SelectMany(l => l.LbEndpoints)
+                .Select(e => e.Endpoint.Address.SocketAddress.Address).Order(StringComparer.Ordinal).ToList()
+            : [];
+
+    [Fact]
     public async Task DanglingReferences_AreWarnings_KeptApartFromRejections()
     {
         await using var server = await MeshServer.StartAsync(new Dictionary<string, string>

@@ -68,6 +68,26 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task DestinationRuleAndPods_FromTheApi_ServeSubsetClusters_AndAPodRelabelledMovesItsEndpoint()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply(MeshYaml.SliceOfPods("echo-1", "echo", 17000, "shop", ("127.0.0.1", "echo-a"), ("127.0.0.2", "echo-b")));
+        api.Apply(MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1"));
+        api.Apply(MeshYaml.Pod("echo-b", "shop", "v2", "127.0.0.2"));
+        api.Apply(MeshYaml.SubsetRule("echo", "echo", "shop", "v1", "v2"));
+        await using var server = await ServerAsync(("east", api));
+        string[] subsets = [$"outbound|7000|v1|{Echo}", $"outbound|7000|v2|{Echo}"];
+        await using var client = await ClusterStreamAsync(server, r => subsets.All(Names<Cluster>(r).Contains));
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [subsets[0]]);
+        await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).SequenceEqual(["127.0.0.1:17000"]), [subsets[0]]);
+
+        api.Apply(MeshYaml.Pod("echo-b", "shop", "v1", "127.0.0.2"));
+
+        await WaitForAsync(client, TypeUrls.ClusterLoadAssignment, r => Addresses(r).SequenceEqual(["127.0.0.1:17000", "127.0.0.2:17000"]), [subsets[0]]);
+    }
+
+    [Fact]
     public async Task DeletionMissedWhileTheWatchWasDown_IsRepairedByThe410Relist()
     {
         var api = await ApiAsync();
@@ -314,9 +334,10 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey(s_echoCluster), s_wait, "the Service beside them is served");
         var east = (await http.GetFromJsonAsync<JsonObject>("/debug/config"))!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!;
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService shop/edge: bound only to gateways", StringComparison.Ordinal));
-        Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("DestinationRule shop/echo: valid (1 subsets", StringComparison.Ordinal));
         Assert.Contains(east["ignored"]!.AsArray(), l => (string)l! == "Gateway shop/ingress: valid (1 servers); Gateways are not applied yet");
         Assert.Contains(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("ServiceEntry shop/external: valid (1 hosts", StringComparison.Ordinal));
+        Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("DestinationRule", StringComparison.Ordinal));
+        await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey("outbound|7000|v1|echo.shop.svc.cluster.local"), s_wait, "the valid DestinationRule's subset is served");
         Assert.True((bool)(await ClusterzAsync(http, "east"))["connected"]!);
     }
 
