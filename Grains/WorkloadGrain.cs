@@ -40,6 +40,12 @@ public sealed partial class WorkloadGrain(ILogger<WorkloadGrain> logger) : Grain
     /// <inheritdoc/>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        if (reason.ReasonCode == DeactivationReasonCode.ShuttingDown)
+        {
+            // The silo is going: so are the cluster grain's in-memory watches.
+            return;
+        }
+
         try
         {
             await Cluster.UnwatchWorkloadAsync(_workload.Ip, this.AsReference<IWorkloadGrain>());
