@@ -174,6 +174,17 @@ public static class SidecarTranslator
     /// <c>block_all</c>, which answers 502. Put together from the pieces' bytes without parsing
     /// them, so a change of one service costs one copy of the port's bytes, not a re-serialisation.
     /// </summary>
+    /// <remarks>
+    /// A Kubernetes service's bare short name (<c>reviews</c>, <c>reviews:9080</c>) is added to its
+    /// virtual host only when no other service on the port has the same one: Envoy rejects a
+    /// RouteConfiguration in which two virtual hosts share a domain. Istio gives the bare name to
+    /// the service in the proxy's own namespace, building routes per proxy; this configuration is
+    /// shared by every sidecar, so where two namespaces each have a <c>reviews</c> on the port,
+    /// neither gets it: a call by that name falls to the catch-all (under ALLOW_ANY it still
+    /// reaches the address it was sent to, without the service's routing rules), and calls by
+    /// <c>reviews.&lt;namespace&gt;</c>, the FQDN or the cluster IP are routed as usual. Appending
+    /// the names to a piece's bytes is valid protobuf: a repeated field's entries concatenate.
+    /// </remarks>
     public static XdsResource RouteConfiguration(int port, IEnumerable<XdsResource> virtualHosts, bool registryOnly)
     {
         ArgumentNullException.ThrowIfNull(virtualHosts);
@@ -182,9 +193,25 @@ public static class SidecarTranslator
         var output = new CodedOutputStream(buffer, leaveOpen: true);
         output.WriteTag(Envoy.Config.Route.V3.RouteConfiguration.NameFieldNumber, WireFormat.WireType.LengthDelimited);
         output.WriteString(name);
-        foreach (var piece in virtualHosts)
+        var pieces = virtualHosts.ToList();
+        var shortNames = pieces
+            .Select(p => ShortName(p.Name[..p.Name.LastIndexOf(':')]))
+            .OfType<string>()
+            .GroupBy(n => n, StringComparer.Ordinal)
+            .Where(g => g.Count() == 1)
+            .Select(g => g.Key)
+            .ToHashSet(StringComparer.Ordinal);
+        foreach (var piece in pieces)
         {
-            WriteVirtualHost(output, UnsafeByteOperations.UnsafeWrap(piece.Payload));
+            var shortName = ShortName(piece.Name[..piece.Name.LastIndexOf(':')]);
+            if (shortName is not null && shortNames.Contains(shortName))
+            {
+                WriteVirtualHost(output, UnsafeByteOperations.UnsafeWrap(piece.Payload), shortName, $"{shortName}:{port}");
+            }
+            else
+            {
+                WriteVirtualHost(output, UnsafeByteOperations.UnsafeWrap(piece.Payload));
+            }
         }
 
         WriteVirtualHost(output, CatchAll(registryOnly).ToByteString());
@@ -222,6 +249,18 @@ public static class SidecarTranslator
         }
 
         var host = virtualHost.Clone();
+
+        // The bare short name is added when the port's RouteConfiguration is put together, and
+        // only if no other service on the port has it (see RouteConfiguration).
+        if (ShortName(service.Hostname) is { } shortName)
+        {
+            var bare = host.Domains.Where(d => d == shortName || d == $"{shortName}:{port.Port}").ToList();
+            foreach (var domain in bare)
+            {
+                host.Domains.Remove(domain);
+            }
+        }
+
         if (service.ClusterIp is { } ip)
         {
             host.Domains.Add(ip);
@@ -293,9 +332,35 @@ public static class SidecarTranslator
         return cluster;
     }
 
-    private static void WriteVirtualHost(CodedOutputStream output, ByteString bytes)
+    /// <summary>The bare short name of a Kubernetes service's hostname (<c>name</c> of <c>name.ns.svc.cluster.local</c>), or null for any other host.</summary>
+    public static string? ShortName(string hostname)
+    {
+        ArgumentNullException.ThrowIfNull(hostname);
+        var suffix = ".svc." + MeshNames.DomainSuffix;
+        if (!hostname.EndsWith(suffix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var dot = hostname.IndexOf('.', StringComparison.Ordinal);
+        return dot > 0 && dot < hostname.Length - suffix.Length ? hostname[..dot] : null;
+    }
+
+    private static void WriteVirtualHost(CodedOutputStream output, ByteString bytes, params string[] extraDomains)
     {
         output.WriteTag(Envoy.Config.Route.V3.RouteConfiguration.VirtualHostsFieldNumber, WireFormat.WireType.LengthDelimited);
-        output.WriteBytes(bytes);
+        if (extraDomains.Length == 0)
+        {
+            output.WriteBytes(bytes);
+            return;
+        }
+
+        // The piece's bytes followed by more `domains` entries: the same VirtualHost with more domains.
+        var extra = new VirtualHost();
+        extra.Domains.AddRange(extraDomains);
+        var combined = new byte[bytes.Length + extra.CalculateSize()];
+        bytes.Span.CopyTo(combined);
+        extra.WriteTo(combined.AsSpan(bytes.Length));
+        output.WriteBytes(UnsafeByteOperations.UnsafeWrap(combined));
     }
 }
