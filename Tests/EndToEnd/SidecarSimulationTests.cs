@@ -13,6 +13,9 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
     private const string ProductpageNode = "sidecar~127.1.0.1~productpage-v1-7d9c5b.bookinfo~bookinfo.svc.cluster.local";
     private const string ProductpageIp = "127.1.0.1";
     private const string Reviews = "outbound|9080||reviews.bookinfo.svc.cluster.local";
+    private const string Details = "outbound|9080||details.bookinfo.svc.cluster.local";
+    private const string ReviewsV1 = "outbound|9080|v1|reviews.bookinfo.svc.cluster.local";
+    private const string ReviewsV2 = "outbound|9080|v2|reviews.bookinfo.svc.cluster.local";
 
     private AdsTestClient _client = null!;
     private Simulator _sidecar = null!;
@@ -26,25 +29,76 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
     public async Task DisposeAsync() => await _client.DisposeAsync();
 
     [Fact]
-    public void ProductpageToReviews_LandsInReviewsOutboundCluster_WithItsThreePods()
+    public void ProductpageToDetails_LandsInDetailsOutboundCluster_ThroughIstiosListenerAndRoutes()
     {
-        var result = _sidecar.Simulate(Call.Http("reviews:9080", "127.96.0.12", 9080)).ShouldReach(Reviews);
+        var result = _sidecar.Simulate(Call.Http("details:9080", "127.96.0.11", 9080)).ShouldReach(Details);
 
         Assert.Equal("0.0.0.0_9080", result.Listener);
         Assert.Equal("virtualOutbound", result.HandedOffFrom);
         Assert.Equal("9080", result.RouteConfiguration);
-        Assert.Equal("reviews.bookinfo.svc.cluster.local:9080", result.VirtualHost);
-        Assert.Equal(["127.1.0.3:9080", "127.1.0.4:9080", "127.1.0.5:9080"], result.Endpoints.Order(StringComparer.Ordinal));
+        Assert.Equal("details.bookinfo.svc.cluster.local:9080", result.VirtualHost);
+        Assert.Equal(["127.1.0.2:9080"], result.Endpoints);
     }
 
     [Theory]
-    [InlineData("reviews")]
-    [InlineData("reviews.bookinfo")]
-    [InlineData("reviews.bookinfo.svc:9080")]
-    [InlineData("reviews.bookinfo.svc.cluster.local:9080")]
-    [InlineData("127.96.0.12:9080")]
-    public void EveryNameOfReviews_LandsInItsCluster(string authority) =>
-        _sidecar.Simulate(Call.Http(authority, "127.96.0.12", 9080)).ShouldReach(Reviews);
+    [InlineData("details")]
+    [InlineData("details.bookinfo")]
+    [InlineData("details.bookinfo.svc:9080")]
+    [InlineData("details.bookinfo.svc.cluster.local:9080")]
+    [InlineData("127.96.0.11:9080")]
+    public void EveryNameOfDetails_LandsInItsCluster(string authority) =>
+        _sidecar.Simulate(Call.Http(authority, "127.96.0.11", 9080)).ShouldReach(Details);
+
+    [Fact]
+    public void ProductpageToReviews_SplitsEightyTwenty_BetweenTheV1AndV2Subsets_WithTheRoutesTimeoutAndRetries()
+    {
+        var landed = _sidecar.Distribute(Call.Http("reviews:9080", "127.96.0.12", 9080), 2000, seed: 7);
+
+        Assert.Equal([ReviewsV1, ReviewsV2], landed.Keys);
+        Assert.InRange(landed[ReviewsV1], 1520, 1680);
+        var v1 = _sidecar.Simulate(Call.Http("reviews:9080", "127.96.0.12", 9080), new Random(1));
+        var action = v1.MatchedRoute!.Route_;
+        Assert.Equal(TimeSpan.FromSeconds(2), action.Timeout.ToTimeSpan());
+        Assert.Equal(3u, action.RetryPolicy.NumRetries);
+        Assert.Equal(TimeSpan.FromMilliseconds(500), action.RetryPolicy.PerTryTimeout.ToTimeSpan());
+
+        // Each subset holds only the endpoints whose pod carries its version label.
+        Assert.Equal(["127.1.0.3"], _sidecar.Config.Assignments[ReviewsV1].Endpoints.SelectMany(e => e.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address));
+        Assert.Equal(["127.1.0.4"], _sidecar.Config.Assignments[ReviewsV2].Endpoints.SelectMany(e => e.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address));
+    }
+
+    [Fact]
+    public void TheUserJason_GoesToReviewsV2()
+    {
+        var result = _sidecar.Simulate(Call.Http("reviews:9080", "127.96.0.12", 9080).WithHeader("end-user", "jason")).ShouldReach(ReviewsV2);
+
+        Assert.Equal("jason", result.Route);
+        Assert.Equal(["127.1.0.4:9080"], result.Endpoints);
+    }
+
+    [Fact]
+    public void CallsToRatings_CarryTheFaultInjection_HalfAbortedWith503()
+    {
+        var result = _sidecar.Simulate(Call.Http("ratings:9080", "127.96.0.13", 9080)).ShouldReach("outbound|9080|v1|ratings.bookinfo.svc.cluster.local");
+
+        var fault = result.MatchedRoute!.TypedPerFilterConfig["envoy.filters.http.fault"].Unpack<Envoy.Extensions.Filters.Http.Fault.V3.HTTPFault>();
+        Assert.Equal(503u, fault.Abort.HttpStatus);
+        // As Istio writes percentages: parts per million.
+        Assert.Equal((500_000u, Envoy.Type.V3.FractionalPercent.Types.DenominatorType.Million), (fault.Abort.Percentage.Numerator, fault.Abort.Percentage.Denominator));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), fault.Delay.FixedDelay.ToTimeSpan());
+        Assert.Contains(_sidecar.Config.Listeners.Single(l => l.Name == "0.0.0.0_9080").FilterChains[0].Filters[0].TypedConfig
+            .Unpack<Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpConnectionManager>().HttpFilters, f => f.Name == "envoy.filters.http.fault");
+    }
+
+    [Fact]
+    public async Task UnderRegistryOnly_AnUnknownDestinationIsDropped_AndHttpToItAnswered502()
+    {
+        var sidecar = await ProductpageWithAsync(string.Empty, registryOnly: true);
+
+        sidecar.Simulate(Call.Tcp("127.55.0.1", 8443)).ShouldReach("BlackHoleCluster");
+        Assert.Equal("direct_response 502", sidecar.Simulate(Call.Http("unknown.example.com:9080", "127.55.0.1", 9080)).Destination);
+        sidecar.Simulate(Call.Http("details:9080", "127.96.0.11", 9080)).ShouldReach(Details);
+    }
 
     [Fact]
     public void AnHttp2CallToDetails_LandsInDetails() =>
@@ -119,7 +173,7 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
                   port: 9080
             """);
 
-        sidecar.Simulate(Call.Http("reviews:9080", "127.96.0.12", 9080)).ShouldReach(Reviews);
+        sidecar.Simulate(Call.Http("details:9080", "127.96.0.11", 9080)).ShouldReach(Details);
     }
 
     [Fact]
@@ -141,21 +195,23 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
         // Istio would give the bare name to the proxy's own namespace; the shared configuration
         // gives it to neither, so the call passes through to the address it was sent to.
         sidecar.Simulate(Call.Http("reviews:9080", "127.96.0.12", 9080)).ShouldReach("PassthroughCluster");
-        sidecar.Simulate(Call.Http("reviews.bookinfo:9080", "127.96.0.12", 9080)).ShouldReach(Reviews);
+        Assert.Equal([ReviewsV1, ReviewsV2], sidecar.Distribute(Call.Http("reviews.bookinfo:9080", "127.96.0.12", 9080), 100, seed: 3).Keys);
         sidecar.Simulate(Call.Http("reviews.other:9080", "127.96.0.40", 9080)).ShouldReach("outbound|9080||reviews.other.svc.cluster.local");
 
         // Without the other namespace's reviews, the bare name is the bookinfo one's.
-        sidecar.Simulate(Call.Http("ratings:9080", "127.96.0.13", 9080)).ShouldReach("outbound|9080||ratings.bookinfo.svc.cluster.local");
+        sidecar.Simulate(Call.Http("ratings:9080", "127.96.0.13", 9080)).ShouldReach("outbound|9080|v1|ratings.bookinfo.svc.cluster.local");
     }
 
     /// <summary>The productpage sidecar's configuration from a control plane serving bookinfo and <paramref name="extraYaml"/>.</summary>
-    private static async Task<Simulator> ProductpageWithAsync(string extraYaml)
+    private static async Task<Simulator> ProductpageWithAsync(string extraYaml, bool registryOnly = false)
     {
-        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
-        {
-            ["bookinfo.yaml"] = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "bookinfo.yaml")),
-            ["extra.yaml"] = extraYaml,
-        });
+        await using var server = await MeshServer.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["bookinfo.yaml"] = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "bookinfo.yaml")),
+                ["extra.yaml"] = extraYaml,
+            },
+            registryOnly ? new Dictionary<string, string?> { ["Mesh:Traffic:OutboundTrafficPolicy"] = "REGISTRY_ONLY" } : null);
         await using var client = AdsTestClient.Connect(server.XdsPort, ProductpageNode, metadata: SidecarServingTests.SidecarMetadata());
         return new Simulator(await AdsProxyConfig.FetchAsync(client));
     }
