@@ -193,9 +193,9 @@ public static class ConfigAnalyzer
             var (served, asAsked) = ClusterTranslator.LbPolicyOf(loadBalancer);
             if (!asAsked)
             {
-                Warn(path, $"{ClusterTranslator.NameOf(asked)} is served as "
-                    + $"{ClusterTranslator.NameOf(served)}: proxyless gRPC clients reject a Cluster with any other "
-                    + "lb_policy, and every proxy is served the same clusters for now");
+                Warn(path, $"{ClusterTranslator.NameOf(asked)} is served to proxyless gRPC clients as "
+                    + $"{ClusterTranslator.NameOf(served)}, as they reject a Cluster with any other lb_policy; "
+                    + "Envoy sidecars and gateways get it as asked");
             }
         }
 

@@ -36,10 +36,10 @@ public static class ClusterTranslator
     /// <param name="clusterName">The cluster's name, also its EDS service name.</param>
     /// <param name="policy">The traffic policy for the cluster's port and subset, or null.</param>
     /// <param name="shape">
-    /// <see cref="ClusterShape.Shared"/> (the default) for a cluster every kind of proxy is sent;
-    /// <see cref="ClusterShape.Envoy"/> for one only Envoy reads.
+    /// <see cref="ClusterShape.Proxyless"/> (the default) for the shape proxyless gRPC clients
+    /// accept; <see cref="ClusterShape.Envoy"/> for the full policy Envoy sidecars and gateways read.
     /// </param>
-    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Shared)
+    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Proxyless)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         var cluster = new Cluster
@@ -67,12 +67,12 @@ public static class ClusterTranslator
 
     /// <summary>
     /// The load-balancing policy the cluster gets for <paramref name="loadBalancer"/>, and
-    /// whether that is what was asked for: a <see cref="ClusterShape.Shared"/> cluster only
+    /// whether that is what was asked for: a <see cref="ClusterShape.Proxyless"/> cluster only
     /// takes what gRPC clients accept (ROUND_ROBIN, RING_HASH; @grpc/grpc-js-xds rejects the
     /// whole Cluster for any other lb_policy), so LEAST_REQUEST and RANDOM are served as
     /// ROUND_ROBIN, MAGLEV as RING_HASH, and PASSTHROUGH as the EDS cluster it is without one.
     /// </summary>
-    public static (Cluster.Types.LbPolicy Policy, bool AsAsked) LbPolicyOf(LoadBalancerSpec? loadBalancer, ClusterShape shape = ClusterShape.Shared)
+    public static (Cluster.Types.LbPolicy Policy, bool AsAsked) LbPolicyOf(LoadBalancerSpec? loadBalancer, ClusterShape shape = ClusterShape.Proxyless)
     {
         var asked = loadBalancer switch
         {
@@ -218,6 +218,13 @@ public static class ClusterTranslator
 
         if (any)
         {
+            // Envoy requires upstream_protocol_options (a required oneof); without an upgrade or
+            // the client's protocol, Istio's upstream is HTTP/1.1.
+            if (options.UpstreamProtocolOptionsCase == UpstreamHttpProtocolOptions.UpstreamProtocolOptionsOneofCase.None)
+            {
+                options.ExplicitHttpConfig = new UpstreamHttpProtocolOptions.Types.ExplicitHttpConfig { HttpProtocolOptions = new Http1ProtocolOptions() };
+            }
+
             cluster.TypedExtensionProtocolOptions[HttpProtocolOptionsKey] = Any.Pack(options);
         }
 

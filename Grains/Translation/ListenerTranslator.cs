@@ -1,4 +1,5 @@
 using Envoy.Config.Listener.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Google.Protobuf.WellKnownTypes;
@@ -14,8 +15,10 @@ public static class ListenerTranslator
     /// <summary>
     /// The listener a proxyless gRPC client asks for when it dials <c>xds:///host:port</c>:
     /// named <c>host:port</c>, with an <c>api_listener</c> HttpConnectionManager that takes
-    /// its routes over ADS (RDS name <c>host:port</c>) and ends in the router filter, which
-    /// gRFC A39 requires to be last.
+    /// its routes over ADS (RDS name <c>host:port</c>), Istio's empty fault filter (so a
+    /// VirtualService <c>fault</c>, sent as the route's <c>typed_per_filter_config</c> under
+    /// <see cref="RouteTranslator.FaultFilter"/>, applies: gRFC A33, which @grpc/grpc-js-xds
+    /// implements), and the router filter, which gRFC A39 requires to be last.
     /// </summary>
     public static Listener BuildApiListener(string hostPort)
     {
@@ -29,6 +32,11 @@ public static class ListenerTranslator
                 RouteConfigName = hostPort,
             },
         };
+        manager.HttpFilters.Add(new HttpFilter
+        {
+            Name = RouteTranslator.FaultFilter,
+            TypedConfig = Any.Pack(new HTTPFault()),
+        });
         manager.HttpFilters.Add(new HttpFilter
         {
             Name = RouterFilterName,

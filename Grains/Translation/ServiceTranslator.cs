@@ -10,7 +10,9 @@ namespace Mesh.Orleans.Grains.Translation;
 /// service port: the outbound Cluster and its ClusterLoadAssignment, one more pair per subset
 /// of the host's DestinationRule (<c>outbound|port|subset|host</c>, only the endpoints whose
 /// pods carry the subset's labels), and the proxyless gRPC Listener and RouteConfiguration
-/// named <c>host:port</c>. Each Cluster takes the rule's traffic policy for its port and subset.
+/// named <c>host:port</c>. Each Cluster takes the rule's traffic policy for its port and subset,
+/// in two shapes under one name when the policy asks for what proxyless gRPC clients reject (see
+/// <see cref="AddOutboundCluster"/>).
 /// </summary>
 public static class ServiceTranslator
 {
@@ -71,12 +73,12 @@ public static class ServiceTranslator
         {
             var clusterName = MeshNames.OutboundCluster(host, port.Port);
             var hostPort = MeshNames.HostPort(host, port.Port);
-            resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName, TrafficPolicies.For(destinationRule, port.Port))));
+            AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port));
             resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)));
             foreach (var subset in subsets)
             {
                 var subsetCluster = MeshNames.OutboundCluster(host, port.Port, subset.Name);
-                resources.Add(Pack(TypeUrls.Cluster, subsetCluster, ClusterTranslator.BuildOutbound(subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name))));
+                AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name));
                 resources.Add(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels)));
             }
 
@@ -91,6 +93,26 @@ public static class ServiceTranslator
         }
 
         return resources;
+    }
+
+    /// <summary>
+    /// The outbound Cluster <paramref name="clusterName"/> under <paramref name="policy"/>: one
+    /// resource for every proxy when the Envoy shape and the proxyless shape are the same bytes;
+    /// otherwise the Envoy shape (the whole load-balancer choice) for sidecars and gateways and
+    /// the narrowed shape for proxyless gRPC clients, under the same name, each serialised once.
+    /// </summary>
+    private static void AddOutboundCluster(List<XdsResource> resources, string clusterName, TrafficPolicySpec? policy)
+    {
+        var proxyless = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Proxyless);
+        var envoy = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Envoy);
+        if (envoy.Equals(proxyless))
+        {
+            resources.Add(Pack(TypeUrls.Cluster, clusterName, proxyless));
+            return;
+        }
+
+        resources.Add(Pack(TypeUrls.Cluster, clusterName, envoy) with { Audience = ResourceAudience.Envoy });
+        resources.Add(Pack(TypeUrls.Cluster, clusterName, proxyless) with { Audience = ResourceAudience.Proxyless });
     }
 
     /// <summary>A Cluster that a route names and nothing serves: EDS with no endpoints, so calls fail at once.</summary>

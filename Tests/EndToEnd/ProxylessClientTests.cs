@@ -252,6 +252,53 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
             configs.Where(c => (string)c!["type_url"]! == "envoy.config.cluster.v3.Cluster").Select(c => (string?)c!["version_info"]).SingleOrDefault();
     }
 
+    [Fact]
+    public async Task FaultAbortOnARoute_FailsEveryCallOnItWithThatStatus_LeavesTheOtherRouteAlone_AndIsAcked()
+    {
+        // The api_listener carries the fault filter before the router, as Istio's proxyless
+        // listeners do, so the route's typed_per_filter_config fault applies in the client (gRFC A33).
+        await using var backends = await Backends.StartAsync("b1");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["b1"], notReady: []),
+            ["vs.yaml"] = """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: echo, namespace: default}
+                spec:
+                  hosts: [echo]
+                  http:
+                    - name: faulty
+                      match: [{headers: {x-fault: {exact: "true"}}}]
+                      fault: {abort: {grpcStatus: PERMISSION_DENIED, percentage: {value: 100}}}
+                      route: [{destination: {host: echo}}]
+                    - name: healthy
+                      route: [{destination: {host: echo}}]
+                """,
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "fault");
+
+        var plain = await client.AskAsync(new { op = "call", n = 20 }, TimeSpan.FromSeconds(60));
+        var faulted = await client.AskAsync(new { op = "call", n = 20, metadata = new Dictionary<string, string> { ["x-fault"] = "true" } }, TimeSpan.FromSeconds(60));
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+
+        output.WriteLine($"plain: {plain.ToJsonString()}\nfaulted: {faulted.ToJsonString()}\n{configs.ToJsonString()}");
+        Assert.Equal(20, (int)plain["ok"]!);
+        Assert.Equal(20, (int)plain["by"]!["b1"]!);
+        Assert.Equal(0, (int)faulted["ok"]!);
+        Assert.Equal(20, (int)faulted["failed"]!);
+        Assert.All(faulted["errors"]!.AsArray(), e => Assert.Equal("7: Fault injected", (string)e!));
+        Assert.Equal(4, configs.Count);
+        Assert.All(configs, c => Assert.Equal("ACKED", (string)c!["client_status"]!));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        await Eventually.TrueAsync(async () =>
+        {
+            var syncz = await http.GetFromJsonAsync<JsonArray>("/debug/syncz");
+            var proxy = syncz!.SingleOrDefault(p => ((string)p!["nodeId"]!).Contains("fault", StringComparison.Ordinal));
+            return proxy is not null && proxy["types"]!.AsArray().Count == 4 && proxy["types"]!.AsArray().All(t => (string)t!["status"]! == "ACKED");
+        }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED");
+    }
+
     private static async Task<string?> EdsVersionAsync(NodeProcess client)
     {
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();

@@ -338,6 +338,18 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
         resources.AddRange(ServiceTranslator.Translate("nowhere.bookinfo.svc.cluster.local", null, [], [], destinationPorts, referencedPorts: [9080]));
         resources.AddRange(ServiceTranslator.Translate("headless.bookinfo.svc.cluster.local", new MeshService("bookinfo", "headless", [Port("http-web", 80)]), [], [], destinationPorts));
 
+        // Load balancers only Envoy takes: each Cluster is built in its Envoy and its proxyless shape.
+        static TrafficPolicySpec Lb(LoadBalancerSpec loadBalancer) => new(null, loadBalancer, null, null, null, []);
+        var rule = new DestinationRuleSpec("bookinfo", "reviews", Host,
+            [
+                new SubsetSpec("maglev", new Dictionary<string, string> { ["version"] = "v1" }, Lb(new LoadBalancerSpec(null, "source-ip", null, null, null, 65537))),
+                new SubsetSpec("passthrough", new Dictionary<string, string> { ["version"] = "v2" }, Lb(new LoadBalancerSpec("PASSTHROUGH", null, null, null, null, null))),
+            ],
+            Lb(new LoadBalancerSpec("LEAST_REQUEST", null, null, null, null, null)), [], null);
+        var shaped = ServiceTranslator.Translate(Host, service, slices, [], destinationPorts, destinationRule: rule);
+        Assert.Contains(shaped, r => r.TypeUrl == TypeUrls.Cluster && r.Audience == ResourceAudience.Envoy);
+        resources.AddRange(shaped);
+
         Assert.True(resources.Count >= 20, $"only {resources.Count} resources");
         await AssertValidAsync(resources.Select(r => ($"{r.Name} ({r.TypeUrl})", r.TypeUrl, ByteString.CopyFrom(r.Payload))));
     }

@@ -54,7 +54,7 @@ public sealed class ClusterTranslatorTests
     [InlineData("LEAST_REQUEST")]
     [InlineData("RANDOM")]
     [InlineData("PASSTHROUGH")]
-    public void SimplePolicyGrpcClientsReject_InASharedCluster_IsServedAsRoundRobinOverEds(string simple)
+    public void SimplePolicyGrpcClientsReject_InTheProxylessShape_IsServedAsRoundRobinOverEds(string simple)
     {
         var loadBalancer = new LoadBalancerSpec(simple, null, null, null, null, null);
 
@@ -62,6 +62,28 @@ public sealed class ClusterTranslatorTests
 
         Assert.Equal((Cluster.Types.LbPolicy.RoundRobin, Cluster.Types.DiscoveryType.Eds), (cluster.LbPolicy, cluster.Type));
         Assert.False(ClusterTranslator.LbPolicyOf(loadBalancer).AsAsked);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("ROUND_ROBIN")]
+    [InlineData("UNSPECIFIED")]
+    [InlineData("ringHash")]
+    public void PolicyGrpcClientsAccept_HasTheSameEnvoyAndProxylessShape(string? choice)
+    {
+        var loadBalancer = choice switch
+        {
+            null => null,
+            "ringHash" => new LoadBalancerSpec(null, "header:x-user", null, null, 2048, null),
+            _ => new LoadBalancerSpec(choice, null, null, null, null, null),
+        };
+        var pool = new ConnectionPoolSpec(MaxConnections: 100, TimeSpan.FromSeconds(2), null, null, null, null, null, null, null, null);
+
+        var envoy = ClusterTranslator.BuildOutbound(Name, Policy(loadBalancer, pool), ClusterShape.Envoy);
+        var proxyless = ClusterTranslator.BuildOutbound(Name, Policy(loadBalancer, pool), ClusterShape.Proxyless);
+
+        Assert.Equal(envoy, proxyless);
+        Assert.True(ClusterTranslator.LbPolicyOf(loadBalancer).AsAsked);
     }
 
     [Fact]
@@ -77,15 +99,15 @@ public sealed class ClusterTranslatorTests
     }
 
     [Fact]
-    public void Maglev_ForEnvoy_HasItsTableSize_AndInASharedClusterIsARingHash()
+    public void Maglev_ForEnvoy_HasItsTableSize_AndInTheProxylessShapeIsARingHash()
     {
         var loadBalancer = new LoadBalancerSpec(null, "source-ip", null, null, null, 65537);
 
         var envoy = ClusterTranslator.BuildOutbound(Name, Policy(loadBalancer), ClusterShape.Envoy);
-        var shared = ClusterTranslator.BuildOutbound(Name, Policy(loadBalancer));
+        var proxyless = ClusterTranslator.BuildOutbound(Name, Policy(loadBalancer));
 
         Assert.Equal((Cluster.Types.LbPolicy.Maglev, 65537ul), (envoy.LbPolicy, envoy.MaglevLbConfig.TableSize));
-        Assert.Equal(Cluster.Types.LbPolicy.RingHash, shared.LbPolicy);
+        Assert.Equal(Cluster.Types.LbPolicy.RingHash, proxyless.LbPolicy);
     }
 
     [Fact]

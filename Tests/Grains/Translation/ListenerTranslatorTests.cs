@@ -1,5 +1,6 @@
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Core.V3;
+using Envoy.Extensions.Filters.Http.Fault.V3;
 using Envoy.Extensions.Filters.Http.Router.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Mesh.Orleans.Grains.Translation;
@@ -21,6 +22,16 @@ public sealed class ListenerTranslatorTests
         var last = manager.HttpFilters[^1];
         Assert.Equal(ListenerTranslator.RouterFilterName, last.Name);
         Assert.True(last.TypedConfig.Is(Router.Descriptor));
+    }
+
+    [Fact]
+    public void BuildApiListener_PutsAnEmptyFaultFilterBeforeTheRouter_NamedAsRoutesKeyTheirFaults()
+    {
+        var manager = ListenerTranslator.BuildApiListener("echo.default.svc.cluster.local:7000").ApiListener.ApiListener_.Unpack<HttpConnectionManager>();
+
+        Assert.Equal([RouteTranslator.FaultFilter, ListenerTranslator.RouterFilterName], manager.HttpFilters.Select(f => f.Name));
+        Assert.Equal("envoy.filters.http.fault", manager.HttpFilters[0].Name);
+        Assert.Equal(new HTTPFault(), manager.HttpFilters[0].TypedConfig.Unpack<HTTPFault>());
     }
 
     [Fact]

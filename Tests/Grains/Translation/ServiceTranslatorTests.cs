@@ -124,6 +124,60 @@ public sealed class ServiceTranslatorTests
         Assert.Empty(Addresses(resources, $"outbound|7000|v9|{Host}"));
     }
 
+    [Fact]
+    public void Translate_LeastRequestRule_GivesSidecarsLeastRequest_AndProxylessClientsRoundRobin_UnderOneName()
+    {
+        var rule = Rule(new LoadBalancerSpec("LEAST_REQUEST", null, null, null, null, null));
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [], [], new Dictionary<string, IReadOnlyList<int>>(), destinationRule: rule);
+
+        var clusters = resources.Where(r => r.TypeUrl == TypeUrls.Cluster).ToList();
+        Assert.Equal([ResourceAudience.Envoy, ResourceAudience.Proxyless], clusters.Select(r => r.Audience));
+        Assert.All(clusters, r => Assert.Equal($"outbound|7000||{Host}", r.Name));
+        var sidecar = Cluster.Parser.ParseFrom(ServedTo(resources, ResourceAudience.Sidecar).Payload);
+        var proxyless = Cluster.Parser.ParseFrom(ServedTo(resources, ResourceAudience.Proxyless).Payload);
+        Assert.Equal(Cluster.Types.LbPolicy.LeastRequest, sidecar.LbPolicy);
+        Assert.NotNull(sidecar.LeastRequestLbConfig);
+        Assert.Equal(Cluster.Types.LbPolicy.RoundRobin, proxyless.LbPolicy);
+        Assert.Null(proxyless.LeastRequestLbConfig);
+        Assert.Same(ServedTo(resources, ResourceAudience.Sidecar), ServedTo(resources, ResourceAudience.Router));
+        Assert.All(clusters, r => Assert.Equal(ResourceVersion.Of(r.Payload), r.Version));
+    }
+
+    [Fact]
+    public void Translate_RoundRobinRule_GivesOneClusterForEveryProxy()
+    {
+        var rule = Rule(new LoadBalancerSpec("ROUND_ROBIN", null, null, null, null, null));
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [], [], new Dictionary<string, IReadOnlyList<int>>(), destinationRule: rule);
+
+        var cluster = Assert.Single(resources, r => r.TypeUrl == TypeUrls.Cluster);
+        Assert.Equal(ResourceAudience.All, cluster.Audience);
+        Assert.Equal(Cluster.Types.LbPolicy.RoundRobin, Cluster.Parser.ParseFrom(cluster.Payload).LbPolicy);
+    }
+
+    [Fact]
+    public void Translate_SubsetPolicyOnlyTheEnvoyShapeHolds_SplitsOnlyThatSubsetsCluster()
+    {
+        var maglev = new TrafficPolicySpec(null, new LoadBalancerSpec(null, "source-ip", null, null, null, 65537), null, null, null, []);
+        var rule = new DestinationRuleSpec("default", "echo", Host, [new SubsetSpec("v1", Labels(("version", "v1")), maglev)], null, [], null);
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [], [], new Dictionary<string, IReadOnlyList<int>>(), destinationRule: rule);
+
+        Assert.Equal(
+            [($"outbound|7000||{Host}", ResourceAudience.All), ($"outbound|7000|v1|{Host}", ResourceAudience.Envoy), ($"outbound|7000|v1|{Host}", ResourceAudience.Proxyless)],
+            resources.Where(r => r.TypeUrl == TypeUrls.Cluster).Select(r => (r.Name, r.Audience)));
+        var split = resources.Where(r => r.TypeUrl == TypeUrls.Cluster && r.Name.Contains("|v1|", StringComparison.Ordinal)).Select(r => Cluster.Parser.ParseFrom(r.Payload).LbPolicy);
+        Assert.Equal([Cluster.Types.LbPolicy.Maglev, Cluster.Types.LbPolicy.RingHash], split);
+    }
+
+    private static DestinationRuleSpec Rule(LoadBalancerSpec loadBalancer) =>
+        new("default", "echo", Host, [], new TrafficPolicySpec(null, loadBalancer, null, null, null, []), [], null);
+
+    /// <summary>The one Cluster a scope of <paramref name="audience"/> takes from <paramref name="resources"/>.</summary>
+    private static XdsResource ServedTo(IReadOnlyList<XdsResource> resources, ResourceAudience audience) =>
+        Assert.Single(resources, r => r.TypeUrl == TypeUrls.Cluster && (r.Audience & audience) != 0);
+
     private static IReadOnlyDictionary<string, string> Labels(params (string Key, string Value)[] labels) => labels.ToDictionary(l => l.Key, l => l.Value);
 
     private static List<string> Addresses(IReadOnlyList<XdsResource> resources, string name) =>
