@@ -12,6 +12,10 @@ namespace Mesh.Orleans.Grains;
 /// host pieces together into the RouteConfiguration named by the port and its
 /// <c>0.0.0.0_&lt;port&gt;</c> listener, rebuilding only the ports a change touched; it adds the
 /// fixed resources every sidecar has. The gateway scope takes clusters and endpoints.
+/// Envoy keeps one listener per name, so when the TCP listeners of two hostnames share a name
+/// (two services with one cluster IP and port, or two headless services with one endpoint
+/// address and port), the first hostname in ordinal order is served whichever came first, the
+/// other is reported by <see cref="TakeConflicts"/>, and it takes over if the first goes.
 /// </summary>
 internal sealed class ScopeComposer
 {
@@ -25,6 +29,11 @@ internal sealed class ScopeComposer
     // Sidecar scope: the virtual host pieces of each port, by name, and the ports touched.
     private readonly Dictionary<int, SortedDictionary<string, XdsResource>> _virtualHosts = [];
     private readonly HashSet<int> _touchedPorts = [];
+
+    // Sidecar scope: the hostnames whose listeners have each name, with their listener, and the
+    // (listener, served, shadowed) names found shadowed since the last TakeConflicts.
+    private readonly Dictionary<string, SortedDictionary<string, XdsResource>> _listenerClaims = new(StringComparer.Ordinal);
+    private readonly List<ListenerConflict> _conflicts = [];
 
     private ScopeComposer(ResourceAudience audience, bool registryOnly)
     {
@@ -52,9 +61,10 @@ internal sealed class ScopeComposer
     /// <summary>Every resource the scope's proxies are sent now.</summary>
     public IReadOnlyList<XdsResource> All => _current.Values.ToList();
 
-    /// <summary>Replaces one hostname's resources (<paramref name="before"/> by <paramref name="after"/>).</summary>
-    public void Replace(IReadOnlyList<XdsResource>? before, IReadOnlyList<XdsResource> after)
+    /// <summary>Replaces the resources of <paramref name="hostname"/> (<paramref name="before"/> by <paramref name="after"/>).</summary>
+    public void Replace(string hostname, IReadOnlyList<XdsResource>? before, IReadOnlyList<XdsResource> after)
     {
+        ArgumentNullException.ThrowIfNull(hostname);
         ArgumentNullException.ThrowIfNull(after);
         var kept = new HashSet<ResourceKey>();
         foreach (var resource in after.Where(IsForScope))
@@ -63,6 +73,10 @@ internal sealed class ScopeComposer
             if (resource.TypeUrl == TypeUrls.VirtualHostPiece)
             {
                 SetPiece(resource.Name, resource);
+            }
+            else if (IsClaimed(resource))
+            {
+                Claim(hostname, resource.Name, resource);
             }
             else if (!_current.TryGetValue(resource.Key, out var old) || old.Version != resource.Version)
             {
@@ -75,6 +89,10 @@ internal sealed class ScopeComposer
             if (resource.TypeUrl == TypeUrls.VirtualHostPiece)
             {
                 SetPiece(resource.Name, null);
+            }
+            else if (IsClaimed(resource))
+            {
+                Claim(hostname, resource.Name, null);
             }
             else
             {
@@ -130,7 +148,65 @@ internal sealed class ScopeComposer
         return (upserted, removed);
     }
 
+    /// <summary>
+    /// The listener names claimed by more than one hostname since the last call: which hostname
+    /// is served and which one is not.
+    /// </summary>
+    public IReadOnlyList<ListenerConflict> TakeConflicts()
+    {
+        var conflicts = _conflicts.ToList();
+        _conflicts.Clear();
+        return conflicts;
+    }
+
     private bool IsForScope(XdsResource resource) => (resource.Audience & _audience) != 0;
+
+    // Only sidecar listeners can share a name across hostnames (proxyless ones are named by host).
+    private bool IsClaimed(XdsResource resource) => _audience == ResourceAudience.Sidecar && resource.TypeUrl == TypeUrls.Listener;
+
+    private void Claim(string hostname, string name, XdsResource? listener)
+    {
+        if (!_listenerClaims.TryGetValue(name, out var claims))
+        {
+            if (listener is null)
+            {
+                return;
+            }
+
+            claims = new SortedDictionary<string, XdsResource>(StringComparer.Ordinal);
+            _listenerClaims.Add(name, claims);
+        }
+
+        var isNew = false;
+        if (listener is null)
+        {
+            claims.Remove(hostname);
+        }
+        else
+        {
+            isNew = claims.TryAdd(hostname, listener);
+            claims[hostname] = listener;
+        }
+
+        var key = new ResourceKey(TypeUrls.Listener, name);
+        if (claims.Count == 0)
+        {
+            _listenerClaims.Remove(name);
+            Set(key, null);
+            return;
+        }
+
+        var (served, resource) = claims.First();
+        if (isNew && claims.Count > 1)
+        {
+            _conflicts.Add(new ListenerConflict(name, served, served == hostname ? claims.Keys.Skip(1).ToList() : [hostname]));
+        }
+
+        if (!_current.TryGetValue(key, out var old) || old.Version != resource.Version)
+        {
+            Set(key, resource);
+        }
+    }
 
     private void SetPiece(string name, XdsResource? piece)
     {

@@ -49,10 +49,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         foreach (var resources in rebuilt.Where(r => r.Resources.Count > 0))
         {
             _services[resources.Hostname] = resources;
-            _composer.Replace(null, resources.Resources);
+            _composer.Replace(resources.Hostname, null, resources.Resources);
         }
 
         _composer.TakeChanges();
+        LogConflicts(scope);
         _loaded = _state.State.Hostnames.Count > 0;
 
         LogActivated(_logger, scope, _feed.Generation, _services.Count);
@@ -72,7 +73,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
                 continue;
             }
 
-            _composer!.Replace(old?.Resources, update.Resources);
+            _composer!.Replace(update.Hostname, old?.Resources, update.Resources);
             if (update.Resources.Count == 0)
             {
                 hostnamesChanged |= _services.Remove(update.Hostname);
@@ -85,6 +86,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
 
         var (upserted, removed) = _composer!.TakeChanges();
+        LogConflicts(this.GetPrimaryKeyString());
 
         // The first apply since activation makes the scope loaded, even an empty one (a mesh
         // that declares nothing); subscribers learn it from the epoch moving on.
@@ -126,10 +128,22 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         return Task.CompletedTask;
     }
 
+    private void LogConflicts(string scope)
+    {
+        foreach (var conflict in _composer!.TakeConflicts())
+        {
+            LogListenerConflict(_logger, scope, conflict.Listener, conflict.Served, string.Join(", ", conflict.Shadowed));
+        }
+    }
+
     private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => _composer!.All, includeResources, _loaded);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Scope {Scope} activated as generation {Generation} with {Hostnames} hostnames rebuilt from their ServiceGrains")]
     private static partial void LogActivated(ILogger logger, string scope, Guid generation, int hostnames);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Warning,
+        Message = "Scope {Scope}: listener {Listener} is served from {Served}; the listener of that name of {Shadowed} is not (two services share a cluster IP and port, or two headless services an endpoint address and port)")]
+    private static partial void LogListenerConflict(ILogger logger, string scope, string listener, string served, string shadowed);
 
     [LoggerMessage(EventId = 200, Level = LogLevel.Information,
         Message = "Scope {Scope} epoch {Epoch}: {Upserted} resources changed, {Removed} removed, {Observers} frontends notified")]

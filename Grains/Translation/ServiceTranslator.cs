@@ -86,10 +86,7 @@ public static class ServiceTranslator
             resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
             resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, routes) with { Audience = ResourceAudience.Proxyless });
             var sidecarHost = RouteTranslator.BuildVirtualHost(host, port.Port, virtualServices, destinationPorts, RouteFlavor.Sidecar);
-            if (SidecarTranslator.ServicePort(service, port, clusterName, sidecarHost) is { } sidecar)
-            {
-                resources.Add(sidecar);
-            }
+            resources.AddRange(SidecarTranslator.ServicePort(service, port, clusterName, sidecarHost, slices));
         }
 
         return resources;

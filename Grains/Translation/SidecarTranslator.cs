@@ -148,12 +148,15 @@ public static class SidecarTranslator
     }
 
     /// <summary>
-    /// The outbound TCP listener of one service port: <c>&lt;clusterIP&gt;_&lt;port&gt;</c> (or
-    /// <c>0.0.0.0_&lt;port&gt;</c> for a service without a cluster IP), proxying to its cluster.
+    /// The outbound TCP listener of one address and port of a service: <c>&lt;address&gt;_&lt;port&gt;</c>,
+    /// not bound (<c>virtualOutbound</c> hands it the connections sent to that address), proxying to
+    /// <paramref name="cluster"/>. The address is the service's cluster IP, or for a service without
+    /// one (headless) the address of one of its endpoints.
     /// </summary>
-    public static Listener TcpListener(string? clusterIp, int port, string cluster)
+    public static Listener TcpListener(string address, int port, string cluster)
     {
-        var address = clusterIp ?? AnyAddress;
+        ArgumentException.ThrowIfNullOrEmpty(address);
+        ArgumentException.ThrowIfNullOrEmpty(cluster);
         var listener = new Listener
         {
             Name = TcpListenerName(address, port),
@@ -231,21 +234,39 @@ public static class SidecarTranslator
     /// for a TCP port its <c>&lt;clusterIP&gt;_&lt;port&gt;</c> listener; for a UDP port, which
     /// sidecars do not proxy, nothing.
     /// </summary>
-    public static XdsResource? ServicePort(MeshService service, ServicePort port, string cluster, VirtualHost virtualHost)
+    /// <remarks>
+    /// A TCP port of a service without a cluster IP (headless) has no address of its own, and a
+    /// <c>0.0.0.0_&lt;port&gt;</c> listener would take the name (and the traffic) of the port's
+    /// HTTP listener. As Istio's listener builder does for such a port, it gets one listener per
+    /// endpoint instead, <c>&lt;endpointIP&gt;_&lt;port&gt;</c>, each proxying to the service's
+    /// cluster: the distinct addresses of the ready endpoints of <paramref name="slices"/> that
+    /// serve the port, in address order, and none while it has no endpoints. Unlike Istio, the
+    /// listener of the proxy's own address is kept, since the listeners are shared by every sidecar.
+    /// </remarks>
+    /// <param name="service">The service.</param>
+    /// <param name="port">One of its ports.</param>
+    /// <param name="cluster">The outbound cluster of the port.</param>
+    /// <param name="virtualHost">The virtual host of the port, for an HTTP port.</param>
+    /// <param name="slices">The service's EndpointSlices, whose endpoints a headless TCP port listens on.</param>
+    public static IReadOnlyList<XdsResource> ServicePort(MeshService service, ServicePort port, string cluster, VirtualHost virtualHost, IEnumerable<MeshEndpointSlice> slices)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(virtualHost);
+        ArgumentNullException.ThrowIfNull(slices);
         var protocol = MeshProtocols.Infer(port.Name, port.AppProtocol, port.Protocol);
         if (protocol == MeshProtocol.Udp)
         {
-            return null;
+            return [];
         }
 
         if (protocol.IsTcp())
         {
-            var listener = TcpListener(service.ClusterIp, port.Port, cluster);
-            return Pack(TypeUrls.Listener, listener.Name, listener);
+            var addresses = service.ClusterIp is { } clusterIp ? [clusterIp] : HeadlessAddresses(port, slices);
+            return addresses
+                .Select(address => TcpListener(address, port.Port, cluster))
+                .Select(listener => Pack(TypeUrls.Listener, listener.Name, listener))
+                .ToList();
         }
 
         var host = virtualHost.Clone();
@@ -268,7 +289,32 @@ public static class SidecarTranslator
         }
 
         var payload = host.ToByteArray();
-        return new XdsResource(TypeUrls.VirtualHostPiece, host.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
+        return [new XdsResource(TypeUrls.VirtualHostPiece, host.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar)];
+    }
+
+    /// <summary>
+    /// The addresses a headless service's TCP <paramref name="port"/> is reached on: the first
+    /// address of each ready endpoint of a slice that serves the port by name, once each, in
+    /// ordinal order. Addresses that are not IPs (an FQDN slice) and the wildcard address (whose
+    /// listener would be the port's HTTP listener) are left out.
+    /// </summary>
+    private static List<string> HeadlessAddresses(ServicePort port, IEnumerable<MeshEndpointSlice> slices)
+    {
+        var addresses = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var slice in slices.Where(s => s.Ports.Any(p => p.Name == port.Name && p.Port is > 0)))
+        {
+            foreach (var endpoint in slice.Endpoints)
+            {
+                if (endpoint.Ready && endpoint.Addresses.Count > 0
+                    && System.Net.IPAddress.TryParse(endpoint.Addresses[0], out var ip)
+                    && !ip.Equals(System.Net.IPAddress.Any) && !ip.Equals(System.Net.IPAddress.IPv6Any))
+                {
+                    addresses.Add(endpoint.Addresses[0]);
+                }
+            }
+        }
+
+        return addresses.ToList();
     }
 
     /// <summary>The catch-all virtual host Istio ends every outbound RouteConfiguration with.</summary>

@@ -155,9 +155,10 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
         }
     }
 
-    // Two bugs the simulator found; each test states what Envoy requires and is skipped until
-    // the translation is fixed. Remove the Skip to check a fix.
-    [Fact(Skip = "Bug: a headless TCP service's listener is named 0.0.0.0_<port> (SidecarTranslator.TcpListener with no cluster IP), the name of the port's HTTP listener, and replaces it")]
+    // A bug the simulator found: a headless TCP service's listener was named 0.0.0.0_<port>,
+    // the name of the port's HTTP listener, and replaced it. It now gets one listener per
+    // endpoint address, as Istio builds it.
+    [Fact]
     public async Task AHeadlessTcpServiceOnAnHttpPort_DoesNotTakeOverThatPortsHttpTraffic()
     {
         var sidecar = await ProductpageWithAsync("""
@@ -171,9 +172,29 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
               ports:
                 - name: tcp-legacy
                   port: 9080
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata:
+              name: legacy-abcde
+              namespace: bookinfo
+              labels:
+                kubernetes.io/service-name: legacy
+            addressType: IPv4
+            ports:
+              - name: tcp-legacy
+                port: 9080
+                protocol: TCP
+            endpoints:
+              - addresses: ["127.1.0.9"]
+                conditions:
+                  ready: true
             """);
 
         sidecar.Simulate(Call.Http("details:9080", "127.96.0.11", 9080)).ShouldReach(Details);
+        var legacy = sidecar.Simulate(Call.Tcp("127.1.0.9", 9080)).ShouldReach("outbound|9080||legacy.bookinfo.svc.cluster.local");
+        Assert.Equal("127.1.0.9_9080", legacy.Listener);
+        Assert.Equal(["127.1.0.9:9080"], legacy.Endpoints);
     }
 
     [Fact]

@@ -270,7 +270,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
         foreach (var registryOnly in new[] { false, true })
         {
             resources.AddRange(SidecarTranslator.Fixed(registryOnly).Select(r => ($"Fixed({registryOnly}) {r.Name}", r.TypeUrl, ByteString.CopyFrom(r.Payload))));
-            var piece = SidecarTranslator.ServicePort(new MeshService("bookinfo", "reviews", [Port("http", 9080)], "127.96.0.12"), Port("http", 9080), "outbound|9080||reviews.bookinfo.svc.cluster.local", RouteTranslator.Build("reviews.bookinfo.svc.cluster.local", 9080, [], s_noPorts).VirtualHosts[0])!;
+            var piece = SidecarTranslator.ServicePort(new MeshService("bookinfo", "reviews", [Port("http", 9080)], "127.96.0.12"), Port("http", 9080), "outbound|9080||reviews.bookinfo.svc.cluster.local", RouteTranslator.Build("reviews.bookinfo.svc.cluster.local", 9080, [], s_noPorts).VirtualHosts[0], [])[0];
             resources.Add(($"piece {piece.Name}", piece.TypeUrl, ByteString.CopyFrom(piece.Payload)));
             var route = SidecarTranslator.RouteConfiguration(9080, [piece], registryOnly);
             resources.Add(($"RouteConfiguration(9080, {registryOnly})", route.TypeUrl, ByteString.CopyFrom(route.Payload)));
@@ -285,8 +285,8 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
         }
 
         resources.Add(("TcpListener(clusterIP)", TypeUrls.Listener, SidecarTranslator.TcpListener("127.96.0.14", 27017, "outbound|27017||mongodb.bookinfo.svc.cluster.local").ToByteString()));
-        resources.Add(("TcpListener(headless)", TypeUrls.Listener, SidecarTranslator.TcpListener(null, 3306, "outbound|3306||mysql.bookinfo.svc.cluster.local").ToByteString()));
-        var tcpPiece = SidecarTranslator.ServicePort(new MeshService("bookinfo", "mongodb", [Port("tcp-mongo", 27017)], "127.96.0.14"), Port("tcp-mongo", 27017), "outbound|27017||mongodb.bookinfo.svc.cluster.local", new VirtualHost { Name = "unused" })!;
+        resources.Add(("TcpListener(headless)", TypeUrls.Listener, SidecarTranslator.TcpListener("127.1.0.7", 3306, "outbound|3306||mysql.bookinfo.svc.cluster.local").ToByteString()));
+        var tcpPiece = SidecarTranslator.ServicePort(new MeshService("bookinfo", "mongodb", [Port("tcp-mongo", 27017)], "127.96.0.14"), Port("tcp-mongo", 27017), "outbound|27017||mongodb.bookinfo.svc.cluster.local", new VirtualHost { Name = "unused" }, [])[0];
         resources.Add(("ServicePort(tcp)", tcpPiece.TypeUrl, ByteString.CopyFrom(tcpPiece.Payload)));
         resources.Add(("ApiListener", TypeUrls.Listener, ListenerTranslator.BuildApiListener("reviews.bookinfo.svc.cluster.local:9080").ToByteString()));
         resources.Add(("BuildOutbound", TypeUrls.Cluster, ClusterTranslator.BuildOutbound("outbound|9080||reviews.bookinfo.svc.cluster.local").ToByteString()));
