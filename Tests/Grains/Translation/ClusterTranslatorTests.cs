@@ -141,7 +141,8 @@ public sealed class ClusterTranslatorTests
 
         Assert.Equal(TimeSpan.FromMinutes(5), options.CommonHttpProtocolOptions.IdleTimeout.ToTimeSpan());
         Assert.Equal(1u, options.CommonHttpProtocolOptions.MaxRequestsPerConnection);
-        Assert.Equal(UpstreamHttpProtocolOptions.UpstreamProtocolOptionsOneofCase.None, options.UpstreamProtocolOptionsCase);
+        // Envoy requires the upstream protocol (a required oneof its validate rules check): HTTP/1.1, as Istio's default.
+        Assert.NotNull(options.ExplicitHttpConfig.HttpProtocolOptions);
     }
 
     [Fact]
