@@ -104,14 +104,14 @@ public sealed partial class ScopeCaches : IAsyncDisposable
         if (scope == _default.Scope)
         {
             // The default cache lives for the process; an entry only counts its layered users.
-            return new Entry(_default, null, _ => { });
+            return new Entry(_default, _ => { });
         }
 
         var cache = new ResourceCache(scope);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var subscription = new ScopeSubscription(cache, _mesh, _options, _time, _logger);
-        var running = Task.Run(() => subscription.RunAsync(stop.Token));
-        return new Entry(cache, running, unsubscribe =>
+        _ = Task.Run(() => subscription.RunAsync(stop.Token));
+        return new Entry(cache, unsubscribe =>
         {
             stop.Cancel();
             stop.Dispose();
@@ -132,7 +132,7 @@ public sealed partial class ScopeCaches : IAsyncDisposable
         var fromBase = below.Listen(cache.Recompose);
         var fromOverlay = above.Listen(cache.Recompose);
         cache.Recompose();
-        return new Entry(cache, null, unsubscribe =>
+        return new Entry(cache, unsubscribe =>
         {
             fromBase.Dispose();
             fromOverlay.Dispose();
@@ -211,11 +211,9 @@ public sealed partial class ScopeCaches : IAsyncDisposable
     [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Could not end the subscription to scope {Scope}; it expires on its own")]
     private static partial void LogUnsubscribeFailed(ILogger logger, Exception? exception, string scope);
 
-    private sealed class Entry(ResourceCache cache, Task? running, Action<bool> stop)
+    private sealed class Entry(ResourceCache cache, Action<bool> stop)
     {
         public ResourceCache Cache { get; } = cache;
-
-        public Task? Running { get; } = running;
 
         public int Leases { get; set; }
 

@@ -54,12 +54,6 @@ public static class SidecarTranslator
     /// <summary>The TCP proxy network filter.</summary>
     public const string TcpProxyName = "envoy.filters.network.tcp_proxy";
 
-    /// <summary>The fault injection HTTP filter (VirtualService <c>fault</c>).</summary>
-    public const string FaultFilterName = "envoy.filters.http.fault";
-
-    /// <summary>The CORS HTTP filter (VirtualService <c>corsPolicy</c>).</summary>
-    public const string CorsFilterName = "envoy.filters.http.cors";
-
     /// <summary>The original destination listener filter.</summary>
     public const string OriginalDstName = "envoy.filters.listener.original_dst";
 
@@ -340,8 +334,8 @@ public static class SidecarTranslator
     /// <summary>Istio's HTTP filters of a sidecar's HTTP connection managers: fault, CORS, router last.</summary>
     public static IEnumerable<HttpFilter> HttpFilters()
     {
-        yield return new HttpFilter { Name = FaultFilterName, TypedConfig = Any.Pack(new HTTPFault()) };
-        yield return new HttpFilter { Name = CorsFilterName, TypedConfig = Any.Pack(new Cors()) };
+        yield return new HttpFilter { Name = RouteTranslator.FaultFilter, TypedConfig = Any.Pack(new HTTPFault()) };
+        yield return new HttpFilter { Name = RouteTranslator.CorsFilter, TypedConfig = Any.Pack(new Cors()) };
         yield return new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) };
     }
 
