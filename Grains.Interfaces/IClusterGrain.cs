@@ -42,4 +42,16 @@ public interface IClusterGrain : IGrainWithStringKey
 
     /// <summary>Ends a watch.</summary>
     Task UnwatchWorkloadAsync(string ip, IWorkloadGrain watcher);
+
+    /// <summary>
+    /// What configures the gateway workloads carrying <paramref name="labels"/> (the Gateways
+    /// selecting them and the VirtualServices bound to those), and from now on
+    /// <paramref name="watcher"/> is told (<see cref="IGatewayGrain.UpdateAsync"/>) whenever that
+    /// changes. Like a workload watch, it lives in memory and is renewed by the watcher; null
+    /// while the grain has applied nothing since it activated.
+    /// </summary>
+    Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
+
+    /// <summary>Ends a gateway watch.</summary>
+    Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
 }

@@ -16,7 +16,10 @@ public static class ScopeNames
     /// </summary>
     public const string Sidecar = "sidecar";
 
-    /// <summary>The scope every gateway shares: the clusters and endpoints of the whole mesh.</summary>
+    /// <summary>
+    /// The scope every gateway shares: the clusters and endpoints of the whole mesh. Its listeners
+    /// and routes come from the scope of its labels (<see cref="Gateway"/>).
+    /// </summary>
     public const string Router = "router";
 
     /// <summary>The prefix of a workload's own scope.</summary>
@@ -28,6 +31,58 @@ public static class ScopeNames
     /// </summary>
     public static string Workload(ProxyKind kind, string memberClusterId, string ip) =>
         $"{WorkloadPrefix}{kind.ToString().ToLowerInvariant()}/{memberClusterId}/{ip}";
+
+    /// <summary>The prefix of the scope of the gateways that carry one set of labels.</summary>
+    public const string GatewayPrefix = "gateway/";
+
+    /// <summary>
+    /// The scope of the gateway workloads of one member cluster that carry <paramref name="labels"/>
+    /// (the Gateways selecting them, their listeners and routes), as
+    /// <c>gateway/&lt;cluster&gt;/&lt;name=value,...&gt;</c>: the labels in ordinal order of their names,
+    /// names and values escaped as URI data, so that any label set has one name and no other set shares it.
+    /// </summary>
+    public static string Gateway(string memberClusterId, IReadOnlyDictionary<string, string> labels)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberClusterId);
+        ArgumentNullException.ThrowIfNull(labels);
+        var pairs = labels
+            .OrderBy(l => l.Key, StringComparer.Ordinal)
+            .Select(l => Uri.EscapeDataString(l.Key) + "=" + Uri.EscapeDataString(l.Value));
+        return $"{GatewayPrefix}{Uri.EscapeDataString(memberClusterId)}/{string.Join(',', pairs)}";
+    }
+
+    /// <summary>True when <paramref name="scope"/> names the scope of a set of gateway labels.</summary>
+    public static bool IsGateway(string scope) => scope.StartsWith(GatewayPrefix, StringComparison.Ordinal);
+
+    /// <summary>The member cluster and labels of a gateway scope's name, or null when it is not one.</summary>
+    public static (string MemberClusterId, IReadOnlyDictionary<string, string> Labels)? ParseGateway(string scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (!IsGateway(scope))
+        {
+            return null;
+        }
+
+        var rest = scope[GatewayPrefix.Length..];
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0)
+        {
+            return null;
+        }
+
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+        var list = rest[(slash + 1)..];
+        foreach (var pair in list.Length == 0 ? [] : list.Split(','))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !labels.TryAdd(Uri.UnescapeDataString(pair[..equals]), Uri.UnescapeDataString(pair[(equals + 1)..])))
+            {
+                return null;
+            }
+        }
+
+        return (Uri.UnescapeDataString(rest[..slash]), labels);
+    }
 
     /// <summary>True when <paramref name="scope"/> names a workload's own scope.</summary>
     public static bool IsWorkload(string scope) => scope.StartsWith(WorkloadPrefix, StringComparison.Ordinal);

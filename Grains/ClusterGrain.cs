@@ -38,6 +38,10 @@ public sealed partial class ClusterGrain(
     // The workloads whose grains watch them, with what each was last told.
     private readonly Dictionary<string, Watch> _watches = new(StringComparer.Ordinal);
 
+    // The gateway label sets whose grains watch them, with the hash of what each was last told.
+    private readonly Dictionary<string, GatewayWatch> _gatewayWatches = new(StringComparer.Ordinal);
+    private long _gatewayGeneration = -1;
+
     // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
     private IGrainTimer? _retryTimer;
@@ -72,6 +76,7 @@ public sealed partial class ClusterGrain(
 
         var workloadIps = changes.Full ? _workloads.Replace(changes.Upserted) : _workloads.Change(changes.Upserted, changes.Deleted);
         TellWatchers(workloadIps);
+        TellGatewayWatchers();
         _epoch = changes.Epoch;
         _sequence = changes.Sequence;
         var (pushed, hostnamesChanged) = await PushAsync(clusterId, touched);
@@ -263,6 +268,68 @@ public sealed partial class ClusterGrain(
         return Task.CompletedTask;
     }
 
+    /// <inheritdoc/>
+    public Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(watcher);
+        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels);
+        if (!_gatewayWatches.TryGetValue(key, out var watch))
+        {
+            var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels);
+            watch = new GatewayWatch(labels, inputs is null ? null : InputHash.Of(inputs));
+            _gatewayWatches.Add(key, watch);
+            watch.Watchers.Add(watcher);
+            return Task.FromResult(inputs);
+        }
+
+        watch.Watchers.Add(watcher);
+        return Task.FromResult(_epoch is null ? null : _index.GatewayInputsFor(labels));
+    }
+
+    /// <inheritdoc/>
+    public Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels);
+        if (_gatewayWatches.TryGetValue(key, out var watch) && watch.Watchers.Remove(watcher) && watch.Watchers.Count == 0)
+        {
+            _gatewayWatches.Remove(key);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Tells the gateway watchers whose inputs changed, when the change may have touched a
+    /// Gateway, a VirtualService or a Service: one one-way call each. Gateway label sets are few
+    /// (one per kind of gateway deployment), so each is recomputed whole.
+    /// </summary>
+    private void TellGatewayWatchers()
+    {
+        if (_gatewayWatches.Count == 0 || _index.GatewayGeneration == _gatewayGeneration)
+        {
+            return;
+        }
+
+        _gatewayGeneration = _index.GatewayGeneration;
+        foreach (var watch in _gatewayWatches.Values)
+        {
+            var inputs = _index.GatewayInputsFor(watch.Labels);
+            var hash = InputHash.Of(inputs);
+            if (hash == watch.Told)
+            {
+                continue;
+            }
+
+            watch.Told = hash;
+            foreach (var watcher in watch.Watchers)
+            {
+                _ = watcher.UpdateAsync(inputs);
+            }
+        }
+    }
+
     /// <summary>Tells the watchers of <paramref name="ips"/> whose workloads changed: one one-way call each.</summary>
     private void TellWatchers(HashSet<string> ips)
     {
@@ -305,6 +372,15 @@ public sealed partial class ClusterGrain(
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
     private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);
+
+    private sealed class GatewayWatch(IReadOnlyDictionary<string, string> labels, string? told)
+    {
+        public IReadOnlyDictionary<string, string> Labels { get; } = labels;
+
+        public string? Told { get; set; } = told;
+
+        public HashSet<IGatewayGrain> Watchers { get; } = [];
+    }
 
     private sealed class Watch(WorkloadInputs? told)
     {

@@ -38,9 +38,11 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
         }
     }
 
-    /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, or a shared scope's.</summary>
+    /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, a gateway label set's, or a shared scope's.</summary>
     private IScopeSource SourceOf(string scope) =>
-        ScopeNames.IsWorkload(scope) ? grains.GetGrain<IWorkloadGrain>(scope) : grains.GetGrain<IScopeGrain>(scope);
+        ScopeNames.IsWorkload(scope) ? grains.GetGrain<IWorkloadGrain>(scope)
+        : ScopeNames.IsGateway(scope) ? grains.GetGrain<IGatewayGrain>(scope)
+        : grains.GetGrain<IScopeGrain>(scope);
 
     /// <inheritdoc/>
     public void ReportConnected(string streamId, ProxyNode node) =>

@@ -10,7 +10,8 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// listeners come from it); a non-Istio node id gets the default scope alone; a sidecar gets
 /// the sidecars' shared scope with its own workload's scope over it (its inbound side), keyed
 /// by its member cluster (node metadata <c>CLUSTER_ID</c>, else Istio's default) and first IP; a
-/// gateway likewise over the gateways' shared scope.
+/// gateway gets the gateways' shared scope with the scope of its labels (node metadata
+/// <c>LABELS</c>) in its member cluster over it: its listeners and routes.
 /// </summary>
 public static class ScopeResolver
 {
@@ -18,18 +19,19 @@ public static class ScopeResolver
     public static ScopeKey Resolve(ProxyIdentity identity)
     {
         ArgumentNullException.ThrowIfNull(identity);
+        var memberCluster = identity.MemberClusterId.Length > 0 ? identity.MemberClusterId : MeshNames.DefaultClusterId;
+        if (identity.Kind == ProxyKind.Router)
+        {
+            // A gateway's listeners and routes depend on its labels alone (which Gateways select it).
+            return new ScopeKey(ScopeNames.Router, ScopeNames.Gateway(memberCluster, identity.Labels));
+        }
+
         if (identity.IpAddresses.Count == 0)
         {
             return ScopeKey.Default;
         }
 
-        var memberCluster = identity.MemberClusterId.Length > 0 ? identity.MemberClusterId : MeshNames.DefaultClusterId;
-        var shared = identity.Kind switch
-        {
-            ProxyKind.Sidecar => ScopeNames.Sidecar,
-            ProxyKind.Router => ScopeNames.Router,
-            _ => ScopeNames.Default,
-        };
+        var shared = identity.Kind == ProxyKind.Sidecar ? ScopeNames.Sidecar : ScopeNames.Default;
         return new ScopeKey(shared, ScopeNames.Workload(identity.Kind, memberCluster, identity.IpAddresses[0]));
     }
 }

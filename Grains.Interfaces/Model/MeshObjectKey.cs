@@ -12,7 +12,7 @@ public sealed record MeshObjectKey(
 {
     /// <summary>
     /// The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/>,
-    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/> or <see cref="MeshPod"/>).
+    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/>, <see cref="MeshPod"/> or <see cref="GatewaySpec"/>).
     /// </summary>
     public static MeshObjectKey Of(object value) => value switch
     {
@@ -21,6 +21,7 @@ public sealed record MeshObjectKey(
         VirtualServiceSpec virtualService => new("VirtualService", virtualService.Namespace, virtualService.Name),
         DestinationRuleSpec destinationRule => new("DestinationRule", destinationRule.Namespace, destinationRule.Name),
         MeshPod pod => new("Pod", pod.Namespace, pod.Name),
+        GatewaySpec gateway => new("Gateway", gateway.Namespace, gateway.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

@@ -17,7 +17,7 @@ namespace Mesh.Orleans.Grains.Registry;
 /// set of hostnames a change returns may be larger than the set whose input really changed
 /// (the input's hash decides that), never smaller.
 /// </remarks>
-public sealed class ClusterIndex
+public sealed partial class ClusterIndex
 {
     private static readonly NamespacedNameComparer s_byNamespacedName = new();
 
@@ -80,8 +80,9 @@ public sealed class ClusterIndex
         {
             IReadOnlyList<ConfigWarning> warnings = _objects.GetValueOrDefault(key) switch
             {
-                VirtualServiceSpec virtualService => ConfigAnalyzer.ForVirtualService(virtualService, _ports,
+                VirtualServiceSpec virtualService => [.. ConfigAnalyzer.ForVirtualService(virtualService, _ports,
                     h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>(), RulesFor),
+                    .. GatewayWarnings(virtualService)],
                 DestinationRuleSpec rule => ConfigAnalyzer.ForDestinationRule(rule, _ports, Group(rule), RulesFor),
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
                 _ => [],
@@ -221,6 +222,11 @@ public sealed class ClusterIndex
             return;
         }
 
+        if (key.Kind is "Gateway" or "VirtualService" or "Service")
+        {
+            GatewayGeneration++;
+        }
+
         if (old is not null)
         {
             Touch(key, old, touched, reanalyze);
@@ -274,12 +280,14 @@ public sealed class ClusterIndex
                 reanalyze.Add(key);
                 break;
             case VirtualServiceSpec virtualService:
-                touched.UnionWith(virtualService.Hosts);
+                // The hosts of a VirtualService bound only to gateways are no hostnames of the mesh.
+                var meshHosts = virtualService.AppliesToMesh ? virtualService.Hosts : [];
+                touched.UnionWith(meshHosts);
                 touched.UnionWith(Destinations(virtualService));
                 reanalyze.Add(key);
 
                 // Whether several VirtualServices bind one host is a warning of each of them.
-                foreach (var sibling in virtualService.Hosts.SelectMany(h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>()))
+                foreach (var sibling in meshHosts.SelectMany(h => _routes.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<VirtualServiceSpec>()))
                 {
                     reanalyze.Add(MeshObjectKey.Of(sibling));
                 }
@@ -287,9 +295,13 @@ public sealed class ClusterIndex
                 // A delegate's routes are served under the hosts of the roots that name it.
                 foreach (var root in _delegatedBy.GetValueOrDefault((virtualService.Namespace, virtualService.Name))?.Values ?? Enumerable.Empty<VirtualServiceSpec>())
                 {
-                    touched.UnionWith(root.Hosts);
+                    touched.UnionWith(root.AppliesToMesh ? root.Hosts : []);
                 }
 
+                break;
+            case GatewaySpec:
+                // Whether the gateways VirtualServices name exist.
+                reanalyze.UnionWith(_gatewayBound.Values.Select(MeshObjectKey.Of));
                 break;
             case DestinationRuleSpec rule:
                 // The hosts it may bind to; for each, the routes naming its subsets. The rules for
@@ -357,10 +369,18 @@ public sealed class ClusterIndex
             case MeshPod pod:
                 _pods[pod.TargetRef] = pod;
                 break;
+            case GatewaySpec gateway:
+                _gateways[(gateway.Namespace, gateway.Name)] = gateway;
+                break;
             case VirtualServiceSpec virtualService:
-                foreach (var host in virtualService.Hosts)
+                foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
                     Bucket(_routes, host)[(virtualService.Namespace, virtualService.Name)] = virtualService;
+                }
+
+                if (GatewayBinding.BindsGateways(virtualService))
+                {
+                    _gatewayBound[(virtualService.Namespace, virtualService.Name)] = virtualService;
                 }
 
                 if (virtualService.IsDelegate)
@@ -422,11 +442,16 @@ public sealed class ClusterIndex
             case MeshPod pod:
                 _pods.Remove(pod.TargetRef);
                 break;
+            case GatewaySpec gateway:
+                _gateways.Remove((gateway.Namespace, gateway.Name));
+                break;
             case VirtualServiceSpec virtualService:
-                foreach (var host in virtualService.Hosts)
+                foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
                     Unbucket(_routes, host, (virtualService.Namespace, virtualService.Name));
                 }
+
+                _gatewayBound.Remove((virtualService.Namespace, virtualService.Name));
 
                 if (virtualService.IsDelegate)
                 {

@@ -263,7 +263,8 @@ public static class ConfigAnalyzer
         void Warn(string field, string message) =>
             warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, field, message));
 
-        for (var i = 0; i < virtualService.Hosts.Count; i++)
+        // A gateway's hosts are the names it is called by from outside, not Services of the mesh.
+        for (var i = 0; i < (virtualService.AppliesToMesh ? virtualService.Hosts.Count : 0); i++)
         {
             if (!ports.ContainsKey(virtualService.Hosts[i]))
             {

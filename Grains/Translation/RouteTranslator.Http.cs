@@ -24,8 +24,10 @@ public static partial class RouteTranslator
         HttpRouteSpec http,
         int port,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
-        RouteFlavor flavor)
+        RouteFlavor flavor,
+        Func<HttpMatchSpec, bool>? applies = null)
     {
+        applies ??= m => Applies(m, port);
         // A gRPC client refuses a RouteConfiguration holding a redirect or a direct response
         // (gRFC A28 accepts only route actions), so proxyless clients do not get these routes.
         if (flavor == RouteFlavor.Proxyless && (http.Redirect is not null || http.DirectResponse is not null))
@@ -38,7 +40,7 @@ public static partial class RouteTranslator
             return;
         }
 
-        var matches = http.Match.Count == 0 ? new HttpMatchSpec?[] { null } : http.Match.Where(m => Applies(m, port)).ToArray<HttpMatchSpec?>();
+        var matches = http.Match.Count == 0 ? new HttpMatchSpec?[] { null } : http.Match.Where(applies).ToArray<HttpMatchSpec?>();
         foreach (var match in matches)
         {
             var route = new Route

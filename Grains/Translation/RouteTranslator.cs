@@ -99,20 +99,65 @@ public static partial class RouteTranslator
             .OrderBy(v => v.Namespace, StringComparer.Ordinal)
             .ThenBy(v => v.Name, StringComparer.Ordinal))
         {
-            foreach (var http in virtualService.Http)
+            routes.AddRange(HttpRoutes(virtualService, delegates));
+        }
+
+        return routes;
+    }
+
+    /// <summary>
+    /// The HTTP routes of one VirtualService, in order, each delegating route replaced by its
+    /// delegate's routes (none when the delegate is missing); routes after one that matches
+    /// every request are unreachable and left out, as Istio does.
+    /// </summary>
+    public static IReadOnlyList<HttpRouteSpec> HttpRoutes(
+        VirtualServiceSpec virtualService,
+        IReadOnlyDictionary<(string Namespace, string Name), VirtualServiceSpec> delegates)
+    {
+        ArgumentNullException.ThrowIfNull(virtualService);
+        ArgumentNullException.ThrowIfNull(delegates);
+        var routes = new List<HttpRouteSpec>();
+        foreach (var http in virtualService.Http)
+        {
+            IReadOnlyList<HttpRouteSpec> expanded = http.Delegate is { } target
+                ? delegates.TryGetValue((target.Namespace, target.Name), out var found) ? VirtualServiceDelegates.Merge(http, found.Http) : []
+                : [http];
+            routes.AddRange(expanded);
+            if (http.Delegate is null && http.Match.Count == 0)
             {
-                IReadOnlyList<HttpRouteSpec> expanded = http.Delegate is { } target
-                    ? delegates.TryGetValue((target.Namespace, target.Name), out var found) ? VirtualServiceDelegates.Merge(http, found.Http) : []
-                    : [http];
-                routes.AddRange(expanded);
-                if (http.Delegate is null && http.Match.Count == 0)
-                {
-                    break;
-                }
+                break;
             }
         }
 
         return routes;
+    }
+
+    /// <summary>
+    /// The Envoy routes a gateway gets from one HTTP route of a VirtualService bound to it, on a
+    /// server <paramref name="port"/>, as Istio builds them for <paramref name="gateway"/>
+    /// (<c>namespace/name</c>): a match applies when its port is unset or this one, when the
+    /// gateways it names (if any) include this gateway, and when its source labels (if any) are
+    /// all the gateway workload's <paramref name="labels"/>; a match on a source namespace is
+    /// left out (the gateway's scope is not per namespace).
+    /// </summary>
+    public static IReadOnlyList<Route> GatewayRoutes(
+        VirtualServiceSpec virtualService,
+        HttpRouteSpec http,
+        int port,
+        string gateway,
+        IReadOnlyDictionary<string, string> labels,
+        IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
+    {
+        ArgumentNullException.ThrowIfNull(virtualService);
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(labels);
+        var holder = new VirtualHost();
+        AddRoutes(holder, http, port, destinationPorts, RouteFlavor.Sidecar, m =>
+            (m.Port is null || m.Port == port)
+            && (m.Gateways is not { Count: > 0 } || GatewayBinding.Resolve(virtualService, m.Gateways).Contains(gateway, StringComparer.Ordinal))
+            && (m.SourceLabels ?? new Dictionary<string, string>()).All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)
+            && m.SourceNamespace is null);
+        return holder.Routes.ToList();
     }
 
     /// <summary>

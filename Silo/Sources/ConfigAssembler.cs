@@ -179,6 +179,7 @@ public sealed class ConfigAssembler
         var virtualServices = new List<VirtualServiceSpec>();
         var destinationRules = new List<DestinationRuleSpec>();
         var pods = new List<MeshPod>();
+        var gateways = new List<GatewaySpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -222,7 +223,7 @@ public sealed class ConfigAssembler
         var rejected = Rejected;
         var rejectedChanged = full || !rejected.SequenceEqual(_sentRejected);
         _sentRejected = rejected;
-        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods);
+        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways);
 
         void Add(object value)
         {
@@ -243,11 +244,14 @@ public sealed class ConfigAssembler
                 case MeshPod pod:
                     pods.Add(pod);
                     break;
+                case GatewaySpec gateway:
+                    gateways.Add(gateway);
+                    break;
             }
         }
     }
 
-    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo;
+    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels) : value;

@@ -49,6 +49,32 @@ public sealed class ScopeCachesTests
     }
 
     [Fact]
+    public void Resolve_AGatewayLayersTheScopeOfItsLabelsOverTheGateways_OneNamePerLabelSet()
+    {
+        var labels = new Dictionary<string, string> { ["istio"] = "ingressgateway", ["app.kubernetes.io/name"] = "edge" };
+        var gateway = Sidecar("127.1.0.9") with { Kind = ProxyKind.Router, Labels = labels };
+
+        var scope = ScopeResolver.Resolve(gateway);
+
+        Assert.Equal(new ScopeKey(ScopeNames.Router, "gateway/Kubernetes/app.kubernetes.io%2Fname=edge,istio=ingressgateway"), scope);
+        Assert.Equal(scope, ScopeResolver.Resolve(gateway with { IpAddresses = ["127.1.0.10"] }));
+        Assert.Equal(scope, ScopeResolver.Resolve(gateway with { Labels = labels.Reverse().ToDictionary() }));
+        Assert.Equal("gateway/east/", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east" }).Overlay);
+        var parsed = ScopeNames.ParseGateway(scope.Overlay!)!.Value;
+        Assert.Equal("Kubernetes", parsed.MemberClusterId);
+        Assert.Equal(labels.OrderBy(l => l.Key), parsed.Labels.OrderBy(l => l.Key));
+
+        // Hostile label text cannot forge another label set's name.
+        var hostile = new Dictionary<string, string> { ["a"] = "1,b=2", ["c/d"] = "=%" };
+        var forged = ScopeNames.Gateway("Kubernetes", hostile);
+        Assert.NotEqual(ScopeNames.Gateway("Kubernetes", new Dictionary<string, string> { ["a"] = "1", ["b"] = "2", ["c/d"] = "=%" }), forged);
+        Assert.Equal(hostile.OrderBy(l => l.Key), ScopeNames.ParseGateway(forged)!.Value.Labels.OrderBy(l => l.Key));
+        Assert.Null(ScopeNames.ParseGateway("gateway/"));
+        Assert.Null(ScopeNames.ParseGateway("gateway/east/a=1,a=2"));
+        Assert.Null(ScopeNames.ParseGateway("gateway/east/novalue"));
+    }
+
+    [Fact]
     public async Task TwoStreamsOfOneWorkload_ShareOneLayeredCache_HoldingBothLayers()
     {
         var (caches, mesh, _, defaults) = Create();

@@ -131,11 +131,11 @@ public static partial class KubernetesObjectParser
                 ("v1", "Service") => ServiceParser.Parse(map, ns, name),
                 ("discovery.k8s.io/v1", "EndpointSlice") => EndpointSliceParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "VirtualService") =>
-                    (object?)VirtualServiceParser.Parse(map, ns, name) ?? new IgnoredObject("bound only to gateways, not to mesh: applies to nothing until gateways are supported"),
+                    VirtualServiceParser.ParseSpec(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "DestinationRule") =>
                     DestinationRuleParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Gateway") =>
-                    NotAppliedYet(GatewayParser.Parse(map, ns, name)),
+                    GatewayParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
                     NotAppliedYet(ServiceEntryParser.Parse(map, ns, name)),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
@@ -163,10 +163,6 @@ public static partial class KubernetesObjectParser
             return Reject(source, key, string.Empty, $"{ValidatorFailure}: {exception.GetType().Name}: {exception.Message}", locator);
         }
     }
-
-    /// <summary>A valid Gateway: validated as Istio would, and listed with this reason until gateway proxies are served.</summary>
-    private static IgnoredObject NotAppliedYet(GatewaySpec gateway) =>
-        new($"valid ({gateway.Servers.Count} servers); Gateways are not applied yet");
 
     /// <summary>A valid ServiceEntry: validated as Istio would, and listed with this reason until its hosts join the registry.</summary>
     private static IgnoredObject NotAppliedYet(ServiceEntrySpec entry) =>

@@ -26,16 +26,6 @@ internal static partial class VirtualServiceParser
     private static readonly HashSet<string> s_httpDestinationKeys = ["destination", "weight", "headers"];
     private static readonly HashSet<string> s_destinationKeys = ["host", "subset", "port"];
 
-    /// <summary>
-    /// Parses the VirtualService; returns null when it binds only to gateways (no <c>mesh</c>),
-    /// which sidecars and proxyless clients do not see.
-    /// </summary>
-    public static VirtualServiceSpec? Parse(YamlMappingNode root, string ns, string name)
-    {
-        var spec = ParseSpec(root, ns, name);
-        return spec.AppliesToMesh ? spec : null;
-    }
-
     /// <summary>Parses and validates the whole VirtualService in <paramref name="ns"/>, whatever gateways it binds to.</summary>
     public static VirtualServiceSpec ParseSpec(YamlMappingNode root, string ns, string name)
     {

@@ -13,7 +13,7 @@ namespace Mesh.Orleans.Tests.Silo.Sources;
 public sealed class GatewayParserTests
 {
     [Fact]
-    public void BookinfoGateway_IsValid_AndListedAsNotAppliedYet()
+    public void BookinfoGateway_IsValid_AndHandedToTheMesh()
     {
         var document = Parse("""
             apiVersion: networking.istio.io/v1
@@ -28,9 +28,8 @@ public sealed class GatewayParserTests
             """);
 
         Assert.Null(document.Rejection);
-        var ignored = Assert.IsType<IgnoredObject>(document.Value);
-        Assert.False(ignored.Quiet);
-        Assert.Equal("valid (1 servers); Gateways are not applied yet", ignored.Reason);
+        var gateway = Assert.IsType<GatewaySpec>(document.Value);
+        Assert.Equal(("bookinfo", "bookinfo-gateway", 8080), (gateway.Namespace, gateway.Name, gateway.Servers.Single().PortNumber));
     }
 
     [Fact]
@@ -79,7 +78,7 @@ public sealed class GatewayParserTests
         var document = Parse($"apiVersion: networking.istio.io/v1beta1\nkind: Gateway\nmetadata: {{name: gw, namespace: shop}}\nspec: {spec}\n");
 
         Assert.True(document.Rejection is null, $"{what}: {document.Rejection?.Field}: {document.Rejection?.Reason}");
-        Assert.StartsWith("valid (", Assert.IsType<IgnoredObject>(document.Value).Reason, StringComparison.Ordinal);
+        Assert.NotEmpty(Assert.IsType<GatewaySpec>(document.Value).Servers);
     }
 
     [Theory]

@@ -1,0 +1,100 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Translation;
+
+namespace Mesh.Orleans.Grains.Registry;
+
+/// <summary>The Gateways of a member cluster and the VirtualServices bound to them.</summary>
+public sealed partial class ClusterIndex
+{
+    private readonly SortedDictionary<(string Namespace, string Name), GatewaySpec> _gateways = new(s_byNamespacedName);
+    private readonly SortedDictionary<(string Namespace, string Name), VirtualServiceSpec> _gatewayBound = new(s_byNamespacedName);
+
+    /// <summary>
+    /// Counts the changes that may have changed what some gateway is configured by (a Gateway,
+    /// a VirtualService or a Service came, went or changed), so a caller knows when to ask
+    /// <see cref="GatewayInputsFor"/> again.
+    /// </summary>
+    public long GatewayGeneration { get; private set; }
+
+    /// <summary>
+    /// What configures the gateway workloads carrying <paramref name="labels"/>: the Gateways
+    /// whose selector those labels satisfy (an empty selector selects every gateway, as in Istio),
+    /// the VirtualServices bound to any of them, the delegates those name, and the ports of
+    /// every destination.
+    /// </summary>
+    public GatewayInputs GatewayInputsFor(IReadOnlyDictionary<string, string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var gateways = _gateways.Values.Where(g => GatewayBinding.Selects(g, labels)).ToList();
+        if (gateways.Count == 0)
+        {
+            return GatewayInputs.None;
+        }
+
+        var names = gateways.Select(GatewayBinding.NameOf).ToHashSet(StringComparer.Ordinal);
+        var virtualServices = _gatewayBound.Values
+            .Where(v => GatewayBinding.Resolve(v, v.Gateways ?? []).Any(names.Contains))
+            .ToList();
+        virtualServices.AddRange(Delegates(virtualServices)
+            .Select(d => _delegates.GetValueOrDefault(d))
+            .OfType<VirtualServiceSpec>()
+            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal));
+        var destinationPorts = new SortedDictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
+        foreach (var destination in virtualServices.SelectMany(RouteDestinations.Hosts))
+        {
+            if (_ports.TryGetValue(destination, out var ports))
+            {
+                destinationPorts[destination] = ports;
+            }
+        }
+
+        return new GatewayInputs(gateways, virtualServices, destinationPorts);
+    }
+
+    /// <summary>
+    /// What a VirtualService bound to gateways refers to that the cluster lacks: a gateway that is
+    /// no Gateway of the cluster, and an HTTP route destination that is no Service (Istio's
+    /// analyzer reports both; the gateway's route to it answers 503).
+    /// </summary>
+    private List<ConfigWarning> GatewayWarnings(VirtualServiceSpec virtualService)
+    {
+        var warnings = new List<ConfigWarning>();
+        if (!GatewayBinding.BindsGateways(virtualService))
+        {
+            return warnings;
+        }
+
+        var gateways = virtualService.Gateways ?? [];
+        for (var i = 0; i < gateways.Count; i++)
+        {
+            var name = GatewayBinding.Resolve(virtualService, gateways[i]);
+            if (name != VirtualServiceSpec.MeshGateway && !_gateways.ContainsKey(GatewayBinding.Split(name)))
+            {
+                warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, $"spec.gateways[{i}]",
+                    $"gateway {name} is not a Gateway of the mesh; no gateway gets these routes through it"));
+            }
+        }
+
+        if (virtualService.AppliesToMesh)
+        {
+            // Its destinations are checked for the mesh already.
+            return warnings;
+        }
+
+        for (var h = 0; h < virtualService.Http.Count; h++)
+        {
+            for (var d = 0; d < virtualService.Http[h].Route.Count; d++)
+            {
+                var host = virtualService.Http[h].Route[d].Host;
+                if (!_ports.ContainsKey(host))
+                {
+                    warnings.Add(new ConfigWarning("VirtualService", virtualService.Namespace, virtualService.Name, $"spec.http[{h}].route[{d}].destination.host",
+                        $"{host} is not a Service of the mesh; a gateway's calls on this route fail (503) until it exists"));
+                }
+            }
+        }
+
+        return warnings;
+    }
+}
