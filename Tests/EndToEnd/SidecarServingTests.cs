@@ -26,6 +26,18 @@ public sealed class SidecarServingTests(SidecarServingTests.Bookinfo mesh) : ICl
         return metadata;
     }
 
+    /// <summary>Istio's node metadata of the ingress gateway: its namespace and its pod's labels.</summary>
+    public static Struct GatewayMetadata(string istioLabel = "ingressgateway")
+    {
+        var labels = new Struct();
+        labels.Fields["istio"] = Value.ForString(istioLabel);
+        labels.Fields["app"] = Value.ForString("istio-" + istioLabel);
+        var metadata = new Struct();
+        metadata.Fields["NAMESPACE"] = Value.ForString("istio-system");
+        metadata.Fields["LABELS"] = Value.ForStruct(labels);
+        return metadata;
+    }
+
     [Fact]
     public async Task ASidecar_GetsTheSharedOutboundSide_InIstiosShapesAndNames()
     {

@@ -31,6 +31,41 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
 {
     private const string HttpConnectionManagerType = "envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager";
 
+    /// <summary>Gateway servers of every kind the mesh builds for the ingress gateway: redirecting HTTP, TCP, TLS passthrough.</summary>
+    private const string RichGateways = """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata: {name: edge, namespace: bookinfo}
+        spec:
+          selector: {istio: ingressgateway}
+          servers:
+          - port: {number: 8080, name: http-redirect, protocol: HTTP}
+            hosts: ["*.bookinfo.example"]
+            tls: {httpsRedirect: true}
+          - port: {number: 27017, name: mongo, protocol: MONGO}
+            hosts: ["*"]
+          - port: {number: 8443, name: tls, protocol: TLS}
+            hosts: ["*.bookinfo.example"]
+            tls: {mode: PASSTHROUGH}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: edge, namespace: bookinfo}
+        spec:
+          hosts: [api.bookinfo.example, mongodb]
+          gateways: [edge]
+          http:
+          - match: [{headers: {end-user: {exact: jason}}}]
+            route: [{destination: {host: reviews, subset: v2}}]
+            retries: {attempts: 3, perTryTimeout: 2s}
+          - route: [{destination: {host: reviews, subset: v1}, weight: 80}, {destination: {host: reviews, subset: v3}, weight: 20}]
+          tcp:
+          - route: [{destination: {host: mongodb}}]
+          tls:
+          - match: [{sniHosts: [api.bookinfo.example]}]
+            route: [{destination: {host: productpage, port: {number: 9080}}}]
+        """;
+
     /// <summary>A VirtualService on bookinfo's reviews using every routing feature the mesh translates.</summary>
     private const string RichVirtualServices = """
         apiVersion: networking.istio.io/v1
@@ -218,7 +253,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
     [Theory]
     [InlineData("ALLOW_ANY")]
     [InlineData("REGISTRY_ONLY")]
-    public async Task EveryResourceServed_ToProxylessClientsAndSidecars_PassesEnvoysRules(string outboundTrafficPolicy)
+    public async Task EveryResourceServed_ToProxylessClientsSidecarsAndGateways_PassesEnvoysRules(string outboundTrafficPolicy)
     {
         await using var server = await MeshServer.StartAsync(
             new Dictionary<string, string>
@@ -227,6 +262,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
                 ["reviews.yaml"] = await SampleAsync("reviews.yaml"),
                 ["bookinfo.yaml"] = await SampleAsync("bookinfo.yaml"),
                 ["rich.yaml"] = RichVirtualServices,
+                ["gateways.yaml"] = RichGateways,
             },
             new Dictionary<string, string?> { ["Mesh:Traffic:OutboundTrafficPolicy"] = outboundTrafficPolicy });
         var before = validation.CheckedRules;
@@ -236,6 +272,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
             ("sidecar~127.1.0.1~productpage-v1-7d9c5b.bookinfo~bookinfo.svc.cluster.local", SidecarServingTests.SidecarMetadata()),
             ("sidecar~127.1.0.4~reviews-v2-7d9c5b.bookinfo~bookinfo.svc.cluster.local", SidecarServingTests.SidecarMetadata()),
             ("sidecar~127.1.0.7~mongodb-0.bookinfo~bookinfo.svc.cluster.local", SidecarServingTests.SidecarMetadata()),
+            ("router~127.1.0.20~istio-ingressgateway-5d8c.istio-system~istio-system.svc.cluster.local", SidecarServingTests.GatewayMetadata()),
         };
 
         var failures = new List<string>();
