@@ -337,6 +337,32 @@ public sealed class GatewayTranslatorTests
         Assert.Equal(first.Select(r => (r.Name, r.Version)), second.Select(r => (r.Name, r.Version)));
     }
 
+    [Fact]
+    public void TheIndex_WarnsOfAnUnknownGatewayAndAMissingDestination_NotOfHostsThatAreNoServices()
+    {
+        const string Dangling = """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: dangling, namespace: bookinfo}
+            spec:
+              hosts: [shop.example]
+              gateways: [bookinfo-gateway, istio-system/missing]
+              http:
+              - route: [{destination: {host: ghost}}]
+            """;
+        var index = new ClusterIndex();
+        index.Replace(KubernetesObjectParser.Parse("g.yaml", string.Join("\n---\n", Productpage, BookinfoGateway, BookinfoRoutes, Dangling)).Documents.Select(d => d.Value!));
+
+        Assert.Equal(
+            ["VirtualService bookinfo/dangling spec.gateways[1]", "VirtualService bookinfo/dangling spec.http[0].route[0].destination.host"],
+            index.Warnings.Select(w => $"{w.Kind} {w.Namespace}/{w.Name} {w.Field}"));
+
+        // The Gateway going makes the bound VirtualServices' references dangle.
+        index.Change([], [new MeshObjectKey("Gateway", "bookinfo", "bookinfo-gateway")]);
+        Assert.Contains(index.Warnings, w => w.Name == "bookinfo" && w.Field == "spec.gateways[0]");
+        Assert.Empty(index.GatewayInputsFor(s_ingress).Gateways);
+    }
+
     private static RouteConfiguration Routes(IReadOnlyList<XdsResource> resources) =>
         RouteConfiguration.Parser.ParseFrom(resources.Single(r => r.TypeUrl == TypeUrls.RouteConfiguration).Payload);
 

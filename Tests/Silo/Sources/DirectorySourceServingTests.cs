@@ -100,7 +100,7 @@ public sealed class DirectorySourceServingTests
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 2}",
                 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}",
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}",
-                "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: edge}\nspec: {hosts: [a], gateways: [ingress], http: [{route: [{destination: {host: a}}]}]}"),
+                "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: edge}\nspec: {egress: [{hosts: [\"./*\"]}]}"),
         });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -111,7 +111,7 @@ public sealed class DirectorySourceServingTests
         Assert.Equal(1, (int)cluster["sourceStatus"]!["skippedKinds"]!["ServiceAccount"]!);
         var ignored = Assert.Single(cluster["ignored"]!.AsArray());
         Assert.Equal("edge", (string)ignored!["name"]!);
-        Assert.Contains("gateways", (string)ignored["reason"]!, StringComparison.Ordinal);
+        Assert.Contains("not supported yet", (string)ignored["reason"]!, StringComparison.Ordinal);
     }
 
     private static async Task<JsonObject> SourceStatusAsync(HttpClient http) =>

@@ -164,13 +164,15 @@ public sealed class KubernetesObjectParserTests
     }
 
     [Fact]
-    public void Parse_VirtualServiceBoundOnlyToGateways_IsValidButIgnored()
+    public void Parse_VirtualServiceBoundOnlyToGateways_IsHandedToTheMeshForItsGateways()
     {
         var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml",
             "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\nspec: {hosts: [a], gateways: [ingress], http: [{route: [{destination: {host: b}}]}]}").Documents);
 
         Assert.Null(document.Rejection);
-        Assert.IsType<IgnoredObject>(document.Value);
+        var virtualService = Assert.IsType<VirtualServiceSpec>(document.Value);
+        Assert.False(virtualService.AppliesToMesh);
+        Assert.Equal(["ingress"], virtualService.Gateways!);
     }
 
     [Fact]
