@@ -14,6 +14,8 @@ namespace Mesh.Orleans.Tests.EndToEnd;
 public sealed class ProxylessClientTests(ITestOutputHelper output)
 {
     private const string EchoHost = "echo.default.svc.cluster.local";
+    private const string ReviewsTarget = "xds:///reviews.default.svc.cluster.local:9080";
+    private const string RouteType = "envoy.config.route.v3.RouteConfiguration";
 
     [Fact]
     public async Task Calls_ReachExactlyTheReadyEndpoints()
@@ -93,7 +95,7 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task VirtualServiceSplit_80_20_LandsWithinSevenPointsOver400Calls()
+    public async Task VirtualServiceSplit_80_20_LandsWithinABinomialBoundOver1000Calls()
     {
         await using var backends = await Backends.StartAsync("v1", "v2");
         await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
@@ -108,13 +110,148 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         });
         await using var client = await StartClientAsync(server, "xds:///reviews.default.svc.cluster.local:9080", "split");
 
-        var tally = await client.AskAsync(new { op = "call", n = 400 }, TimeSpan.FromSeconds(120));
+        const int Calls = 1000;
+
+        var tally = await client.AskAsync(new { op = "call", n = Calls }, TimeSpan.FromSeconds(120));
 
         output.WriteLine(tally.ToJsonString());
         Assert.Equal(0, (int)tally["failed"]!);
-        var v1Share = 100.0 * (int)(tally["by"]!["v1"] ?? 0) / 400;
-        Assert.InRange(v1Share, 73, 87);
-        Assert.Equal(400, (int)(tally["by"]!["v1"] ?? 0) + (int)(tally["by"]!["v2"] ?? 0));
+        var (low, high) = BinomialBounds(Calls, 0.8);
+        Assert.InRange((int)(tally["by"]!["v1"] ?? 0), low, high);
+        Assert.Equal(Calls, (int)(tally["by"]!["v1"] ?? 0) + (int)(tally["by"]!["v2"] ?? 0));
+    }
+
+    [Fact]
+    public async Task SubsetsByPodLabel_Split80_20_LandsWithinABinomialBound_AndNeverReachesAnUnselectedPod()
+    {
+        // One Service, three pods (v1, v2, v3 by label); the DestinationRule's subsets select v1
+        // and v2 only, so the ready v3 pod must never be reached though it is the Service's endpoint.
+        await using var backends = await Backends.StartAsync("v1", "v2", "v3");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["reviews.yaml"] = ReviewsByPod(backends, """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                    - name: split
+                      route:
+                        - {destination: {host: reviews, subset: v1}, weight: 80}
+                        - {destination: {host: reviews, subset: v2}, weight: 20}
+                """),
+        });
+        await using var client = await StartClientAsync(server, ReviewsTarget, "subsets");
+        const int Calls = 1000;
+
+        var tally = await client.AskAsync(new { op = "call", n = Calls }, TimeSpan.FromSeconds(120));
+        var configs = await AssertEveryResourceAckedAsync(client);
+
+        var (low, high) = BinomialBounds(Calls, 0.8);
+
+        output.WriteLine($"{tally.ToJsonString()} v1 within [{low}, {high}]\n{configs.ToJsonString()}");
+        Assert.Equal(Calls, (int)tally["ok"]!);
+        Assert.Equal(["v1", "v2"], tally["by"]!.AsObject().Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.InRange((int)tally["by"]!["v1"]!, low, high);
+        Assert.Equal(
+            ["outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"],
+            Names(configs, "envoy.config.cluster.v3.Cluster"));
+    }
+
+    [Fact]
+    public async Task HeaderMatch_SendsEveryCallOfJasonToV2_AndEveryOtherCallToV1()
+    {
+        await using var backends = await Backends.StartAsync("v1", "v2", "v3");
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["reviews.yaml"] = ReviewsByPod(backends, """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: reviews, namespace: default}
+                spec:
+                  hosts: [reviews]
+                  http:
+                    - name: jason
+                      match: [{headers: {end-user: {exact: jason}}}]
+                      route: [{destination: {host: reviews, subset: v2}}]
+                    - name: others
+                      route: [{destination: {host: reviews, subset: v1}}]
+                """),
+        });
+        await using var client = await StartClientAsync(server, ReviewsTarget, "headers");
+
+        var jason = await client.AskAsync(new { op = "call", n = 50, metadata = new Dictionary<string, string> { ["end-user"] = "jason" } }, TimeSpan.FromSeconds(60));
+        var someoneElse = await client.AskAsync(new { op = "call", n = 50, metadata = new Dictionary<string, string> { ["end-user"] = "mike" } }, TimeSpan.FromSeconds(60));
+        var anonymous = await client.AskAsync(new { op = "call", n = 50 }, TimeSpan.FromSeconds(60));
+        var configs = await AssertEveryResourceAckedAsync(client);
+
+        output.WriteLine($"jason: {jason.ToJsonString()}\nmike: {someoneElse.ToJsonString()}\nanonymous: {anonymous.ToJsonString()}");
+        Assert.Equal(50, (int)(jason["by"]!["v2"] ?? 0));
+        Assert.Equal(50, (int)(someoneElse["by"]!["v1"] ?? 0));
+        Assert.Equal(50, (int)(anonymous["by"]!["v1"] ?? 0));
+        Assert.All(new[] { jason, someoneElse, anonymous }, t => Assert.Equal(50, (int)t["ok"]!));
+        Assert.Equal(
+            ["outbound|9080|v1|reviews.default.svc.cluster.local", "outbound|9080|v2|reviews.default.svc.cluster.local"],
+            Names(configs, "envoy.config.cluster.v3.Cluster"));
+    }
+
+    [Fact]
+    public async Task Retries_OnUnavailable_LandEveryCallOnTheHealthyBackend_AndWithNoRetriesAShareFails()
+    {
+        // What @grpc/grpc-js-xds 1.14 takes of a route's retry_policy (gRFC A44): the gRPC status
+        // names in retry_on (cancelled, deadline-exceeded, internal, resource-exhausted,
+        // unavailable; Envoy's other words are ignored), num_retries + 1 attempts (at most 5), and
+        // retry_back_off; it NACKs num_retries 0 and ignores host predicates and per-try timeouts.
+        // A retry is a new pick of the cluster's round robin, so after the bad backend comes the
+        // good one. attempts: 0 sends no retry policy at all, as Istio does.
+        await using var backends = await Backends.StartAsync("good", "bad:unavailable");
+        static string Retries(string? retries) => $$$"""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: echo, namespace: default}
+            spec:
+              hosts: [echo]
+              http:
+                - name: echo
+                  route: [{destination: {host: echo}}]
+            {{{(retries is null ? string.Empty : "      retries: " + retries)}}}
+            """;
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["echo.yaml"] = EchoMesh(backends, ready: ["good", "bad"], notReady: []),
+            ["vs.yaml"] = Retries("{attempts: 3, retryOn: unavailable}"),
+        });
+        await using var client = await StartClientAsync(server, $"xds:///{EchoHost}:7000", "retries");
+
+        var retried = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        await AssertEveryResourceAckedAsync(client);
+        var routesBefore = await VersionAsync(client, RouteType);
+        await server.WriteConfigAsync("vs.yaml", Retries("{attempts: 0}"));
+        await Eventually.TrueAsync(async () => await VersionAsync(client, RouteType) != routesBefore, TimeSpan.FromSeconds(10), "the client receives the routes without retries");
+        var unretried = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        await AssertEveryResourceAckedAsync(client);
+        routesBefore = await VersionAsync(client, RouteType);
+        await server.WriteConfigAsync("vs.yaml", Retries(null));
+        await Eventually.TrueAsync(async () => await VersionAsync(client, RouteType) != routesBefore, TimeSpan.FromSeconds(10), "the client receives the routes with Istio's default retries");
+        var defaulted = await client.AskAsync(new { op = "call", n = 40 }, TimeSpan.FromSeconds(60));
+        await AssertEveryResourceAckedAsync(client);
+
+        output.WriteLine($"attempts 3: {retried.ToJsonString()}\nattempts 0: {unretried.ToJsonString()}\ndefault: {defaulted.ToJsonString()}");
+        Assert.Equal(40, (int)retried["ok"]!);
+        Assert.Equal(40, (int)retried["by"]!["good"]!);
+        Assert.True((int)retried["retried"]! > 0, "some calls succeeded on a retry");
+
+        // Round robin sends every other call to the bad backend; were picks random, all 40
+        // avoiding it would happen once in 2^40 runs.
+        Assert.True((int)unretried["failed"]! > 0, "without retries the calls picked onto the bad backend fail");
+        Assert.True((int)unretried["ok"]! > 0);
+        Assert.Equal(0, (int)unretried["retried"]!);
+        Assert.All(unretried["errors"]!.AsArray(), e => Assert.Equal("14: bad answers UNAVAILABLE", (string)e!));
+
+        // Istio's default (2 retries on connect-failure, refused-stream, unavailable, cancelled).
+        Assert.Equal(40, (int)defaulted["ok"]!);
+        Assert.True((int)defaulted["retried"]! > 0);
     }
 
     [Fact]
@@ -253,7 +390,7 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task FaultAbortOnARoute_FailsEveryCallOnItWithThatStatus_LeavesTheOtherRouteAlone_AndIsAcked()
+    public async Task FaultAbortOnARoute_FailsEveryCallOnItWithThatStatus_AHalfAbortFailsAShareWithinABinomialBound_LeavesTheOtherRouteAlone_AndIsAcked()
     {
         // The api_listener carries the fault filter before the router, as Istio's proxyless
         // listeners do, so the route's typed_per_filter_config fault applies in the client (gRFC A33).
@@ -272,6 +409,10 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
                       match: [{headers: {x-fault: {exact: "true"}}}]
                       fault: {abort: {grpcStatus: PERMISSION_DENIED, percentage: {value: 100}}}
                       route: [{destination: {host: echo}}]
+                    - name: half
+                      match: [{headers: {x-fault: {exact: half}}}]
+                      fault: {abort: {grpcStatus: PERMISSION_DENIED, percentage: {value: 50}}}
+                      route: [{destination: {host: echo}}]
                     - name: healthy
                       route: [{destination: {host: echo}}]
                 """,
@@ -280,14 +421,22 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
 
         var plain = await client.AskAsync(new { op = "call", n = 20 }, TimeSpan.FromSeconds(60));
         var faulted = await client.AskAsync(new { op = "call", n = 20, metadata = new Dictionary<string, string> { ["x-fault"] = "true" } }, TimeSpan.FromSeconds(60));
+        var half = await client.AskAsync(new { op = "call", n = 200, metadata = new Dictionary<string, string> { ["x-fault"] = "half" } }, TimeSpan.FromSeconds(60));
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
 
-        output.WriteLine($"plain: {plain.ToJsonString()}\nfaulted: {faulted.ToJsonString()}\n{configs.ToJsonString()}");
+        output.WriteLine($"plain: {plain.ToJsonString()}\nfaulted: {faulted.ToJsonString()}\nhalf: {half.ToJsonString()}\n{configs.ToJsonString()}");
         Assert.Equal(20, (int)plain["ok"]!);
         Assert.Equal(20, (int)plain["by"]!["b1"]!);
         Assert.Equal(0, (int)faulted["ok"]!);
         Assert.Equal(20, (int)faulted["failed"]!);
         Assert.All(faulted["errors"]!.AsArray(), e => Assert.Equal("7: Fault injected", (string)e!));
+
+        // The client draws each call's abort on its own (gRFC A33), so the aborted count is
+        // Binomial(200, 0.5): [66, 134] holds it but once in a million runs.
+        var (low, high) = BinomialBounds(200, 0.5);
+        Assert.InRange((int)half["failed"]!, low, high);
+        Assert.Equal(200 - (int)half["failed"]!, (int)(half["by"]!["b1"] ?? 0));
+        Assert.All(half["errors"]!.AsArray(), e => Assert.Equal("7: Fault injected", (string)e!));
         Assert.Equal(4, configs.Count);
         Assert.All(configs, c => Assert.Equal("ACKED", (string)c!["client_status"]!));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
@@ -299,12 +448,77 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(10), "/debug/syncz shows all four types ACKED");
     }
 
-    private static async Task<string?> EdsVersionAsync(NodeProcess client)
+    private static Task<string?> EdsVersionAsync(NodeProcess client) => VersionAsync(client, "envoy.config.endpoint.v3.ClusterLoadAssignment");
+
+    /// <summary>The version of the one resource of <paramref name="typeUrl"/> the client holds, by its CSDS.</summary>
+    private static async Task<string?> VersionAsync(NodeProcess client, string typeUrl)
     {
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
-        return configs.Where(c => (string)c!["type_url"]! == "envoy.config.endpoint.v3.ClusterLoadAssignment")
-            .Select(c => (string?)c!["version_info"]).SingleOrDefault();
+        return configs.Where(c => (string)c!["type_url"]! == typeUrl).Select(c => (string?)c!["version_info"]).SingleOrDefault();
     }
+
+    /// <summary>
+    /// The client's CSDS view, asserted to hold all four resource types with every resource
+    /// ACKED: a resource the client refused would show NACKED, one it lacks would leave a type out.
+    /// </summary>
+    private static async Task<JsonArray> AssertEveryResourceAckedAsync(NodeProcess client)
+    {
+        var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+        Assert.Equal(
+            ["envoy.config.cluster.v3.Cluster", "envoy.config.endpoint.v3.ClusterLoadAssignment", "envoy.config.listener.v3.Listener", RouteType],
+            configs.Select(c => (string)c!["type_url"]!).Distinct().Order(StringComparer.Ordinal));
+        Assert.All(configs, c => Assert.True((string)c!["client_status"]! == "ACKED", configs.ToJsonString()));
+        return configs;
+    }
+
+    private static IEnumerable<string> Names(JsonArray configs, string typeUrl) =>
+        configs.Where(c => (string)c!["type_url"]! == typeUrl).Select(c => (string)c!["name"]!).Order(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The narrowest interval <c>[m - d, m + d]</c> around <c>m = round(n·p)</c> that holds a
+    /// Binomial(n, p) count with probability at least 1 - 10⁻⁶, summed exactly from the
+    /// distribution: a count asserted in it fails a correct split less than once in a million
+    /// runs, while a split off by a few points falls outside at the sizes used here (for
+    /// n = 1000, p = 0.8 it is [738, 862], 80 ± 6.2 points).
+    /// </summary>
+    private static (int Low, int High) BinomialBounds(int n, double p)
+    {
+        const double FalseFailure = 1e-6;
+        var mean = (int)Math.Round(n * p);
+        var probability = new double[n + 1];
+        var logChoose = 0.0;
+        for (var k = 0; k <= n; k++)
+        {
+            probability[k] = Math.Exp(logChoose + (k * Math.Log(p)) + ((n - k) * Math.Log(1 - p)));
+            logChoose += k < n ? Math.Log(n - k) - Math.Log(k + 1) : 0;
+        }
+
+        for (var d = 0; ; d++)
+        {
+            var outside = probability.Where((_, k) => k < mean - d || k > mean + d).Sum();
+            if (outside < FalseFailure)
+            {
+                return (mean - d, mean + d);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The reviews Service on 9080 with one EndpointSlice per pod (each naming its Pod by
+    /// <c>targetRef</c> and carrying its backend's port), Pods <c>reviews-v1..v3</c> labelled
+    /// <c>version: v1..v3</c>, a DestinationRule with subsets v1 and v2 only, and <paramref name="virtualService"/>.
+    /// </summary>
+    private static string ReviewsByPod(Backends backends, string virtualService) => MeshYaml.Documents(
+        [
+            MeshYaml.Service("reviews", 9080),
+            .. new[] { "v1", "v2", "v3" }.SelectMany(v => new[]
+            {
+                MeshYaml.SliceOfPods($"reviews-{v}", "reviews", backends.Port(v), "default", ("127.0.0.1", $"reviews-{v}")),
+                MeshYaml.Pod($"reviews-{v}", "default", v, "127.0.0.1"),
+            }),
+            MeshYaml.SubsetRule("reviews", "reviews", "default", "v1", "v2"),
+            virtualService,
+        ]);
 
     /// <summary>The echo Service with one EndpointSlice per backend (each slice carries its own backend's port).</summary>
     private static string EchoMesh(Backends backends, IEnumerable<string> ready, IEnumerable<string> notReady) => MeshYaml.Documents(

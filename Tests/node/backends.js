@@ -1,5 +1,7 @@
 // Starts one gRPC Echo server per id given on the command line, each on 127.0.0.1 with a
 // port the OS picks, prints {"id": port, ...} as one JSON line, and exits when stdin closes.
+// An id may name a mode after a colon: "bad:unavailable" answers every call with UNAVAILABLE
+// (before any response header, so the call is not committed and a client may retry it).
 'use strict';
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
@@ -8,11 +10,24 @@ const protoLoader = require('@grpc/proto-loader');
 const definition = protoLoader.loadSync(path.join(__dirname, 'echo.proto'));
 const echo = grpc.loadPackageDefinition(definition).meshtest.Echo;
 
-async function start(id) {
+function who(id, mode) {
+  switch (mode) {
+    case undefined:
+      return (call, callback) => callback(null, {
+        backend: id,
+        previousAttempts: Number(call.metadata.get('grpc-previous-rpc-attempts')[0] ?? 0),
+      });
+    case 'unavailable':
+      return (call, callback) => callback({ code: grpc.status.UNAVAILABLE, details: `${id} answers UNAVAILABLE` });
+    default:
+      throw new Error(`unknown backend mode ${mode} of ${id}`);
+  }
+}
+
+async function start(spec) {
+  const [id, mode] = spec.split(':');
   const server = new grpc.Server();
-  server.addService(echo.service, {
-    Who: (call, callback) => callback(null, { backend: id }),
-  });
+  server.addService(echo.service, { Who: who(id, mode) });
   const port = await new Promise((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
   return { id, port, server };

@@ -1,7 +1,9 @@
 // A proxyless gRPC client built on @grpc/grpc-js-xds. It dials the target given on the
 // command line (xds:///host:port) with the bootstrap in GRPC_XDS_BOOTSTRAP_CONFIG, and takes
 // one JSON command per stdin line, answering each with one JSON line on stdout:
-//   {"op":"call","n":N,"metadata":{...}}  N sequential calls -> {ok, failed, by:{backend:count}, errors}
+//   {"op":"call","n":N,"metadata":{...}}  N sequential calls, each sending the metadata given
+//       -> {ok, failed, by:{backend:count}, retried, errors}; retried counts the calls that
+//       succeeded on a retry (the backend saw grpc-previous-rpc-attempts above 0)
 //   {"op":"loop-start"} / {"op":"loop-stop"}  calls back to back until stopped -> the same tally
 //   {"op":"csds"}  the client's own CSDS view -> {configs:[{type_url,name,client_status,version_info}]}
 'use strict';
@@ -30,7 +32,7 @@ const admin = new grpc.Server();
 grpc.addAdminServicesToServer(admin);
 
 function newTally() {
-  return { ok: 0, failed: 0, by: {}, errors: [] };
+  return { ok: 0, failed: 0, by: {}, retried: 0, errors: [] };
 }
 
 function callOnce(tally, metadata) {
@@ -44,6 +46,7 @@ function callOnce(tally, metadata) {
       } else {
         tally.ok++;
         tally.by[reply.backend] = (tally.by[reply.backend] || 0) + 1;
+        if (reply.previousAttempts > 0) tally.retried++;
       }
       resolve();
     });
