@@ -437,10 +437,10 @@ public static partial class RouteTranslator
                 result.Abort.GrpcStatus = (uint)abort.GrpcStatus!.Value;
             }
 
-            if (abort.Percentage is { } percentage)
-            {
-                result.Abort.Percentage = Percent(percentage);
-            }
+            // Unset means no request is aborted (Istio's docs; Envoy reads a missing percentage as
+            // 0 %). Istio leaves it out; it is sent as 0 % because a gRPC client rejects the whole
+            // RouteConfiguration when an abort has no percentage.
+            result.Abort.Percentage = Percent(abort.Percentage ?? 0);
         }
 
         return result.Delay is null && result.Abort is null ? null : result;

@@ -390,7 +390,7 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task FaultAbortOnARoute_FailsEveryCallOnItWithThatStatus_AHalfAbortFailsAShareWithinABinomialBound_LeavesTheOtherRouteAlone_AndIsAcked()
+    public async Task FaultAbortOnARoute_FailsEveryCallOnItWithThatStatus_AHalfAbortFailsAShareWithinABinomialBound_AnUnsetShareAbortsNone_LeavesTheOtherRouteAlone_AndIsAcked()
     {
         // The api_listener carries the fault filter before the router, as Istio's proxyless
         // listeners do, so the route's typed_per_filter_config fault applies in the client (gRFC A33).
@@ -413,6 +413,10 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
                       match: [{headers: {x-fault: {exact: half}}}]
                       fault: {abort: {grpcStatus: PERMISSION_DENIED, percentage: {value: 50}}}
                       route: [{destination: {host: echo}}]
+                    - name: unset
+                      match: [{headers: {x-fault: {exact: unset}}}]
+                      fault: {abort: {grpcStatus: PERMISSION_DENIED}}
+                      route: [{destination: {host: echo}}]
                     - name: healthy
                       route: [{destination: {host: echo}}]
                 """,
@@ -422,7 +426,12 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         var plain = await client.AskAsync(new { op = "call", n = 20 }, TimeSpan.FromSeconds(60));
         var faulted = await client.AskAsync(new { op = "call", n = 20, metadata = new Dictionary<string, string> { ["x-fault"] = "true" } }, TimeSpan.FromSeconds(60));
         var half = await client.AskAsync(new { op = "call", n = 200, metadata = new Dictionary<string, string> { ["x-fault"] = "half" } }, TimeSpan.FromSeconds(60));
+        var unset = await client.AskAsync(new { op = "call", n = 20, metadata = new Dictionary<string, string> { ["x-fault"] = "unset" } }, TimeSpan.FromSeconds(60));
         var configs = (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray();
+
+        // An abort without a percentage aborts nothing (Istio's docs), and the route
+        // configuration holding it is accepted: it is sent as 0 %, which the client requires.
+        Assert.Equal(20, (int)unset["ok"]!);
 
         output.WriteLine($"plain: {plain.ToJsonString()}\nfaulted: {faulted.ToJsonString()}\nhalf: {half.ToJsonString()}\n{configs.ToJsonString()}");
         Assert.Equal(20, (int)plain["ok"]!);
