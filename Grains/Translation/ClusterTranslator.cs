@@ -102,10 +102,15 @@ public static class ClusterTranslator
     public static string NameOf(Cluster.Types.LbPolicy policy) =>
         Cluster.Descriptor.EnumTypes.Single(e => e.Name == "LbPolicy").FindValueByNumber((int)policy)?.Name ?? policy.ToString();
 
-    /// <summary>A ConfigSource that says "over the same ADS stream, v3 resources".</summary>
+    /// <summary>
+    /// A ConfigSource that says "over the same ADS stream, v3 resources", with no initial fetch
+    /// timeout, as Istio writes it: Envoy keeps a cluster or listener warming until its endpoints
+    /// or routes arrive instead of giving up after its default 15 s and serving without them.
+    /// </summary>
     public static ConfigSource AdsConfigSource() => new()
     {
         Ads = new AggregatedConfigSource(),
+        InitialFetchTimeout = new Duration(),
         ResourceApiVersion = ApiVersion.V3,
     };
 

@@ -23,7 +23,7 @@ public static class EndpointTranslator
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(slices);
 
-        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedDictionary<(string Address, int Port), (string? Cluster, string? Network, string? Workload, string Namespace, string Service)>>();
+        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedDictionary<(string Address, int Port), (string? Cluster, string? Network, string? Workload, string Namespace, string Service, IReadOnlyDictionary<string, string>? Labels)>>();
         foreach (var slice in slices)
         {
             var slicePort = slice.Ports.FirstOrDefault(p => p.Name == port.Name && p.Port is > 0);
@@ -47,7 +47,7 @@ public static class EndpointTranslator
                 }
 
                 // A duplicate (same address and port in two slices) is sent once, with the first slice's origin.
-                set.TryAdd((endpoint.Addresses[0], targetPort), (slice.MemberClusterId, slice.Network, WorkloadName(endpoint.TargetRef), slice.Namespace, slice.ServiceName));
+                set.TryAdd((endpoint.Addresses[0], targetPort), (slice.MemberClusterId, slice.Network, WorkloadName(endpoint.TargetRef), slice.Namespace, slice.ServiceName, endpoint.Labels));
             }
         }
 
@@ -72,7 +72,7 @@ public static class EndpointTranslator
                     },
                     HealthStatus = HealthStatus.Healthy,
                     LoadBalancingWeight = 1,
-                    Metadata = Origin(origin.Cluster, origin.Network, origin.Workload, origin.Namespace, origin.Service),
+                    Metadata = Origin(origin.Cluster, origin.Network, origin.Workload, origin.Namespace, origin.Service, origin.Labels),
                 });
             }
 
@@ -84,10 +84,14 @@ public static class EndpointTranslator
 
     /// <summary>
     /// Where an endpoint comes from, as Istio writes it into <c>filter_metadata.istio</c>:
-    /// <c>workload</c> is <c>name;namespace;service;revision;member-cluster</c> and <c>network</c>
-    /// the member cluster's network. Null when the slice names no member cluster.
+    /// <c>workload</c> is <c>name;namespace;canonical-service;canonical-revision;member-cluster</c>
+    /// and <c>network</c> the member cluster's network. Null when the slice names no member cluster.
+    /// The canonical service and revision are read from the pod's labels as Istio reads them
+    /// (<c>service.istio.io/canonical-name</c>, <c>app.kubernetes.io/name</c>, <c>app</c>; and
+    /// <c>service.istio.io/canonical-revision</c>, <c>app.kubernetes.io/version</c>, <c>version</c>),
+    /// else the Service's name and <c>latest</c>.
     /// </summary>
-    public static Metadata? Origin(string? memberCluster, string? network, string? workload, string ns, string service)
+    public static Metadata? Origin(string? memberCluster, string? network, string? workload, string ns, string service, IReadOnlyDictionary<string, string>? labels = null)
     {
         if (memberCluster is null)
         {
@@ -95,7 +99,9 @@ public static class EndpointTranslator
         }
 
         var istio = new Struct();
-        istio.Fields["workload"] = Value.ForString($"{workload};{ns};{service};latest;{memberCluster}");
+        var canonicalService = Label(labels, "service.istio.io/canonical-name", "app.kubernetes.io/name", "app") ?? service;
+        var canonicalRevision = Label(labels, "service.istio.io/canonical-revision", "app.kubernetes.io/version", "version") ?? "latest";
+        istio.Fields["workload"] = Value.ForString($"{workload};{ns};{canonicalService};{canonicalRevision};{memberCluster}");
         if (!string.IsNullOrEmpty(network))
         {
             istio.Fields["network"] = Value.ForString(network);
@@ -104,6 +110,20 @@ public static class EndpointTranslator
         var metadata = new Metadata();
         metadata.FilterMetadata["istio"] = istio;
         return metadata;
+    }
+
+    /// <summary>The value of the first of <paramref name="keys"/> that <paramref name="labels"/> holds, or null.</summary>
+    private static string? Label(IReadOnlyDictionary<string, string>? labels, params string[] keys)
+    {
+        foreach (var key in keys)
+        {
+            if (labels is not null && labels.TryGetValue(key, out var value))
+            {
+                return value;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

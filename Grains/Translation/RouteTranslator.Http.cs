@@ -19,6 +19,9 @@ public static partial class RouteTranslator
     /// <summary>Istio's default retry conditions when a route sets no retry policy.</summary>
     public const string DefaultRetryOn = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
+    /// <summary>The status code Istio's default retry policy retries (the <c>retriable-status-codes</c> of <see cref="DefaultRetryOn"/>).</summary>
+    public const uint DefaultRetriableStatusCode = 503;
+
     private static void AddRoutes(
         VirtualHost virtualHost,
         HttpRouteSpec http,
@@ -281,8 +284,9 @@ public static partial class RouteTranslator
 
     /// <summary>
     /// Istio's retry policy (retry.ConvertPolicy): its default (2 retries on connect failures,
-    /// refused streams and gRPC UNAVAILABLE or CANCELLED, avoiding hosts already tried) when
-    /// the route sets none; none when it sets 0 attempts.
+    /// refused streams, gRPC UNAVAILABLE or CANCELLED and HTTP 503, avoiding hosts already tried)
+    /// when the route sets none; none when it sets 0 attempts. A route's <c>retryOn</c> replaces
+    /// the conditions and the status codes (its numbers are the codes).
     /// </summary>
     public static RetryPolicy? BuildRetryPolicy(HttpRetrySpec? retries)
     {
@@ -297,6 +301,7 @@ public static partial class RouteTranslator
             RetryOn = DefaultRetryOn,
             HostSelectionRetryMaxAttempts = 5,
         };
+        policy.RetriableStatusCodes.Add(DefaultRetriableStatusCode);
         if (retries?.RetryIgnorePreviousHosts is not false)
         {
             policy.RetryHostPredicate.Add(new RetryPolicy.Types.RetryHostPredicate
@@ -314,6 +319,7 @@ public static partial class RouteTranslator
         if (retries.RetryOn is { } retryOn)
         {
             var words = new List<string>();
+            policy.RetriableStatusCodes.Clear();
             foreach (var part in retryOn.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
                 if (uint.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))

@@ -60,6 +60,10 @@ public static partial class RouteTranslator
 
         var virtualHost = new VirtualHost { Name = MeshNames.HostPort(host, port) };
         virtualHost.Domains.AddRange(Domains(host, port));
+
+        // Istio's proxies tell the upstream which attempt a request is (x-envoy-attempt-count),
+        // so a retried call can be recognised; gRPC clients do not read the field.
+        virtualHost.IncludeRequestAttemptCount = flavor != RouteFlavor.Proxyless;
         foreach (var http in HttpRoutes(host, bound))
         {
             AddRoutes(virtualHost, http, port, destinationPorts, flavor);
@@ -67,17 +71,23 @@ public static partial class RouteTranslator
 
         if (virtualHost.Routes.Count == 0)
         {
-            virtualHost.Routes.Add(new Route
+            var action = new RouteAction
             {
-                Name = "default",
-                Match = new RouteMatch { Prefix = "/" },
-                Route_ = new RouteAction
-                {
-                    Cluster = MeshNames.OutboundCluster(host, port),
-                    // Istio disables Envoy's 15 s default route timeout unless a VirtualService sets one.
-                    Timeout = Duration.FromTimeSpan(TimeSpan.Zero),
-                },
-            });
+                Cluster = MeshNames.OutboundCluster(host, port),
+                // Istio disables Envoy's 15 s default route timeout unless a VirtualService sets one.
+                Timeout = Duration.FromTimeSpan(TimeSpan.Zero),
+            };
+            if (flavor != RouteFlavor.Proxyless)
+            {
+                // Istio's default outbound route (BuildDefaultHTTPOutboundRoute): no grpc-timeout
+                // header overrides the disabled timeout, and the mesh's default retry policy.
+#pragma warning disable CS0612 // Istio still sets max_grpc_timeout rather than max_stream_duration.
+                action.MaxGrpcTimeout = Duration.FromTimeSpan(TimeSpan.Zero);
+#pragma warning restore CS0612
+                action.RetryPolicy = BuildRetryPolicy(null);
+            }
+
+            virtualHost.Routes.Add(new Route { Name = "default", Match = new RouteMatch { Prefix = "/" }, Route_ = action });
         }
 
         return virtualHost;

@@ -93,6 +93,12 @@ public static class SidecarTranslator
             UseOriginalDst = true,
             TrafficDirection = TrafficDirection.Outbound,
         };
+
+        // Istio's first chain drops connections whose original destination is the outbound port
+        // itself: passed through, they would come straight back to this listener, in a loop.
+        var blackhole = new FilterChain { Name = "virtualOutbound-blackhole", FilterChainMatch = new FilterChainMatch { DestinationPort = OutboundPort } };
+        blackhole.Filters.Add(TcpProxyFilter(BlackHoleCluster, BlackHoleCluster));
+        outbound.FilterChains.Add(blackhole);
         var chain = new FilterChain { Name = "virtualOutbound-catchall-tcp" };
         chain.Filters.Add(TcpProxyFilter(catchAll, catchAll));
         outbound.FilterChains.Add(chain);
@@ -322,10 +328,13 @@ public static class SidecarTranslator
         }
         else
         {
-            route.Route_ = new RouteAction { Cluster = PassthroughCluster, Timeout = Duration.FromTimeSpan(TimeSpan.Zero) };
+            // No timeout, and none from a grpc-timeout header either, as Istio's catch-all has.
+#pragma warning disable CS0612 // Istio still sets max_grpc_timeout rather than max_stream_duration.
+            route.Route_ = new RouteAction { Cluster = PassthroughCluster, Timeout = Duration.FromTimeSpan(TimeSpan.Zero), MaxGrpcTimeout = Duration.FromTimeSpan(TimeSpan.Zero) };
+#pragma warning restore CS0612
         }
 
-        var host = new VirtualHost { Name = name };
+        var host = new VirtualHost { Name = name, IncludeRequestAttemptCount = true };
         host.Domains.Add("*");
         host.Routes.Add(route);
         return host;

@@ -82,4 +82,27 @@ public sealed class EndpointTranslatorTests
         Assert.Equal("echo-7d4f;default;echo;latest;east", istio["workload"].StringValue);
         Assert.Equal("net-1", istio["network"].StringValue);
     }
+
+    [Fact]
+    public void Build_EndpointOfALabelledPod_NamesItsCanonicalServiceAndRevision_AsIstioReadsTheLabels()
+    {
+        var slice = Slice("s", "echo", 17000, ("127.0.0.1", true, null), ("127.0.0.2", true, null)) with { MemberClusterId = "east" };
+        slice = slice with
+        {
+            Endpoints =
+            [
+                slice.Endpoints[0] with { TargetRef = "Pod/default/echo-v1-a", Labels = new Dictionary<string, string> { ["app"] = "echo-app", ["version"] = "v1" } },
+                slice.Endpoints[1] with
+                {
+                    TargetRef = "Pod/default/echo-v2-b",
+                    Labels = new Dictionary<string, string> { ["app"] = "echo-app", ["version"] = "v2", ["service.istio.io/canonical-name"] = "echo-canonical", ["app.kubernetes.io/version"] = "2.0" },
+                },
+            ],
+        };
+
+        var workloads = EndpointTranslator.Build("outbound|7000||echo.default.svc.cluster.local", new ServicePort("grpc", 7000, null, "TCP", null), [slice])
+            .Endpoints.Single().LbEndpoints.Select(e => e.Metadata.FilterMetadata["istio"].Fields["workload"].StringValue);
+
+        Assert.Equal(["echo-v1-a;default;echo-app;v1;east", "echo-v2-b;default;echo-canonical;2.0;east"], workloads);
+    }
 }

@@ -260,6 +260,20 @@ public sealed class RouteTranslatorTests
         Assert.Equal("connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes", retry.RetryOn);
         Assert.Equal("envoy.retry_host_predicates.previous_hosts", retry.RetryHostPredicate.Single().Name);
         Assert.Equal(5, retry.HostSelectionRetryMaxAttempts);
+        Assert.Equal([503u], retry.RetriableStatusCodes);
+    }
+
+    [Fact]
+    public void Retries_WithRetryOnWithoutStatusCodes_RetryNoStatusCode_AndWithoutRetryOn_KeepTheDefault503()
+    {
+        var routes = Sidecar(
+            ToHost(new HttpMatchSpec(new StringMatchSpec(StringMatchKind.Exact, "/a"), [], null)) with { Retries = new HttpRetrySpec(3, null, "connect-failure", null, null, null) },
+            ToHost() with { Retries = new HttpRetrySpec(4, null, null, null, null, null) }).Routes;
+
+        Assert.Equal("connect-failure", routes[0].Route_.RetryPolicy.RetryOn);
+        Assert.Empty(routes[0].Route_.RetryPolicy.RetriableStatusCodes);
+        Assert.Equal(4u, routes[1].Route_.RetryPolicy.NumRetries);
+        Assert.Equal([503u], routes[1].Route_.RetryPolicy.RetriableStatusCodes);
     }
 
     [Fact]
