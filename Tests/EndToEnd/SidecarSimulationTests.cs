@@ -356,6 +356,36 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
         }
     }
 
+    [Fact]
+    public async Task ATcpRouteWrittenAndDeleted_ChangesTheServedListener_AndBack()
+    {
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["bookinfo.yaml"] = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "bookinfo.yaml")),
+        });
+        async Task<Result> MongoAsync()
+        {
+            await using var client = AdsTestClient.Connect(server.XdsPort, ProductpageNode, metadata: SidecarServingTests.SidecarMetadata());
+            return new Simulator(await AdsProxyConfig.FetchAsync(client)).Simulate(Call.Tcp("127.96.0.14", 27017));
+        }
+
+        Assert.Equal("outbound|27017||mongodb.bookinfo.svc.cluster.local", (await MongoAsync()).Cluster);
+
+        await server.WriteConfigAsync("route.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: mongodb, namespace: bookinfo}
+            spec:
+              hosts: [mongodb]
+              tcp:
+                - route: [{destination: {host: details, port: {number: 9080}}}]
+            """);
+        await Eventually.TrueAsync(async () => (await MongoAsync()).Cluster == Details, TimeSpan.FromSeconds(20), "mongodb's listener proxies to details");
+
+        server.DeleteConfig("route.yaml");
+        await Eventually.TrueAsync(async () => (await MongoAsync()).Cluster == "outbound|27017||mongodb.bookinfo.svc.cluster.local", TimeSpan.FromSeconds(20), "mongodb's listener proxies to mongodb again");
+    }
+
     /// <summary>The productpage sidecar's configuration from a control plane serving bookinfo and <paramref name="extraYaml"/>.</summary>
     internal static async Task<Simulator> ProductpageWithAsync(string extraYaml, bool registryOnly = false)
     {
