@@ -2,6 +2,7 @@ using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Mesh.Orleans.Grains;
@@ -14,7 +15,8 @@ namespace Mesh.Orleans.Grains;
 /// every scope and stream that needs them.
 /// </summary>
 public sealed class ServiceGrain(
-    [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state) : Grain, IServiceGrain
+    [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state,
+    IOptions<MeshTrafficOptions> traffic) : Grain, IServiceGrain
 {
     private ServiceResources? _resources;
 
@@ -61,7 +63,7 @@ public sealed class ServiceGrain(
         // The rules of the first member cluster by id that binds any, as its Service defines the ports.
         var destinationRule = DestinationRules.Merge(inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }));
         var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets);
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, traffic.Value.RegistryOnly);
         return new ServiceResources(host, state.State.Revision, resources);
     }
 }

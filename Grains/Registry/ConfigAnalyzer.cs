@@ -93,6 +93,44 @@ public static class ConfigAnalyzer
     }
 
     /// <summary>
+    /// TCP and TLS matches the mesh leaves out or does not apply in full: those selecting proxies
+    /// by source (listeners are shared by every proxy), and <c>sourceSubnet</c>, which Istio does
+    /// not apply either.
+    /// </summary>
+    private static void AnalyzeL4Routes(VirtualServiceSpec virtualService, Action<string, string> warn)
+    {
+        const string BySource = "matches on sourceLabels or sourceNamespace are not applied yet (listeners are shared by every proxy of the mesh): this match is left out";
+        var tcp = virtualService.Tcp ?? [];
+        for (var t = 0; t < tcp.Count; t++)
+        {
+            for (var m = 0; m < tcp[t].Match.Count; m++)
+            {
+                var match = tcp[t].Match[m];
+                if (match is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                {
+                    warn($"spec.tcp[{t}].match[{m}]", BySource);
+                }
+                else if (match.SourceSubnet is not null)
+                {
+                    warn($"spec.tcp[{t}].match[{m}].sourceSubnet", "is not applied (nor by Istio): the match takes connections from any source");
+                }
+            }
+        }
+
+        var tls = virtualService.Tls ?? [];
+        for (var t = 0; t < tls.Count; t++)
+        {
+            for (var m = 0; m < tls[t].Match.Count; m++)
+            {
+                if (tls[t].Match[m] is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                {
+                    warn($"spec.tls[{t}].match[{m}]", BySource);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// What the mesh serves differently from what the VirtualService says: matches that select
     /// proxies by source, routes proxyless gRPC clients cannot take, and several VirtualServices
     /// for one host (Istio's sidecars take one, IST0109; here their routes follow one another).
@@ -120,6 +158,7 @@ public static class ConfigAnalyzer
             }
         }
 
+        AnalyzeL4Routes(virtualService, Warn);
         if (boundTo is null || !virtualService.AppliesToMesh)
         {
             return;

@@ -34,6 +34,7 @@ public static class ServiceTranslator
     /// subset, or no such port): each gets a Cluster with an empty ClusterLoadAssignment, for the
     /// same reason as <paramref name="referencedPorts"/>.
     /// </param>
+    /// <param name="registryOnly">Whether the mesh is REGISTRY_ONLY, which decides where a sidecar's TLS listener sends an SNI no route takes.</param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
@@ -42,7 +43,8 @@ public static class ServiceTranslator
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
         IReadOnlyCollection<int>? referencedPorts = null,
         DestinationRuleSpec? destinationRule = null,
-        IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null)
+        IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null,
+        bool registryOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(slices);
@@ -86,7 +88,7 @@ public static class ServiceTranslator
             resources.Add(Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
             resources.Add(Pack(TypeUrls.RouteConfiguration, hostPort, routes) with { Audience = ResourceAudience.Proxyless });
             var sidecarHost = RouteTranslator.BuildVirtualHost(host, port.Port, virtualServices, destinationPorts, RouteFlavor.Sidecar);
-            resources.AddRange(SidecarTranslator.ServicePort(service, port, clusterName, sidecarHost, slices));
+            resources.AddRange(SidecarTranslator.ServicePort(service, port, clusterName, sidecarHost, slices, virtualServices, destinationPorts, registryOnly));
         }
 
         return resources;

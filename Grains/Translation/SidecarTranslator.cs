@@ -25,7 +25,7 @@ namespace Mesh.Orleans.Grains.Translation;
 /// and the clusters Istio always has (<c>PassthroughCluster</c>, <c>BlackHoleCluster</c>,
 /// <c>InboundPassthroughCluster</c>).
 /// </summary>
-public static class SidecarTranslator
+public static partial class SidecarTranslator
 {
     /// <summary>The port iptables redirects a pod's outbound traffic to.</summary>
     public const int OutboundPort = 15001;
@@ -231,7 +231,8 @@ public static class SidecarTranslator
     /// What one service port adds to every sidecar: for an HTTP port (or one whose protocol is
     /// not declared, which Istio would sniff and this routes as HTTP) its virtual host, a piece
     /// of the RouteConfiguration named by the port, answering also to the service's cluster IP;
-    /// for a TCP port its <c>&lt;clusterIP&gt;_&lt;port&gt;</c> listener; for a UDP port, which
+    /// for a TCP port its <c>&lt;clusterIP&gt;_&lt;port&gt;</c> listener, carrying the VirtualServices'
+    /// <c>tcp[]</c> or <c>tls[]</c> routes (see <see cref="RoutedTcpListener"/>); for a UDP port, which
     /// sidecars do not proxy, nothing.
     /// </summary>
     /// <remarks>
@@ -248,7 +249,18 @@ public static class SidecarTranslator
     /// <param name="cluster">The outbound cluster of the port.</param>
     /// <param name="virtualHost">The virtual host of the port, for an HTTP port.</param>
     /// <param name="slices">The service's EndpointSlices, whose endpoints a headless TCP port listens on.</param>
-    public static IReadOnlyList<XdsResource> ServicePort(MeshService service, ServicePort port, string cluster, VirtualHost virtualHost, IEnumerable<MeshEndpointSlice> slices)
+    /// <param name="virtualServices">The VirtualServices bound to the service's host, whose <c>tcp[]</c> and <c>tls[]</c> routes a TCP port's listeners apply (see <see cref="RoutedTcpListener"/>); null means none.</param>
+    /// <param name="destinationPorts">The ports of every destination host of those VirtualServices that is a Service.</param>
+    /// <param name="registryOnly">Whether the mesh is REGISTRY_ONLY (what a TLS listener does with an SNI no route takes).</param>
+    public static IReadOnlyList<XdsResource> ServicePort(
+        MeshService service,
+        ServicePort port,
+        string cluster,
+        VirtualHost virtualHost,
+        IEnumerable<MeshEndpointSlice> slices,
+        IReadOnlyList<VirtualServiceSpec>? virtualServices = null,
+        IReadOnlyDictionary<string, IReadOnlyList<int>>? destinationPorts = null,
+        bool registryOnly = false)
     {
         ArgumentNullException.ThrowIfNull(service);
         ArgumentNullException.ThrowIfNull(port);
@@ -264,7 +276,7 @@ public static class SidecarTranslator
         {
             var addresses = service.ClusterIp is { } clusterIp ? [clusterIp] : HeadlessAddresses(port, slices);
             return addresses
-                .Select(address => TcpListener(address, port.Port, cluster))
+                .Select(address => RoutedTcpListener(service.Hostname, address, port.Port, protocol, cluster, virtualServices, destinationPorts, registryOnly))
                 .Select(listener => Pack(TypeUrls.Listener, listener.Name, listener))
                 .ToList();
         }

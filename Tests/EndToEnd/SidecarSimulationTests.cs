@@ -17,6 +17,100 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
     private const string ReviewsV1 = "outbound|9080|v1|reviews.bookinfo.svc.cluster.local";
     private const string ReviewsV2 = "outbound|9080|v2|reviews.bookinfo.svc.cluster.local";
 
+    /// <summary>A 50/50 TCP split of mongodb between two subsets, and a headless service with a destination subnet route.</summary>
+    internal const string TcpRoutesYaml = """
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: mongodb, namespace: bookinfo}
+        spec:
+          host: mongodb
+          subsets:
+            - {name: v1, labels: {version: v1}}
+            - {name: v2, labels: {version: v2}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: mongodb, namespace: bookinfo}
+        spec:
+          hosts: [mongodb]
+          tcp:
+            - match: [{port: 27017}]
+              route:
+                - {destination: {host: mongodb, subset: v1}, weight: 50}
+                - {destination: {host: mongodb, subset: v2}, weight: 50}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: legacy-db, namespace: bookinfo}
+        spec:
+          clusterIP: None
+          ports: [{name: tcp-db, port: 5432}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: legacy-db-abcde
+          namespace: bookinfo
+          labels: {kubernetes.io/service-name: legacy-db}
+        addressType: IPv4
+        ports: [{name: tcp-db, port: 5432, protocol: TCP}]
+        endpoints:
+          - addresses: ["127.1.0.20"]
+          - addresses: ["127.1.1.20"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: legacy-db, namespace: bookinfo}
+        spec:
+          hosts: [legacy-db]
+          tcp:
+            - match: [{destinationSubnets: [127.1.1.0/24]}]
+              route: [{destination: {host: mongodb, port: {number: 27017}}}]
+        """;
+
+    /// <summary>An HTTPS service whose TLS routes pick subsets by SNI.</summary>
+    internal const string TlsRoutesYaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: vault, namespace: bookinfo}
+        spec:
+          clusterIP: 127.96.0.30
+          ports: [{name: https, port: 443}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: vault-abcde
+          namespace: bookinfo
+          labels: {kubernetes.io/service-name: vault}
+        addressType: IPv4
+        ports: [{name: https, port: 443, protocol: TCP}]
+        endpoints:
+          - addresses: ["127.1.0.30"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: vault, namespace: bookinfo}
+        spec:
+          host: vault
+          subsets:
+            - {name: primary, labels: {role: primary}}
+            - {name: standby, labels: {role: standby}}
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: vault, namespace: bookinfo}
+        spec:
+          hosts: [vault.bookinfo.svc.cluster.local, "*.vault.example.com"]
+          tls:
+            - match: [{sniHosts: [vault.bookinfo.svc.cluster.local]}]
+              route: [{destination: {host: vault, subset: primary}}]
+            - match: [{sniHosts: ["*.vault.example.com"], port: 443}]
+              route:
+                - {destination: {host: vault, subset: primary}, weight: 20}
+                - {destination: {host: vault, subset: standby}, weight: 80}
+        """;
+
     private AdsTestClient _client = null!;
     private Simulator _sidecar = null!;
 
@@ -223,8 +317,77 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
         sidecar.Simulate(Call.Http("ratings:9080", "127.96.0.13", 9080)).ShouldReach("outbound|9080|v1|ratings.bookinfo.svc.cluster.local");
     }
 
+    [Fact]
+    public async Task MongodbTcpTraffic_SplitsFiftyFifty_BetweenItsSubsets_AndADestinationSubnetRouteTakesOnlyItsAddresses()
+    {
+        var sidecar = await ProductpageWithAsync(TcpRoutesYaml);
+
+        var landed = sidecar.Distribute(Call.Tcp("127.96.0.14", 27017), 2000, seed: 11);
+        Assert.Equal(["outbound|27017|v1|mongodb.bookinfo.svc.cluster.local", "outbound|27017|v2|mongodb.bookinfo.svc.cluster.local"], landed.Keys);
+        Assert.InRange(landed["outbound|27017|v1|mongodb.bookinfo.svc.cluster.local"], 900, 1100);
+        var split = sidecar.Simulate(Call.Tcp("127.96.0.14", 27017));
+        Assert.Equal(("127.96.0.14_27017", "bookinfo/mongodb tcp[0]"), (split.Listener, split.FilterChain));
+        Assert.Equal([50u, 50u], split.WeightedClusters.Select(c => c.Weight));
+
+        // The headless service's endpoint in the route's subnet goes where the route says; the other, to the service.
+        sidecar.Simulate(Call.Tcp("127.1.1.20", 5432)).ShouldReach("outbound|27017||mongodb.bookinfo.svc.cluster.local");
+        var rest = sidecar.Simulate(Call.Tcp("127.1.0.20", 5432)).ShouldReach("outbound|5432||legacy-db.bookinfo.svc.cluster.local");
+        Assert.Equal(("127.1.0.20_5432", "outbound|5432||legacy-db.bookinfo.svc.cluster.local"), (rest.Listener, rest.FilterChain));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task TlsToAnHttpsService_IsRoutedBySni_AndAnSniNoRouteTakes_PassesThroughOrUnderRegistryOnlyIsDropped(bool registryOnly)
+    {
+        var sidecar = await ProductpageWithAsync(TlsRoutesYaml, registryOnly);
+
+        var primary = sidecar.Simulate(Call.Tls("vault.bookinfo.svc.cluster.local", "127.96.0.30", 443)).ShouldReach("outbound|443|primary|vault.bookinfo.svc.cluster.local");
+        Assert.Equal(("127.96.0.30_443", "bookinfo/vault tls[0].match[0]"), (primary.Listener, primary.FilterChain));
+        var landed = sidecar.Distribute(Call.Tls("eu.vault.example.com", "127.96.0.30", 443), 1000, seed: 5);
+        Assert.InRange(landed["outbound|443|standby|vault.bookinfo.svc.cluster.local"], 740, 860);
+
+        var unknown = sidecar.Simulate(Call.Tls("other.example.org", "127.96.0.30", 443)).ShouldReach(registryOnly ? "BlackHoleCluster" : "PassthroughCluster");
+        Assert.Equal("PassthroughFilterChain", unknown.FilterChain);
+        sidecar.Simulate(Call.Tcp("127.96.0.30", 443)).ShouldReach(registryOnly ? "BlackHoleCluster" : "PassthroughCluster");
+        if (!registryOnly)
+        {
+            Assert.Equal(["127.96.0.30:443"], unknown.Endpoints);
+        }
+    }
+
+    [Fact]
+    public async Task ATcpRouteWrittenAndDeleted_ChangesTheServedListener_AndBack()
+    {
+        await using var server = await MeshServer.StartAsync(new Dictionary<string, string>
+        {
+            ["bookinfo.yaml"] = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "bookinfo.yaml")),
+        });
+        async Task<Result> MongoAsync()
+        {
+            await using var client = AdsTestClient.Connect(server.XdsPort, ProductpageNode, metadata: SidecarServingTests.SidecarMetadata());
+            return new Simulator(await AdsProxyConfig.FetchAsync(client)).Simulate(Call.Tcp("127.96.0.14", 27017));
+        }
+
+        Assert.Equal("outbound|27017||mongodb.bookinfo.svc.cluster.local", (await MongoAsync()).Cluster);
+
+        await server.WriteConfigAsync("route.yaml", """
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: mongodb, namespace: bookinfo}
+            spec:
+              hosts: [mongodb]
+              tcp:
+                - route: [{destination: {host: details, port: {number: 9080}}}]
+            """);
+        await Eventually.TrueAsync(async () => (await MongoAsync()).Cluster == Details, TimeSpan.FromSeconds(20), "mongodb's listener proxies to details");
+
+        server.DeleteConfig("route.yaml");
+        await Eventually.TrueAsync(async () => (await MongoAsync()).Cluster == "outbound|27017||mongodb.bookinfo.svc.cluster.local", TimeSpan.FromSeconds(20), "mongodb's listener proxies to mongodb again");
+    }
+
     /// <summary>The productpage sidecar's configuration from a control plane serving bookinfo and <paramref name="extraYaml"/>.</summary>
-    private static async Task<Simulator> ProductpageWithAsync(string extraYaml, bool registryOnly = false)
+    internal static async Task<Simulator> ProductpageWithAsync(string extraYaml, bool registryOnly = false)
     {
         await using var server = await MeshServer.StartAsync(
             new Dictionary<string, string>

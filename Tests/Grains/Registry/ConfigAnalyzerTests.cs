@@ -108,6 +108,23 @@ public sealed class ConfigAnalyzerTests
     }
 
     [Fact]
+    public void Analyze_TcpAndTlsMatchesBySourceOrSourceSubnet_WarnWhatIsNotServed()
+    {
+        var to = new List<RouteDestinationSpec> { new(V1, null, 100) };
+        var virtualService = new VirtualServiceSpec("default", "l4", [Reviews], [], Tcp:
+        [
+            new TcpRouteSpec([new L4MatchSpec([], null, null, null, null), new L4MatchSpec([], null, new Dictionary<string, string> { ["app"] = "a" }, null, null)], to),
+            new TcpRouteSpec([new L4MatchSpec([], 9080, null, null, null, SourceSubnet: "10.0.0.0/8")], to),
+        ], Tls: [new TlsRouteSpec([new TlsMatchSpec(["a.example.com"], [], null, null, null, null), new TlsMatchSpec(["b.example.com"], [], null, null, null, "front")], to)]);
+        var config = new ClusterConfig([Service("reviews", 9080), Service("reviews-v1", 9080)], [], [virtualService], []);
+
+        var warnings = ConfigAnalyzer.Analyze(config);
+
+        Assert.Equal(["spec.tcp[0].match[1]", "spec.tcp[1].match[0].sourceSubnet", "spec.tls[0].match[1]"], warnings.Select(w => w.Field));
+        Assert.Contains("listeners are shared by every proxy", warnings[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Analyze_RouteToASubsetNoRuleDefines_WarnsOnTheSubset_AndOneARuleDefinesIsFine()
     {
         var route = Route([], null, (Reviews, null, 50), (Reviews, null, 50));

@@ -50,6 +50,70 @@ internal static class FilterChainMatcher
         return chains.Count == 1 ? chains[0] : listener.DefaultFilterChain;
     }
 
+    /// <summary>
+    /// Why Envoy refuses <paramref name="listener"/> whatever the connection, or null: two of its
+    /// filter chains share a combination of matching values ("multiple filter chains with
+    /// overlapping matching rules are defined"). Envoy builds a tree over the criteria with each
+    /// list expanded (every prefix range with every server name, and so on; a prefix is taken with
+    /// its host bits cleared), and refuses the listener when a leaf is reached by two chains.
+    /// </summary>
+    public static string? Overlap(Listener listener)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < listener.FilterChains.Count; i++)
+        {
+            var chain = listener.FilterChains[i];
+            var label = chain.Name.Length > 0 ? $"'{chain.Name}'" : $"#{i}";
+            foreach (var leaf in Leaves(chain.FilterChainMatch ?? s_empty))
+            {
+                if (!owners.TryAdd(leaf, label))
+                {
+                    return $"listener {listener.Name} has filter chains {owners[leaf]}, {label} with overlapping matching rules ({leaf}); Envoy rejects such a listener";
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<string> Leaves(FilterChainMatch match)
+    {
+        static IReadOnlyList<string> OrAny(IEnumerable<string> values)
+        {
+            var list = values.Distinct(StringComparer.Ordinal).ToList();
+            return list.Count == 0 ? ["*"] : list;
+        }
+
+        static string Prefix(Envoy.Config.Core.V3.CidrRange range)
+        {
+            var bytes = IPAddress.Parse(range.AddressPrefix).GetAddressBytes();
+            var length = (int)(range.PrefixLen ?? 0);
+            for (var i = 0; i < bytes.Length; i++)
+            {
+                bytes[i] &= (byte)(0xFF << (8 - Math.Clamp(length - (i * 8), 0, 8)));
+            }
+
+            return $"{new IPAddress(bytes)}/{length}";
+        }
+
+        var ports = OrAny(match.DestinationPort is { } port ? [$"port {port}"] : []);
+        var prefixes = OrAny(match.PrefixRanges.Select(Prefix));
+        var names = OrAny(match.ServerNames.Select(n => n.ToLowerInvariant()));
+        var alpn = OrAny(match.ApplicationProtocols);
+        var direct = OrAny(match.DirectSourcePrefixRanges.Select(Prefix));
+        var sources = OrAny(match.SourcePrefixRanges.Select(Prefix));
+        var sourcePorts = OrAny(match.SourcePorts.Select(p => p.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return
+            from p in ports
+            from prefix in prefixes
+            from name in names
+            from a in alpn
+            from d in direct
+            from source in sources
+            from sourcePort in sourcePorts
+            select $"{p} dst {prefix} sni {name} transport {(match.TransportProtocol.Length == 0 ? "*" : match.TransportProtocol)} alpn {a} direct {d} {match.SourceType} src {source}:{sourcePort}";
+    }
+
     private static List<FilterChain> Narrow(List<FilterChain> chains, Func<FilterChainMatch, bool> unset, Func<FilterChainMatch, int?> score)
     {
         var best = int.MinValue;

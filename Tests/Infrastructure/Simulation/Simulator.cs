@@ -67,6 +67,11 @@ public sealed class Simulator
         }
 
         result = result with { Listener = listener.Name, HandedOffFrom = accepting == listener ? null : accepting!.Name };
+        if (FilterChainMatcher.Overlap(listener) is { } overlap)
+        {
+            return Fail(result, SimulationFailure.InvalidConfig, overlap);
+        }
+
         var connection = Inspect(listener, call, destination);
         var chain = FilterChainMatcher.Match(listener, connection, out var ambiguity);
         if (ambiguity is not null)

@@ -235,6 +235,32 @@ public sealed class SimulatorTests
         Assert.Contains("'a', 'b'", result.Error);
     }
 
+    [Theory]
+    [InlineData("overlapping server names")]
+    [InlineData("one prefix written two ways")]
+    public void FilterChain_TwoChainsSharingAnyCombination_AreAListenerEnvoyRejects_WhateverTheCall(string kind)
+    {
+        var listener = new Listener { Name = "overlap", Address = SocketAddress("0.0.0.0", 443) };
+        listener.ListenerFilters.Add(new ListenerFilter { Name = "envoy.filters.listener.tls_inspector", TypedConfig = Any.Pack(new TlsInspector()) });
+        if (kind == "overlapping server names")
+        {
+            listener.FilterChains.Add(TcpChain("a", "a", ServerNames("a.example.com", "b.example.com")));
+            listener.FilterChains.Add(TcpChain("b", "b", ServerNames("c.example.com", "B.example.com")));
+        }
+        else
+        {
+            listener.FilterChains.Add(TcpChain("a", "a", Prefixes(("10.0.0.0", 8))));
+            listener.FilterChains.Add(TcpChain("b", "b", Prefixes(("192.168.0.0", 16), ("10.1.2.3", 8))));
+        }
+
+        var simulator = new Simulator(new ProxyConfig(listeners: [listener], clusters: [StaticCluster("a"), StaticCluster("b")]));
+
+        var result = simulator.Simulate(Call.Tls("c.example.com", "192.168.0.1", 443).Direct()).ShouldFail(SimulationFailure.InvalidConfig);
+        Assert.Contains("'a', 'b' with overlapping matching rules", result.Error);
+        listener.FilterChains.RemoveAt(0);
+        simulator.Simulate(Call.Tls("c.example.com", "192.168.0.1", 443).Direct()).ShouldReach("b");
+    }
+
     // ---- Virtual host selection ---------------------------------------------------------
 
     [Fact]
