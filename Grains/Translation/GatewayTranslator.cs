@@ -3,7 +3,6 @@ using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
 using Envoy.Extensions.Filters.Listener.TlsInspector.V3;
 using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
-using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Mesh.Orleans.Grains.Interfaces;
@@ -223,7 +222,8 @@ public static class GatewayTranslator
     {
         if (!hosts.TryGetValue(host, out var virtualHost))
         {
-            virtualHost = new VirtualHost { Name = MeshNames.HostPort(host, port) };
+            // Istio's default proxy headers count request attempts (x-envoy-attempt-count).
+            virtualHost = new VirtualHost { Name = MeshNames.HostPort(host, port), IncludeRequestAttemptCount = true };
             virtualHost.Domains.Add(host);
             hosts[host] = virtualHost;
         }
@@ -321,7 +321,7 @@ public static class GatewayTranslator
                     if (tcp is not null)
                     {
                         var chain = new FilterChain();
-                        chain.Filters.Add(TcpProxy(port, tcp.Route, inputs.DestinationPorts));
+                        chain.Filters.Add(L4RouteTranslator.TcpProxy(virtualService, tcp.Route, port.Number, inputs.DestinationPorts));
                         listener.FilterChains.Add(chain);
                         return listener;
                     }
@@ -342,7 +342,7 @@ public static class GatewayTranslator
 
                         var chain = new FilterChain { FilterChainMatch = new FilterChainMatch() };
                         chain.FilterChainMatch.ServerNames.AddRange(sni);
-                        chain.Filters.Add(TcpProxy(port, tls.Route, inputs.DestinationPorts));
+                        chain.Filters.Add(L4RouteTranslator.TcpProxy(virtualService, tls.Route, port.Number, inputs.DestinationPorts));
                         listener.FilterChains.Add(chain);
                     }
                 }
@@ -365,30 +365,6 @@ public static class GatewayTranslator
     private static bool L4Applies(VirtualServiceSpec virtualService, int? matchPort, IReadOnlyList<string>? gateways, int port, string gateway) =>
         (matchPort is null || matchPort == port)
         && (gateways is not { Count: > 0 } || GatewayBinding.Resolve(virtualService, gateways).Contains(gateway, StringComparer.Ordinal));
-
-    /// <summary>A <c>tcp_proxy</c> to the route's destinations: one cluster, or weighted clusters for several.</summary>
-    private static Filter TcpProxy(MergedPort port, IReadOnlyList<RouteDestinationSpec> route, IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts)
-    {
-        string ClusterOf(RouteDestinationSpec d) =>
-            MeshNames.OutboundCluster(d.Host, RouteDestinations.Port(d, port.Number, destinationPorts), d.Subset ?? string.Empty);
-
-        var proxy = new TcpProxy();
-        var weighted = route.Where(d => d.Weight > 0).ToList();
-        if (route.Count == 1 || weighted.Count <= 1)
-        {
-            var only = weighted.Count == 1 ? weighted[0] : route[0];
-            proxy.Cluster = ClusterOf(only);
-            proxy.StatPrefix = proxy.Cluster;
-        }
-        else
-        {
-            proxy.WeightedClusters = new TcpProxy.Types.WeightedCluster();
-            proxy.WeightedClusters.Clusters.AddRange(weighted.Select(d => new TcpProxy.Types.WeightedCluster.Types.ClusterWeight { Name = ClusterOf(d), Weight = (uint)d.Weight }));
-            proxy.StatPrefix = port.ListenerName;
-        }
-
-        return new Filter { Name = SidecarTranslator.TcpProxyName, TypedConfig = Any.Pack(proxy) };
-    }
 
     private static XdsResource Pack(string typeUrl, string name, IMessage message)
     {

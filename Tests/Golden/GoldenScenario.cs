@@ -17,7 +17,7 @@ namespace Mesh.Orleans.Tests.Golden;
 /// for endpoints) and compared whole; resources the files do not name are not compared.
 /// <c>scenario.json</c> may hold <c>node</c> (the node id; by default a sidecar of a client pod,
 /// <c>sleep</c>, that is no endpoint of the scenario), <c>namespace</c> (its <c>NAMESPACE</c>
-/// metadata, default <c>bookinfo</c>) and <c>settings</c> (control-plane settings by key, e.g.
+/// metadata, default <c>bookinfo</c>), <c>labels</c> (its <c>LABELS</c> metadata, e.g. a gateway's) and <c>settings</c> (control-plane settings by key, e.g.
 /// <c>Mesh:Traffic:OutboundTrafficPolicy</c>).
 /// </remarks>
 public sealed record GoldenScenario(
@@ -26,7 +26,8 @@ public sealed record GoldenScenario(
     string NodeId,
     string Namespace,
     IReadOnlyDictionary<string, string?> Settings,
-    IReadOnlyList<GoldenResource> Expected)
+    IReadOnlyList<GoldenResource> Expected,
+    IReadOnlyDictionary<string, string>? Labels = null)
 {
     /// <summary>The folder every scenario sits in, as copied beside the test assembly.</summary>
     public static string Root => Path.Combine(AppContext.BaseDirectory, "Golden");
@@ -60,6 +61,7 @@ public sealed record GoldenScenario(
         var nodeId = DefaultNodeId;
         var ns = "bookinfo";
         var settings = new Dictionary<string, string?>();
+        var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         var scenarioFile = Path.Combine(folder, "scenario.json");
         if (File.Exists(scenarioFile))
         {
@@ -69,6 +71,11 @@ public sealed record GoldenScenario(
             foreach (var (key, value) in scenario["settings"] as JsonObject ?? [])
             {
                 settings[key] = (string?)value;
+            }
+
+            foreach (var (key, value) in scenario["labels"] as JsonObject ?? [])
+            {
+                labels[key] = (string?)value ?? throw new InvalidDataException($"{scenarioFile}: label {key} is not a string");
             }
         }
 
@@ -97,7 +104,7 @@ public sealed record GoldenScenario(
             throw new InvalidDataException($"{folder}: no expected resources");
         }
 
-        return new GoldenScenario(name, input, nodeId, ns, settings, expected);
+        return new GoldenScenario(name, input, nodeId, ns, settings, expected, labels);
     }
 
     private static JsonNode? Parse(string file)
@@ -117,6 +124,17 @@ public sealed record GoldenScenario(
     {
         var metadata = new Struct();
         metadata.Fields["NAMESPACE"] = Value.ForString(Namespace);
+        if (Labels is { Count: > 0 })
+        {
+            var labels = new Struct();
+            foreach (var (key, value) in Labels)
+            {
+                labels.Fields[key] = Value.ForString(value);
+            }
+
+            metadata.Fields["LABELS"] = Value.ForStruct(labels);
+        }
+
         return metadata;
     }
 
