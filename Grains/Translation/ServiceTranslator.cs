@@ -34,6 +34,9 @@ public static class ServiceTranslator
     /// subset, or no such port): each gets a Cluster with an empty ClusterLoadAssignment, for the
     /// same reason as <paramref name="referencedPorts"/>.
     /// </param>
+    /// <param name="serviceEntry">
+    /// The ServiceEntry that declares the host when no Service does (see <see cref="ServiceEntryTranslator"/>), or null.
+    /// </param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
@@ -42,21 +45,24 @@ public static class ServiceTranslator
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
         IReadOnlyCollection<int>? referencedPorts = null,
         DestinationRuleSpec? destinationRule = null,
-        IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null)
+        IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null,
+        ServiceEntrySpec? serviceEntry = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(slices);
         ArgumentNullException.ThrowIfNull(virtualServices);
         ArgumentNullException.ThrowIfNull(destinationPorts);
         var resources = new List<XdsResource>(((service?.Ports.Count ?? 0) * 4) + ((referencedPorts?.Count ?? 0) * 2));
-        foreach (var referenced in (referencedPorts ?? []).Where(p => service is null || service.Ports.All(s => s.Port != p)).Order())
+        var entry = service is null ? serviceEntry : null;
+        bool Defines(int port) => service is not null ? service.Ports.Any(s => s.Port == port) : entry?.Ports.Any(p => p.Number == port) ?? false;
+        foreach (var referenced in (referencedPorts ?? []).Where(p => !Defines(p)).Order())
         {
             AddEmpty(resources, MeshNames.OutboundCluster(host, referenced));
         }
 
         var subsets = destinationRule?.Subsets ?? [];
         foreach (var (port, subset) in (referencedSubsets ?? [])
-            .Where(r => service is null || service.Ports.All(s => s.Port != r.Port) || subsets.All(s => s.Name != r.Subset))
+            .Where(r => !Defines(r.Port) || subsets.All(s => s.Name != r.Subset))
             .Select(r => (r.Port, r.Subset))
             .Distinct()
             .Order())
@@ -66,6 +72,11 @@ public static class ServiceTranslator
 
         if (service is null)
         {
+            if (entry is not null)
+            {
+                resources.AddRange(ServiceEntryTranslator.Translate(host, entry, virtualServices, destinationPorts, destinationRule));
+            }
+
             return resources;
         }
 

@@ -151,11 +151,21 @@ public sealed class ClusterIndexTests
 
     private static object RandomObject(Random random)
     {
-        string Host() => s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
+        // Now and then a host only ServiceEntries declare.
+        string Host() => random.Next(5) == 0 ? $"ext-{random.Next(3)}.example.com" : s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
         int Port() => 8000 + random.Next(3);
         string? Subset() => random.Next(3) == 0 ? null : "v" + random.Next(1, 5);
-        switch (random.Next(6))
+        switch (random.Next(7))
         {
+            case 6:
+                var entryHosts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Host()).Distinct().ToList();
+                var entryPorts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().Select(p => new ServiceEntryPort(p, "http-" + p, "HTTP", null)).ToList();
+                var selected = random.Next(2) == 0;
+                return new ServiceEntrySpec(random.Next(3) == 0 ? "other" : "default", "se-" + random.Next(4), entryHosts, [], entryPorts, "MESH_EXTERNAL",
+                    selected ? "STATIC" : "DNS",
+                    selected ? [] : [new WorkloadEntrySpec($"127.0.1.{random.Next(1, 9)}", new Dictionary<string, int>(), new Dictionary<string, string> { ["version"] = "v" + random.Next(1, 4) }, null, null, null, null)],
+                    selected ? new Dictionary<string, string> { ["version"] = "v" + random.Next(1, 4) } : null,
+                    [], []);
             case 0:
                 var ports = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().ToArray();
                 return Service(s_names[random.Next(s_names.Length)], ports);
@@ -169,7 +179,8 @@ public sealed class ClusterIndexTests
                     Endpoints = slice.Endpoints.Select(e => random.Next(4) == 0 ? e : e with { TargetRef = $"Pod/{(random.Next(3) == 0 ? "" : "default")}/p{random.Next(6)}" }).ToList(),
                 };
             case 3:
-                return new MeshPod("default", "p" + random.Next(6), new Dictionary<string, string> { ["app"] = "x", ["version"] = "v" + random.Next(1, 4) });
+                return new MeshPod("default", "p" + random.Next(6), new Dictionary<string, string> { ["app"] = "x", ["version"] = "v" + random.Next(1, 4) },
+                    random.Next(4) == 0 ? null : $"127.0.2.{random.Next(1, 9)}");
             case 4:
                 string[] patterns = ["a", "b", "c", "*.default.svc.cluster.local", "*.svc.cluster.local", "*", "ghost", "b.default.svc.cluster.local"];
                 string[] namespaces = ["default", "default", "istio-system", "other"];
