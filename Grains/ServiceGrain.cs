@@ -2,6 +2,7 @@ using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Mesh.Orleans.Grains;
@@ -15,7 +16,8 @@ namespace Mesh.Orleans.Grains;
 /// every scope and stream that needs them.
 /// </summary>
 public sealed class ServiceGrain(
-    [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state) : Grain, IServiceGrain
+    [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state,
+    IOptions<MeshTrafficOptions> traffic) : Grain, IServiceGrain
 {
     private ServiceResources? _resources;
 
@@ -64,7 +66,8 @@ public sealed class ServiceGrain(
         var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
         // A Kubernetes Service of the hostname wins over a ServiceEntry's, as in Istio; else the first cluster's entry by id.
         var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry);
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry,
+            traffic.Value.RegistryOnly);
         return new ServiceResources(host, state.State.Revision, resources);
     }
 }

@@ -47,12 +47,14 @@ public static class ServiceEntryTranslator
     /// <param name="virtualServices">The VirtualServices bound to the host.</param>
     /// <param name="destinationPorts">The ports of every destination those VirtualServices name.</param>
     /// <param name="rule">The host's DestinationRule (merged), or null.</param>
+    /// <param name="registryOnly">Whether the mesh's outbound traffic policy is REGISTRY_ONLY (see <see cref="SidecarPort"/>).</param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         ServiceEntrySpec entry,
         IReadOnlyList<VirtualServiceSpec> virtualServices,
         IReadOnlyDictionary<string, IReadOnlyList<int>> destinationPorts,
-        DestinationRuleSpec? rule)
+        DestinationRuleSpec? rule,
+        bool registryOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(entry);
@@ -66,7 +68,7 @@ public static class ServiceEntryTranslator
             resources.Add(ServiceTranslator.Pack(TypeUrls.Listener, hostPort, ListenerTranslator.BuildApiListener(hostPort)) with { Audience = ResourceAudience.Proxyless });
             resources.Add(ServiceTranslator.Pack(TypeUrls.RouteConfiguration, hostPort, RouteTranslator.Build(host, port.Number, virtualServices, destinationPorts)) with { Audience = ResourceAudience.Proxyless });
             var virtualHost = RouteTranslator.BuildVirtualHost(host, port.Number, virtualServices, destinationPorts, RouteFlavor.Sidecar);
-            resources.AddRange(SidecarPort(host, entry, port, virtualHost));
+            resources.AddRange(SidecarPort(host, entry, port, virtualHost, registryOnly));
         }
 
         return resources;
@@ -82,13 +84,16 @@ public static class ServiceEntryTranslator
     /// <c>&lt;address&gt;_&lt;port&gt;</c> listener per IP address, one <c>0.0.0.0_&lt;port&gt;</c>
     /// listener matching the CIDR blocks among the addresses, or with no address at all one
     /// <c>0.0.0.0_&lt;port&gt;</c> listener for the port, each a <c>tcp_proxy</c> to the port's cluster.
+    /// The CIDR listener's default filter chain takes every other destination of the port where
+    /// <c>virtualOutbound</c> would have: <c>PassthroughCluster</c>, or <c>BlackHoleCluster</c>
+    /// under REGISTRY_ONLY (<paramref name="registryOnly"/>).
     /// </summary>
     /// <remarks>
     /// A <c>0.0.0.0_&lt;port&gt;</c> TCP listener has the name of the port's HTTP listener; where
     /// the port also carries HTTP virtual hosts, the HTTP listener is served and the TCP one is
     /// reported as shadowed (Istio would merge them into one listener with sniffing).
     /// </remarks>
-    public static IReadOnlyList<XdsResource> SidecarPort(string host, ServiceEntrySpec entry, ServiceEntryPort port, Envoy.Config.Route.V3.VirtualHost virtualHost)
+    public static IReadOnlyList<XdsResource> SidecarPort(string host, ServiceEntrySpec entry, ServiceEntryPort port, Envoy.Config.Route.V3.VirtualHost virtualHost, bool registryOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(entry);
@@ -114,6 +119,8 @@ public static class ServiceEntryTranslator
                 if (cidrs.Count > 0)
                 {
                     any.FilterChains[0].FilterChainMatch = match;
+                    var catchAll = registryOnly ? SidecarTranslator.BlackHoleCluster : SidecarTranslator.PassthroughCluster;
+                    any.DefaultFilterChain = new Envoy.Config.Listener.V3.FilterChain { Name = catchAll, Filters = { SidecarTranslator.TcpProxyFilter(catchAll, catchAll) } };
                 }
 
                 listeners.Add(any);

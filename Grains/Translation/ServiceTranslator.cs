@@ -37,6 +37,7 @@ public static class ServiceTranslator
     /// <param name="serviceEntry">
     /// The ServiceEntry that declares the host when no Service does (see <see cref="ServiceEntryTranslator"/>), or null.
     /// </param>
+    /// <param name="registryOnly">Whether the mesh's outbound traffic policy is REGISTRY_ONLY (for a ServiceEntry's CIDR listeners).</param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
@@ -46,7 +47,8 @@ public static class ServiceTranslator
         IReadOnlyCollection<int>? referencedPorts = null,
         DestinationRuleSpec? destinationRule = null,
         IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null,
-        ServiceEntrySpec? serviceEntry = null)
+        ServiceEntrySpec? serviceEntry = null,
+        bool registryOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentNullException.ThrowIfNull(slices);
@@ -74,7 +76,7 @@ public static class ServiceTranslator
         {
             if (entry is not null)
             {
-                resources.AddRange(ServiceEntryTranslator.Translate(host, entry, virtualServices, destinationPorts, destinationRule));
+                resources.AddRange(ServiceEntryTranslator.Translate(host, entry, virtualServices, destinationPorts, destinationRule, registryOnly));
             }
 
             return resources;

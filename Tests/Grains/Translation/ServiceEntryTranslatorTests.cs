@@ -163,6 +163,10 @@ public sealed class ServiceEntryTranslatorTests
         Assert.Equal("0.0.0.0_7000", cidr.Single().Name);
         var range = cidr.Single().FilterChains.Single().FilterChainMatch.PrefixRanges.Single();
         Assert.Equal(("127.98.0.0", 16u), (range.AddressPrefix, range.PrefixLen ?? 0));
+        Assert.Equal("PassthroughCluster", cidr.Single().DefaultFilterChain.Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
+        var blocked = ServiceEntryTranslator.Translate("legacy.example.com", withCidr, [], s_noPorts, null, registryOnly: true)
+            .Single(r => r.TypeUrl == TypeUrls.Listener && r.Audience == ResourceAudience.Sidecar);
+        Assert.Equal("BlackHoleCluster", Listener.Parser.ParseFrom(blocked.Payload).DefaultFilterChain.Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
         Assert.Equal("0.0.0.0_7001", none.Single().Name);
         Assert.Null(none.Single().FilterChains.Single().FilterChainMatch);
     }
