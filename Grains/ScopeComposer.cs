@@ -15,7 +15,9 @@ namespace Mesh.Orleans.Grains;
 /// Envoy keeps one listener per name, so when the TCP listeners of two hostnames share a name
 /// (two services with one cluster IP and port, or two headless services with one endpoint
 /// address and port), the first hostname in ordinal order is served whichever came first, the
-/// other is reported by <see cref="TakeConflicts"/>, and it takes over if the first goes.
+/// other is reported by <see cref="TakeConflicts"/>, and it takes over if the first goes. A TCP
+/// listener named <c>0.0.0.0_&lt;port&gt;</c> (a ServiceEntry port without an address) gives way
+/// to the port's HTTP listener while the port has virtual hosts, and is reported likewise.
 /// </summary>
 internal sealed class ScopeComposer
 {
@@ -111,16 +113,19 @@ internal sealed class ScopeComposer
         {
             var routeKey = new ResourceKey(TypeUrls.RouteConfiguration, SidecarTranslator.RouteName(port));
             var listenerKey = new ResourceKey(TypeUrls.Listener, SidecarTranslator.HttpListenerName(port));
+            var claimed = _listenerClaims.GetValueOrDefault(listenerKey.Name);
             if (!_virtualHosts.TryGetValue(port, out var pieces) || pieces.Count == 0)
             {
                 _virtualHosts.Remove(port);
                 Set(routeKey, null);
-                Set(listenerKey, null);
+
+                // A hostname's own TCP listener of that name takes the name back.
+                Set(listenerKey, claimed?.Values.First());
                 continue;
             }
 
             Set(routeKey, SidecarTranslator.RouteConfiguration(port, pieces.Values, _registryOnly));
-            if (!_current.ContainsKey(listenerKey))
+            if (!_current.TryGetValue(listenerKey, out var current) || claimed?.Values.Any(l => l.Version == current.Version) == true)
             {
                 Set(listenerKey, SidecarTranslator.Pack(TypeUrls.Listener, listenerKey.Name, SidecarTranslator.HttpListener(port)));
             }
@@ -189,14 +194,30 @@ internal sealed class ScopeComposer
         }
 
         var key = new ResourceKey(TypeUrls.Listener, name);
+        var httpPort = HttpPortOf(name);
         if (claims.Count == 0)
         {
             _listenerClaims.Remove(name);
+            if (httpPort is { } port && _virtualHosts.ContainsKey(port))
+            {
+                return; // The port's HTTP listener holds the name.
+            }
+
             Set(key, null);
             return;
         }
 
         var (served, resource) = claims.First();
+        if (httpPort is { } http && _virtualHosts.ContainsKey(http))
+        {
+            if (isNew)
+            {
+                _conflicts.Add(new ListenerConflict(name, $"the HTTP routes of port {http}", [hostname]));
+            }
+
+            return;
+        }
+
         if (isNew && claims.Count > 1)
         {
             _conflicts.Add(new ListenerConflict(name, served, served == hostname ? claims.Keys.Skip(1).ToList() : [hostname]));
@@ -207,6 +228,13 @@ internal sealed class ScopeComposer
             Set(key, resource);
         }
     }
+
+    /// <summary>The port of an HTTP listener name <c>0.0.0.0_&lt;port&gt;</c>, or null for any other name.</summary>
+    private static int? HttpPortOf(string name) =>
+        name.StartsWith(SidecarTranslator.AnyAddress + "_", StringComparison.Ordinal)
+            && int.TryParse(name.AsSpan(SidecarTranslator.AnyAddress.Length + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            ? port
+            : null;
 
     private void SetPiece(string name, XdsResource? piece)
     {

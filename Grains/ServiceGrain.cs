@@ -10,7 +10,8 @@ namespace Mesh.Orleans.Grains;
 /// <summary>
 /// One mesh hostname. Merges what each member cluster declares for it (the Service of the
 /// first cluster by id that has one defines the ports, and the DestinationRules of the first
-/// that binds any apply; endpoints come from every cluster)
+/// that binds any apply; endpoints come from every cluster; without a Service, the first
+/// cluster's ServiceEntry declares the host)
 /// and translates the result into Envoy resources, serialised once here and shared by
 /// every scope and stream that needs them.
 /// </summary>
@@ -63,7 +64,10 @@ public sealed class ServiceGrain(
         // The rules of the first member cluster by id that binds any, as its Service defines the ports.
         var destinationRule = DestinationRules.Merge(inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }));
         var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, traffic.Value.RegistryOnly);
+        // A Kubernetes Service of the hostname wins over a ServiceEntry's, as in Istio; else the first cluster's entry by id.
+        var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
+        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry,
+            traffic.Value.RegistryOnly);
         return new ServiceResources(host, state.State.Revision, resources);
     }
 }

@@ -12,6 +12,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="DestinationRules">The DestinationRules, by namespace and name; null reads as none.</param>
 /// <param name="Pods">The Pods (their labels), by namespace and name; null reads as none.</param>
 /// <param name="Gateways">The Gateways, by namespace and name; null reads as none.</param>
+/// <param name="ServiceEntries">The ServiceEntries, by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
@@ -20,14 +21,15 @@ public sealed record ClusterConfig(
     [property: Id(3)] IReadOnlyList<RejectedObject> Rejected,
     [property: Id(4)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
     [property: Id(5)] IReadOnlyList<MeshPod>? Pods = null,
-    [property: Id(6)] IReadOnlyList<GatewaySpec>? Gateways = null)
+    [property: Id(6)] IReadOnlyList<GatewaySpec>? Gateways = null,
+    [property: Id(7)] IReadOnlyList<ServiceEntrySpec>? ServiceEntries = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
 
     /// <summary>
     /// The declaration of <paramref name="objects"/> (Services by hostname; slices, VirtualServices,
-    /// DestinationRules and Pods by namespace and name; anything else is left out) with <paramref name="rejected"/>.
+    /// DestinationRules, Pods, Gateways and ServiceEntries by namespace and name; anything else is left out) with <paramref name="rejected"/>.
     /// </summary>
     public static ClusterConfig Of(IEnumerable<object> objects, IReadOnlyList<RejectedObject> rejected)
     {
@@ -40,6 +42,7 @@ public sealed record ClusterConfig(
             rejected,
             values.OfType<DestinationRuleSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             values.OfType<MeshPod>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            values.OfType<GatewaySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
+            values.OfType<GatewaySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            values.OfType<ServiceEntrySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
     }
 }

@@ -2,7 +2,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 
 /// <summary>
 /// The identity of one object a source hands the mesh: its kind (<c>Service</c>,
-/// <c>EndpointSlice</c>, <c>VirtualService</c>, <c>DestinationRule</c>, <c>Pod</c>), namespace and name.
+/// <c>EndpointSlice</c>, <c>VirtualService</c>, <c>DestinationRule</c>, <c>ServiceEntry</c>, <c>Pod</c>), namespace and name.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record MeshObjectKey(
@@ -12,7 +12,7 @@ public sealed record MeshObjectKey(
 {
     /// <summary>
     /// The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/>,
-    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/>, <see cref="MeshPod"/> or <see cref="GatewaySpec"/>).
+    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/>, <see cref="ServiceEntrySpec"/>, <see cref="MeshPod"/> or <see cref="GatewaySpec"/>).
     /// </summary>
     public static MeshObjectKey Of(object value) => value switch
     {
@@ -20,6 +20,7 @@ public sealed record MeshObjectKey(
         MeshEndpointSlice slice => new("EndpointSlice", slice.Namespace, slice.Name),
         VirtualServiceSpec virtualService => new("VirtualService", virtualService.Namespace, virtualService.Name),
         DestinationRuleSpec destinationRule => new("DestinationRule", destinationRule.Namespace, destinationRule.Name),
+        ServiceEntrySpec entry => new("ServiceEntry", entry.Namespace, entry.Name),
         MeshPod pod => new("Pod", pod.Namespace, pod.Name),
         GatewaySpec gateway => new("Gateway", gateway.Namespace, gateway.Name),
         null => throw new ArgumentNullException(nameof(value)),

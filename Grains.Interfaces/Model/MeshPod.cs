@@ -4,16 +4,20 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// A <c>v1 Pod</c> as the registry needs it: its labels, which the endpoints that name it
 /// (an EndpointSlice endpoint's <c>targetRef</c>) carry, so DestinationRule subsets can select
 /// them. Its status (IP, phase, readiness) is left out on purpose: it changes far more often than
-/// labels, and the slices already say where and whether an endpoint serves.
+/// labels, and the slices already say where and whether an endpoint serves. Its IP is kept
+/// (it is set once, when the pod is scheduled): a ServiceEntry's <c>workloadSelector</c> makes
+/// the pods it selects its endpoints, and no slice lists them for it.
 /// </summary>
 /// <param name="Namespace">The pod's namespace.</param>
 /// <param name="Name">The pod's name.</param>
 /// <param name="Labels">Its <c>metadata.labels</c>.</param>
+/// <param name="Ip">Its <c>status.podIP</c>, or null while it has none.</param>
 [GenerateSerializer, Immutable]
 public sealed record MeshPod(
     [property: Id(0)] string Namespace,
     [property: Id(1)] string Name,
-    [property: Id(2)] IReadOnlyDictionary<string, string> Labels)
+    [property: Id(2)] IReadOnlyDictionary<string, string> Labels,
+    [property: Id(3)] string? Ip = null)
 {
     /// <summary>The <c>targetRef</c> an endpoint backed by this pod carries: <c>Pod/namespace/name</c>.</summary>
     public string TargetRef => PodRef(Namespace, Name);

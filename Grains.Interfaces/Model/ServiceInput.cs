@@ -9,7 +9,9 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// route never names a cluster the proxy lacks); the DestinationRules bound to the hostname, in
 /// the order they merge (the first sets the traffic policy; later ones only add subsets), and the
 /// subset clusters routes name that the host does not define. When the rules define subsets, the
-/// slices' endpoints carry their pods' labels.
+/// slices' endpoints carry their pods' labels. A hostname that no Service of the cluster has
+/// and a ServiceEntry declares carries that entry (the first by namespace and name), whose
+/// <c>workloadSelector</c>, if any, is resolved: its endpoints are then the selected pods.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ServiceInput(
@@ -19,4 +21,5 @@ public sealed record ServiceInput(
     [property: Id(3)] IReadOnlyDictionary<string, IReadOnlyList<int>> DestinationPorts,
     [property: Id(4)] IReadOnlyList<int>? ReferencedPorts = null,
     [property: Id(5)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
-    [property: Id(6)] IReadOnlyList<ReferencedSubset>? ReferencedSubsets = null);
+    [property: Id(6)] IReadOnlyList<ReferencedSubset>? ReferencedSubsets = null,
+    [property: Id(7)] ServiceEntrySpec? ServiceEntry = null);

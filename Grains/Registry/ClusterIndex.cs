@@ -8,7 +8,10 @@ namespace Mesh.Orleans.Grains.Registry;
 /// its EndpointSlices and the VirtualServices bound to it, per destination hostname the
 /// VirtualServices that route to it, per rule host (a name or a <c>*.</c> wildcard) the
 /// DestinationRules for it, and per Pod its labels and the slices whose endpoints name it (so a
-/// label change recomputes only those slices' hostnames). A change of some objects answers which hostnames' inputs
+/// label change recomputes only those slices' hostnames), and per host the ServiceEntries that
+/// declare it (each of an entry's hosts is a mesh hostname as a Service's is: VirtualServices and
+/// DestinationRules bind to it, routes reach it; a Kubernetes Service of the same hostname wins, as
+/// in Istio, and of several entries the first by namespace and name). A change of some objects answers which hostnames' inputs
 /// it may have changed, so the cost of a change follows the hostnames it touches, not the size
 /// of the cluster; <see cref="Input"/> then builds one hostname's input from the indexes.
 /// </summary>
@@ -33,6 +36,9 @@ public sealed partial class ClusterIndex
     private readonly HashSet<string> _wildcards = new(StringComparer.Ordinal);
     private readonly Dictionary<string, MeshPod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<MeshObjectKey>> _podSlices = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SortedDictionary<(string Namespace, string Name), ServiceEntrySpec>> _entries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, MeshPod>> _podsByNamespace = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<MeshObjectKey, ServiceEntrySpec>> _selectors = new(StringComparer.Ordinal);
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
@@ -85,6 +91,8 @@ public sealed partial class ClusterIndex
                     .. GatewayWarnings(virtualService)],
                 DestinationRuleSpec rule => ConfigAnalyzer.ForDestinationRule(rule, _ports, Group(rule), RulesFor),
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
+                ServiceEntrySpec entry => ConfigAnalyzer.ForServiceEntry(entry, _services.ContainsKey,
+                    h => _entries.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<ServiceEntrySpec>()),
                 _ => [],
             };
             var had = _warnings.TryGetValue(key, out var before);
@@ -116,6 +124,7 @@ public sealed partial class ClusterIndex
     public ServiceInput? Input(string hostname)
     {
         var service = _services.GetValueOrDefault(hostname);
+        var entry = service is null ? EntryFor(hostname) : null;
         var rules = RulesFor(hostname);
         var rule = DestinationRules.Merge(rules);
         IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice)
@@ -161,11 +170,39 @@ public sealed partial class ClusterIndex
             }
         }
 
-        return service is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null && referencedSubsets is null
+        return service is null && entry is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null && referencedSubsets is null
             ? null
             : new ServiceInput(service, slices, virtualServices, destinationPorts, referenced?.ToList(),
                 rules.Count == 0 ? null : rules,
-                referencedSubsets?.Select(r => new ReferencedSubset(r.Port, r.Subset)).ToList());
+                referencedSubsets?.Select(r => new ReferencedSubset(r.Port, r.Subset)).ToList(),
+                entry);
+    }
+
+    /// <summary>
+    /// The ServiceEntry that declares <paramref name="hostname"/> (the first by namespace and
+    /// name; Istio takes the oldest), with a <c>workloadSelector</c> resolved: its endpoints are
+    /// then the pods of its namespace that carry every selector label and have an IP, in name
+    /// order, each with its labels (so DestinationRule subsets select among them). Null when no entry declares it.
+    /// </summary>
+    private ServiceEntrySpec? EntryFor(string hostname)
+    {
+        if (!_entries.TryGetValue(hostname, out var entries))
+        {
+            return null;
+        }
+
+        var entry = entries.Values.First();
+        if (entry.WorkloadSelector is not { } selector)
+        {
+            return entry;
+        }
+
+        var selected = (_podsByNamespace.GetValueOrDefault(entry.Namespace)?.Values ?? Enumerable.Empty<MeshPod>())
+            .Where(p => p.Ip is not null && EndpointTranslator.Selects(selector, p.Labels))
+            .OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => new WorkloadEntrySpec(p.Ip!, new Dictionary<string, int>(), p.Labels, null, null, null, null))
+            .ToList();
+        return entry with { Endpoints = selected };
     }
 
     /// <summary>
@@ -212,7 +249,7 @@ public sealed partial class ClusterIndex
 
     /// <summary>Every hostname the index may hold an input for.</summary>
     private IEnumerable<string> KnownHosts() =>
-        _services.Keys.Concat(_slices.Keys).Concat(_routes.Keys).Concat(_routingTo.Keys).Distinct(StringComparer.Ordinal);
+        _services.Keys.Concat(_entries.Keys).Concat(_slices.Keys).Concat(_routes.Keys).Concat(_routingTo.Keys).Distinct(StringComparer.Ordinal);
 
     private void Set(MeshObjectKey key, object? value, HashSet<string> touched, HashSet<MeshObjectKey> reanalyze)
     {
@@ -222,7 +259,7 @@ public sealed partial class ClusterIndex
             return;
         }
 
-        if (key.Kind is "Gateway" or "VirtualService" or "Service")
+        if (key.Kind is "Gateway" or "VirtualService" or "Service" or "ServiceEntry")
         {
             GatewayGeneration++;
         }
@@ -248,30 +285,13 @@ public sealed partial class ClusterIndex
         switch (value)
         {
             case MeshService service:
-                var host = service.Hostname;
-                touched.Add(host);
-
-                // Its ports decide which routes apply (VirtualServices bound to it), which
-                // destinations exist (VirtualServices routing to it), and so what the hosts and
-                // destinations of those VirtualServices get.
-                var bound = _routes.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
-                var routing = _routingTo.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
-                foreach (var virtualService in bound.Concat(routing))
+                TouchHost(service.Hostname, touched, reanalyze);
+                break;
+            case ServiceEntrySpec entry:
+                reanalyze.Add(key);
+                foreach (var entryHost in entry.Hosts)
                 {
-                    touched.UnionWith(virtualService.Hosts);
-                    touched.UnionWith(Destinations(virtualService));
-                    reanalyze.Add(MeshObjectKey.Of(virtualService));
-                }
-
-                foreach (var slice in _slices.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<MeshEndpointSlice>())
-                {
-                    reanalyze.Add(MeshObjectKey.Of(slice));
-                }
-
-                // Whether a rule for it names a Service.
-                foreach (var rule in _rules.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<DestinationRuleSpec>())
-                {
-                    reanalyze.Add(MeshObjectKey.Of(rule));
+                    TouchHost(entryHost, touched, reanalyze);
                 }
 
                 break;
@@ -333,7 +353,69 @@ public sealed partial class ClusterIndex
                     touched.Add(((MeshEndpointSlice)_objects[sliceKey]).ServiceHostname);
                 }
 
+                // The ServiceEntries of its namespace whose workloadSelector selects it.
+                foreach (var selecting in _selectors.GetValueOrDefault(pod.Namespace)?.Values ?? Enumerable.Empty<ServiceEntrySpec>())
+                {
+                    if (EndpointTranslator.Selects(selecting.WorkloadSelector, pod.Labels))
+                    {
+                        touched.UnionWith(selecting.Hosts);
+                    }
+                }
+
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A Service or ServiceEntry for <paramref name="host"/> came or went: its ports decide which
+    /// routes apply (VirtualServices bound to it), which destinations exist (VirtualServices routing
+    /// to it), and so what the hosts and destinations of those VirtualServices get; and the warnings
+    /// of the slices, rules and entries of the host may change.
+    /// </summary>
+    private void TouchHost(string host, HashSet<string> touched, HashSet<MeshObjectKey> reanalyze)
+    {
+        touched.Add(host);
+        var bound = _routes.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
+        var routing = _routingTo.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<VirtualServiceSpec>();
+        foreach (var virtualService in bound.Concat(routing))
+        {
+            touched.UnionWith(virtualService.Hosts);
+            touched.UnionWith(Destinations(virtualService));
+            reanalyze.Add(MeshObjectKey.Of(virtualService));
+        }
+
+        foreach (var slice in _slices.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<MeshEndpointSlice>())
+        {
+            reanalyze.Add(MeshObjectKey.Of(slice));
+        }
+
+        // Whether a rule for it names a host of the mesh.
+        foreach (var rule in _rules.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<DestinationRuleSpec>())
+        {
+            reanalyze.Add(MeshObjectKey.Of(rule));
+        }
+
+        // Whether an entry for it is shadowed by a Service or an earlier entry.
+        foreach (var entry in _entries.GetValueOrDefault(host)?.Values ?? Enumerable.Empty<ServiceEntrySpec>())
+        {
+            reanalyze.Add(MeshObjectKey.Of(entry));
+        }
+    }
+
+    /// <summary>The ports of <paramref name="host"/>: its Service's, else its first ServiceEntry's; none when neither exists.</summary>
+    private void RefreshPorts(string host)
+    {
+        if (_services.TryGetValue(host, out var service))
+        {
+            _ports[host] = service.Ports.Select(p => p.Port).ToList();
+        }
+        else if (_entries.TryGetValue(host, out var entries))
+        {
+            _ports[host] = entries.Values.First().Ports.Select(p => p.Number).ToList();
+        }
+        else
+        {
+            _ports.Remove(host);
         }
     }
 
@@ -343,7 +425,25 @@ public sealed partial class ClusterIndex
         {
             case MeshService service:
                 _services[service.Hostname] = service;
-                _ports[service.Hostname] = service.Ports.Select(p => p.Port).ToList();
+                RefreshPorts(service.Hostname);
+                break;
+            case ServiceEntrySpec entry:
+                foreach (var host in entry.Hosts)
+                {
+                    Bucket(_entries, host)[(entry.Namespace, entry.Name)] = entry;
+                    RefreshPorts(host);
+                }
+
+                if (entry.WorkloadSelector is not null)
+                {
+                    if (!_selectors.TryGetValue(entry.Namespace, out var selecting))
+                    {
+                        _selectors[entry.Namespace] = selecting = [];
+                    }
+
+                    selecting[key] = entry;
+                }
+
                 break;
             case MeshEndpointSlice slice:
                 Bucket(_slices, slice.ServiceHostname)[(slice.Namespace, slice.Name)] = slice;
@@ -368,6 +468,12 @@ public sealed partial class ClusterIndex
                 break;
             case MeshPod pod:
                 _pods[pod.TargetRef] = pod;
+                if (!_podsByNamespace.TryGetValue(pod.Namespace, out var inNamespace))
+                {
+                    _podsByNamespace[pod.Namespace] = inNamespace = new Dictionary<string, MeshPod>(StringComparer.Ordinal);
+                }
+
+                inNamespace[pod.Name] = pod;
                 break;
             case GatewaySpec gateway:
                 _gateways[(gateway.Namespace, gateway.Name)] = gateway;
@@ -418,7 +524,20 @@ public sealed partial class ClusterIndex
         {
             case MeshService service:
                 _services.Remove(service.Hostname);
-                _ports.Remove(service.Hostname);
+                RefreshPorts(service.Hostname);
+                break;
+            case ServiceEntrySpec entry:
+                foreach (var host in entry.Hosts)
+                {
+                    Unbucket(_entries, host, (entry.Namespace, entry.Name));
+                    RefreshPorts(host);
+                }
+
+                if (_selectors.TryGetValue(entry.Namespace, out var selectors) && selectors.Remove(key) && selectors.Count == 0)
+                {
+                    _selectors.Remove(entry.Namespace);
+                }
+
                 break;
             case MeshEndpointSlice slice:
                 Unbucket(_slices, slice.ServiceHostname, (slice.Namespace, slice.Name));
@@ -441,6 +560,11 @@ public sealed partial class ClusterIndex
                 break;
             case MeshPod pod:
                 _pods.Remove(pod.TargetRef);
+                if (_podsByNamespace.TryGetValue(pod.Namespace, out var podsThere) && podsThere.Remove(pod.Name) && podsThere.Count == 0)
+                {
+                    _podsByNamespace.Remove(pod.Namespace);
+                }
+
                 break;
             case GatewaySpec gateway:
                 _gateways.Remove((gateway.Namespace, gateway.Name));

@@ -8,7 +8,9 @@ namespace Mesh.Orleans.Grains.Registry;
 /// Finds valid objects that refer to what the member cluster does not have, as Istio's
 /// analyzer does (IST0101 ReferencedResourceNotFound): a VirtualService for a host that is no
 /// Service, a route destination with no Service or no such port, an EndpointSlice whose
-/// Service does not exist. Pure: a declaration in, warnings out.
+/// Service does not exist; and ServiceEntries that another declaration shadows (a Kubernetes
+/// Service of the same hostname, an earlier entry) or that proxyless gRPC clients cannot reach.
+/// Pure: a declaration in, warnings out.
 /// </summary>
 public static class ConfigAnalyzer
 {
@@ -20,6 +22,16 @@ public static class ConfigAnalyzer
         foreach (var service in config.Services)
         {
             ports[service.Hostname] = service.Ports.Select(p => p.Port).ToList();
+        }
+
+        // A ServiceEntry's hosts are hostnames of the mesh too, unless a Service has them (the first entry's ports).
+        var entries = config.ServiceEntries ?? [];
+        foreach (var entry in entries)
+        {
+            foreach (var host in entry.Hosts)
+            {
+                ports.TryAdd(host, entry.Ports.Select(p => p.Number).ToList());
+            }
         }
 
         var rules = config.DestinationRules ?? [];
@@ -49,6 +61,12 @@ public static class ConfigAnalyzer
             warnings.AddRange(ForEndpointSlice(slice, ports));
         }
 
+        var services = config.Services.Select(s => s.Hostname).ToHashSet(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            warnings.AddRange(ForServiceEntry(entry, services.Contains, h => entries.Where(e => e.Hosts.Contains(h, StringComparer.Ordinal))));
+        }
+
         return Ordered(warnings);
     }
 
@@ -70,6 +88,61 @@ public static class ConfigAnalyzer
             ? []
             : [new ConfigWarning("EndpointSlice", slice.Namespace, slice.Name, "metadata.labels[kubernetes.io/service-name]",
                 $"Service {slice.Namespace}/{slice.ServiceName} does not exist; these endpoints are not served until it does")];
+    }
+
+    /// <summary>
+    /// The warnings of one ServiceEntry, given whether a Kubernetes Service has a hostname and the
+    /// entries that declare a host: a host a Service has (the Service wins, as in Istio, which keeps
+    /// a Kubernetes Service's hostname from being squatted), a host an earlier entry (by namespace
+    /// and name) declares, and a resolution proxyless gRPC clients cannot take (they accept EDS and a
+    /// LOGICAL_DNS cluster of one address, not STRICT_DNS or ORIGINAL_DST).
+    /// </summary>
+    public static IReadOnlyList<ConfigWarning> ForServiceEntry(
+        ServiceEntrySpec entry,
+        Func<string, bool> isService,
+        Func<string, IEnumerable<ServiceEntrySpec>> entriesFor)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        ArgumentNullException.ThrowIfNull(isService);
+        ArgumentNullException.ThrowIfNull(entriesFor);
+        var warnings = new List<ConfigWarning>();
+        void Warn(string field, string message) =>
+            warnings.Add(new ConfigWarning("ServiceEntry", entry.Namespace, entry.Name, field, message));
+
+        for (var i = 0; i < entry.Hosts.Count; i++)
+        {
+            var host = entry.Hosts[i];
+            if (isService(host))
+            {
+                Warn($"spec.hosts[{i}]", $"{host} is a Kubernetes Service's hostname; as in Istio the Service takes precedence and this entry's ports and endpoints for it are not applied");
+                continue;
+            }
+
+            var earlier = entriesFor(host)
+                .Where(e => !ReferenceEquals(e, entry)
+                    && (string.CompareOrdinal(e.Namespace, entry.Namespace) < 0
+                        || (e.Namespace == entry.Namespace && string.CompareOrdinal(e.Name, entry.Name) < 0)))
+                .OrderBy(e => e.Namespace, StringComparer.Ordinal).ThenBy(e => e.Name, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (earlier is not null)
+            {
+                Warn($"spec.hosts[{i}]", $"ServiceEntry {earlier.Namespace}/{earlier.Name} also declares {host}; the first by namespace and name is applied (Istio takes the oldest), this one is not for that host");
+            }
+        }
+
+        var proxyless = entry.Resolution switch
+        {
+            "NONE" => "resolution NONE is an ORIGINAL_DST cluster, which proxyless gRPC clients reject",
+            "DNS" when entry.WorkloadSelector is not null || entry.Endpoints.Count > 1 =>
+                "resolution DNS with several endpoints is a STRICT_DNS cluster, which proxyless gRPC clients reject (they take a DNS cluster of one address, LOGICAL_DNS)",
+            _ => null,
+        };
+        if (proxyless is not null)
+        {
+            Warn("spec.resolution", $"{proxyless}: they get its clusters as EDS with no endpoints, so their calls to it fail at once (UNAVAILABLE); Envoy sidecars and gateways get it as Istio builds it");
+        }
+
+        return warnings;
     }
 
     /// <summary>

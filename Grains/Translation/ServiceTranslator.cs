@@ -34,7 +34,10 @@ public static class ServiceTranslator
     /// subset, or no such port): each gets a Cluster with an empty ClusterLoadAssignment, for the
     /// same reason as <paramref name="referencedPorts"/>.
     /// </param>
-    /// <param name="registryOnly">Whether the mesh is REGISTRY_ONLY, which decides where a sidecar's TLS listener sends an SNI no route takes.</param>
+    /// <param name="serviceEntry">
+    /// The ServiceEntry that declares the host when no Service does (see <see cref="ServiceEntryTranslator"/>), or null.
+    /// </param>
+    /// <param name="registryOnly">Whether the mesh's outbound traffic policy is REGISTRY_ONLY (where a sidecar's TLS listener sends an SNI no route takes, and a ServiceEntry's CIDR listeners send other destinations).</param>
     public static IReadOnlyList<XdsResource> Translate(
         string host,
         MeshService? service,
@@ -44,6 +47,7 @@ public static class ServiceTranslator
         IReadOnlyCollection<int>? referencedPorts = null,
         DestinationRuleSpec? destinationRule = null,
         IReadOnlyCollection<ReferencedSubset>? referencedSubsets = null,
+        ServiceEntrySpec? serviceEntry = null,
         bool registryOnly = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(host);
@@ -51,14 +55,16 @@ public static class ServiceTranslator
         ArgumentNullException.ThrowIfNull(virtualServices);
         ArgumentNullException.ThrowIfNull(destinationPorts);
         var resources = new List<XdsResource>(((service?.Ports.Count ?? 0) * 4) + ((referencedPorts?.Count ?? 0) * 2));
-        foreach (var referenced in (referencedPorts ?? []).Where(p => service is null || service.Ports.All(s => s.Port != p)).Order())
+        var entry = service is null ? serviceEntry : null;
+        bool Defines(int port) => service is not null ? service.Ports.Any(s => s.Port == port) : entry?.Ports.Any(p => p.Number == port) ?? false;
+        foreach (var referenced in (referencedPorts ?? []).Where(p => !Defines(p)).Order())
         {
             AddEmpty(resources, MeshNames.OutboundCluster(host, referenced));
         }
 
         var subsets = destinationRule?.Subsets ?? [];
         foreach (var (port, subset) in (referencedSubsets ?? [])
-            .Where(r => service is null || service.Ports.All(s => s.Port != r.Port) || subsets.All(s => s.Name != r.Subset))
+            .Where(r => !Defines(r.Port) || subsets.All(s => s.Name != r.Subset))
             .Select(r => (r.Port, r.Subset))
             .Distinct()
             .Order())
@@ -68,6 +74,11 @@ public static class ServiceTranslator
 
         if (service is null)
         {
+            if (entry is not null)
+            {
+                resources.AddRange(ServiceEntryTranslator.Translate(host, entry, virtualServices, destinationPorts, destinationRule, registryOnly));
+            }
+
             return resources;
         }
 

@@ -15,9 +15,9 @@ namespace Mesh.Orleans.Silo.Sources;
 /// Incremental: <see cref="Set"/> and <see cref="Remove"/> cost what the file holds, not what
 /// the source holds, and <see cref="TakeChanges"/> hands over only the objects whose served
 /// version changed since the last call (recognised by instance: a file read again whose
-/// documents are the same instances changes nothing). A Pod is handed over as its labels
+/// documents are the same instances changes nothing). A Pod is handed over as its labels and IP
 /// (<see cref="MeshPod"/>), and only when they changed: its status changes far more often, and
-/// the mesh joins pods to endpoints by label only.
+/// the mesh joins pods to endpoints by label (and to a ServiceEntry's workloadSelector by label and IP) only.
 /// </remarks>
 public sealed class ConfigAssembler
 {
@@ -180,6 +180,7 @@ public sealed class ConfigAssembler
         var destinationRules = new List<DestinationRuleSpec>();
         var pods = new List<MeshPod>();
         var gateways = new List<GatewaySpec>();
+        var serviceEntries = new List<ServiceEntrySpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -200,7 +201,7 @@ public sealed class ConfigAssembler
             {
                 var value = _current.TryGetValue(key, out var claim) && IsRouting(claim.Value) ? claim.Value : null;
                 var sent = _sent.GetValueOrDefault(key);
-                if (ReferenceEquals(value, sent) || (value is PodInfo pod && sent is MeshPod sentPod && SameLabels(pod.Labels, sentPod.Labels)))
+                if (ReferenceEquals(value, sent) || (value is PodInfo pod && sent is MeshPod sentPod && SameLabels(pod.Labels, sentPod.Labels) && string.Equals(pod.Ip, sentPod.Ip, StringComparison.Ordinal)))
                 {
                     continue;
                 }
@@ -223,7 +224,7 @@ public sealed class ConfigAssembler
         var rejected = Rejected;
         var rejectedChanged = full || !rejected.SequenceEqual(_sentRejected);
         _sentRejected = rejected;
-        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways);
+        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways, serviceEntries);
 
         void Add(object value)
         {
@@ -247,14 +248,17 @@ public sealed class ConfigAssembler
                 case GatewaySpec gateway:
                     gateways.Add(gateway);
                     break;
+                case ServiceEntrySpec serviceEntry:
+                    serviceEntries.Add(serviceEntry);
+                    break;
             }
         }
     }
 
-    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec;
+    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec;
 
-    /// <summary>What the mesh is handed for a value read: a Pod's labels, anything else as it is.</summary>
-    private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels) : value;
+    /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
+    private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(l => b.TryGetValue(l.Key, out var value) && string.Equals(value, l.Value, StringComparison.Ordinal));

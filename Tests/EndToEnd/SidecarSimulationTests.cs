@@ -219,6 +219,16 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
     }
 
     [Fact]
+    public void AnEgressCallToTheServiceEntrysHost_LandsInItsDnsCluster_NotThePassthrough()
+    {
+        var result = _sidecar.Simulate(Call.Http("httpbin.example.org", "127.55.0.9", 80)).ShouldReach("outbound|80||httpbin.example.org");
+
+        Assert.Equal(("0.0.0.0_80", "80", "httpbin.example.org:80"), (result.Listener, result.RouteConfiguration, result.VirtualHost));
+        Assert.Equal(["httpbin.example.org:80"], result.Endpoints);
+        Assert.Equal(Envoy.Config.Cluster.V3.Cluster.Types.DiscoveryType.StrictDns, _sidecar.Config.Clusters["outbound|80||httpbin.example.org"].Type);
+    }
+
+    [Fact]
     public void ACallToThePodsOwnIpOnItsServicePort_LandsInTheInboundCluster()
     {
         var result = _sidecar.Simulate(Call.Http("productpage:9080", ProductpageIp, 9080).Inbound()).ShouldReach("inbound|9080||");

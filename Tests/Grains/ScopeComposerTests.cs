@@ -83,6 +83,41 @@ public sealed class ScopeComposerTests
         Assert.Equal(Cluster(Alpha), ServedCluster(composer));
     }
 
+    [Fact]
+    public void ATcpListenerNamedLikeAPortsHttpListener_GivesWayToIt_WhileThePortHasVirtualHosts_AndTakesTheNameWhenTheyGo()
+    {
+        var composer = ScopeComposer.For(ScopeNames.Sidecar, registryOnly: false);
+        var wildcard = SidecarTranslator.TcpListener(SidecarTranslator.AnyAddress, 9080, Cluster(Beta));
+        IReadOnlyList<XdsResource> tcp = [SidecarTranslator.Pack(TypeUrls.Listener, wildcard.Name, wildcard)];
+        var virtualHost = new Envoy.Config.Route.V3.VirtualHost { Name = Alpha + ":9080", Domains = { Alpha } };
+        IReadOnlyList<XdsResource> http = [new XdsResource(TypeUrls.VirtualHostPiece, virtualHost.Name, "v1", Google.Protobuf.MessageExtensions.ToByteArray(virtualHost), ResourceAudience.Sidecar)];
+        composer.Replace(Alpha, null, http);
+        composer.Replace(Beta, null, tcp);
+        composer.TakeChanges();
+
+        Assert.NotNull(Served(composer, "0.0.0.0_9080").FilterChains.Single().Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpConnectionManager>().Rds);
+        var conflict = Assert.Single(composer.TakeConflicts());
+        Assert.Equal("0.0.0.0_9080", conflict.Listener);
+        Assert.Equal([Beta], conflict.Shadowed);
+
+        composer.Replace(Alpha, http, []);
+        composer.TakeChanges();
+
+        Assert.Equal(Cluster(Beta), Served(composer, "0.0.0.0_9080").FilterChains.Single().Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
+
+        composer.Replace(Alpha, null, http);
+        composer.TakeChanges();
+        Assert.NotNull(Served(composer, "0.0.0.0_9080").FilterChains.Single().Filters.Single().TypedConfig.Unpack<Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpConnectionManager>().Rds);
+
+        composer.Replace(Beta, tcp, []);
+        var (_, removed) = composer.TakeChanges();
+        Assert.Empty(removed);
+        Assert.NotNull(Served(composer, "0.0.0.0_9080"));
+    }
+
+    private static Listener Served(ScopeComposer composer, string name) =>
+        Listener.Parser.ParseFrom(Assert.Single(composer.All, r => r.TypeUrl == TypeUrls.Listener && r.Name == name).Payload);
+
     private static string Cluster(string host) => MeshNames.OutboundCluster(host, 3306);
 
     private static IReadOnlyList<XdsResource> ListenerOf(string host, int port = 3306, string? cluster = null)

@@ -90,7 +90,7 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         await fresh.SendAsync(TypeUrls.Cluster);
         var served = await fresh.ReceiveAsync();
         Assert.Equal(held.VersionInfo, served.VersionInfo);
-        Assert.Equal(13, served.Resources.Count);
+        Assert.Equal(14, served.Resources.Count); // 13 of Services, and bookinfo's egress ServiceEntry.
     }
 
     [Fact]

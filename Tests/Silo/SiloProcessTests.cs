@@ -26,6 +26,7 @@ public sealed class SiloProcessTests
         [
             "outbound|27017||mongodb.bookinfo.svc.cluster.local",
             "outbound|50051||greeter.demo.svc.cluster.local",
+            "outbound|80||httpbin.example.org",
             "outbound|9080|v1|ratings.bookinfo.svc.cluster.local",
             "outbound|9080|v1|reviews.bookinfo.svc.cluster.local",
             "outbound|9080|v2|reviews.bookinfo.svc.cluster.local",
@@ -84,7 +85,7 @@ public sealed class SiloProcessTests
         using var siloHttp = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{silo.DebugPort}") };
         var siloStats = await siloHttp.GetFromJsonAsync<JsonObject>("/debug/stats");
 
-        Assert.Equal(13, clusters.Count);
+        Assert.Equal(14, clusters.Count); // 13 of Services, and bookinfo's egress ServiceEntry.
         Assert.Equal(1, (int)stats!["streams"]!);
         Assert.True((long)stats["resourcesBuilt"]! >= 16);
         Assert.True((long)siloStats!["rssBytes"]! > 0);

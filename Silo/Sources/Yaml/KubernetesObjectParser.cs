@@ -137,7 +137,7 @@ public static partial class KubernetesObjectParser
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Gateway") =>
                     GatewayParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
-                    NotAppliedYet(ServiceEntryParser.Parse(map, ns, name)),
+                    ServiceEntryParser.Parse(map, ns, name),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
@@ -164,9 +164,6 @@ public static partial class KubernetesObjectParser
         }
     }
 
-    /// <summary>A valid ServiceEntry: validated as Istio would, and listed with this reason until its hosts join the registry.</summary>
-    private static IgnoredObject NotAppliedYet(ServiceEntrySpec entry) =>
-        new($"valid ({entry.Hosts.Count} hosts, {entry.Ports.Count} ports, {entry.Endpoints.Count} endpoints, resolution {entry.Resolution}); ServiceEntries are not applied yet");
 
     private static ParsedDocument Reject(string source, ObjectKey? key, string field, string reason, string locator) =>
         new(key, null, new RejectedObject(

@@ -149,13 +149,104 @@ public sealed class ClusterIndexTests
         Assert.Equal([9001], index.Input("front.default.svc.cluster.local")!.DestinationPorts["back.default.svc.cluster.local"]);
     }
 
+    [Fact]
+    public void ServiceEntryHosts_AreHostnames_ThatVirtualServicesAndDestinationRulesBindTo_WithoutDanglingWarnings()
+    {
+        var index = new ClusterIndex();
+        var entry = Entry("ext", ["api.example.com"], "DNS", [new ServiceEntryPort(80, "http", "HTTP", null)], []);
+        var rule = new DestinationRuleSpec("default", "api", "api.example.com", [new SubsetSpec("v1", new Dictionary<string, string> { ["version"] = "v1" }, null)], null, [], null, null);
+        var front = VirtualService("front.default.svc.cluster.local", Route([], null, ("api.example.com", null, 100)));
+        var bound = VirtualService("api.example.com", Route([], TimeSpan.FromSeconds(3), ("api.example.com", 80, 100)));
+
+        var touched = index.Change([Service("front", 8080), entry, rule, front, bound], []);
+
+        Assert.Contains("api.example.com", touched);
+        var input = index.Input("api.example.com")!;
+        Assert.Same(entry, input.ServiceEntry);
+        Assert.Null(input.Service);
+        Assert.Equal([bound], input.VirtualServices);
+        Assert.Equal([rule], input.DestinationRules!);
+        Assert.Equal([80], index.Input("front.default.svc.cluster.local")!.DestinationPorts["api.example.com"]);
+        Assert.Empty(index.Warnings);
+
+        // Without the entry, the same objects dangle.
+        touched = index.Change([], [MeshObjectKey.Of(entry)]);
+
+        Assert.Contains("api.example.com", touched);
+        Assert.Contains("front.default.svc.cluster.local", touched);
+        Assert.Null(index.Input("api.example.com")!.ServiceEntry);
+        Assert.Contains(index.Warnings, w => w.Kind == "DestinationRule" && w.Field == "spec.host");
+        Assert.Contains(index.Warnings, w => w.Kind == "VirtualService" && w.Name == bound.Name && w.Field == "spec.hosts[0]");
+    }
+
+    [Fact]
+    public void AKubernetesServiceOfTheSameHostname_WinsOverAServiceEntry_AndOfTwoEntriesTheFirstByName_EachShadowedOneWarned()
+    {
+        var index = new ClusterIndex();
+        var host = "echo.default.svc.cluster.local";
+        var squatter = Entry("squatter", [host, "b.example.com"], "STATIC", [new ServiceEntryPort(9000, "http", "HTTP", null)], []);
+        var late = Entry("z-late", ["b.example.com"], "STATIC", [new ServiceEntryPort(9001, "http", "HTTP", null)], []);
+        index.Change([squatter, late], []);
+        Assert.Same(squatter, index.Input(host)!.ServiceEntry);
+        Assert.Same(squatter, index.Input("b.example.com")!.ServiceEntry);
+        var shadowed = Assert.Single(index.Warnings);
+        Assert.Equal(("ServiceEntry", "z-late", "spec.hosts[0]"), (shadowed.Kind, shadowed.Name, shadowed.Field));
+
+        var touched = index.Change([Service("echo", 7000)], []);
+
+        Assert.Contains(host, touched);
+        var input = index.Input(host)!;
+        Assert.NotNull(input.Service);
+        Assert.Null(input.ServiceEntry);
+        Assert.Contains(index.Warnings, w => w.Name == "squatter" && w.Field == "spec.hosts[0]" && w.Message.Contains("Kubernetes Service", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void AWorkloadSelector_MakesTheSelectedPodsOfItsNamespaceTheEndpoints_AndFollowsTheirLabels()
+    {
+        var index = new ClusterIndex();
+        var entry = Entry("vms", ["vm.example.com"], "STATIC", [new ServiceEntryPort(80, "http", "HTTP", null)], []) with
+        {
+            WorkloadSelector = new Dictionary<string, string> { ["app"] = "vm" },
+        };
+        index.Change([
+            entry,
+            new MeshPod("default", "vm-b", new Dictionary<string, string> { ["app"] = "vm" }, "127.4.0.2"),
+            new MeshPod("default", "vm-a", new Dictionary<string, string> { ["app"] = "vm", ["version"] = "v1" }, "127.4.0.1"),
+            new MeshPod("default", "web", new Dictionary<string, string> { ["app"] = "web" }, "127.4.0.3"),
+            new MeshPod("other", "vm-elsewhere", new Dictionary<string, string> { ["app"] = "vm" }, "127.4.0.4"),
+            new MeshPod("default", "vm-pending", new Dictionary<string, string> { ["app"] = "vm" }),
+        ], []);
+
+        Assert.Equal(["127.4.0.1", "127.4.0.2"], index.Input("vm.example.com")!.ServiceEntry!.Endpoints.Select(e => e.Address));
+        Assert.Equal("v1", index.Input("vm.example.com")!.ServiceEntry!.Endpoints[0].Labels["version"]);
+
+        var touched = index.Change([new MeshPod("default", "web", new Dictionary<string, string> { ["app"] = "vm" }, "127.4.0.3")], []);
+
+        Assert.Equal(["vm.example.com"], touched);
+        Assert.Equal(["127.4.0.1", "127.4.0.2", "127.4.0.3"], index.Input("vm.example.com")!.ServiceEntry!.Endpoints.Select(e => e.Address));
+    }
+
+    private static ServiceEntrySpec Entry(string name, IReadOnlyList<string> hosts, string resolution, IReadOnlyList<ServiceEntryPort> ports, IReadOnlyList<WorkloadEntrySpec> endpoints) =>
+        new("default", name, hosts, [], ports, "MESH_EXTERNAL", resolution, endpoints, null, [], []);
+
     private static object RandomObject(Random random)
     {
-        string Host() => s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
+        // Now and then a host only ServiceEntries declare.
+        string Host() => random.Next(5) == 0 ? $"ext-{random.Next(3)}.example.com" : s_names[random.Next(s_names.Length)] + ".default.svc.cluster.local";
         int Port() => 8000 + random.Next(3);
         string? Subset() => random.Next(3) == 0 ? null : "v" + random.Next(1, 5);
-        switch (random.Next(6))
+        switch (random.Next(7))
         {
+            case 6:
+                var entryHosts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Host()).Distinct().ToList();
+                var entryPorts = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().Select(p => new ServiceEntryPort(p, "http-" + p, "HTTP", null)).ToList();
+                var selected = random.Next(2) == 0;
+                return new ServiceEntrySpec(random.Next(3) == 0 ? "other" : "default", "se-" + random.Next(4), entryHosts, [], entryPorts, "MESH_EXTERNAL",
+                    selected ? "STATIC" : "DNS",
+                    selected ? [] : [new WorkloadEntrySpec($"127.0.1.{random.Next(1, 9)}", new Dictionary<string, int>(), new Dictionary<string, string> { ["version"] = "v" + random.Next(1, 4) }, null, null, null, null)],
+                    selected ? new Dictionary<string, string> { ["version"] = "v" + random.Next(1, 4) } : null,
+                    [], []);
             case 0:
                 var ports = Enumerable.Range(0, random.Next(1, 3)).Select(_ => Port()).Distinct().ToArray();
                 return Service(s_names[random.Next(s_names.Length)], ports);
@@ -169,7 +260,8 @@ public sealed class ClusterIndexTests
                     Endpoints = slice.Endpoints.Select(e => random.Next(4) == 0 ? e : e with { TargetRef = $"Pod/{(random.Next(3) == 0 ? "" : "default")}/p{random.Next(6)}" }).ToList(),
                 };
             case 3:
-                return new MeshPod("default", "p" + random.Next(6), new Dictionary<string, string> { ["app"] = "x", ["version"] = "v" + random.Next(1, 4) });
+                return new MeshPod("default", "p" + random.Next(6), new Dictionary<string, string> { ["app"] = "x", ["version"] = "v" + random.Next(1, 4) },
+                    random.Next(4) == 0 ? null : $"127.0.2.{random.Next(1, 9)}");
             case 4:
                 string[] patterns = ["a", "b", "c", "*.default.svc.cluster.local", "*.svc.cluster.local", "*", "ghost", "b.default.svc.cluster.local"];
                 string[] namespaces = ["default", "default", "istio-system", "other"];

@@ -13,7 +13,9 @@ namespace Mesh.Orleans.Tests.Grains.Registry;
 /// the ports of every destination those VirtualServices name; the DestinationRules bound to it
 /// (every rule of the declaration tried against it), with, when they define subsets, each
 /// endpoint carrying the labels of the Pod its targetRef names; and the subset clusters routes
-/// name that it lacks.
+/// name that it lacks. A hostname no Service has and a ServiceEntry declares carries the first
+/// such entry by namespace and name, a workloadSelector resolved into the selected pods' IPs;
+/// its ports count as the host's for routes naming it.
 /// </summary>
 public static class DeclarationInputs
 {
@@ -28,6 +30,22 @@ public static class DeclarationInputs
         foreach (var service in config.Services)
         {
             services[service.Hostname] = service;
+        }
+
+        // The entries of each host no Service has, first by namespace and name.
+        var entries = new Dictionary<string, ServiceEntrySpec>(StringComparer.Ordinal);
+        foreach (var entry in (config.ServiceEntries ?? []).OrderBy(e => e.Namespace, StringComparer.Ordinal).ThenBy(e => e.Name, StringComparer.Ordinal))
+        {
+            foreach (var host in entry.Hosts.Where(h => !services.ContainsKey(h)))
+            {
+                entries.TryAdd(host, entry);
+            }
+        }
+
+        var hostPorts = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
+        foreach (var (host, entry) in entries)
+        {
+            hostPorts[host] = entry.Ports.Select(p => p.Number).ToList();
         }
 
         var slicesByHost = config.EndpointSlices
@@ -49,9 +67,10 @@ public static class DeclarationInputs
             }
         }
 
-        var referenced = ReferencedPorts(config.VirtualServices, services);
-        var referencedSubsets = ReferencedSubsets(config, services);
+        var referenced = ReferencedPorts(config.VirtualServices, hostPorts);
+        var referencedSubsets = ReferencedSubsets(config, hostPorts);
         var hosts = new SortedSet<string>(services.Keys, StringComparer.Ordinal);
+        hosts.UnionWith(entries.Keys);
         hosts.UnionWith(slicesByHost.Keys);
         hosts.UnionWith(virtualServicesByHost.Keys);
         hosts.UnionWith(referenced.Keys);
@@ -67,9 +86,9 @@ public static class DeclarationInputs
             var destinationPorts = new SortedDictionary<string, IReadOnlyList<int>>(StringComparer.Ordinal);
             foreach (var destination in virtualServices.SelectMany(v => v.Http).SelectMany(h => h.Route))
             {
-                if (services.TryGetValue(destination.Host, out var target))
+                if (hostPorts.TryGetValue(destination.Host, out var target))
                 {
-                    destinationPorts[destination.Host] = target.Ports.Select(p => p.Port).ToList();
+                    destinationPorts[destination.Host] = target;
                 }
             }
 
@@ -91,17 +110,30 @@ public static class DeclarationInputs
                 destinationPorts,
                 referenced.TryGetValue(host, out var ports) ? [.. ports] : null,
                 rules.Count == 0 ? null : rules,
-                referencedSubsets.TryGetValue(host, out var subsets) ? subsets.Select(s => new ReferencedSubset(s.Port, s.Subset)).ToList() : null);
+                referencedSubsets.TryGetValue(host, out var subsets) ? subsets.Select(s => new ReferencedSubset(s.Port, s.Subset)).ToList() : null,
+                entries.TryGetValue(host, out var entry) ? Resolved(entry, config.Pods ?? []) : null);
             inputs.Add(host, input);
         }
 
         return inputs;
     }
 
+    /// <summary><paramref name="entry"/> with a workloadSelector replaced by the pods of its namespace it selects that have an IP, by name.</summary>
+    private static ServiceEntrySpec Resolved(ServiceEntrySpec entry, IReadOnlyList<MeshPod> pods) =>
+        entry.WorkloadSelector is not { } selector
+            ? entry
+            : entry with
+            {
+                Endpoints = pods
+                    .Where(p => p.Namespace == entry.Namespace && p.Ip is not null && selector.All(l => p.Labels.TryGetValue(l.Key, out var v) && v == l.Value))
+                    .OrderBy(p => p.Name, StringComparer.Ordinal)
+                    .Select(p => new WorkloadEntrySpec(p.Ip!, new Dictionary<string, int>(), p.Labels, null, null, null, null))
+                    .ToList(),
+            };
+
     /// <summary>Per destination host, the (port, subset) clusters routes name that it does not have.</summary>
-    private static Dictionary<string, SortedSet<(int Port, string Subset)>> ReferencedSubsets(ClusterConfig config, Dictionary<string, MeshService> services)
+    private static Dictionary<string, SortedSet<(int Port, string Subset)>> ReferencedSubsets(ClusterConfig config, Dictionary<string, IReadOnlyList<int>> ports)
     {
-        var ports = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
         var referenced = new Dictionary<string, SortedSet<(int Port, string Subset)>>(StringComparer.Ordinal);
         foreach (var virtualService in config.VirtualServices)
         {
@@ -129,9 +161,8 @@ public static class DeclarationInputs
     /// </summary>
     private static Dictionary<string, SortedSet<int>> ReferencedPorts(
         IReadOnlyList<VirtualServiceSpec> virtualServices,
-        Dictionary<string, MeshService> services)
+        Dictionary<string, IReadOnlyList<int>> ports)
     {
-        var ports = services.ToDictionary(p => p.Key, p => (IReadOnlyList<int>)p.Value.Ports.Select(x => x.Port).ToList(), StringComparer.Ordinal);
         var referenced = new Dictionary<string, SortedSet<int>>(StringComparer.Ordinal);
         foreach (var virtualService in virtualServices)
         {

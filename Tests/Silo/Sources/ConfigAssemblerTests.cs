@@ -197,21 +197,40 @@ public sealed class ConfigAssemblerTests
     }
 
     [Fact]
-    public void TakeChanges_PodWhoseStatusAloneChanged_IsNotSent_AndOneWhoseLabelsChangedIs()
+    public void TakeChanges_PodWhoseStatusAloneChanged_IsNotSent_AndOneWhoseLabelsOrIpChangedIs()
     {
         var assembler = new ConfigAssembler();
         assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1")));
         var first = assembler.TakeChanges(full: false);
-        Assert.Equal([("shop", "echo-a", "v1")], first.Pods.Select(p => (p.Namespace, p.Name, p.Labels["version"])));
+        Assert.Equal([("shop", "echo-a", "v1", "127.0.0.1")], first.Pods.Select(p => (p.Namespace, p.Name, p.Labels["version"], p.Ip)));
 
-        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.9")));
+        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.1").Replace("phase: Running", "phase: Failed", StringComparison.Ordinal)));
         Assert.Equal(0, assembler.TakeChanges(full: false).Count);
+
+        // A ServiceEntry's workloadSelector makes a pod's IP an endpoint.
+        assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v1", "127.0.0.9")));
+        Assert.Equal("127.0.0.9", Assert.Single(assembler.TakeChanges(full: false).Pods).Ip);
 
         assembler.Set(File("pods.yaml", MeshYaml.Pod("echo-a", "shop", "v2", "127.0.0.9")));
         Assert.Equal("v2", Assert.Single(assembler.TakeChanges(full: false).Pods).Labels["version"]);
 
         assembler.Remove("pods.yaml");
         Assert.Equal([new MeshObjectKey("Pod", "shop", "echo-a")], assembler.TakeChanges(full: false).Deleted);
+    }
+
+    [Fact]
+    public void TakeChanges_ServiceEntry_IsSentAsAnObjectOfTheMesh_AndItsDeletionByKey()
+    {
+        var assembler = new ConfigAssembler();
+        assembler.Set(File("se.yaml", "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext, namespace: shop}\nspec: {hosts: [api.example.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}\n"));
+
+        var entry = Assert.Single(assembler.TakeChanges(full: false).ServiceEntries!);
+
+        Assert.Equal(["api.example.com"], entry.Hosts);
+        Assert.Empty(assembler.Report.Ignored);
+        Assert.Same(entry, Assert.Single(assembler.Declaration().ServiceEntries!));
+        assembler.Remove("se.yaml");
+        Assert.Equal([new MeshObjectKey("ServiceEntry", "shop", "ext")], assembler.TakeChanges(full: false).Deleted);
     }
 
     [Fact]

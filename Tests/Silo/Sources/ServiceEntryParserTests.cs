@@ -14,7 +14,7 @@ public sealed class ServiceEntryParserTests
     private const string HttpPorts = "ports: [{number: 80, protocol: http, name: http-valid1}, {number: 8080, protocol: http, name: http-valid2}]";
 
     [Fact]
-    public void ExternalHttpsApis_AreValid_AndListedAsNotAppliedYet()
+    public void ExternalHttpsApis_AreValid_AndHandedToTheMeshAsAServiceEntry()
     {
         var document = Parse("""
             apiVersion: networking.istio.io/v1
@@ -31,9 +31,11 @@ public sealed class ServiceEntryParserTests
             """);
 
         Assert.Null(document.Rejection);
-        var ignored = Assert.IsType<IgnoredObject>(document.Value);
-        Assert.False(ignored.Quiet);
-        Assert.Equal("valid (2 hosts, 1 ports, 0 endpoints, resolution DNS); ServiceEntries are not applied yet", ignored.Reason);
+        var entry = Assert.IsType<ServiceEntrySpec>(document.Value);
+        Assert.Equal(("shop", "external-svc-https"), (entry.Namespace, entry.Name));
+        Assert.Equal(["api.dropboxapi.com", "www.googleapis.com"], entry.Hosts);
+        Assert.Equal([new ServiceEntryPort(443, "https", "TLS", null)], entry.Ports);
+        Assert.Equal(("MESH_EXTERNAL", "DNS"), (entry.Location, entry.Resolution));
     }
 
     [Fact]
@@ -108,7 +110,7 @@ public sealed class ServiceEntryParserTests
         var document = Parse($"apiVersion: networking.istio.io/v1beta1\nkind: ServiceEntry\nmetadata: {{name: se, namespace: shop}}\nspec: {spec}\n");
 
         Assert.True(document.Rejection is null, $"{what}: {document.Rejection?.Field}: {document.Rejection?.Reason}");
-        Assert.StartsWith("valid (", Assert.IsType<IgnoredObject>(document.Value).Reason, StringComparison.Ordinal);
+        Assert.Equal("se", Assert.IsType<ServiceEntrySpec>(document.Value).Name);
     }
 
     [Theory]
