@@ -20,7 +20,7 @@ public sealed record LocalityLbPolicy(
     [property: Id(1)] IReadOnlyList<RegionFailover> Failover)
 {
     /// <summary>Locality priorities turned off (<c>enabled: false</c>).</summary>
-    public static LocalityLbPolicy Disabled { get; } = new(false, []);
+    public static LocalityLbPolicy Disabled { get; } = new(false, new List<RegionFailover>());
 
     /// <summary>
     /// The policy for a rule's setting, or null when it is the default behaviour (enabled, no
@@ -56,12 +56,13 @@ public sealed record LocalityLbPolicy(
     }
 
     /// <summary>
-    /// A canonical text of the policy (<c>off</c>, or <c>failover from&gt;to;...</c>): what the
-    /// resource's content-hash version takes in besides the payload, so a changed setting is a
-    /// new version even when the endpoints are the same.
+    /// A canonical text of the policy (<c>off</c>, or <c>failover</c> and each entry's regions,
+    /// length-prefixed so no two policies read alike): what the resource's content-hash version
+    /// takes in besides the payload, so a changed setting is a new version even when the
+    /// endpoints are the same.
     /// </summary>
     public string Canonical =>
-        Enabled ? "failover " + string.Join(';', Failover.Select(f => f.From + ">" + f.To)) : "off";
+        Enabled ? "failover" + string.Concat(Failover.Select(f => $";{f.From.Length}:{f.From}>{f.To.Length}:{f.To}")) : "off";
 
     /// <summary>
     /// The version of an assignment whose bytes are <paramref name="payload"/> under

@@ -202,5 +202,6 @@ public sealed class LocalityPrioritiesTests
         Assert.NotEqual(LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))), LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r3"))));
         Assert.Equal(LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))), LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))));
         Assert.Equal(Failover(("r1", "r2")), Failover(("r1", "r2")));
+        Assert.NotEqual(LocalityLbPolicy.VersionOf(payload, Failover(("a>b", "c"))), LocalityLbPolicy.VersionOf(payload, Failover(("a", "b>c"))));
     }
 }
