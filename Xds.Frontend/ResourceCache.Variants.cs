@@ -19,8 +19,11 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// version they were built from, and dropped as soon as the cache moves that name on (changed or
 /// removed), so the table never holds more than one version per name. A proxy's locality is
 /// keyed only by what decides its priorities for that resource (whether its region and its zone
-/// are among the resource's own), so arbitrary localities cannot grow the table beyond the
-/// resource's own localities plus one.
+/// are among the resource's own, and, under a <c>localityLbSetting.failover</c>, which of the
+/// resource's regions its region fails over to), so arbitrary localities cannot grow the table
+/// beyond the resource's own localities and failover targets plus one. The setting itself comes
+/// with the resource (<see cref="CachedResource.LocalityLb"/>) and is part of its version, so one
+/// variant set never mixes two settings; <c>enabled: false</c> sends every proxy the resource itself.
 /// </remarks>
 public sealed partial class ResourceCache
 {
@@ -36,12 +39,13 @@ public sealed partial class ResourceCache
     /// <summary>
     /// <paramref name="resource"/> as a proxy in <paramref name="locality"/> is to be sent it: for
     /// a ClusterLoadAssignment and a known locality, the shared variant with the priorities of
-    /// that locality (the resource itself when they come out the same); otherwise the resource.
+    /// that locality under the resource's locality setting (the resource itself when they come
+    /// out the same, or when the setting turns priorities off); otherwise the resource.
     /// </summary>
     public CachedResource ForLocality(CachedResource resource, Locality? locality)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        if (resource.TypeUrl != TypeUrls.ClusterLoadAssignment || !LocalityPriorities.IsKnown(locality))
+        if (resource.TypeUrl != TypeUrls.ClusterLoadAssignment || !LocalityPriorities.IsKnown(locality) || LocalityPriorities.IsDisabled(resource.LocalityLb))
         {
             return resource;
         }
@@ -93,14 +97,16 @@ public sealed partial class ResourceCache
     private CachedResource BuildVariant(CachedResource resource, Locality locality)
     {
         Interlocked.Increment(ref _variantsBuilt);
-        var assignment = LocalityPriorities.Apply(ClusterLoadAssignment.Parser.ParseFrom(resource.Any.Value), locality);
-        var payload = assignment.ToByteArray();
-        var version = ResourceVersion.Of(payload);
-        if (version == resource.Version)
+        var original = ClusterLoadAssignment.Parser.ParseFrom(resource.Any.Value);
+        var assignment = LocalityPriorities.Apply(original, locality, resource.LocalityLb);
+        if (assignment.Equals(original))
         {
             // The same priorities as everyone's (one level present): share the resource itself.
             return resource;
         }
+
+        var payload = assignment.ToByteArray();
+        var version = ResourceVersion.Of(payload);
 
         var any = new Any { TypeUrl = resource.TypeUrl, Value = UnsafeByteOperations.UnsafeWrap(payload) };
         return new CachedResource(resource.TypeUrl, resource.Name, version, any);
@@ -108,9 +114,10 @@ public sealed partial class ResourceCache
 
     /// <summary>
     /// What of a proxy's locality decides its priorities for one resource: its region when some
-    /// endpoints share it (else null), and its zone when some endpoints share region and zone.
+    /// endpoints share it (else null), its zone when some endpoints share region and zone, and the
+    /// region its region fails over to when some endpoints are there (else null).
     /// </summary>
-    private readonly record struct VariantKey(string? Region, string? Zone);
+    private readonly record struct VariantKey(string? Region, string? Zone, string? FailoverTo);
 
     /// <summary>The variants of one ClusterLoadAssignment version, by the locality key they were built for.</summary>
     private sealed class VariantSet
@@ -146,13 +153,15 @@ public sealed partial class ResourceCache
         public CachedResource Get(Locality locality, ResourceCache cache)
         {
             var regionMatches = _regions.Contains(locality.Region);
+            var failoverTo = Base.LocalityLb?.FailoverFor(locality.Region);
             var key = new VariantKey(
                 regionMatches ? locality.Region : null,
-                regionMatches && _zones.Contains((locality.Region, locality.Zone)) ? locality.Zone : null);
-            if (key.Region is null)
+                regionMatches && _zones.Contains((locality.Region, locality.Zone)) ? locality.Zone : null,
+                failoverTo is not null && _regions.Contains(failoverTo) ? failoverTo : null);
+            if (key.Region is null && key.FailoverTo is null)
             {
-                // No endpoint shares the proxy's region: every locality is at one level, so the
-                // proxy sees the single priority everyone without a locality sees.
+                // No endpoint shares the proxy's region or its failover region: every locality is
+                // at one level, so the proxy sees the single priority everyone without a locality sees.
                 return Base;
             }
 
@@ -161,7 +170,7 @@ public sealed partial class ResourceCache
             {
                 if (!_byLocality.TryGetValue(key, out var variant))
                 {
-                    variant = cache.BuildVariant(Base, new Locality { Region = key.Region, Zone = key.Zone ?? locality.Zone });
+                    variant = cache.BuildVariant(Base, new Locality { Region = locality.Region, Zone = key.Zone ?? locality.Zone });
                     _byLocality.Add(key, variant);
                 }
 

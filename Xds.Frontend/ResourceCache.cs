@@ -227,7 +227,7 @@ public sealed partial class ResourceCache
     {
         Interlocked.Increment(ref _anyBuilt);
         var any = new Any { TypeUrl = resource.TypeUrl, Value = UnsafeByteOperations.UnsafeWrap(resource.Payload) };
-        return new CachedResource(resource.TypeUrl, resource.Name, resource.Version, any);
+        return new CachedResource(resource.TypeUrl, resource.Name, resource.Version, any, resource.LocalityLb);
     }
 
     private void NotifyListeners()

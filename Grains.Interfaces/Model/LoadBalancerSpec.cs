@@ -7,6 +7,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="CookieTtl">The generated cookie's lifetime, for a cookie key.</param>
 /// <param name="MinimumRingSize">The ring hash's minimum size, or null for Envoy's default.</param>
 /// <param name="MaglevTableSize">Set when Maglev is asked for instead of a ring hash.</param>
+/// <param name="LocalityLb">The <c>localityLbSetting</c> when it is not the default (see <see cref="Xds.LocalityLbPolicy.Of"/>), else null.</param>
 [GenerateSerializer, Immutable]
 public sealed record LoadBalancerSpec(
     [property: Id(0)] string? Simple,
@@ -14,4 +15,5 @@ public sealed record LoadBalancerSpec(
     [property: Id(2)] string? CookiePath,
     [property: Id(3)] TimeSpan? CookieTtl,
     [property: Id(4)] long? MinimumRingSize,
-    [property: Id(5)] long? MaglevTableSize);
+    [property: Id(5)] long? MaglevTableSize,
+    [property: Id(6)] Xds.LocalityLbPolicy? LocalityLb = null);

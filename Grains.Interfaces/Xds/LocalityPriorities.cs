@@ -14,8 +14,10 @@ namespace Mesh.Orleans.Grains.Interfaces.Xds;
 /// https://istio.io/latest/docs/tasks/traffic-management/locality-load-balancing/failover/):
 /// the closer a locality is to the proxy's own, the higher (numerically lower) its priority,
 /// with localities compared hierarchically by plain equality of region, then zone. Of Istio's
-/// levels this keeps three: region and zone match (0), region matches (1), anything else (2);
-/// sub-zones and DestinationRule failover settings are not used. Envoy's rules for the result
+/// levels this keeps four: region and zone match (0), region matches (1), the region a
+/// DestinationRule's <c>localityLbSetting.failover</c> names for the proxy's region (2), anything
+/// else (3); sub-zones are not used. A setting with <c>enabled: false</c> leaves one priority for
+/// every proxy (<see cref="LocalityLbPolicy"/>). Envoy's rules for the result
 /// (envoy/config/endpoint/v3/endpoint_components.proto, <c>LocalityLbEndpoints.priority</c>:
 /// "Priorities should range from 0 (highest) to N (lowest) without skipping"; gRPC's xDS client
 /// rejects an assignment with priority N but not N-1) are why empty levels are closed up. Envoy
@@ -31,21 +33,30 @@ public static class LocalityPriorities
     /// <summary>The priority level of a locality in the proxy's region but another zone.</summary>
     public const uint SameRegion = 1;
 
+    /// <summary>The priority level of a locality in the region the cluster's failover setting names for the proxy's region.</summary>
+    public const uint FailoverRegion = 2;
+
     /// <summary>The priority level of any other locality.</summary>
-    public const uint Elsewhere = 2;
+    public const uint Elsewhere = 3;
 
     /// <summary>True when <paramref name="proxy"/> says where the proxy is (a region or a zone).</summary>
     public static bool IsKnown(Locality? proxy) => proxy is not null && (proxy.Region.Length > 0 || proxy.Zone.Length > 0);
 
-    /// <summary>The level (before renumbering) of <paramref name="endpoints"/> for a proxy in <paramref name="proxy"/>.</summary>
-    public static uint Level(Locality proxy, Locality? endpoints)
+    /// <summary>True when <paramref name="policy"/> turns locality priorities off.</summary>
+    public static bool IsDisabled(LocalityLbPolicy? policy) => policy is { Enabled: false };
+
+    /// <summary>
+    /// The level (before renumbering) of <paramref name="endpoints"/> for a proxy in
+    /// <paramref name="proxy"/>, under the cluster's <paramref name="policy"/> (null: the default).
+    /// </summary>
+    public static uint Level(Locality proxy, Locality? endpoints, LocalityLbPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(proxy);
         var region = endpoints?.Region ?? string.Empty;
         var zone = endpoints?.Zone ?? string.Empty;
         if (!string.Equals(region, proxy.Region, StringComparison.Ordinal))
         {
-            return Elsewhere;
+            return policy?.FailoverFor(proxy.Region) is { } to && string.Equals(region, to, StringComparison.Ordinal) ? FailoverRegion : Elsewhere;
         }
 
         return string.Equals(zone, proxy.Zone, StringComparison.Ordinal) ? SameZone : SameRegion;
@@ -55,18 +66,19 @@ public static class LocalityPriorities
     /// A copy of <paramref name="assignment"/> whose localities carry the priority of their
     /// level for <paramref name="proxy"/>, renumbered so the levels present run from 0 without a
     /// gap. Localities, endpoints, their order and their weights are unchanged. A proxy whose
-    /// locality is not known gets an unchanged copy (today's single priority).
+    /// locality is not known, or a <paramref name="policy"/> that turns priorities off, gets an
+    /// unchanged copy (a single priority).
     /// </summary>
-    public static ClusterLoadAssignment Apply(ClusterLoadAssignment assignment, Locality? proxy)
+    public static ClusterLoadAssignment Apply(ClusterLoadAssignment assignment, Locality? proxy, LocalityLbPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(assignment);
         var result = assignment.Clone();
-        if (!IsKnown(proxy))
+        if (!IsKnown(proxy) || IsDisabled(policy))
         {
             return result;
         }
 
-        var levels = result.Endpoints.Select(e => Level(proxy!, e.Locality)).ToList();
+        var levels = result.Endpoints.Select(e => Level(proxy!, e.Locality, policy)).ToList();
         var present = levels.Distinct().Order().ToList();
         for (var i = 0; i < levels.Count; i++)
         {

@@ -87,12 +87,12 @@ public static class ServiceTranslator
             var clusterName = MeshNames.OutboundCluster(host, port.Port);
             var hostPort = MeshNames.HostPort(host, port.Port);
             AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port));
-            resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)));
+            resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)), TrafficPolicies.For(destinationRule, port.Port)));
             foreach (var subset in subsets)
             {
                 var subsetCluster = MeshNames.OutboundCluster(host, port.Port, subset.Name);
                 AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name));
-                resources.Add(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels)));
+                resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels)), TrafficPolicies.For(destinationRule, port.Port, subset.Name)));
             }
 
             var routes = RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts);
@@ -130,6 +130,20 @@ public static class ServiceTranslator
     {
         resources.Add(Pack(TypeUrls.Cluster, clusterName, ClusterTranslator.BuildOutbound(clusterName)));
         resources.Add(Pack(TypeUrls.ClusterLoadAssignment, clusterName, new Envoy.Config.Endpoint.V3.ClusterLoadAssignment { ClusterName = clusterName }));
+    }
+
+    /// <summary>
+    /// <paramref name="assignment"/> carrying the locality setting of <paramref name="policy"/>
+    /// (see <see cref="LocalityLbPolicy"/>), versioned by its bytes and the setting together; as it
+    /// is when the setting is the default.
+    /// </summary>
+    public static XdsResource WithLocalityLb(XdsResource assignment, TrafficPolicySpec? policy)
+    {
+        ArgumentNullException.ThrowIfNull(assignment);
+        var locality = policy?.LoadBalancer?.LocalityLb;
+        return locality is null
+            ? assignment
+            : assignment with { LocalityLb = locality, Version = LocalityLbPolicy.VersionOf(assignment.Payload, locality) };
     }
 
     /// <summary>Serialises <paramref name="message"/> once and versions it by its bytes.</summary>

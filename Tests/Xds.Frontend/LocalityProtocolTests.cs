@@ -135,4 +135,42 @@ public sealed class LocalityProtocolTests
         var assignment = Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(fetched));
         Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (1, 1), ["r1/b"] = (1, 2), ["r2/c"] = (0, 1) }, Priorities(assignment));
     }
+    /// <summary>A DestinationRule for echo whose <c>localityLbSetting</c> is <paramref name="setting"/> (flow YAML).</summary>
+    private static string Rule(string setting) => $$"""
+        apiVersion: networking.istio.io/v1
+        kind: DestinationRule
+        metadata: {name: echo, namespace: default}
+        spec:
+          host: echo
+          trafficPolicy:
+            loadBalancer: {localityLbSetting: {{setting}}}
+            outlierDetection: {consecutive5xxErrors: 5}
+        """;
+
+    [Fact]
+    public async Task DestinationRuleFailover_PutsTheTargetRegionNext_ThenEnabledFalse_GivesOnePriority()
+    {
+        var files = new Dictionary<string, string>
+        {
+            ["echo.yaml"] = MeshYaml.Documents(
+                MeshYaml.Service("echo", 7000),
+                MeshYaml.Slice("echo-a", "echo", 17000, [("10.0.0.1", true)], zone: "r1/a"),
+                MeshYaml.Slice("echo-c", "echo", 17000, [("10.0.0.4", true)], zone: "r2/c"),
+                MeshYaml.Slice("echo-d", "echo", 17000, [("10.0.0.5", true)], zone: "r3/d")),
+            ["rule.yaml"] = Rule("{failover: [{from: r1, to: r3}]}"),
+        };
+        await using var server = await MeshServer.StartAsync(files);
+        await using var client = AdsTestClient.Connect(server.XdsPort, locality: At("r1", "a"));
+        await client.SendAsync(TypeUrls.ClusterLoadAssignment, [s_cluster]);
+        var first = await client.ReceiveAsync();
+        await client.AckAsync(first, [s_cluster]);
+
+        await server.WriteConfigAsync("rule.yaml", Rule("{enabled: false}"));
+        var second = await client.ReceiveAsync();
+
+        Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 1), ["r2/c"] = (2, 1), ["r3/d"] = (1, 1) }, Priorities(Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(first))));
+        Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 1), ["r2/c"] = (0, 1), ["r3/d"] = (0, 1) }, Priorities(Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(second))));
+        Assert.NotEqual(first.VersionInfo, second.VersionInfo);
+        Assert.Equal(0, server.Cache.VariantCount);
+    }
 }

@@ -30,6 +30,18 @@ public sealed class ResourceCacheTests
         return new XdsResource(TypeUrls.ClusterLoadAssignment, name, ResourceVersion.Of(payload), payload);
     }
 
+    /// <summary><see cref="Endpoints"/> under a locality setting, versioned as ServiceTranslator versions it.</summary>
+    private static XdsResource Endpoints(LocalityLbPolicy policy, string name, params string[] zones)
+    {
+        var resource = Endpoints(name, zones);
+        return resource with { LocalityLb = policy, Version = LocalityLbPolicy.VersionOf(resource.Payload, policy) };
+    }
+
+    private static LocalityLbPolicy Failover(string from, string to) => LocalityLbPolicy.Of(null, [new RegionFailover(from, to)])!;
+
+    private static uint[] Priorities(CachedResource resource) =>
+        ClusterLoadAssignment.Parser.ParseFrom(resource.Any.Value).Endpoints.Select(e => e.Priority).ToArray();
+
     private static CachedResource CachedEndpoints(ResourceCache cache, string name) => cache.Current.Of(TypeUrls.ClusterLoadAssignment)[name];
 
     [Fact]
@@ -170,6 +182,62 @@ public sealed class ResourceCacheTests
         Assert.All(faraway, v => Assert.Same(resource, v));
         Assert.All(otherZones, v => Assert.Same(otherZones[0], v));
         Assert.Equal(1, cache.VariantsBuilt);
+    }
+
+    [Fact]
+    public void ForLocality_Disabled_SendsEveryLocalityTheResourceItself_AndBuildsNothing()
+    {
+        var cache = new ResourceCache("s");
+        cache.Reset(new ScopeSnapshot("s", s_generation, 1, [Endpoints(LocalityLbPolicy.Disabled, "e", "r1/a", "r1/b", "r2/c")]));
+        var resource = CachedEndpoints(cache, "e");
+
+        Assert.Same(resource, cache.ForLocality(resource, At("r1", "a")));
+        Assert.Same(resource, cache.ForLocality(resource, At("r2", "c")));
+        Assert.Equal([0u, 0u, 0u], Priorities(resource));
+        Assert.Equal(LocalityLbPolicy.Disabled, resource.LocalityLb);
+        Assert.Equal(0, cache.VariantsBuilt);
+    }
+
+    [Fact]
+    public void ForLocality_Failover_BuildsOneVariantPerTarget_SharedByProxiesOfRegionsWithoutEndpoints()
+    {
+        var policy = LocalityLbPolicy.Of(null, [new RegionFailover("r1", "r2"), new RegionFailover("r5", "r3"), new RegionFailover("r6", "r3"), new RegionFailover("r7", "r9")])!;
+        var cache = new ResourceCache("s");
+        cache.Reset(new ScopeSnapshot("s", s_generation, 1, [Endpoints(policy, "e", "r1/a", "r2/b", "r3/c")]));
+        var resource = CachedEndpoints(cache, "e");
+
+        var fromR1 = cache.ForLocality(resource, At("r1", "a"));
+        var fromR5 = cache.ForLocality(resource, At("r5", "x"));
+        var fromR6 = cache.ForLocality(resource, At("r6", "y"));
+        var fromR7 = cache.ForLocality(resource, At("r7", "z"));
+        var fromR8 = cache.ForLocality(resource, At("r8", "z"));
+
+        Assert.Equal([0u, 1u, 2u], Priorities(fromR1));
+        Assert.Equal([1u, 1u, 0u], Priorities(fromR5));
+        Assert.Same(fromR5, fromR6);
+
+        // A target with no endpoints, or no failover entry: one level, the resource itself.
+        Assert.Same(resource, fromR7);
+        Assert.Same(resource, fromR8);
+        Assert.Equal(2, cache.VariantsBuilt);
+        Assert.Equal(ResourceVersion.Of(fromR5.Any.Value.Span), fromR5.Version);
+    }
+
+    [Fact]
+    public void ForLocality_AChangedSettingOverTheSameEndpoints_IsANewVersion_WithItsOwnVariants()
+    {
+        var cache = new ResourceCache("s");
+        cache.Reset(new ScopeSnapshot("s", s_generation, 1, [Endpoints(Failover("r1", "r2"), "e", "r1/a", "r2/b", "r3/c")]));
+        var before = cache.ForLocality(CachedEndpoints(cache, "e"), At("r1", "a"));
+
+        var applied = cache.TryApply(new ScopeUpdate("s", s_generation, 1, 2, [Endpoints(Failover("r1", "r3"), "e", "r1/a", "r2/b", "r3/c")], []));
+        var after = cache.ForLocality(CachedEndpoints(cache, "e"), At("r1", "a"));
+
+        Assert.True(applied);
+        Assert.Equal([0u, 1u, 2u], Priorities(before));
+        Assert.Equal([0u, 2u, 1u], Priorities(after));
+        Assert.NotEqual(before.Version, after.Version);
+        Assert.Equal(1, cache.VariantCount);
     }
 
     [Fact]

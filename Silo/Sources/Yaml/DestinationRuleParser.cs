@@ -1,5 +1,6 @@
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Interfaces.Xds;
 using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Orleans.Silo.Sources.Yaml;
@@ -8,8 +9,10 @@ namespace Mesh.Orleans.Silo.Sources.Yaml;
 /// Reads and validates an Istio <c>DestinationRule</c> (networking.istio.io v1, v1beta1,
 /// v1alpha3) as Istio's validation would: a host, uniquely named subsets with labels, and traffic
 /// policies (load balancer, connection pool, outlier detection, port-level settings) with their
-/// ranges. What needs what the mesh does not have yet is refused by name with the reason: TLS
-/// modes that need certificates, locality load-balancer settings, tunnels and proxy protocol.
+/// ranges, and the locality load-balancer setting (<c>enabled</c>, region <c>failover</c>). What
+/// needs what the mesh does not have yet is refused by name with the reason: TLS modes that need
+/// certificates, locality weights (<c>distribute</c>) and <c>failoverPriority</c>, tunnels and
+/// proxy protocol.
 /// </summary>
 internal static class DestinationRuleParser
 {
@@ -24,11 +27,15 @@ internal static class DestinationRuleParser
         ["retryBudget"] = "retryBudget is not supported yet",
     };
 
-    private static readonly HashSet<string> s_loadBalancerKeys = ["simple", "consistentHash", "warmupDurationSecs", "warmup"];
-    private static readonly Dictionary<string, string> s_loadBalancerUnsupported = new()
+    private static readonly HashSet<string> s_loadBalancerKeys = ["simple", "consistentHash", "warmupDurationSecs", "warmup", "localityLbSetting"];
+    private static readonly HashSet<string> s_localityKeys = ["enabled", "failover"];
+    private static readonly Dictionary<string, string> s_localityUnsupported = new()
     {
-        ["localityLbSetting"] = "localityLbSetting is not supported yet; locality failover by region and zone applies by default",
+        ["distribute"] = "distribute (locality weights) is not supported yet; use failover, or leave it out for failover by region and zone",
+        ["failoverPriority"] = "failoverPriority (failover by labels) is not supported yet; use failover (by region), or leave it out for failover by region and zone",
     };
+
+    private static readonly HashSet<string> s_failoverKeys = ["from", "to"];
 
     private static readonly HashSet<string> s_hashKeys = ["httpHeaderName", "httpCookie", "useSourceIp", "httpQueryParameterName", "ringHash", "maglev", "minimumRingSize"];
     private static readonly HashSet<string> s_cookieKeys = ["name", "path", "ttl"];
@@ -165,7 +172,58 @@ internal static class DestinationRuleParser
 
     private static LoadBalancerSpec LoadBalancer(YamlMappingNode map, string path)
     {
-        YamlFields.OnlyKeys(map, path, s_loadBalancerKeys, s_loadBalancerUnsupported);
+        var locality = YamlFields.OptionalMap(map, "localityLbSetting", path) is { } setting ? LocalityLb(setting, path + ".localityLbSetting") : null;
+        var spec = LoadBalancerChoice(map, path);
+        return locality is null ? spec : spec with { LocalityLb = locality };
+    }
+
+    /// <summary>
+    /// A <c>localityLbSetting</c>, validated as Istio does: each failover entry names two
+    /// different regions (no zone, no <c>*</c>). Null when it asks for the default behaviour.
+    /// </summary>
+    private static LocalityLbPolicy? LocalityLb(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_localityKeys, s_localityUnsupported);
+        var enabled = YamlFields.OptionalBool(map, "enabled", path);
+        var failover = new List<RegionFailover>();
+        var list = YamlFields.OptionalList(map, "failover", path, maxItems: 1000);
+        for (var i = 0; i < (list?.Children.Count ?? 0); i++)
+        {
+            var itemPath = $"{path}.failover[{i}]";
+            var item = YamlFields.ItemMap(list!.Children[i], itemPath);
+            YamlFields.OnlyKeys(item, itemPath, s_failoverKeys);
+            var from = Region(item, "from", itemPath);
+            var to = Region(item, "to", itemPath);
+            if (string.Equals(from, to, StringComparison.Ordinal))
+            {
+                throw new InvalidFieldException(itemPath + ".to", $"'{YamlFields.Truncate(to)}' is the from region too; failover must name two different regions");
+            }
+
+            failover.Add(new RegionFailover(from, to));
+        }
+
+        return LocalityLbPolicy.Of(enabled, failover);
+    }
+
+    private static string Region(YamlMappingNode map, string key, string path)
+    {
+        var region = YamlFields.RequiredString(map, key, path);
+        if (region.Contains('/', StringComparison.Ordinal))
+        {
+            throw new InvalidFieldException(path + "." + key, $"'{YamlFields.Truncate(region)}' must be a region alone, not a region/zone locality");
+        }
+
+        if (region.Contains('*', StringComparison.Ordinal))
+        {
+            throw new InvalidFieldException(path + "." + key, $"'{YamlFields.Truncate(region)}' must be a region name, without the '*' wildcard");
+        }
+
+        return region;
+    }
+
+    private static LoadBalancerSpec LoadBalancerChoice(YamlMappingNode map, string path)
+    {
+        YamlFields.OnlyKeys(map, path, s_loadBalancerKeys);
         var simple = YamlFields.OptionalString(map, "simple", path);
         var hash = YamlFields.OptionalMap(map, "consistentHash", path);
         if (simple is not null && hash is not null)

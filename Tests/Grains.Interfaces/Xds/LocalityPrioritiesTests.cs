@@ -121,4 +121,87 @@ public sealed class LocalityPrioritiesTests
 
         Assert.Equal([0u, 0u, 1u], result.Endpoints.Select(e => e.Priority));
     }
+    private static LocalityLbPolicy Failover(params (string From, string To)[] entries) =>
+        LocalityLbPolicy.Of(null, entries.Select(e => new RegionFailover(e.From, e.To)))!;
+
+    [Fact]
+    public void Apply_Disabled_LeavesEveryLocalityAtOnePriority_ForAProxyThatSaysWhereItIs()
+    {
+        var assignment = Assignment((At("r1", "a"), 2), (At("r1", "b"), 3), (At("r2", "c"), 1));
+
+        var result = LocalityPriorities.Apply(assignment, At("r1", "a"), LocalityLbPolicy.Disabled);
+
+        Assert.Equal(new Dictionary<string, uint> { ["r1/a"] = 0, ["r1/b"] = 0, ["r2/c"] = 0 }, PrioritiesByZone(result));
+        Assert.Equal(assignment, result);
+        Assert.NotSame(assignment, result);
+    }
+
+    [Fact]
+    public void Apply_Failover_PutsTheTargetRegionRightAfterTheProxysOwnRegion_BeforeOtherRegions()
+    {
+        var assignment = Assignment((At("r3", "e"), 1), (At("r1", "a"), 1), (At("r2", "c"), 1), (At("r1", "b"), 1), (At("r2", "d"), 1));
+
+        var result = LocalityPriorities.Apply(assignment, At("r1", "a"), Failover(("r1", "r2")));
+
+        Assert.Equal(new Dictionary<string, uint> { ["r1/a"] = 0, ["r1/b"] = 1, ["r2/c"] = 2, ["r2/d"] = 2, ["r3/e"] = 3 }, PrioritiesByZone(result));
+    }
+
+    [Fact]
+    public void Apply_Failover_WithoutThePolicy_LeavesTheTargetAmongOtherRegions()
+    {
+        var assignment = Assignment((At("r3", "e"), 1), (At("r1", "a"), 1), (At("r2", "c"), 1));
+
+        var result = LocalityPriorities.Apply(assignment, At("r1", "a"));
+
+        Assert.Equal(new Dictionary<string, uint> { ["r1/a"] = 0, ["r2/c"] = 1, ["r3/e"] = 1 }, PrioritiesByZone(result));
+    }
+
+    [Fact]
+    public void Apply_Failover_AppliesOnlyToProxiesInTheFromRegion()
+    {
+        var assignment = Assignment((At("r1", "a"), 1), (At("r2", "c"), 1), (At("r3", "e"), 1));
+        var policy = Failover(("r1", "r2"), ("r3", "r1"));
+
+        var fromR3 = LocalityPriorities.Apply(assignment, At("r3", "e"), policy);
+        var fromR2 = LocalityPriorities.Apply(assignment, At("r2", "c"), policy);
+
+        Assert.Equal(new Dictionary<string, uint> { ["r3/e"] = 0, ["r1/a"] = 1, ["r2/c"] = 2 }, PrioritiesByZone(fromR3));
+        Assert.Equal(new Dictionary<string, uint> { ["r2/c"] = 0, ["r1/a"] = 1, ["r3/e"] = 1 }, PrioritiesByZone(fromR2));
+    }
+
+    [Fact]
+    public void Apply_Failover_FromARegionWithNoEndpoints_StartsAtTheTargetRegion_WithoutAGap()
+    {
+        var assignment = Assignment((At("r2", "c"), 4), (At("r3", "e"), 5));
+
+        var result = LocalityPriorities.Apply(assignment, At("r1", "a"), Failover(("r1", "r3")));
+
+        Assert.Equal(new Dictionary<string, uint> { ["r3/e"] = 0, ["r2/c"] = 1 }, PrioritiesByZone(result));
+        Assert.Equal([4u, 5u], result.Endpoints.Select(e => e.LoadBalancingWeight ?? 0));
+    }
+
+    [Fact]
+    public void Policy_OnlyTheFirstEntryOfARegionCounts_AndTheDefaultIsNoPolicy()
+    {
+        var policy = Failover(("r1", "r2"), ("r1", "r3"));
+
+        Assert.Equal("r2", policy.FailoverFor("r1"));
+        Assert.Null(policy.FailoverFor("r2"));
+        Assert.Null(LocalityLbPolicy.Of(null, []));
+        Assert.Null(LocalityLbPolicy.Of(true, null));
+        Assert.Same(LocalityLbPolicy.Disabled, LocalityLbPolicy.Of(false, [new RegionFailover("r1", "r2")]));
+    }
+
+    [Fact]
+    public void VersionOf_TakesThePolicyIn_AndIsThePlainHashWithoutOne()
+    {
+        byte[] payload = [1, 2, 3];
+
+        Assert.Equal(ResourceVersion.Of(payload), LocalityLbPolicy.VersionOf(payload, null));
+        Assert.NotEqual(ResourceVersion.Of(payload), LocalityLbPolicy.VersionOf(payload, LocalityLbPolicy.Disabled));
+        Assert.NotEqual(LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))), LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r3"))));
+        Assert.Equal(LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))), LocalityLbPolicy.VersionOf(payload, Failover(("r1", "r2"))));
+        Assert.Equal(Failover(("r1", "r2")), Failover(("r1", "r2")));
+        Assert.NotEqual(LocalityLbPolicy.VersionOf(payload, Failover(("a>b", "c"))), LocalityLbPolicy.VersionOf(payload, Failover(("a", "b>c"))));
+    }
 }

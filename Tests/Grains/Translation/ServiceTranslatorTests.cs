@@ -1,6 +1,7 @@
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Listener.V3;
+using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
@@ -169,6 +170,42 @@ public sealed class ServiceTranslatorTests
             resources.Where(r => r.TypeUrl == TypeUrls.Cluster).Select(r => (r.Name, r.Audience)));
         var split = resources.Where(r => r.TypeUrl == TypeUrls.Cluster && r.Name.Contains("|v1|", StringComparison.Ordinal)).Select(r => Cluster.Parser.ParseFrom(r.Payload).LbPolicy);
         Assert.Equal([Cluster.Types.LbPolicy.Maglev, Cluster.Types.LbPolicy.RingHash], split);
+    }
+
+    [Fact]
+    public void Translate_LocalityLbSetting_TravelsWithEachClustersAssignment_AndIsPartOfItsVersion()
+    {
+        var failover = LocalityLbPolicy.Of(null, [new RegionFailover("r1", "r2")])!;
+        var rule = new DestinationRuleSpec("default", "echo", Host,
+            [
+                new SubsetSpec("off", Labels(), new TrafficPolicySpec(null, new LoadBalancerSpec(null, null, null, null, null, null, LocalityLbPolicy.Disabled), null, null, null, [])),
+                new SubsetSpec("plain", Labels(), new TrafficPolicySpec(null, new LoadBalancerSpec("RANDOM", null, null, null, null, null), null, null, null, [])),
+                new SubsetSpec("inherits", Labels(), null),
+            ],
+            new TrafficPolicySpec(null, new LoadBalancerSpec(null, null, null, null, null, null, failover), null, null, null, []),
+            [],
+            null);
+        var slice = Slice("s", "echo", 17000, ("127.0.0.1", true, null));
+
+        var resources = ServiceTranslator.Translate(Host, Service("echo", 7000), [slice], [], new Dictionary<string, IReadOnlyList<int>>(), destinationRule: rule);
+        var plain = ServiceTranslator.Translate(Host, Service("echo", 7000), [slice], [], new Dictionary<string, IReadOnlyList<int>>());
+
+        XdsResource Assignment(IReadOnlyList<XdsResource> from, string subset) =>
+            from.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == MeshNames.OutboundCluster(Host, 7000, subset));
+        var main = Assignment(resources, string.Empty);
+        Assert.Equal(failover, main.LocalityLb);
+        Assert.Equal(failover, Assignment(resources, "inherits").LocalityLb);
+        Assert.Equal(LocalityLbPolicy.Disabled, Assignment(resources, "off").LocalityLb);
+
+        // A subset's loadBalancer replaces the rule's whole, so "plain" is back to the default.
+        Assert.Null(Assignment(resources, "plain").LocalityLb);
+        Assert.Equal(ResourceVersion.Of(Assignment(resources, "plain").Payload), Assignment(resources, "plain").Version);
+
+        // Same bytes as without the rule, another version: a changed setting reaches the frontends.
+        var without = Assignment(plain, string.Empty);
+        Assert.Equal(without.Payload, main.Payload);
+        Assert.NotEqual(without.Version, main.Version);
+        Assert.Equal(LocalityLbPolicy.VersionOf(main.Payload, failover), main.Version);
     }
 
     private static DestinationRuleSpec Rule(LoadBalancerSpec loadBalancer) =>

@@ -50,6 +50,49 @@ public sealed class DestinationRuleParserTests
     }
 
     [Fact]
+    public void LocalityLbSetting_FailoverAndEnabled_AreRead_AndTheDefaultReadsAsNone()
+    {
+        var document = Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: r, namespace: shop}
+            spec:
+              host: r
+              trafficPolicy:
+                loadBalancer:
+                  simple: ROUND_ROBIN
+                  localityLbSetting:
+                    enabled: true
+                    failover:
+                    - {from: us-east, to: eu-west}
+                    - {from: eu-west, to: us-east}
+                    - {from: us-east, to: ap-south}
+                outlierDetection: {consecutive5xxErrors: 1}
+              subsets:
+              - name: off
+                labels: {version: v1}
+                trafficPolicy:
+                  loadBalancer: {localityLbSetting: {enabled: false, failover: [{from: us-east, to: eu-west}]}}
+              - name: default
+                labels: {version: v2}
+                trafficPolicy:
+                  loadBalancer: {localityLbSetting: {enabled: true}}
+            """);
+
+        Assert.Null(document.Rejection);
+        var rule = Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.DestinationRuleSpec>(document.Value);
+        var policy = rule.TrafficPolicy!.LoadBalancer!.LocalityLb!;
+        Assert.Equal("ROUND_ROBIN", rule.TrafficPolicy.LoadBalancer.Simple);
+        Assert.True(policy.Enabled);
+
+        // Only the first entry for a region counts, as in Istio.
+        Assert.Equal([new("us-east", "eu-west"), new("eu-west", "us-east")], policy.Failover);
+        Assert.Equal(Mesh.Orleans.Grains.Interfaces.Xds.LocalityLbPolicy.Disabled, rule.Subsets[0].TrafficPolicy!.LoadBalancer!.LocalityLb);
+        Assert.NotNull(rule.Subsets[1].TrafficPolicy!.LoadBalancer);
+        Assert.Null(rule.Subsets[1].TrafficPolicy!.LoadBalancer!.LocalityLb);
+    }
+
+    [Fact]
     public void CreationTimestamp_IsRead_AndOneThatIsNoTimeIsRejected()
     {
         var dated = Parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: shop, creationTimestamp: '2026-11-20T10:00:00Z'}\nspec: {host: r}\n");
@@ -67,7 +110,15 @@ public sealed class DestinationRuleParserTests
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: FASTEST}}}", "spec.trafficPolicy.loadBalancer.simple", "must be one of")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {useSourceIp: true}}}}", "spec.trafficPolicy.loadBalancer", "not both")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, httpHeaderName: x-user}}}}", "spec.trafficPolicy.loadBalancer.consistentHash", "exactly one hash key")]
-    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: true}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1/*, to: {r1/*: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failoverPriority: [topology.kubernetes.io/region]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: maybe}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.enabled", "")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].to", "is required")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east, to: eu-west}, {from: eu-west, to: eu-west}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[1].to", "two different regions")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east/a, to: eu-west}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].from", "region alone")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east, to: 'eu-*'}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].to", "wildcard")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east, to: eu-west, weight: 1}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].weight", "is not a known field")]
+    [InlineData("{host: r, subsets: [{name: v1, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: a, to: a}]}}}}]}", "spec.subsets[0].trafficPolicy.loadBalancer.localityLbSetting.failover[0].to", "two different regions")]
     [InlineData("{host: r, trafficPolicy: {connectionPool: {tcp: {connectTimeout: soon}}}}", "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "is not a duration")]
     [InlineData("{host: r, trafficPolicy: {connectionPool: {http: {maxRetries: -1}}}}", "spec.trafficPolicy.connectionPool.http.maxRetries", "must be between")]
     [InlineData("{host: r, trafficPolicy: {outlierDetection: {maxEjectionPercent: 101}}}", "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "must be between 0 and 100")]
