@@ -23,6 +23,7 @@ namespace Mesh.Orleans.Tests.Golden;
 /// <c>ignore_port_in_host_matching</c>), and are compared in any order, as Envoy reads them.
 /// </remarks>
 [Trait("Category", "EndToEnd")]
+[Collection(GoldenCollection.Name)]
 public sealed class GoldenTests(GoldenMesh mesh, EnvoyValidation validation, ITestOutputHelper output)
     : IClassFixture<GoldenMesh>, IClassFixture<EnvoyValidation>
 {
