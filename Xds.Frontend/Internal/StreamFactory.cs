@@ -9,6 +9,8 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 /// <summary>Creates the streams of every discovery service of the process, sharing one cache and one push throttle.</summary>
 internal sealed partial class StreamFactory
 {
+    private static readonly TimeSpan s_drainPoll = TimeSpan.FromMilliseconds(50);
+
     private readonly StreamShared _shared;
 
     public StreamFactory(
@@ -30,6 +32,16 @@ internal sealed partial class StreamFactory
         {
             LogDraining(logger, registry.Count);
             draining.TrySetResult();
+
+            // Kestrel starts closing connections once this callback returns: give the streams a
+            // moment (bounded) to end and their Unavailable trailers to be written first, or a
+            // client may see the connection close (Internal) instead of the status. CI saw it.
+            for (var i = 0; i < 40 && registry.Count > 0; i++)
+            {
+                Thread.Sleep(s_drainPoll);
+            }
+
+            Thread.Sleep(s_drainPoll);
         });
         _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Task);
     }
