@@ -274,17 +274,15 @@ public sealed partial class ClusterGrain(
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(watcher);
         var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels);
+        var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels);
         if (!_gatewayWatches.TryGetValue(key, out var watch))
         {
-            var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels);
             watch = new GatewayWatch(labels, inputs is null ? null : InputHash.Of(inputs));
             _gatewayWatches.Add(key, watch);
-            watch.Watchers.Add(watcher);
-            return Task.FromResult(inputs);
         }
 
         watch.Watchers.Add(watcher);
-        return Task.FromResult(_epoch is null ? null : _index.GatewayInputsFor(labels));
+        return Task.FromResult(inputs);
     }
 
     /// <inheritdoc/>

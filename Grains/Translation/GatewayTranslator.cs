@@ -34,9 +34,6 @@ namespace Mesh.Orleans.Grains.Translation;
 /// </summary>
 public static class GatewayTranslator
 {
-    /// <summary>The TLS inspector listener filter, which reads the SNI of a TLS connection.</summary>
-    public const string TlsInspectorName = "envoy.filters.listener.tls_inspector";
-
     private static readonly HashSet<string> s_httpProtocols = new(["HTTP", "HTTP2", "GRPC", "GRPC-WEB"], StringComparer.Ordinal);
 
     private enum PortKind
@@ -356,7 +353,7 @@ public static class GatewayTranslator
 
         if (port.Kind == PortKind.TlsPassthrough)
         {
-            listener.ListenerFilters.Add(new ListenerFilter { Name = TlsInspectorName, TypedConfig = Any.Pack(new TlsInspector()) });
+            listener.ListenerFilters.Add(new ListenerFilter { Name = L4RouteTranslator.TlsInspectorName, TypedConfig = Any.Pack(new TlsInspector()) });
         }
 
         return listener;

@@ -278,7 +278,7 @@ public sealed class GatewayTranslatorTests
 
         var listener = Listener.Parser.ParseFrom(Assert.Single(Build(Productpage, Gateway)).Payload);
 
-        Assert.Equal(GatewayTranslator.TlsInspectorName, Assert.Single(listener.ListenerFilters).Name);
+        Assert.Equal(L4RouteTranslator.TlsInspectorName, Assert.Single(listener.ListenerFilters).Name);
         Assert.Equal(
             [("a.bookinfo.example", "outbound|9080||productpage.bookinfo.svc.cluster.local"), ("b.bookinfo.example", "outbound|9080||reviews.bookinfo.svc.cluster.local")],
             listener.FilterChains.Select(c => (string.Join(',', c.FilterChainMatch.ServerNames), c.Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster)));
