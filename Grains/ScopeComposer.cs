@@ -127,7 +127,7 @@ internal sealed class ScopeComposer
             Set(routeKey, SidecarTranslator.RouteConfiguration(port, pieces.Values, _registryOnly));
             if (!_current.TryGetValue(listenerKey, out var current) || claimed?.Values.Any(l => l.Version == current.Version) == true)
             {
-                Set(listenerKey, SidecarTranslator.Pack(TypeUrls.Listener, listenerKey.Name, SidecarTranslator.HttpListener(port)));
+                Set(listenerKey, SidecarTranslator.Pack(TypeUrls.Listener, listenerKey.Name, SidecarTranslator.HttpListener(port, _registryOnly)));
             }
         }
 

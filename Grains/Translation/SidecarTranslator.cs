@@ -57,6 +57,16 @@ public static partial class SidecarTranslator
     /// <summary>The original destination listener filter.</summary>
     public const string OriginalDstName = "envoy.filters.listener.original_dst";
 
+    /// <summary>The transport protocol Envoy gives a connection no TLS inspector found TLS on.</summary>
+    public const string RawBufferTransportProtocol = "raw_buffer";
+
+    /// <summary>
+    /// The application protocols the HTTP inspector finds for plaintext HTTP that Istio's sniffing
+    /// filter chains take (its <c>plaintextHTTPALPNs</c>, without HTTP/1.0, which Istio leaves out
+    /// unless its HTTP10 feature is on).
+    /// </summary>
+    public static IReadOnlyList<string> PlaintextHttpAlpns { get; } = ["http/1.1", "h2c"];
+
     /// <summary>The address sidecar listeners bind to (or, with <c>bind_to_port: false</c>, pretend to).</summary>
     public const string AnyAddress = "0.0.0.0";
 
@@ -122,20 +132,16 @@ public static partial class SidecarTranslator
 
     /// <summary>
     /// The outbound HTTP listener of <paramref name="port"/>: <c>0.0.0.0_&lt;port&gt;</c>, not bound
-    /// (<c>virtualOutbound</c> hands it the connections), its routes the RouteConfiguration named by the port.
+    /// (<c>virtualOutbound</c> hands it the connections), its routes the RouteConfiguration named by
+    /// the port. As Istio builds it (<c>buildSidecarOutboundListener</c>, an HTTP port on the
+    /// wildcard address), the HTTP connection manager takes only what the HTTP inspector found to
+    /// be plaintext HTTP/1.1 or HTTP/2; any other connection to the port (a client speaking TCP to
+    /// an address the mesh does not know) goes where it was going, through the default filter
+    /// chain: <c>PassthroughCluster</c>, or under REGISTRY_ONLY <c>BlackHoleCluster</c>.
     /// </summary>
-    public static Listener HttpListener(int port)
+    public static Listener HttpListener(int port, bool registryOnly)
     {
         var name = HttpListenerName(port);
-        var manager = new HttpConnectionManager
-        {
-            StatPrefix = $"outbound_{name}",
-            Rds = new Rds { ConfigSource = ClusterTranslator.AdsConfigSource(), RouteConfigName = RouteName(port) },
-            UseRemoteAddress = false,
-        };
-        manager.HttpFilters.AddRange(HttpFilters());
-        var chain = new FilterChain { Name = name };
-        chain.Filters.Add(new Filter { Name = HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
         var listener = new Listener
         {
             Name = name,
@@ -143,8 +149,92 @@ public static partial class SidecarTranslator
             BindToPort = false,
             TrafficDirection = TrafficDirection.Outbound,
         };
-        listener.FilterChains.Add(chain);
+        listener.FilterChains.Add(SniffedHttpChain(name, RouteName(port)));
+        listener.DefaultFilterChain = L4RouteTranslator.PassthroughFilterChain(registryOnly);
+        AddHttpInspector(listener);
         return listener;
+    }
+
+    /// <summary>
+    /// The outbound listener <c>&lt;address&gt;_&lt;port&gt;</c> of a service port whose protocol is
+    /// not declared, as Istio builds it for a sniffed port (<c>ListenerProtocolAuto</c>): the TCP
+    /// listener of the port (<paramref name="tcp"/>, with the <c>tcp[]</c> routes that apply),
+    /// whose catch-all chain becomes the default filter chain, plus a chain for what the HTTP
+    /// inspector found to be plaintext HTTP, whose connection manager takes its routes from the
+    /// RouteConfiguration of this service port alone (<see cref="SniffedRouteName"/>).
+    /// </summary>
+    public static Listener SniffedListener(Listener tcp, string host, int port)
+    {
+        ArgumentNullException.ThrowIfNull(tcp);
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        var listener = tcp.Clone();
+        if (listener.DefaultFilterChain is null)
+        {
+            var catchAll = listener.FilterChains.Single(c => c.FilterChainMatch is null);
+            listener.FilterChains.Remove(catchAll);
+            listener.DefaultFilterChain = catchAll;
+        }
+
+        listener.FilterChains.Add(SniffedHttpChain(listener.Name, SniffedRouteName(host, port)));
+        AddHttpInspector(listener);
+        return listener;
+    }
+
+    /// <summary>The name of the RouteConfiguration of one sniffed service port: <c>&lt;host&gt;:&lt;port&gt;</c>, as Istio names it.</summary>
+    public static string SniffedRouteName(string host, int port) => MeshNames.HostPort(host, port);
+
+    /// <summary>
+    /// The RouteConfiguration of one sniffed service port, as Istio builds it for a route name
+    /// that carries a host (<c>buildSidecarOutboundHTTPRouteConfig</c> with sniffing): the service
+    /// port's virtual host alone, answering to any authority (the listener already chose the
+    /// service by its address), and no catch-all.
+    /// </summary>
+    public static XdsResource SniffedRouteConfiguration(string host, int port, VirtualHost virtualHost)
+    {
+        ArgumentNullException.ThrowIfNull(virtualHost);
+        var name = SniffedRouteName(host, port);
+        var only = virtualHost.Clone();
+        only.Domains.Clear();
+        only.Domains.Add("*");
+        var configuration = new Envoy.Config.Route.V3.RouteConfiguration { Name = name, ValidateClusters = false };
+        configuration.VirtualHosts.Add(only);
+        return Pack(TypeUrls.RouteConfiguration, name, configuration);
+    }
+
+    /// <summary>
+    /// A filter chain for plaintext HTTP the HTTP inspector detected (Istio's
+    /// <c>plaintextHTTPALPNs</c> on the <c>raw_buffer</c> transport), whose connection manager
+    /// takes its routes over RDS from <paramref name="routeName"/>.
+    /// </summary>
+    private static FilterChain SniffedHttpChain(string listenerName, string routeName)
+    {
+        var manager = new HttpConnectionManager
+        {
+            StatPrefix = $"outbound_{listenerName}",
+            Rds = new Rds { ConfigSource = ClusterTranslator.AdsConfigSource(), RouteConfigName = routeName },
+            UseRemoteAddress = false,
+        };
+        manager.HttpFilters.AddRange(HttpFilters());
+        var chain = new FilterChain
+        {
+            Name = listenerName,
+            FilterChainMatch = new FilterChainMatch { TransportProtocol = RawBufferTransportProtocol },
+        };
+        chain.FilterChainMatch.ApplicationProtocols.AddRange(PlaintextHttpAlpns);
+        chain.Filters.Add(new Filter { Name = HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
+        return chain;
+    }
+
+    /// <summary>
+    /// Adds the HTTP inspector after any other listener filter, with no time limit on detection
+    /// (Istio's default <c>protocolDetectionTimeout</c> of 0s) and the connection carried on if a
+    /// filter times out, as every Istio outbound listener has.
+    /// </summary>
+    private static void AddHttpInspector(Listener listener)
+    {
+        listener.ListenerFilters.Add(new ListenerFilter { Name = WorkloadTranslator.HttpInspectorName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Listener.HttpInspector.V3.HttpInspector()) });
+        listener.ListenerFiltersTimeout = Duration.FromTimeSpan(TimeSpan.Zero);
+        listener.ContinueOnListenerFiltersTimeout = true;
     }
 
     /// <summary>
@@ -228,9 +318,11 @@ public static partial class SidecarTranslator
     }
 
     /// <summary>
-    /// What one service port adds to every sidecar: for an HTTP port (or one whose protocol is
-    /// not declared, which Istio would sniff and this routes as HTTP) its virtual host, a piece
+    /// What one service port adds to every sidecar: for an HTTP port its virtual host, a piece
     /// of the RouteConfiguration named by the port, answering also to the service's cluster IP;
+    /// for a port whose protocol is not declared, that piece and, for each address of the service
+    /// (its cluster IP, or a headless service's endpoints), a sniffing listener
+    /// (<see cref="SniffedListener"/>) with the RouteConfiguration of the port alone;
     /// for a TCP port its <c>&lt;clusterIP&gt;_&lt;port&gt;</c> listener, carrying the VirtualServices'
     /// <c>tcp[]</c> or <c>tls[]</c> routes (see <see cref="RoutedTcpListener"/>); for a UDP port, which
     /// sidecars do not proxy, nothing.
@@ -301,7 +393,24 @@ public static partial class SidecarTranslator
         }
 
         var payload = host.ToByteArray();
-        return [new XdsResource(TypeUrls.VirtualHostPiece, host.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar)];
+        var piece = new XdsResource(TypeUrls.VirtualHostPiece, host.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
+        if (protocol != MeshProtocol.Unknown)
+        {
+            return [piece];
+        }
+
+        // Not declared: Istio sniffs. Connections to the service's own address(es) reach a listener
+        // that sends HTTP through the port's routes and anything else to the port's cluster.
+        var sniffed = (service.ClusterIp is { } address ? [address] : HeadlessAddresses(port, slices))
+            .Select(a => SniffedListener(RoutedTcpListener(service.Hostname, a, port.Port, protocol, cluster, virtualServices, destinationPorts, registryOnly), service.Hostname, port.Port))
+            .Select(listener => Pack(TypeUrls.Listener, listener.Name, listener))
+            .ToList();
+        if (sniffed.Count == 0)
+        {
+            return [piece];
+        }
+
+        return [piece, .. sniffed, SniffedRouteConfiguration(service.Hostname, port.Port, virtualHost)];
     }
 
     /// <summary>

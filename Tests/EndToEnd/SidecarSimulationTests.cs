@@ -111,6 +111,37 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
                 - {destination: {host: vault, subset: standby}, weight: 80}
         """;
 
+    /// <summary>A service whose port has no name and so no declared protocol, with an HTTP route by header.</summary>
+    internal const string SniffedPortYaml = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: legacy, namespace: bookinfo}
+        spec:
+          clusterIP: 127.96.0.40
+          ports: [{port: 8765}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata:
+          name: legacy-abcde
+          namespace: bookinfo
+          labels: {kubernetes.io/service-name: legacy}
+        addressType: IPv4
+        ports: [{port: 8765, protocol: TCP}]
+        endpoints:
+          - addresses: ["127.1.0.40"]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: legacy, namespace: bookinfo}
+        spec:
+          hosts: [legacy]
+          http:
+            - match: [{headers: {x-to: {exact: details}}}]
+              route: [{destination: {host: details, port: {number: 9080}}}]
+            - route: [{destination: {host: legacy}}]
+        """;
+
     private AdsTestClient _client = null!;
     private Simulator _sidecar = null!;
 
@@ -364,6 +395,33 @@ public sealed class SidecarSimulationTests(SidecarServingTests.Bookinfo mesh) : 
         {
             Assert.Equal(["127.96.0.30:443"], unknown.Endpoints);
         }
+    }
+
+    [Fact]
+    public async Task AServicePortOfUndeclaredProtocol_IsSniffed_HttpFollowsItsRoutes_AndAnythingElseGoesToItsClusterOverTcp()
+    {
+        var sidecar = await ProductpageWithAsync(SniffedPortYaml);
+        const string Legacy = "outbound|8765||legacy.bookinfo.svc.cluster.local";
+
+        // As Istio's sniffing listener: plaintext HTTP meets the port's own routes...
+        var http = sidecar.Simulate(Call.Http("legacy:8765", "127.96.0.40", 8765)).ShouldReach(Legacy);
+        Assert.Equal(("127.96.0.40_8765", "legacy.bookinfo.svc.cluster.local:8765"), (http.Listener, http.RouteConfiguration));
+        Assert.Equal(["127.1.0.40:8765"], http.Endpoints);
+        sidecar.Simulate(Call.Http("anything", "127.96.0.40", 8765).WithHeader("x-to", "details")).ShouldReach(Details);
+
+        // ...and a client speaking anything else is proxied to the service over TCP, not refused by an HTTP parser.
+        var tcp = sidecar.Simulate(Call.Tcp("127.96.0.40", 8765)).ShouldReach(Legacy);
+        Assert.Equal("127.96.0.40_8765", tcp.Listener);
+        Assert.Equal(["127.1.0.40:8765"], tcp.Endpoints);
+    }
+
+    [Fact]
+    public void TcpToAnUnknownAddress_OnAPortThatCarriesHttpServices_PassesThrough_NotIntoTheHttpConnectionManager()
+    {
+        var result = _sidecar.Simulate(Call.Tcp("127.55.0.1", 9080)).ShouldReach("PassthroughCluster");
+
+        Assert.Equal(("0.0.0.0_9080", "PassthroughFilterChain"), (result.Listener, result.FilterChain));
+        Assert.Equal(["127.55.0.1:9080"], result.Endpoints);
     }
 
     [Fact]

@@ -318,13 +318,18 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
 
         foreach (var port in new[] { 80, 9080, 65535 })
         {
-            resources.Add(($"HttpListener({port})", TypeUrls.Listener, SidecarTranslator.HttpListener(port).ToByteString()));
+            resources.Add(($"HttpListener({port})", TypeUrls.Listener, SidecarTranslator.HttpListener(port, registryOnly: false).ToByteString()));
         }
 
         resources.Add(("TcpListener(clusterIP)", TypeUrls.Listener, SidecarTranslator.TcpListener("127.96.0.14", 27017, "outbound|27017||mongodb.bookinfo.svc.cluster.local").ToByteString()));
         resources.Add(("TcpListener(headless)", TypeUrls.Listener, SidecarTranslator.TcpListener("127.1.0.7", 3306, "outbound|3306||mysql.bookinfo.svc.cluster.local").ToByteString()));
         var tcpPiece = SidecarTranslator.ServicePort(new MeshService("bookinfo", "mongodb", [Port("tcp-mongo", 27017)], "127.96.0.14"), Port("tcp-mongo", 27017), "outbound|27017||mongodb.bookinfo.svc.cluster.local", new VirtualHost { Name = "unused" }, [])[0];
         resources.Add(("ServicePort(tcp)", tcpPiece.TypeUrl, ByteString.CopyFrom(tcpPiece.Payload)));
+        var unnamed = new ServicePort("", 5432, null, "TCP", null);
+        var sniffed = SidecarTranslator.ServicePort(new MeshService("bookinfo", "db", [unnamed], "127.96.0.15"), unnamed, "outbound|5432||db.bookinfo.svc.cluster.local", RouteTranslator.Build("db.bookinfo.svc.cluster.local", 5432, [], s_noPorts).VirtualHosts[0], []);
+        Assert.Equal([TypeUrls.VirtualHostPiece, TypeUrls.Listener, TypeUrls.RouteConfiguration], sniffed.Select(r => r.TypeUrl));
+        resources.AddRange(sniffed.Select(r => ($"ServicePort(unnamed) {r.Name}", r.TypeUrl, ByteString.CopyFrom(r.Payload))));
+        resources.Add(("HttpListener(9080, REGISTRY_ONLY)", TypeUrls.Listener, SidecarTranslator.HttpListener(9080, registryOnly: true).ToByteString()));
         resources.Add(("ApiListener", TypeUrls.Listener, ListenerTranslator.BuildApiListener("reviews.bookinfo.svc.cluster.local:9080").ToByteString()));
         resources.Add(("BuildOutbound", TypeUrls.Cluster, ClusterTranslator.BuildOutbound("outbound|9080||reviews.bookinfo.svc.cluster.local").ToByteString()));
 

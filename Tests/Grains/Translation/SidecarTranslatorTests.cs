@@ -1,5 +1,6 @@
 using Envoy.Config.Listener.V3;
 using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Network.HttpConnectionManager.V3;
 using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
@@ -13,6 +14,7 @@ public sealed class SidecarTranslatorTests
     private const string Cluster = "outbound|3306||mysql.default.svc.cluster.local";
     private static readonly ServicePort s_tcp = new("tcp-mysql", 3306, null, "TCP", null);
     private static readonly ServicePort s_http = new("http", 3306, null, "TCP", null);
+    private static readonly ServicePort s_unnamed = new("", 3306, null, "TCP", null);
 
     [Fact]
     public void ServicePort_TcpWithClusterIp_IsOneListenerOnTheClusterIp()
@@ -78,6 +80,65 @@ public sealed class SidecarTranslatorTests
     }
 
     [Fact]
+    public void ServicePort_UndeclaredProtocolWithClusterIp_IsThePiece_ASniffingListenerOnTheClusterIp_AndTheRoutesOfThePortAlone()
+    {
+        var resources = ServicePort(Service("10.96.0.9", s_unnamed), s_unnamed, Slice("mysql-a", ("10.1.0.1", true)));
+
+        Assert.Equal([TypeUrls.VirtualHostPiece, TypeUrls.Listener, TypeUrls.RouteConfiguration], resources.Select(r => r.TypeUrl));
+        Assert.All(resources, r => Assert.Equal(ResourceAudience.Sidecar, r.Audience));
+        Assert.Equal("mysql.default.svc.cluster.local:3306", resources[0].Name);
+
+        // As Istio's sniffed listener: TCP by default, HTTP where the inspector found plaintext HTTP.
+        var listener = Assert.Single(Listeners([resources[1]]));
+        Assert.Equal("10.96.0.9_3306", listener.Name);
+        Assert.False(listener.BindToPort);
+        Assert.Equal(Cluster, listener.DefaultFilterChain.Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
+        var http = Assert.Single(listener.FilterChains);
+        Assert.Equal("raw_buffer", http.FilterChainMatch.TransportProtocol);
+        Assert.Equal(["http/1.1", "h2c"], http.FilterChainMatch.ApplicationProtocols);
+        var manager = http.Filters.Single().TypedConfig.Unpack<HttpConnectionManager>();
+        Assert.Equal("mysql.default.svc.cluster.local:3306", manager.Rds.RouteConfigName);
+        Assert.Equal("outbound_10.96.0.9_3306", manager.StatPrefix);
+        Assert.Equal([WorkloadTranslator.HttpInspectorName], listener.ListenerFilters.Select(f => f.Name));
+        Assert.True(listener.ContinueOnListenerFiltersTimeout);
+
+        // The RouteConfiguration of the port alone: its virtual host for any authority, no catch-all.
+        var routes = RouteConfiguration.Parser.ParseFrom(resources[2].Payload);
+        Assert.Equal("mysql.default.svc.cluster.local:3306", routes.Name);
+        var host = Assert.Single(routes.VirtualHosts);
+        Assert.Equal("mysql.default.svc.cluster.local:3306", host.Name);
+        Assert.Equal(["*"], host.Domains);
+        Assert.False(routes.ValidateClusters);
+    }
+
+    [Fact]
+    public void ServicePort_UndeclaredProtocolHeadless_SniffsOnEachReadyEndpoint_AndWithoutEndpointsIsThePieceAlone()
+    {
+        var resources = ServicePort(Service(null, s_unnamed), s_unnamed, Slice("mysql-a", ("10.1.0.2", true), ("10.1.0.1", true), ("10.1.0.3", false)));
+
+        Assert.Equal(["10.1.0.1_3306", "10.1.0.2_3306"], Listeners(resources.Where(r => r.TypeUrl == TypeUrls.Listener)).Select(l => l.Name));
+        Assert.Single(resources, r => r.TypeUrl == TypeUrls.RouteConfiguration);
+
+        var alone = Assert.Single(ServicePort(Service(null, s_unnamed), s_unnamed));
+        Assert.Equal(TypeUrls.VirtualHostPiece, alone.TypeUrl);
+    }
+
+    [Theory]
+    [InlineData(false, "PassthroughCluster")]
+    [InlineData(true, "BlackHoleCluster")]
+    public void HttpListener_TakesSniffedHttp_AndSendsAnythingElseWhereItWasGoing(bool registryOnly, string fallback)
+    {
+        var listener = SidecarTranslator.HttpListener(9080, registryOnly);
+
+        Assert.Equal("0.0.0.0_9080", listener.Name);
+        var http = Assert.Single(listener.FilterChains);
+        Assert.Equal(["http/1.1", "h2c"], http.FilterChainMatch.ApplicationProtocols);
+        Assert.Equal("9080", http.Filters.Single().TypedConfig.Unpack<HttpConnectionManager>().Rds.RouteConfigName);
+        Assert.Equal(fallback, listener.DefaultFilterChain.Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
+        Assert.Equal([WorkloadTranslator.HttpInspectorName], listener.ListenerFilters.Select(f => f.Name));
+    }
+
+    [Fact]
     public void TcpListener_WithoutAnAddress_Throws() =>
         Assert.ThrowsAny<ArgumentException>(() => SidecarTranslator.TcpListener("", 3306, Cluster));
 
@@ -97,6 +158,6 @@ public sealed class SidecarTranslatorTests
     private static MeshService Service(string? clusterIp, ServicePort port) => new("default", "mysql", [port], clusterIp);
 
     private static MeshEndpointSlice Slice(string name, params (string Address, bool Ready)[] endpoints) =>
-        new("default", name, "mysql", "IPv4", [new SlicePort(s_tcp.Name, 3306, "TCP"), new SlicePort(s_http.Name, 3306, "TCP")],
+        new("default", name, "mysql", "IPv4", [new SlicePort(s_tcp.Name, 3306, "TCP"), new SlicePort(s_http.Name, 3306, "TCP"), new SlicePort(s_unnamed.Name, 3306, "TCP")],
             endpoints.Select(e => new SliceEndpoint([e.Address], e.Ready, e.Ready, false, null, null, null)).ToList());
 }
