@@ -21,6 +21,32 @@ public sealed class StreamRegistry
     /// <summary>Responses and bytes sent on all streams that are open now.</summary>
     public (long Responses, long Bytes) Totals => (_streams.Values.Sum(s => s.Stats.Responses), _streams.Values.Sum(s => s.Stats.Bytes));
 
+    /// <summary>
+    /// Moves every open stream of <paramref name="nodeId"/> to the cache of <paramref name="scope"/>
+    /// (when what the proxy may see changed); each stream moves on its own loop and sends its
+    /// proxy the difference. Returns how many streams were asked to move.
+    /// </summary>
+    public int Move(string nodeId, ScopeKey scope)
+    {
+        ArgumentNullException.ThrowIfNull(nodeId);
+        ArgumentNullException.ThrowIfNull(scope);
+        var moved = 0;
+        foreach (var stream in _streams.Values.Where(s => s.NodeId == nodeId))
+        {
+            if (stream.Mover is { } move)
+            {
+                move(scope);
+                moved++;
+            }
+        }
+
+        return moved;
+    }
+
     /// <summary>One open stream.</summary>
-    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer, StreamStats Stats, string Scope = ScopeNames.Default);
+    public sealed record OpenStream(string StreamId, string NodeId, string Protocol, DateTimeOffset OpenedAt, string Peer, StreamStats Stats, string Scope = ScopeNames.Default)
+    {
+        /// <summary>Asks the stream to move to another scope's cache.</summary>
+        internal Action<ScopeKey>? Mover { get; init; }
+    }
 }

@@ -22,6 +22,10 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly StreamRegistry _registry;
     private readonly ScopeCaches _caches;
     private ScopeLease? _lease;
+    private ScopeKey? _scope;
+    private ScopeKey? _moveTo;
+    private IDisposable? _cacheListener;
+    private StreamRegistry.OpenStream? _entry;
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
@@ -134,16 +138,18 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
 
         NodeId = node.Id;
-        _lease = _caches.Acquire(ScopeResolver.Resolve(identity));
+        _scope = ScopeResolver.Resolve(identity);
+        _lease = _caches.Acquire(_scope);
         Cache = _lease.Cache;
         ProxyLocality = LocalityPriorities.IsKnown(node.Locality) ? new Locality { Region = node.Locality.Region, Zone = node.Locality.Zone } : null;
         await WaitForCacheAsync(cancellation);
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality), identity);
-        _registry.Add(new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope));
+        _entry = new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope) { Mover = MoveTo };
+        _registry.Add(_entry);
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
-        using var listener = Cache.Listen(SignalCacheChanged);
+        _cacheListener = Cache.Listen(SignalCacheChanged);
         try
         {
             HandleRequest(first);
@@ -176,6 +182,10 @@ internal abstract partial class XdsStream<TRequest, TResponse>
                 {
                     // Re-arm before looking at the cache, so a change that lands meanwhile is not missed.
                     Volatile.Write(ref _cacheChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    if (Interlocked.Exchange(ref _moveTo, null) is { } target)
+                    {
+                        await MoveAsync(target, cancellation);
+                    }
 
                     // The throttle bounds the CPU work of working out responses; the writes
                     // happen outside it, so a client that stops reading holds up only itself.
@@ -227,6 +237,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
         finally
         {
+            _cacheListener?.Dispose();
             FlushEvents();
             var unreported = _stats.TakeUnreported(StreamId);
             if (unreported.Count > 0)
@@ -449,6 +460,64 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     private void SignalCacheChanged() => Volatile.Read(ref _cacheChanged).TrySetResult();
 
+    /// <summary>
+    /// Asks the stream to move to the cache of <paramref name="scope"/>. Thread-safe; the move
+    /// itself happens on the stream's own loop, like any cache change (the last request wins).
+    /// </summary>
+    private void MoveTo(ScopeKey scope)
+    {
+        Volatile.Write(ref _moveTo, scope);
+        SignalCacheChanged();
+    }
+
+    /// <summary>
+    /// Moves the stream to the cache of <paramref name="target"/>: leases it, waits until it is
+    /// ready, then listens to it instead of the old one and lets the old lease go. The push that
+    /// follows compares what the proxy holds with the new cache as after a resync (the view's
+    /// generation differs): SotW resends each subscribed type whose set differs (LDS and CDS
+    /// whole, clusters kept until the new listeners are out, make before break); Delta sends
+    /// only the resources whose versions differ, then the removals. A cache that is not ready in
+    /// time leaves the stream where it was.
+    /// </summary>
+    private async Task MoveAsync(ScopeKey target, CancellationToken cancellation)
+    {
+        if (target == _scope)
+        {
+            return;
+        }
+
+        var lease = _caches.Acquire(target);
+        try
+        {
+            var ready = lease.Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+            await WhileNotDrainingAsync(ready);
+            await ready;
+        }
+        catch (TimeoutException)
+        {
+            lease.Dispose();
+            LogMoveTimedOut(Logger, StreamId, NodeId, target.Name);
+            return;
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
+
+        var from = _scope!.Name;
+        _cacheListener?.Dispose();
+        var old = _lease;
+        _lease = lease;
+        _scope = target;
+        Cache = lease.Cache;
+        _cacheListener = Cache.Listen(SignalCacheChanged);
+        old?.Dispose();
+        _entry = _entry! with { Scope = Cache.Scope };
+        _registry.Add(_entry);
+        LogMoved(Logger, StreamId, NodeId, from, target.Name);
+    }
+
     private void FlushEvents()
     {
         if (_events.Count == 0)
@@ -469,4 +538,10 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "{Protocol} stream {StreamId} of node {NodeId} closed")]
     private static partial void LogStreamClosed(ILogger logger, string protocol, string nodeId, string streamId);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Stream {StreamId} of node {NodeId} moved from scope {From} to scope {To}")]
+    private static partial void LogMoved(ILogger logger, string streamId, string nodeId, string from, string to);
+
+    [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Stream {StreamId} of node {NodeId} stays in its scope: the cache of scope {To} was not ready in time")]
+    private static partial void LogMoveTimedOut(ILogger logger, string streamId, string nodeId, string to);
 }
