@@ -89,6 +89,11 @@ public static class ServiceEntryTranslator
     /// under REGISTRY_ONLY (<paramref name="registryOnly"/>).
     /// </summary>
     /// <remarks>
+    /// A port whose protocol is not declared is a piece like an HTTP port's and, on the entry's
+    /// first host, a sniffing listener per IP address (<see cref="SidecarTranslator.SniffedListener"/>)
+    /// with the RouteConfiguration of that host and port alone, as Istio builds it; an entry
+    /// without IP addresses gets no listener of its own (HTTP by host on <c>0.0.0.0_&lt;port&gt;</c>,
+    /// anything else passes through).
     /// A <c>0.0.0.0_&lt;port&gt;</c> TCP listener has the name of the port's HTTP listener; where
     /// the port also carries HTTP virtual hosts, the HTTP listener is served and the TCP one is
     /// reported as shadowed (Istio would merge them into one listener with sniffing).
@@ -140,7 +145,21 @@ public static class ServiceEntryTranslator
         }
 
         var payload = piece.ToByteArray();
-        return [new XdsResource(TypeUrls.VirtualHostPiece, piece.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar)];
+        var resources = new List<XdsResource> { new(TypeUrls.VirtualHostPiece, piece.Name, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar) };
+        if (protocol == MeshProtocol.Unknown && ips.Count > 0 && string.Equals(entry.Hosts[0], host, StringComparison.Ordinal))
+        {
+            // Not declared: sniffed on each of the entry's IP addresses, as for a Service (the
+            // addresses, like their domains, belong to the entry's first host).
+            foreach (var ip in ips)
+            {
+                var listener = SidecarTranslator.SniffedListener(SidecarTranslator.TcpListener(ip, port.Number, cluster), host, port.Number);
+                resources.Add(SidecarTranslator.Pack(TypeUrls.Listener, listener.Name, listener));
+            }
+
+            resources.Add(SidecarTranslator.SniffedRouteConfiguration(host, port.Number, virtualHost));
+        }
+
+        return resources;
     }
 
     /// <summary>The clusters and ClusterLoadAssignments of <paramref name="port"/> of <paramref name="host"/>, and of each subset of <paramref name="rule"/>.</summary>

@@ -101,6 +101,16 @@ public sealed class ServiceEntryServingTests(ServiceEntryServingTests.Mesh mesh,
           resolution: STATIC
           workloadSelector: {labels: {app: ratings}}
           ports: [{number: 9090, name: http, protocol: HTTP, targetPort: 9080}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: ServiceEntry
+        metadata: {name: cache, namespace: bookinfo}
+        spec:
+          hosts: [cache.example.com]
+          addresses: [127.97.0.5]
+          resolution: STATIC
+          ports: [{number: 6379, name: cache}]
+          endpoints: [{address: 127.3.0.5}]
         """;
 
     [Fact]
@@ -144,6 +154,17 @@ public sealed class ServiceEntryServingTests(ServiceEntryServingTests.Mesh mesh,
         var roundRobin = Simulator().Simulate(Call.Http("rr.example.com", "127.55.0.3", 80)).ShouldReach("outbound|80||rr.example.com");
         Assert.Equal(["rr.example.com:80"], roundRobin.Endpoints);
         Assert.Equal(Cluster.Types.DiscoveryType.LogicalDns, Simulator().Config.Clusters["outbound|80||rr.example.com"].Type);
+    }
+
+    [Fact]
+    public void AnEntryPortOfUndeclaredProtocol_IsSniffedOnTheEntrysAddress_HttpThroughItsRoutes_AnythingElseOverTcp()
+    {
+        var tcp = Simulator().Simulate(Call.Tcp("127.97.0.5", 6379)).ShouldReach("outbound|6379||cache.example.com");
+        Assert.Equal("127.97.0.5_6379", tcp.Listener);
+        Assert.Equal(["127.3.0.5:6379"], tcp.Endpoints);
+
+        var http = Simulator().Simulate(Call.Http("cache.example.com:6379", "127.97.0.5", 6379)).ShouldReach("outbound|6379||cache.example.com");
+        Assert.Equal(("127.97.0.5_6379", "cache.example.com:6379"), (http.Listener, http.RouteConfiguration));
     }
 
     [Fact]
