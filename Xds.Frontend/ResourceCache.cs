@@ -21,16 +21,21 @@ public sealed partial class ResourceCache
     private ImmutableDictionary<long, Action> _listeners = ImmutableDictionary<long, Action>.Empty;
     private long _nextListener;
     private long _anyBuilt;
+    private readonly ResourceInterner? _interner;
     /// <summary>How many changes the log keeps, so that a stream a few changes behind looks only at what changed.</summary>
     public const int ChangeLogLength = 128;
 
     private volatile CacheView _view = new(Guid.Empty, -1, ImmutableDictionary.Create<string, ImmutableDictionary<string, CachedResource>>(StringComparer.Ordinal), ImmutableList<CacheChange>.Empty);
 
-    /// <summary>Creates a cache for one scope.</summary>
-    public ResourceCache(string scope)
+    /// <summary>
+    /// Creates a cache for one scope; with <paramref name="interner"/>, a resource version another
+    /// cache of the process already holds is taken from it rather than built again.
+    /// </summary>
+    public ResourceCache(string scope, ResourceInterner? interner = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(scope);
         Scope = scope;
+        _interner = interner;
     }
 
     /// <summary>The scope this cache mirrors.</summary>
@@ -41,7 +46,8 @@ public sealed partial class ResourceCache
 
     /// <summary>
     /// How many resource <see cref="Any"/> wrappers this cache has built: one per resource
-    /// version that arrived, however many streams send it (the serialise-once invariant).
+    /// version that arrived, however many streams send it (the serialise-once invariant), and
+    /// none for a version another cache of the process had built (see <see cref="ResourceInterner"/>).
     /// </summary>
     public long AnyBuilt => Interlocked.Read(ref _anyBuilt);
 
@@ -223,7 +229,10 @@ public sealed partial class ResourceCache
         return changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal);
     }
 
-    private CachedResource Build(XdsResource resource)
+    private CachedResource Build(XdsResource resource) =>
+        _interner is null ? BuildNew(resource) : _interner.GetOrBuild(resource, BuildNew);
+
+    private CachedResource BuildNew(XdsResource resource)
     {
         Interlocked.Increment(ref _anyBuilt);
         var any = new Any { TypeUrl = resource.TypeUrl, Value = UnsafeByteOperations.UnsafeWrap(resource.Payload) };

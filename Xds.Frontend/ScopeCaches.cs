@@ -22,10 +22,16 @@ public sealed partial class ScopeCaches : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<ScopeCaches> _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ResourceInterner? _interner;
 
-    /// <summary>Creates the set, with <paramref name="defaultCache"/> (kept current elsewhere) as the default scope's cache.</summary>
-    public ScopeCaches(ResourceCache defaultCache, IMeshStateClient mesh, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<ScopeCaches> logger)
+    /// <summary>
+    /// Creates the set, with <paramref name="defaultCache"/> (kept current elsewhere) as the default
+    /// scope's cache; its caches share resource versions through <paramref name="interner"/>
+    /// (give the default cache the same one).
+    /// </summary>
+    public ScopeCaches(ResourceCache defaultCache, IMeshStateClient mesh, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<ScopeCaches> logger, ResourceInterner? interner = null)
     {
+        _interner = interner;
         ArgumentNullException.ThrowIfNull(defaultCache);
         ArgumentNullException.ThrowIfNull(options);
         _default = defaultCache;
@@ -107,7 +113,7 @@ public sealed partial class ScopeCaches : IAsyncDisposable
             return new Entry(_default, _ => { });
         }
 
-        var cache = new ResourceCache(scope);
+        var cache = new ResourceCache(scope, _interner);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         var subscription = new ScopeSubscription(cache, _mesh, _options, _time, _logger);
         _ = Task.Run(() => subscription.RunAsync(stop.Token));

@@ -25,7 +25,9 @@ public static class XdsFrontendExtensions
         services.AddOptions<XdsFrontendOptions>().BindConfiguration(XdsFrontendOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IMeshStateClient, OrleansMeshStateClient>();
-        services.AddSingleton(new ResourceCache(ScopeNames.Default));
+        var interner = new ResourceInterner();
+        services.AddSingleton(interner);
+        services.AddSingleton(new ResourceCache(ScopeNames.Default, interner));
         services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();

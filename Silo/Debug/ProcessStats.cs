@@ -5,7 +5,8 @@ namespace Mesh.Orleans.Silo.Debug;
 
 /// <summary>
 /// What <c>/debug/stats</c> reports: the process's memory and CPU, and the frontend's
-/// counters (streams, responses and bytes sent, resource wrappers built). Benchmarks read it
+/// counters (streams, responses and bytes sent, resource wrappers built by all its scope caches,
+/// and versions one cache took from another). Benchmarks read it
 /// to attribute memory to streams and grains. It always answers promptly: the one cluster call
 /// (the activation count) is bounded, and when it fails <see cref="Silo"/> says why and
 /// <see cref="GrainActivations"/> is null, so a frontend that lost its silo still reports itself.
@@ -20,7 +21,8 @@ public sealed record ProcessStats(
     long ResourcesBuilt,
     long CacheEpoch,
     int? GrainActivations,
-    SiloConnection Silo)
+    SiloConnection Silo,
+    long ResourcesShared = 0)
 {
     /// <summary>How long the cluster may take to answer before the stats report it unreachable.</summary>
     public static readonly TimeSpan SiloCallTimeout = TimeSpan.FromSeconds(2);
@@ -39,6 +41,7 @@ public sealed record ProcessStats(
         using var process = Process.GetCurrentProcess();
         var registry = services.GetService<StreamRegistry>();
         var cache = services.GetService<ResourceCache>();
+        var interner = services.GetService<ResourceInterner>();
         var (responses, bytes) = registry?.Totals ?? (0, 0);
         int? activations = null;
         SiloConnection silo;
@@ -64,9 +67,10 @@ public sealed record ProcessStats(
             registry?.Count ?? 0,
             responses,
             bytes,
-            cache?.AnyBuilt ?? 0,
+            interner?.Built ?? cache?.AnyBuilt ?? 0,
             cache?.Current.Epoch ?? -1,
             activations,
-            silo);
+            silo,
+            interner?.Shared ?? 0);
     }
 }
