@@ -14,10 +14,15 @@ namespace Mesh.Orleans.Grains.Interfaces.Xds;
 /// localities of <see cref="RegionFailover.To"/> right after its own region's. Only the first entry
 /// for a region counts, as in Istio. Empty when <paramref name="Enabled"/> is false.
 /// </param>
+/// <param name="Distribute">
+/// Locality weights (<c>distribute</c>), in the rule's order; Istio applies them instead of
+/// failover priorities, and never both (see <see cref="LocalityPriorities"/>). Null or empty: none.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record LocalityLbPolicy(
     [property: Id(0)] bool Enabled,
-    [property: Id(1)] IReadOnlyList<RegionFailover> Failover)
+    [property: Id(1)] IReadOnlyList<RegionFailover> Failover,
+    [property: Id(2)] IReadOnlyList<LocalityDistribute>? Distribute = null)
 {
     /// <summary>Locality priorities turned off (<c>enabled: false</c>).</summary>
     public static LocalityLbPolicy Disabled { get; } = new(false, new List<RegionFailover>());
@@ -28,11 +33,18 @@ public sealed record LocalityLbPolicy(
     /// </summary>
     /// <param name="enabled">The rule's <c>enabled</c>, or null when it is not set (enabled, as in Istio).</param>
     /// <param name="failover">The rule's <c>failover</c> entries, in order.</param>
-    public static LocalityLbPolicy? Of(bool? enabled, IEnumerable<RegionFailover>? failover)
+    /// <param name="distribute">The rule's <c>distribute</c> entries, in order.</param>
+    public static LocalityLbPolicy? Of(bool? enabled, IEnumerable<RegionFailover>? failover, IEnumerable<LocalityDistribute>? distribute = null)
     {
         if (enabled is false)
         {
             return Disabled;
+        }
+
+        var weights = (distribute ?? []).ToList();
+        if (weights.Count > 0)
+        {
+            return new LocalityLbPolicy(true, new List<RegionFailover>(), weights);
         }
 
         // Only the first entry for a region counts (Istio stops at it), so later ones are dropped.
@@ -62,7 +74,12 @@ public sealed record LocalityLbPolicy(
     /// endpoints are the same.
     /// </summary>
     public string Canonical =>
-        Enabled ? "failover" + string.Concat(Failover.Select(f => $";{f.From.Length}:{f.From}>{f.To.Length}:{f.To}")) : "off";
+        !Enabled ? "off"
+        : Distribute is { Count: > 0 } weights ? "distribute" + string.Concat(weights.Select(d => $";{d.From.Length}:{d.From}>" + string.Concat(d.To.Select(t => $"{t.Locality.Length}:{t.Locality}={t.Weight},"))))
+        : "failover" + string.Concat(Failover.Select(f => $";{f.From.Length}:{f.From}>{f.To.Length}:{f.To}"));
+
+    /// <summary>True when the policy distributes traffic by locality weights.</summary>
+    public bool Distributes => Enabled && Distribute is { Count: > 0 };
 
     /// <summary>
     /// The version of an assignment whose bytes are <paramref name="payload"/> under
@@ -86,7 +103,9 @@ public sealed record LocalityLbPolicy(
 
     /// <inheritdoc/>
     public bool Equals(LocalityLbPolicy? other) =>
-        other is not null && Enabled == other.Enabled && Failover.SequenceEqual(other.Failover);
+        other is not null && Enabled == other.Enabled && Failover.SequenceEqual(other.Failover)
+        && (Distribute ?? []).Count == (other.Distribute ?? []).Count
+        && (Distribute ?? []).Zip(other.Distribute ?? []).All(p => p.First.From == p.Second.From && p.First.To.SequenceEqual(p.Second.To));
 
     /// <inheritdoc/>
     public override int GetHashCode() => HashCode.Combine(Enabled, Failover.Count);
@@ -99,3 +118,24 @@ public sealed record LocalityLbPolicy(
 public sealed record RegionFailover(
     [property: Id(0)] string From,
     [property: Id(1)] string To);
+
+/// <summary>
+/// One <c>localityLbSetting.distribute</c> entry: a proxy whose locality matches
+/// <paramref name="From"/> sends each share of its traffic to the localities matching a key of
+/// <paramref name="To"/> (<c>region</c>, <c>region/zone</c> or <c>region/zone/subzone</c>, <c>*</c>
+/// allowed as the last part).
+/// </summary>
+/// <param name="From">The proxy localities the entry is for.</param>
+/// <param name="To">The localities and their weights (1-100, summing to 100), in the rule's order.</param>
+[GenerateSerializer, Immutable]
+public sealed record LocalityDistribute(
+    [property: Id(0)] string From,
+    [property: Id(1)] IReadOnlyList<LocalityWeight> To);
+
+/// <summary>One locality of a <see cref="LocalityDistribute"/> entry and its weight.</summary>
+/// <param name="Locality">The locality pattern.</param>
+/// <param name="Weight">Its share, 1-100.</param>
+[GenerateSerializer, Immutable]
+public sealed record LocalityWeight(
+    [property: Id(0)] string Locality,
+    [property: Id(1)] uint Weight);

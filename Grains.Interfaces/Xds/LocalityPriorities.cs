@@ -78,6 +78,13 @@ public static class LocalityPriorities
             return result;
         }
 
+        if (policy is { Distributes: true })
+        {
+            // Istio applies locality weights instead of failover priorities, never both.
+            Distribute(result, proxy!, policy.Distribute!);
+            return result;
+        }
+
         var levels = result.Endpoints.Select(e => Level(proxy!, e.Locality, policy)).ToList();
         var present = levels.Distinct().Order().ToList();
         for (var i = 0; i < levels.Count; i++)
@@ -86,5 +93,59 @@ public static class LocalityPriorities
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="locality"/> matches a rule's locality <paramref name="pattern"/>
+    /// (<c>region[/zone[/subzone]]</c>), as Istio's <c>LocalityMatch</c> decides: each part equal,
+    /// or <c>*</c>; a zone or sub-zone the pattern leaves out matches anything.
+    /// </summary>
+    public static bool Matches(Locality? locality, string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        var parts = pattern.Split('/', 3);
+        var region = parts[0];
+        var zone = parts.Length > 1 ? parts[1] : string.Empty;
+        var subZone = parts.Length > 2 ? parts[2] : string.Empty;
+        return (region == "*" || string.Equals(locality?.Region ?? string.Empty, region, StringComparison.Ordinal))
+            && (zone is "*" or "" || string.Equals(locality?.Zone ?? string.Empty, zone, StringComparison.Ordinal))
+            && (subZone is "*" or "" || string.Equals(locality?.SubZone ?? string.Empty, subZone, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Istio's locality weights (<c>applyLocalityWeights</c>): under the first entry whose
+    /// <c>from</c> matches the proxy, each <c>to</c> locality's weight is shared among the
+    /// localities it matches in proportion to their own weights (rounded up), and localities no
+    /// <c>to</c> matches keep no endpoints. All stay at priority 0. No entry for the proxy: unchanged.
+    /// </summary>
+    private static void Distribute(ClusterLoadAssignment assignment, Locality proxy, IReadOnlyList<LocalityDistribute> distribute)
+    {
+        var entry = distribute.FirstOrDefault(d => Matches(proxy, d.From));
+        if (entry is null)
+        {
+            return;
+        }
+
+        var unmatched = Enumerable.Range(0, assignment.Endpoints.Count).ToHashSet();
+        foreach (var target in entry.To)
+        {
+            var matched = unmatched.Where(i => Matches(assignment.Endpoints[i].Locality, target.Locality)).Order().ToList();
+            var own = matched.ToDictionary(i => i, i => assignment.Endpoints[i].LoadBalancingWeight ?? 1u);
+            var total = own.Values.Aggregate(0UL, (sum, w) => sum + w);
+            foreach (var index in matched)
+            {
+                unmatched.Remove(index);
+                var weight = Math.Ceiling((double)own[index] * target.Weight / total);
+                if (weight > 0)
+                {
+                    assignment.Endpoints[index].LoadBalancingWeight = (uint)Math.Min(weight, uint.MaxValue);
+                }
+            }
+        }
+
+        foreach (var index in unmatched)
+        {
+            assignment.Endpoints[index].LbEndpoints.Clear();
+        }
     }
 }

@@ -62,6 +62,14 @@ public static class ClusterTranslator
         ApplyConnectionPool(cluster, policy.ConnectionPool);
         ApplyOutlierDetection(cluster, policy.OutlierDetection);
         ApplyLoadBalancer(cluster, policy.LoadBalancer, shape);
+        if (shape == ClusterShape.Envoy && policy.LoadBalancer?.LocalityLb is { Distributes: true })
+        {
+            // Envoy weighs localities by load_balancing_weight only with this set, as Istio sets it
+            // for distribute. gRPC clients always weigh localities, so their shape goes without.
+            cluster.CommonLbConfig ??= new Cluster.Types.CommonLbConfig();
+            cluster.CommonLbConfig.LocalityWeightedLbConfig = new Cluster.Types.CommonLbConfig.Types.LocalityWeightedLbConfig();
+        }
+
         return cluster;
     }
 

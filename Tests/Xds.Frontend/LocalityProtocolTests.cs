@@ -173,4 +173,26 @@ public sealed class LocalityProtocolTests
         Assert.NotEqual(first.VersionInfo, second.VersionInfo);
         Assert.Equal(0, server.Cache.VariantCount);
     }
+
+    [Fact]
+    public async Task DestinationRuleDistribute_WeighsEachProxysLocalitiesAsItsEntrySays_AllAtPriorityZero()
+    {
+        var files = ThreeZones();
+        files["rule.yaml"] = Rule("""{distribute: [{from: "r1/a", to: {"r1/a": 70, "r2/*": 30}}, {from: "r1/b", to: {"r1/*": 100}}]}""");
+        await using var server = await MeshServer.StartAsync(files);
+        await using var inA = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.1~a.default~default.svc.cluster.local", locality: At("r1", "a"));
+        await using var inB = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.2~b.default~default.svc.cluster.local", locality: At("r1", "b"));
+        await inA.SendAsync(TypeUrls.ClusterLoadAssignment, [s_cluster]);
+        await inB.SendAsync(TypeUrls.ClusterLoadAssignment, [s_cluster]);
+
+        var fromA = Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(await inA.ReceiveAsync()));
+        var fromB = Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(await inB.ReceiveAsync()));
+
+        // r1/b is in no "to" of r1/a's entry: its locality stays, with no endpoints.
+        Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 70), ["r1/b"] = (0, 2), ["r2/c"] = (0, 30) }, Priorities(fromA));
+        Assert.Empty(fromA.Endpoints.Single(e => e.Locality.Zone == "b").LbEndpoints);
+        // "r1/*" shares 100 between r1/a (weight 1) and r1/b (weight 2): 34 and 67, rounded up as Istio does.
+        Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 34), ["r1/b"] = (0, 67), ["r2/c"] = (0, 1) }, Priorities(fromB));
+        Assert.Empty(fromB.Endpoints.Single(e => e.Locality.Zone == "c").LbEndpoints);
+    }
 }

@@ -9,10 +9,9 @@ namespace Mesh.Orleans.Silo.Sources.Yaml;
 /// Reads and validates an Istio <c>DestinationRule</c> (networking.istio.io v1, v1beta1,
 /// v1alpha3) as Istio's validation would: a host, uniquely named subsets with labels, and traffic
 /// policies (load balancer, connection pool, outlier detection, port-level settings) with their
-/// ranges, and the locality load-balancer setting (<c>enabled</c>, region <c>failover</c>). What
-/// needs what the mesh does not have yet is refused by name with the reason: TLS modes that need
-/// certificates, locality weights (<c>distribute</c>) and <c>failoverPriority</c>, tunnels and
-/// proxy protocol.
+/// ranges, and the locality load-balancer setting (<c>enabled</c>, region <c>failover</c>, locality
+/// weights <c>distribute</c>). What needs what the mesh does not have yet is refused by name with
+/// the reason: TLS modes that need certificates, <c>failoverPriority</c>, tunnels and proxy protocol.
 /// </summary>
 internal static class DestinationRuleParser
 {
@@ -28,10 +27,10 @@ internal static class DestinationRuleParser
     };
 
     private static readonly HashSet<string> s_loadBalancerKeys = ["simple", "consistentHash", "warmupDurationSecs", "warmup", "localityLbSetting"];
-    private static readonly HashSet<string> s_localityKeys = ["enabled", "failover"];
+    private static readonly HashSet<string> s_localityKeys = ["enabled", "failover", "distribute"];
+    private static readonly HashSet<string> s_distributeKeys = ["from", "to"];
     private static readonly Dictionary<string, string> s_localityUnsupported = new()
     {
-        ["distribute"] = "distribute (locality weights) is not supported yet; use failover, or leave it out for failover by region and zone",
         ["failoverPriority"] = "failoverPriority (failover by labels) is not supported yet; use failover (by region), or leave it out for failover by region and zone",
     };
 
@@ -202,7 +201,107 @@ internal static class DestinationRuleParser
             failover.Add(new RegionFailover(from, to));
         }
 
-        return LocalityLbPolicy.Of(enabled, failover);
+        var distribute = Distribute(map, path);
+        if (distribute.Count > 0 && failover.Count > 0)
+        {
+            throw new InvalidFieldException(path + ".distribute", "can not be set together with failover (Istio applies one or the other)");
+        }
+
+        return LocalityLbPolicy.Of(enabled, failover, distribute);
+    }
+
+    /// <summary>
+    /// <c>distribute</c>, validated as Istio validates it: each entry's <c>to</c> weights are 1-100
+    /// and sum to 100; <c>from</c> and <c>to</c> localities are <c>region[/zone[/subzone]]</c> with no
+    /// empty part and at most one <c>*</c>, as the last character; the <c>from</c> localities of all
+    /// entries, and the <c>to</c> localities of one entry, do not overlap.
+    /// </summary>
+    private static List<LocalityDistribute> Distribute(YamlMappingNode map, string path)
+    {
+        var entries = new List<LocalityDistribute>();
+        var list = YamlFields.OptionalList(map, "distribute", path, maxItems: 1000);
+        var froms = new List<(string Locality, string Path)>();
+        for (var i = 0; i < (list?.Children.Count ?? 0); i++)
+        {
+            var itemPath = $"{path}.distribute[{i}]";
+            var item = YamlFields.ItemMap(list!.Children[i], itemPath);
+            YamlFields.OnlyKeys(item, itemPath, s_distributeKeys);
+            var from = YamlFields.RequiredString(item, "from", itemPath);
+            froms.Add((from, itemPath + ".from"));
+            var to = YamlFields.OptionalMap(item, "to", itemPath) ?? throw new InvalidFieldException(itemPath + ".to", "is required");
+            if (to.Children.Count > 1000)
+            {
+                throw new InvalidFieldException(itemPath + ".to", $"has {to.Children.Count} localities; at most 1000 are accepted");
+            }
+
+            var weights = new List<LocalityWeight>();
+            var total = 0;
+            foreach (var (key, _) in to.Children)
+            {
+                var locality = key is YamlScalarNode { Value: { Length: > 0 } name } ? name : throw new InvalidFieldException(itemPath + ".to", "each key must be a locality name");
+                var weight = YamlFields.OptionalInt(to, locality, itemPath + ".to", 1, 100)
+                    ?? throw new InvalidFieldException($"{itemPath}.to.{YamlFields.Truncate(locality)}", "must be a weight between 1 and 100");
+                total += weight;
+                weights.Add(new LocalityWeight(locality, (uint)weight));
+            }
+
+            if (total != 100)
+            {
+                throw new InvalidFieldException(itemPath + ".to", $"the weights add up to {total}; they must add up to 100");
+            }
+
+            CheckLocalities(weights.Select(w => (w.Locality, $"{itemPath}.to.{YamlFields.Truncate(w.Locality)}")).ToList());
+            entries.Add(new LocalityDistribute(from, weights));
+        }
+
+        CheckLocalities(froms);
+        return entries;
+    }
+
+    /// <summary>Refuses a malformed locality, and one that overlaps an earlier one of the same set (Istio's <c>validateLocalities</c>).</summary>
+    private static void CheckLocalities(IReadOnlyList<(string Locality, string Path)> localities)
+    {
+        var seen = new List<string[]>();
+        foreach (var (locality, field) in localities)
+        {
+            var stars = locality.Count(c => c == '*');
+            if (stars > 1 || (stars == 1 && !locality.EndsWith('*')))
+            {
+                throw new InvalidFieldException(field, $"'{YamlFields.Truncate(locality)}' may hold one '*', as its last character only");
+            }
+
+            var parts = locality.Split('/', 3);
+            if (parts.Any(p => p.Length == 0))
+            {
+                throw new InvalidFieldException(field, $"'{YamlFields.Truncate(locality)}' must not have an empty region, zone or sub-zone");
+            }
+
+            // Two localities overlap when one is the other or lies within it ('*' or a shorter locality covers everything below).
+            if (seen.FirstOrDefault(other => Overlap(other, parts)) is { } earlier)
+            {
+                throw new InvalidFieldException(field, $"'{YamlFields.Truncate(locality)}' overlaps '{YamlFields.Truncate(string.Join('/', earlier))}'");
+            }
+
+            seen.Add(parts);
+        }
+
+        static bool Overlap(string[] a, string[] b)
+        {
+            for (var i = 0; i < Math.Min(a.Length, b.Length); i++)
+            {
+                if (a[i] == "*" || b[i] == "*")
+                {
+                    return true;
+                }
+
+                if (!string.Equals(a[i], b[i], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
     }
 
     private static string Region(YamlMappingNode map, string key, string path)

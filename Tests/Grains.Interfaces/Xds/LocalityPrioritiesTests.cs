@@ -204,4 +204,63 @@ public sealed class LocalityPrioritiesTests
         Assert.Equal(Failover(("r1", "r2")), Failover(("r1", "r2")));
         Assert.NotEqual(LocalityLbPolicy.VersionOf(payload, Failover(("a>b", "c"))), LocalityLbPolicy.VersionOf(payload, Failover(("a", "b>c"))));
     }
+
+    private static LocalityLbPolicy Distribute(params (string From, (string Locality, uint Weight)[] To)[] entries) =>
+        LocalityLbPolicy.Of(true, null, entries.Select(e => new LocalityDistribute(e.From, e.To.Select(t => new LocalityWeight(t.Locality, t.Weight)).ToList())))!;
+
+    private static Dictionary<string, (uint Weight, int Endpoints, uint Priority)> ByZone(ClusterLoadAssignment assignment) =>
+        assignment.Endpoints.ToDictionary(e => $"{e.Locality.Region}/{e.Locality.Zone}", e => (e.LoadBalancingWeight ?? 1, e.LbEndpoints.Count, e.Priority));
+
+    [Fact]
+    public void Distribute_WeighsTheLocalitiesAsTheProxysEntrySays_AllAtPriorityZero_AndEmptiesTheRest()
+    {
+        // Istio's docs example: traffic from us-west/zone1 stays 80 % in zone1, 20 % to zone2.
+        var policy = Distribute(
+            ("us-west/zone1/*", [("us-west/zone1/*", 80), ("us-west/zone2/*", 20)]),
+            ("us-west/zone2/*", [("us-west/zone1/*", 20), ("us-west/zone2/*", 80)]));
+        var assignment = Assignment((At("us-west", "zone1"), 1), (At("us-west", "zone2"), 1), (At("us-east", "zone3"), 1));
+
+        var fromZone1 = LocalityPriorities.Apply(assignment, At("us-west", "zone1"), policy);
+        var fromZone2 = LocalityPriorities.Apply(assignment, At("us-west", "zone2"), policy);
+
+        Assert.Equal((80u, 1, 0u), ByZone(fromZone1)["us-west/zone1"]);
+        Assert.Equal((20u, 1, 0u), ByZone(fromZone1)["us-west/zone2"]);
+        Assert.Equal(0, ByZone(fromZone1)["us-east/zone3"].Endpoints);
+        Assert.Equal((20u, 80u), (ByZone(fromZone2)["us-west/zone1"].Weight, ByZone(fromZone2)["us-west/zone2"].Weight));
+        Assert.Single(assignment.Endpoints[2].LbEndpoints); // The input is left as it was.
+    }
+
+    [Fact]
+    public void Distribute_AWildcardMatchingSeveralLocalities_SharesItsWeightByTheirOwn_RoundedUp()
+    {
+        var policy = Distribute(("r1", [("r1/*", 70), ("r2", 30)]));
+        var assignment = Assignment((At("r1", "a"), 1), (At("r1", "b"), 2), (At("r2", "c"), 3));
+
+        var result = ByZone(LocalityPriorities.Apply(assignment, At("r1", "a"), policy));
+
+        // 70 * 1/3 = 23.3 -> 24 and 70 * 2/3 = 46.7 -> 47, as Istio's applyLocalityWeights rounds.
+        Assert.Equal((24u, 47u, 30u), (result["r1/a"].Weight, result["r1/b"].Weight, result["r2/c"].Weight));
+    }
+
+    [Fact]
+    public void Distribute_WithNoEntryForTheProxy_OrAProxyOfUnknownLocality_LeavesTheAssignmentAlone()
+    {
+        var policy = Distribute(("r9", [("r1", 100)]));
+        var assignment = Assignment((At("r1", "a"), 1), (At("r2", "c"), 1));
+
+        Assert.Equal(assignment, LocalityPriorities.Apply(assignment, At("r1", "a"), policy));
+        Assert.Equal(assignment, LocalityPriorities.Apply(assignment, null, policy));
+    }
+
+    [Theory]
+    [InlineData("r1", true)]
+    [InlineData("*", true)]
+    [InlineData("r1/a", true)]
+    [InlineData("r1/*", true)]
+    [InlineData("r1/a/*", true)]
+    [InlineData("r1/b", false)]
+    [InlineData("r2", false)]
+    [InlineData("r1/a/s1", false)]
+    public void Matches_AsIstiosLocalityMatch(string pattern, bool matches) =>
+        Assert.Equal(matches, LocalityPriorities.Matches(At("r1", "a"), pattern));
 }

@@ -87,6 +87,23 @@ public sealed class ClusterTranslatorTests
     }
 
     [Fact]
+    public void LocalityDistribute_ForEnvoy_TurnsOnLocalityWeightedLoadBalancing_KeepingTheOutlierPanicThreshold_NotForGrpcClients()
+    {
+        var distribute = Mesh.Orleans.Grains.Interfaces.Xds.LocalityLbPolicy.Of(true, null, [new("r1", [new("r1", 100)])]);
+        var policy = new TrafficPolicySpec(null, new LoadBalancerSpec(null, null, null, null, null, null, distribute), null,
+            new OutlierDetectionSpec(5, null, null, null, null, null, null, 20), null, []);
+
+        var envoy = ClusterTranslator.BuildOutbound(Name, policy, ClusterShape.Envoy);
+        var proxyless = ClusterTranslator.BuildOutbound(Name, policy, ClusterShape.Proxyless);
+        var failover = ClusterTranslator.BuildOutbound(Name, Policy(new LoadBalancerSpec(null, null, null, null, null, null, Mesh.Orleans.Grains.Interfaces.Xds.LocalityLbPolicy.Of(true, [new("r1", "r2")]))), ClusterShape.Envoy);
+
+        Assert.NotNull(envoy.CommonLbConfig.LocalityWeightedLbConfig);
+        Assert.Equal(20, envoy.CommonLbConfig.HealthyPanicThreshold.Value);
+        Assert.Null(proxyless.CommonLbConfig.LocalityWeightedLbConfig);
+        Assert.Null(failover.CommonLbConfig?.LocalityWeightedLbConfig);
+    }
+
+    [Fact]
     public void ConsistentHash_IsARingHash_WithItsMinimumRingSize_Or1024()
     {
         var sized = ClusterTranslator.BuildOutbound(Name, Policy(new LoadBalancerSpec(null, "header:x-user", null, null, 4096, null)));

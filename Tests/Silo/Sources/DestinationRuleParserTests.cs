@@ -93,6 +93,33 @@ public sealed class DestinationRuleParserTests
     }
 
     [Fact]
+    public void LocalityDistribute_IsReadInOrder_WithItsWeights()
+    {
+        var document = Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: r, namespace: shop}
+            spec:
+              host: r
+              trafficPolicy:
+                loadBalancer:
+                  localityLbSetting:
+                    distribute:
+                    - from: us-west/zone1/*
+                      to: {"us-west/zone1/*": 80, "us-west/zone2/*": 20}
+                    - from: us-west/zone2/*
+                      to: {"us-west/zone1/*": 20, "us-west/zone2/*": 80}
+            """);
+
+        Assert.Null(document.Rejection);
+        var policy = Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.DestinationRuleSpec>(document.Value).TrafficPolicy!.LoadBalancer!.LocalityLb!;
+        Assert.True(policy.Distributes);
+        Assert.Equal(["us-west/zone1/*", "us-west/zone2/*"], policy.Distribute!.Select(d => d.From));
+        Assert.Equal([new("us-west/zone1/*", 80u), new("us-west/zone2/*", 20u)], policy.Distribute![0].To);
+        Assert.StartsWith("distribute;", policy.Canonical, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void CreationTimestamp_IsRead_AndOneThatIsNoTimeIsRejected()
     {
         var dated = Parse("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: r, namespace: shop, creationTimestamp: '2026-11-20T10:00:00Z'}\nspec: {host: r}\n");
@@ -110,7 +137,15 @@ public sealed class DestinationRuleParserTests
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: FASTEST}}}", "spec.trafficPolicy.loadBalancer.simple", "must be one of")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {simple: RANDOM, consistentHash: {useSourceIp: true}}}}", "spec.trafficPolicy.loadBalancer", "not both")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {consistentHash: {useSourceIp: true, httpHeaderName: x-user}}}}", "spec.trafficPolicy.loadBalancer.consistentHash", "exactly one hash key")]
-    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1/*, to: {r1/*: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1/*, to: {r1/*: 80, r2/*: 10}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to", "add up to 90")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1/*, to: {r1/*: 0, r2/*: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to.r1/*", "between 1 and 100")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1/*, to: {r1/*: 50, r1/z1: 50}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to.r1/z1", "overlaps 'r1/*'")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: 'r1/*/z', to: {r1: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].from", "last character")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1//z, to: {r1: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].from", "empty region, zone or sub-zone")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1, to: {r1: 100}}, {from: r1/z1, to: {r2: 100}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[1].from", "overlaps 'r1'")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1, to: {r1: 100}}], failover: [{from: r1, to: r2}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute", "together with failover")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to", "is required")]
+    [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {distribute: [{from: r1, to: {r1: many}}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.distribute[0].to.r1", "integer")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failoverPriority: [topology.kubernetes.io/region]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failoverPriority", "not supported yet")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {enabled: maybe}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.enabled", "")]
     [InlineData("{host: r, trafficPolicy: {loadBalancer: {localityLbSetting: {failover: [{from: us-east}]}}}}", "spec.trafficPolicy.loadBalancer.localityLbSetting.failover[0].to", "is required")]
