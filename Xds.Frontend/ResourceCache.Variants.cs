@@ -152,6 +152,28 @@ public sealed partial class ResourceCache
 
         public CachedResource Get(Locality locality, ResourceCache cache)
         {
+            if (Base.LocalityLb is { Distributes: true } weights)
+            {
+                // Under locality weights the result depends only on which entry names the proxy.
+                var entry = weights.Distribute!.ToList().FindIndex(d => LocalityPriorities.Matches(locality, d.From));
+                if (entry < 0)
+                {
+                    return Base;
+                }
+
+                lock (_byLocality)
+                {
+                    var byEntry = new VariantKey(null, null, "distribute:" + entry.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    if (!_byLocality.TryGetValue(byEntry, out var weighted))
+                    {
+                        weighted = cache.BuildVariant(Base, locality);
+                        _byLocality.Add(byEntry, weighted);
+                    }
+
+                    return weighted;
+                }
+            }
+
             var regionMatches = _regions.Contains(locality.Region);
             var failoverTo = Base.LocalityLb?.FailoverFor(locality.Region);
             var key = new VariantKey(

@@ -178,7 +178,7 @@ public sealed class LocalityProtocolTests
     public async Task DestinationRuleDistribute_WeighsEachProxysLocalitiesAsItsEntrySays_AllAtPriorityZero()
     {
         var files = ThreeZones();
-        files["rule.yaml"] = Rule("""{distribute: [{from: "r1/a", to: {"r1/a": 70, "r2/*": 30}}, {from: "r1/b", to: {"r1/*": 100}}]}""");
+        files["rule.yaml"] = Rule("""{distribute: [{from: "r1/a", to: {"r1/a": 70, "r2/*": 30}}, {from: "r1/b", to: {"r1/*": 100}}, {from: "r9", to: {"r2/*": 100}}]}""");
         await using var server = await MeshServer.StartAsync(files);
         await using var inA = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.1~a.default~default.svc.cluster.local", locality: At("r1", "a"));
         await using var inB = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.2~b.default~default.svc.cluster.local", locality: At("r1", "b"));
@@ -194,5 +194,12 @@ public sealed class LocalityProtocolTests
         // "r1/*" shares 100 between r1/a (weight 1) and r1/b (weight 2): 34 and 67, rounded up as Istio does.
         Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 34), ["r1/b"] = (0, 67), ["r2/c"] = (0, 1) }, Priorities(fromB));
         Assert.Empty(fromB.Endpoints.Single(e => e.Locality.Zone == "c").LbEndpoints);
+
+        // A proxy in a region with no endpoints of its own is still weighted by its entry.
+        await using var inR9 = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.3~c.default~default.svc.cluster.local", locality: At("r9", "x"));
+        await inR9.SendAsync(TypeUrls.ClusterLoadAssignment, [s_cluster]);
+        var fromR9 = Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(await inR9.ReceiveAsync()));
+        Assert.Equal(["r2"], fromR9.Endpoints.Where(e => e.LbEndpoints.Count > 0).Select(e => e.Locality.Region));
+        Assert.Equal(100u, fromR9.Endpoints.Single(e => e.Locality.Region == "r2").LoadBalancingWeight);
     }
 }
