@@ -78,6 +78,7 @@ public static class MeshHost
         builder.Services.AddOptions<MeshHostOptions>().BindConfiguration(MeshHostOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ProxyGrainOptions>().BindConfiguration(ProxyGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshTrafficOptions>().BindConfiguration(MeshTrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<MeshScopingOptions>().BindConfiguration(MeshScopingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<MeshEndpoints>();

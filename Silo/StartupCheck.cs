@@ -28,6 +28,7 @@ public static class StartupCheck
         (XdsFrontendOptions.Section, typeof(XdsFrontendOptions)),
         (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
         (MeshTrafficOptions.Section, typeof(MeshTrafficOptions)),
+        (MeshScopingOptions.Section, typeof(MeshScopingOptions)),
         (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
     ];
 
@@ -139,9 +140,21 @@ public static class StartupCheck
         {
             var key = section + ":" + property.Name;
             var value = configuration[key];
+            var list = property.PropertyType == typeof(List<string>);
             if (value is null)
             {
+                // A list binds from indexed keys (Section:Key:0, :1, ...), as the host binds it.
+                if (list && configuration.GetSection(key).GetChildren().Any())
+                {
+                    property.SetValue(instance, configuration.GetSection(key).Get<List<string>>());
+                }
+
                 continue;
+            }
+
+            if (list)
+            {
+                return $"{Flag(key)} {value}: a list; give its entries as {Flag(key)}:0, {Flag(key)}:1, ...";
             }
 
             object? converted;
@@ -171,7 +184,10 @@ public static class StartupCheck
         var result = results[0];
         var member = result.MemberNames.FirstOrDefault() ?? string.Empty;
         var memberKey = section + ":" + member;
-        var shown = configuration[memberKey] ?? Convert.ToString(type.GetProperty(member)?.GetValue(instance), CultureInfo.InvariantCulture) ?? string.Empty;
+        var current = type.GetProperty(member)?.GetValue(instance);
+        var shown = configuration[memberKey]
+            ?? (current is List<string> entries ? string.Join(',', entries) : Convert.ToString(current, CultureInfo.InvariantCulture))
+            ?? string.Empty;
         return $"{Flag(memberKey)} {shown}: {result.ErrorMessage}";
     }
 

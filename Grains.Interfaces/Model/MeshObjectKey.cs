@@ -12,7 +12,7 @@ public sealed record MeshObjectKey(
 {
     /// <summary>
     /// The key of a mesh object (a <see cref="MeshService"/>, <see cref="MeshEndpointSlice"/>,
-    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/>, <see cref="ServiceEntrySpec"/>, <see cref="MeshPod"/> or <see cref="GatewaySpec"/>).
+    /// <see cref="VirtualServiceSpec"/>, <see cref="DestinationRuleSpec"/>, <see cref="ServiceEntrySpec"/>, <see cref="MeshPod"/>, <see cref="GatewaySpec"/> or <see cref="SidecarSpec"/>).
     /// </summary>
     public static MeshObjectKey Of(object value) => value switch
     {
@@ -23,6 +23,7 @@ public sealed record MeshObjectKey(
         ServiceEntrySpec entry => new("ServiceEntry", entry.Namespace, entry.Name),
         MeshPod pod => new("Pod", pod.Namespace, pod.Name),
         GatewaySpec gateway => new("Gateway", gateway.Namespace, gateway.Name),
+        SidecarSpec sidecar => new("Sidecar", sidecar.Namespace, sidecar.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

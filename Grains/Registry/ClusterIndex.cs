@@ -93,6 +93,7 @@ public sealed partial class ClusterIndex
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
                 ServiceEntrySpec entry => ConfigAnalyzer.ForServiceEntry(entry, _services.ContainsKey,
                     h => _entries.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<ServiceEntrySpec>()),
+                SidecarSpec sidecar => [SidecarNotApplied(sidecar)],
                 _ => [],
             };
             var had = _warnings.TryGetValue(key, out var before);
@@ -319,6 +320,9 @@ public sealed partial class ClusterIndex
                 }
 
                 break;
+            case SidecarSpec:
+                reanalyze.Add(key);
+                break;
             case GatewaySpec:
                 // Whether the gateways VirtualServices name exist.
                 reanalyze.UnionWith(_gatewayBound.Values.Select(MeshObjectKey.Of));
@@ -478,6 +482,9 @@ public sealed partial class ClusterIndex
             case GatewaySpec gateway:
                 _gateways[(gateway.Namespace, gateway.Name)] = gateway;
                 break;
+            case SidecarSpec sidecar:
+                IndexSidecar(sidecar);
+                break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
@@ -568,6 +575,9 @@ public sealed partial class ClusterIndex
                 break;
             case GatewaySpec gateway:
                 _gateways.Remove((gateway.Namespace, gateway.Name));
+                break;
+            case SidecarSpec sidecar:
+                UnindexSidecar(sidecar);
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])

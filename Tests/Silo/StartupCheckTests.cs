@@ -54,9 +54,19 @@ public sealed class StartupCheckTests
     [InlineData("Mesh:Frontend:MaxNameLength", "x", "--Mesh:Frontend:MaxNameLength x: not a whole number")]
     [InlineData("Mesh:Frontend:MaxNameLength", "0", "--Mesh:Frontend:MaxNameLength 0: The field MaxNameLength must be between 1 and 2147483647.")]
     [InlineData("Mesh:Proxy:IdleTimeout", "00:00:00", "--Mesh:Proxy:IdleTimeout 00:00:00: The field IdleTimeout must be between 00:00:01 and 1.00:00:00.")]
+    [InlineData("Mesh:Scoping:RootNamespace", "Istio_System", "--Mesh:Scoping:RootNamespace Istio_System: must be a namespace name (a lowercase DNS label)")]
+    [InlineData("Mesh:Scoping:DefaultServiceExportTo", ".", "--Mesh:Scoping:DefaultServiceExportTo .: a list; give its entries as --Mesh:Scoping:DefaultServiceExportTo:0, --Mesh:Scoping:DefaultServiceExportTo:1, ...")]
+    [InlineData("Mesh:Scoping:DefaultVirtualServiceExportTo:0", "Bad_NS", "--Mesh:Scoping:DefaultVirtualServiceExportTo Bad_NS: entry 0 'Bad_NS' is not '.', '*', '~' or a namespace name")]
     public void FindProblem_BadSetting_NamesTheFlagAndTheValue(string key, string value, string expected)
     {
         Assert.Equal(expected, StartupCheck.FindProblem(Configuration((key, value))));
+    }
+
+    [Fact]
+    public void FindProblem_ScopingListsGivenAsIndexedKeys_AreAccepted()
+    {
+        Assert.Null(StartupCheck.FindProblem(Configuration(
+            ("Mesh:Scoping:DefaultServiceExportTo:0", "."), ("Mesh:Scoping:DefaultServiceExportTo:1", "shared"), ("Mesh:Scoping:DefaultDestinationRuleExportTo:0", "*"))));
     }
 
     private static IConfiguration Configuration(params (string Key, string Value)[] overrides)

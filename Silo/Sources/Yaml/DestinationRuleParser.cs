@@ -125,7 +125,7 @@ internal static class DestinationRuleParser
     /// <c>metadata.creationTimestamp</c> (RFC 3339, as the API server writes it), or null: of
     /// several rules for one host, the oldest wins.
     /// </summary>
-    private static DateTimeOffset? CreationTimestamp(YamlMappingNode root)
+    internal static DateTimeOffset? CreationTimestamp(YamlMappingNode root)
     {
         var metadata = YamlFields.RequiredMap(root, "metadata", string.Empty);
         var text = YamlFields.OptionalString(metadata, "creationTimestamp", "metadata");
@@ -404,7 +404,7 @@ internal static class DestinationRuleParser
         return new LoadBalancerSpec(null, keys[0], cookiePath, cookieTtl, ringSize, maglev);
     }
 
-    private static ConnectionPoolSpec Pool(YamlMappingNode map, string path)
+    internal static ConnectionPoolSpec Pool(YamlMappingNode map, string path)
     {
         YamlFields.OnlyKeys(map, path, s_poolKeys);
         var tcp = YamlFields.OptionalMap(map, "tcp", path);

@@ -138,6 +138,7 @@ public static partial class KubernetesObjectParser
                     GatewayParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
                     ServiceEntryParser.Parse(map, ns, name),
+                ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Sidecar") => SidecarParser.Parse(map, ns, name),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
@@ -145,6 +146,7 @@ public static partial class KubernetesObjectParser
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 (_, "Gateway" or "ServiceEntry") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
+                (_, "Sidecar") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", _) =>
                     new IgnoredObject($"Istio {kind} is not supported yet"),
 

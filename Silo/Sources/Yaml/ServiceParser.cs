@@ -4,9 +4,18 @@ using YamlDotNet.RepresentationModel;
 
 namespace Mesh.Orleans.Silo.Sources.Yaml;
 
-/// <summary>Reads and validates a <c>v1 Service</c> as the Kubernetes API server would.</summary>
+/// <summary>
+/// Reads and validates a <c>v1 Service</c> as the Kubernetes API server would, with Istio's
+/// annotation <c>networking.istio.io/exportTo</c>.
+/// </summary>
 internal static class ServiceParser
 {
+    /// <summary>The annotation naming the namespaces a Service is visible to (Istio's <c>annotation.NetworkingExportTo</c>).</summary>
+    public const string ExportToAnnotation = "networking.istio.io/exportTo";
+
+    /// <summary>Most entries the exportTo annotation may list.</summary>
+    public const int MaxExportTo = 1000;
+
     public static MeshService Parse(YamlMappingNode root, string ns, string name)
     {
         YamlFields.RequireDnsLabel(name, "metadata.name");
@@ -33,9 +42,73 @@ internal static class ServiceParser
                 throw new InvalidFieldException("spec.clusterIP", $"'{YamlFields.Truncate(clusterIp)}' is not an IP address or None");
             }
         });
+        List<string>? exportTo = null;
+        problems.Check(() => exportTo = ExportTo(root));
         problems.ThrowIfAny();
-        return new MeshService(ns, name, ports, clusterIp is null or "None" ? null : clusterIp);
+        return new MeshService(ns, name, ports, clusterIp is null or "None" ? null : clusterIp, exportTo);
     }
+
+    /// <summary>
+    /// The annotation <c>networking.istio.io/exportTo</c>, as Istio's Kubernetes registry reads it:
+    /// comma-separated, each entry trimmed, <c>.</c> (the Service's own namespace), <c>*</c> (every
+    /// namespace), <c>~</c> (no one) or a namespace name; null when absent or empty. Istio takes any
+    /// entry unchecked (a misspelt one silently exports to no such namespace); here an entry that is
+    /// none of these, or empty, rejects the Service with the reason. Entries combine as a set, as in
+    /// Istio: <c>*</c> with others is still everyone.
+    /// </summary>
+    private static List<string>? ExportTo(YamlMappingNode root)
+    {
+        var metadata = YamlFields.OptionalMap(root, "metadata", string.Empty);
+        var annotations = metadata is null ? null : YamlFields.OptionalMap(metadata, "annotations", "metadata");
+        var field = $"metadata.annotations[{ExportToAnnotation}]";
+        var node = annotations is null ? null : YamlFields.Get(annotations, ExportToAnnotation);
+        if (node is null || node is YamlScalarNode nul && YamlFields.IsNull(nul))
+        {
+            return null;
+        }
+
+        if (node is not YamlScalarNode { Value: { } text })
+        {
+            throw new InvalidFieldException(field, "must be a string of comma-separated namespaces");
+        }
+
+        if (text.Trim().Length == 0)
+        {
+            return null;
+        }
+
+        var entries = text.Split(',');
+        if (entries.Length > MaxExportTo)
+        {
+            throw new InvalidFieldException(field, $"lists {entries.Length} entries; at most {MaxExportTo} are allowed");
+        }
+
+        var values = new List<string>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var value = entry.Trim();
+            if (value.Length == 0)
+            {
+                throw new InvalidFieldException(field, $"'{YamlFields.Truncate(text)}' has an empty entry; list '.', '*', '~' or namespace names, separated by commas");
+            }
+
+            if (value is not ("." or "*" or "~") && !IsNamespace(value))
+            {
+                throw new InvalidFieldException(field, $"'{YamlFields.Truncate(value)}' is not '.', '*', '~' or a namespace name (a lowercase DNS label)");
+            }
+
+            if (!values.Contains(value, StringComparer.Ordinal))
+            {
+                values.Add(value);
+            }
+        }
+
+        return values;
+    }
+
+    /// <summary>A namespace name: a lowercase DNS label.</summary>
+    private static bool IsNamespace(string value) =>
+        IstioFields.IsDnsLabel(value) && !value.Any(char.IsAsciiLetterUpper);
 
     private static ServicePort ParsePort(YamlSequenceNode list, int i, List<ServicePort> ports)
     {

@@ -100,7 +100,8 @@ public sealed class DirectorySourceServingTests
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec: {replicas: 2}",
                 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}",
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}",
-                "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: edge}\nspec: {egress: [{hosts: [\"./*\"]}]}"),
+                "apiVersion: networking.istio.io/v1\nkind: WorkloadGroup\nmetadata: {name: edge}\nspec: {template: {ports: {http: 80}}}",
+                "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: scoped}\nspec: {egress: [{hosts: [\"./*\"]}]}"),
         });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -112,6 +113,11 @@ public sealed class DirectorySourceServingTests
         var ignored = Assert.Single(cluster["ignored"]!.AsArray());
         Assert.Equal("edge", (string)ignored!["name"]!);
         Assert.Contains("not supported yet", (string)ignored["reason"]!, StringComparison.Ordinal);
+
+        // A Sidecar is read and held, and said to be not applied yet.
+        var warning = Assert.Single(cluster["warnings"]!.AsArray(), w => (string)w!["kind"]! == "Sidecar");
+        Assert.Equal("scoped", (string)warning!["name"]!);
+        Assert.Contains("not applied yet", (string)warning["message"]!, StringComparison.Ordinal);
     }
 
     private static async Task<JsonObject> SourceStatusAsync(HttpClient http) =>

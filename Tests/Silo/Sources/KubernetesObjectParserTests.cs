@@ -282,7 +282,7 @@ public sealed class KubernetesObjectParserTests
     [Fact]
     public void Parse_IstioKindNotSupportedYet_IsListedWithTheReason()
     {
-        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: a}").Documents);
+        var document = Assert.Single(KubernetesObjectParser.Parse("f.yaml", "apiVersion: networking.istio.io/v1\nkind: WorkloadGroup\nmetadata: {name: a}").Documents);
 
         var ignored = Assert.IsType<IgnoredObject>(document.Value);
         Assert.False(ignored.Quiet);

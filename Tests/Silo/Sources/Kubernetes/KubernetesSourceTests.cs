@@ -314,6 +314,8 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"mutual","namespace":"shop"},"spec":{"servers":[{"port":{"number":443,"name":"https","protocol":"HTTPS"},"hosts":["a.example.com"],"tls":{"mode":"MUTUAL","credentialName":"cert"}}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"external","namespace":"shop"},"spec":{"hosts":["api.example.com"],"ports":[{"number":443,"name":"tls","protocol":"TLS"}],"resolution":"DNS"}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"wildcard","namespace":"shop"},"spec":{"hosts":["*"],"ports":[{"number":99999999999999999999,"name":"tls"}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"scoped","namespace":"shop"},"spec":{"egress":[{"hosts":["./*","istio-system/*"]}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"scoped-bad","namespace":"shop"},"spec":{"egress":[{"port":{"number":1e99},"hosts":["*"]}]}}""");
         await using var server = await ServerAsync(("east", api));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -322,10 +324,12 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         {
             var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
             rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray();
-            return rejected.Count == 6;
-        }, s_wait, "the three hostile VirtualServices and the invalid DestinationRule, Gateway and ServiceEntry are rejected");
+            return rejected.Count == 7;
+        }, s_wait, "the three hostile VirtualServices and the invalid DestinationRule, Gateway, ServiceEntry and Sidecar are rejected");
 
-        Assert.Equal(["bad-host", "huge", "mutual", "twice", "typed", "wildcard"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal(["bad-host", "huge", "mutual", "scoped-bad", "twice", "typed", "wildcard"], rejected.Select(r => (string)r!["name"]!).Order(StringComparer.Ordinal));
+        Assert.Equal("spec.egress[0].port.number", (string?)rejected.Single(r => (string)r!["name"]! == "scoped-bad")!["field"]);
+        Assert.Contains("spec.egress[0].hosts[0]", (string?)rejected.Single(r => (string)r!["name"]! == "scoped-bad")!["reason"], StringComparison.Ordinal);
         Assert.Equal("spec.subsets[1].name", (string?)rejected.Single(r => (string)r!["name"]! == "twice")!["field"]);
         Assert.Equal("spec.servers[0].tls.mode", (string?)rejected.Single(r => (string)r!["name"]! == "mutual")!["field"]);
         Assert.Equal("spec.hosts[0]", (string?)rejected.Single(r => (string)r!["name"]! == "wildcard")!["field"]);
@@ -336,6 +340,8 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("VirtualService", StringComparison.Ordinal));
         Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("Gateway", StringComparison.Ordinal));
         Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("ServiceEntry", StringComparison.Ordinal));
+        Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("Sidecar", StringComparison.Ordinal));
+        Assert.Contains(east["warnings"]!.AsArray(), w => (string)w!["kind"]! == "Sidecar" && (string)w["name"]! == "scoped");
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey("outbound|443||api.example.com"), s_wait, "the valid ServiceEntry's host is served");
         Assert.DoesNotContain(east["ignored"]!.AsArray(), l => ((string)l!).StartsWith("DestinationRule", StringComparison.Ordinal));
         await Eventually.TrueAsync(() => server.Cache.Current.Of(TypeUrls.Cluster).ContainsKey("outbound|7000|v1|echo.shop.svc.cluster.local"), s_wait, "the valid DestinationRule's subset is served");
