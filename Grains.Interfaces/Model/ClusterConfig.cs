@@ -13,6 +13,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="Pods">The Pods (their labels), by namespace and name; null reads as none.</param>
 /// <param name="Gateways">The Gateways, by namespace and name; null reads as none.</param>
 /// <param name="ServiceEntries">The ServiceEntries, by namespace and name; null reads as none.</param>
+/// <param name="EnvoyFilters">The EnvoyFilters, by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
@@ -22,7 +23,8 @@ public sealed record ClusterConfig(
     [property: Id(4)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
     [property: Id(5)] IReadOnlyList<MeshPod>? Pods = null,
     [property: Id(6)] IReadOnlyList<GatewaySpec>? Gateways = null,
-    [property: Id(7)] IReadOnlyList<ServiceEntrySpec>? ServiceEntries = null)
+    [property: Id(7)] IReadOnlyList<ServiceEntrySpec>? ServiceEntries = null,
+    [property: Id(9)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
@@ -43,6 +45,9 @@ public sealed record ClusterConfig(
             values.OfType<DestinationRuleSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             values.OfType<MeshPod>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             values.OfType<GatewaySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
-            values.OfType<ServiceEntrySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList());
+            values.OfType<ServiceEntrySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList())
+        {
+            EnvoyFilters = values.OfType<EnvoyFilterSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+        };
     }
 }

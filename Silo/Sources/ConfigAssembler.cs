@@ -181,6 +181,7 @@ public sealed class ConfigAssembler
         var pods = new List<MeshPod>();
         var gateways = new List<GatewaySpec>();
         var serviceEntries = new List<ServiceEntrySpec>();
+        var envoyFilters = new List<EnvoyFilterSpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -224,7 +225,10 @@ public sealed class ConfigAssembler
         var rejected = Rejected;
         var rejectedChanged = full || !rejected.SequenceEqual(_sentRejected);
         _sentRejected = rejected;
-        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways, serviceEntries);
+        return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways, serviceEntries)
+        {
+            EnvoyFilters = envoyFilters,
+        };
 
         void Add(object value)
         {
@@ -251,11 +255,15 @@ public sealed class ConfigAssembler
                 case ServiceEntrySpec serviceEntry:
                     serviceEntries.Add(serviceEntry);
                     break;
+                case EnvoyFilterSpec envoyFilter:
+                    envoyFilters.Add(envoyFilter);
+                    break;
             }
         }
     }
 
-    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec;
+    private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec
+        or EnvoyFilterSpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;

@@ -138,6 +138,7 @@ public static partial class KubernetesObjectParser
                     GatewayParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
                     ServiceEntryParser.Parse(map, ns, name),
+                ("networking.istio.io/v1alpha3", "EnvoyFilter") => EnvoyFilterParser.Parse(map, ns, name),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
