@@ -66,9 +66,9 @@ public static class EnvoyPatchValues
             return (null, $"is {json.Length} characters of JSON; at most {MaxJsonLength} are accepted");
         }
 
-        if (UnknownType(json) is { } typeProblem)
+        if (Problem(json, descriptor) is { } problem)
         {
-            return (null, typeProblem);
+            return (null, $"does not convert to {descriptor.FullName}: {problem}");
         }
 
         IMessage message;
@@ -101,11 +101,12 @@ public static class EnvoyPatchValues
     }
 
     /// <summary>
-    /// The first <c>@type</c> in <paramref name="json"/> that names no message of the registry,
-    /// as a reason naming it; null when every one is known (or the text is not JSON, which the
-    /// protobuf parser then reports).
+    /// The first problem of <paramref name="json"/> read as a <paramref name="descriptor"/>, as a
+    /// reason naming the field by its path (<c>typed_config.inline_code</c>): a field the message
+    /// does not have, a JSON value of the wrong kind for the field, or an <c>@type</c> naming no
+    /// message of the registry. Null when none is found; protobuf's parser has the last word.
     /// </summary>
-    private static string? UnknownType(string json)
+    private static string? Problem(string json, MessageDescriptor descriptor)
     {
         JsonDocument document;
         try
@@ -119,51 +120,158 @@ public static class EnvoyPatchValues
 
         using (document)
         {
-            var pending = new Stack<JsonElement>();
-            pending.Push(document.RootElement);
-            while (pending.TryPop(out var element))
+            return document.RootElement.ValueKind == JsonValueKind.Object
+                ? MessageProblem(document.RootElement, descriptor, string.Empty)
+                : $"must be a JSON object (a {descriptor.FullName})";
+        }
+    }
+
+    private static string? MessageProblem(JsonElement element, MessageDescriptor descriptor, string path)
+    {
+        if (descriptor.FullName == Any.Descriptor.FullName)
+        {
+            if (!element.TryGetProperty("@type", out var type) || type.ValueKind != JsonValueKind.String)
             {
-                if (element.ValueKind == JsonValueKind.Array)
-                {
-                    foreach (var item in element.EnumerateArray())
-                    {
-                        pending.Push(item);
-                    }
+                return $"{Where(path)}needs an @type that is a string (the type URL of the message it holds)";
+            }
 
-                    continue;
-                }
+            var url = type.GetString()!;
+            var inner = Registry.Find(Any.GetTypeName(url));
+            if (inner is null)
+            {
+                return $"{Where(path)}names @type '{Truncate(url)}', which the mesh cannot convert: it converts the Envoy types it generates itself and the Lua, ext_authz, local rate limit and header mutation filters";
+            }
 
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    continue;
-                }
+            // A well-known type inside an Any carries its JSON under "value".
+            return IsWellKnown(inner) ? null : PropertiesProblem(element, inner, path, skipType: true);
+        }
 
-                foreach (var property in element.EnumerateObject())
-                {
-                    if (property.Name == "@type")
-                    {
-                        if (property.Value.ValueKind != JsonValueKind.String)
-                        {
-                            return "has an @type that is not a string";
-                        }
+        return IsWellKnown(descriptor) ? null : PropertiesProblem(element, descriptor, path, skipType: false);
+    }
 
-                        var url = property.Value.GetString()!;
-                        var name = Any.GetTypeName(url);
-                        if (name.Length == 0 || Registry.Find(name) is null)
-                        {
-                            return $"names @type '{Truncate(url)}', which the mesh cannot convert: it converts the Envoy types it generates itself and Lua, ext_authz, local rate limit and header mutation filters";
-                        }
-                    }
-                    else
-                    {
-                        pending.Push(property.Value);
-                    }
-                }
+    private static string? PropertiesProblem(JsonElement element, MessageDescriptor descriptor, string path, bool skipType)
+    {
+        foreach (var property in element.EnumerateObject())
+        {
+            if (skipType && property.Name == "@type")
+            {
+                continue;
+            }
+
+            var fieldPath = path.Length == 0 ? property.Name : path + "." + property.Name;
+            var field = descriptor.FindFieldByName(property.Name)
+                ?? descriptor.Fields.InDeclarationOrder().FirstOrDefault(f => f.JsonName == property.Name);
+            if (field is null)
+            {
+                return $"{fieldPath}: {descriptor.FullName} has no field '{Truncate(property.Name)}' (or the mesh's subset of it leaves it out)";
+            }
+
+            if (ValueProblem(property.Value, field, fieldPath) is { } problem)
+            {
+                return problem;
             }
         }
 
         return null;
     }
+
+    private static string? ValueProblem(JsonElement value, FieldDescriptor field, string path)
+    {
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (field.IsMap)
+        {
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                return $"{path}: must be a mapping";
+            }
+
+            var valueField = field.MessageType.FindFieldByNumber(2);
+            foreach (var entry in value.EnumerateObject())
+            {
+                if (ValueProblem(entry.Value, valueField, $"{path}[{Truncate(entry.Name)}]") is { } problem)
+                {
+                    return problem;
+                }
+            }
+
+            return null;
+        }
+
+        if (field.IsRepeated)
+        {
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                return $"{path}: must be a list";
+            }
+
+            var index = 0;
+            foreach (var item in value.EnumerateArray())
+            {
+                if (SingleProblem(item, field, $"{path}[{index++}]") is { } problem)
+                {
+                    return problem;
+                }
+            }
+
+            return null;
+        }
+
+        return SingleProblem(value, field, path);
+    }
+
+    private static string? SingleProblem(JsonElement value, FieldDescriptor field, string path)
+    {
+        var kind = value.ValueKind;
+        switch (field.FieldType)
+        {
+            case FieldType.Message or FieldType.Group:
+                if (IsWellKnown(field.MessageType))
+                {
+                    return null;
+                }
+
+                return kind == JsonValueKind.Object
+                    ? MessageProblem(value, field.MessageType, path)
+                    : $"{path}: must be a mapping (a {field.MessageType.FullName})";
+            case FieldType.String:
+                return kind == JsonValueKind.String ? null : $"{path}: must be a string, not {Describe(kind)}";
+            case FieldType.Bytes:
+                return kind == JsonValueKind.String ? null : $"{path}: must be base64 text, not {Describe(kind)}";
+            case FieldType.Bool:
+                return kind is JsonValueKind.True or JsonValueKind.False ? null : $"{path}: must be true or false, not {Describe(kind)}";
+            case FieldType.Enum:
+                if (kind == JsonValueKind.String)
+                {
+                    var name = value.GetString();
+                    return field.EnumType.FindValueByName(name) is not null
+                        ? null
+                        : $"{path}: '{Truncate(name ?? string.Empty)}' is not one of {string.Join(", ", field.EnumType.Values.Select(v => v.Name))}";
+                }
+
+                return kind == JsonValueKind.Number ? null : $"{path}: must be one of {string.Join(", ", field.EnumType.Values.Select(v => v.Name))}";
+            default:
+                return kind is JsonValueKind.Number or JsonValueKind.String ? null : $"{path}: must be a number, not {Describe(kind)}";
+        }
+    }
+
+    /// <summary>The well-known types, whose JSON forms (<c>"5s"</c>, a bare value, any structure) protobuf's parser checks itself.</summary>
+    private static bool IsWellKnown(MessageDescriptor descriptor) =>
+        descriptor.File.Package == "google.protobuf" && descriptor.FullName != Any.Descriptor.FullName;
+
+    private static string Where(string path) => path.Length == 0 ? string.Empty : path + ": ";
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "a mapping",
+        JsonValueKind.Array => "a list",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        _ => "true or false",
+    };
 
     private static string? TypedConfigType(IMessage message) =>
         message.Descriptor.FindFieldByName("typed_config") is { } field && field.Accessor.GetValue(message) is Any any
