@@ -237,14 +237,15 @@ public static partial class EnvoyFilterPatcher
                     return $"match.proxy.proxyVersion '{version}' needs the proxy's Istio version, which it did not send";
                 }
 
+                // Without backtracking (linear time), as Go's RE2 matches; the parser refused what it cannot read.
                 bool matches;
                 try
                 {
-                    matches = Regex.IsMatch(Context.IstioVersion, version, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                    matches = Regex.IsMatch(Context.IstioVersion, version, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
                 }
-                catch (RegexMatchTimeoutException)
+                catch (Exception exception) when (exception is ArgumentException or NotSupportedException)
                 {
-                    return $"match.proxy.proxyVersion '{version}' took too long to match; treated as no match";
+                    return $"match.proxy.proxyVersion '{version}' is not a regular expression the mesh can match: {exception.Message}";
                 }
 
                 if (!matches)

@@ -403,11 +403,12 @@ internal static partial class EnvoyFilterParser
                 throw new InvalidFieldException(proxyPath + ".proxyVersion", $"is {version.Length} characters long; Istio ignores a version match longer than {MaxProxyVersionLength}, so such a patch would never apply");
             }
 
+            // Without backtracking, as Go's RE2 matches (which also refuses backreferences and lookarounds).
             try
             {
-                _ = new Regex(version, RegexOptions.CultureInvariant, TimeSpan.FromMilliseconds(100));
+                _ = new Regex(version, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             }
-            catch (ArgumentException exception)
+            catch (Exception exception) when (exception is ArgumentException or NotSupportedException)
             {
                 throw new InvalidFieldException(proxyPath + ".proxyVersion", $"is not a valid regular expression: {exception.Message}");
             }

@@ -144,6 +144,7 @@ public static partial class KubernetesObjectParser
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
                 (_, "Service" or "EndpointSlice" or "VirtualService" or "DestinationRule") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
+                (_, "EnvoyFilter") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of EnvoyFilter the mesh reads (Istio serves it as networking.istio.io/v1alpha3 only)"),
                 (_, "Gateway" or "ServiceEntry") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", _) =>

@@ -369,6 +369,7 @@ public sealed class EnvoyFilterParserTests
     [InlineData("CLUSTER", "{context: WAYPOINT}", "match.context", "waypoint")]
     [InlineData("CLUSTER", "{context: OUTBOUND}", "match.context", "must be one of")]
     [InlineData("CLUSTER", "{proxy: {proxyVersion: '1.2.(('}}", "proxyVersion", "not a valid regular expression")]
+    [InlineData("CLUSTER", "{proxy: {proxyVersion: '(1)\\1'}}", "proxyVersion", "not a valid regular expression")]
     [InlineData("LISTENER", "{listener: {portName: http}}", "portName", "portNumber")]
     [InlineData("LISTENER", "{listener: {listenerFilter: envoy.filters.listener.tls_inspector}}", "listenerFilter", "LISTENER_FILTER")]
     public void AMatchIstioRefuses_IsRefused(string applyTo, string match, string field, string reason)
@@ -455,7 +456,9 @@ public sealed class EnvoyFilterParserTests
             spec: {configPatches: []}
             """);
 
-        Assert.IsNotType<EnvoyFilterSpec>(document.Value);
+        Assert.Null(document.Value);
+        Assert.Equal("apiVersion", document.Rejection!.Field);
+        Assert.Contains("v1alpha3", document.Rejection.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
