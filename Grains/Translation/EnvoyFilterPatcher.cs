@@ -64,9 +64,9 @@ public static partial class EnvoyFilterPatcher
             }
         }
 
-        var patchedListeners = listeners.Select(ProtoMerge.Clone).ToList();
-        var patchedRoutes = routes.Select(ProtoMerge.Clone).ToList();
-        var patchedClusters = clusters.Select(ProtoMerge.Clone).ToList();
+        var patchedListeners = listeners.Select(l => l.Clone()).ToList();
+        var patchedRoutes = routes.Select(r => r.Clone()).ToList();
+        var patchedClusters = clusters.Select(c => c.Clone()).ToList();
         if (context.Kind != ProxyKind.Proxyless)
         {
             patchedListeners = PatchListeners(run, patchedListeners);
