@@ -221,6 +221,7 @@ internal static partial class EnvoyFilterParser
         if (applyTo is { } kind && operation is { } op)
         {
             problems.Check(() => value = Value(patch, patchPath, kind, op));
+            problems.Check(() => NamesWhatItRemovesOrReplaces(kind, op, match, path));
         }
 
         return problems.Count == before ? new EnvoyFilterPatchSpec(applyTo!.Value, match!, operation!.Value, value, filterClass) : null;
@@ -326,6 +327,29 @@ internal static partial class EnvoyFilterParser
         }
 
         return operation == EnvoyFilterOperation.Remove ? null : value;
+    }
+
+    /// <summary>
+    /// Istio removes or replaces a network filter only where the match names it, and an HTTP filter
+    /// only where the match names it as a sub-filter; without the name the patch does nothing there.
+    /// </summary>
+    private static void NamesWhatItRemovesOrReplaces(EnvoyFilterApplyTo applyTo, EnvoyFilterOperation operation, EnvoyFilterMatchSpec? match, string path)
+    {
+        if (operation is not (EnvoyFilterOperation.Remove or EnvoyFilterOperation.Replace) || match is null)
+        {
+            return;
+        }
+
+        var listener = match.Listener;
+        if (applyTo == EnvoyFilterApplyTo.NetworkFilter && listener?.FilterName is null)
+        {
+            throw new InvalidFieldException(path + ".match.listener.filterChain.filter.name", $"is required for {operation.ToString().ToUpperInvariant()} of a network filter: Istio removes or replaces only the filter the match names");
+        }
+
+        if (applyTo == EnvoyFilterApplyTo.HttpFilter && listener?.SubFilterName is null)
+        {
+            throw new InvalidFieldException(path + ".match.listener.filterChain.filter.subFilter.name", $"is required for {operation.ToString().ToUpperInvariant()} of an HTTP filter: Istio removes or replaces only the sub-filter the match names");
+        }
     }
 
     private static EnvoyFilterMatchSpec Match(YamlMappingNode map, string path, EnvoyFilterApplyTo? applyTo)

@@ -384,6 +384,23 @@ public sealed class EnvoyFilterParserTests
         Assert.Contains(reason, rejection.Reason, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("NETWORK_FILTER", "REMOVE", "{listener: {portNumber: 80}}", "filter.name")]
+    [InlineData("NETWORK_FILTER", "REPLACE", "{listener: {filterChain: {name: x}}}", "filter.name")]
+    [InlineData("HTTP_FILTER", "REMOVE", "{listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager}}}}", "subFilter.name")]
+    [InlineData("HTTP_FILTER", "REPLACE", "{context: ANY}", "subFilter.name")]
+    public void RemovingOrReplacingAFilter_NeedsTheMatchToNameIt(string applyTo, string operation, string match, string field)
+    {
+        var rejection = Reject(Filter($$$"""
+            - applyTo: {{{applyTo}}}
+              match: {{{match}}}
+              patch: {operation: {{{operation}}}, value: {name: x}}
+            """));
+
+        Assert.EndsWith(field, rejection.Field, StringComparison.Ordinal);
+        Assert.Contains("Istio removes or replaces only", rejection.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void AProxyVersionLongerThanIstioReads_IsRefused()
     {
