@@ -107,7 +107,7 @@ public static partial class EnvoyFilterPatcher
         _ => false,
     };
 
-    /// <summary>The context of an object named <paramref name="name"/>; <paramref name="inbound"/> says whether a sidecar's object of that name is inbound.</summary>
+    /// <summary>The context of a proxy's object: GATEWAY on a gateway; on a sidecar, SIDECAR_INBOUND when <paramref name="inbound"/>, else SIDECAR_OUTBOUND.</summary>
     private static EnvoyFilterContext ContextOf(ProxyKind kind, bool inbound) =>
         kind == ProxyKind.Router ? EnvoyFilterContext.Gateway
         : inbound ? EnvoyFilterContext.SidecarInbound

@@ -8,6 +8,8 @@ using Mesh.Orleans.Grains.Registry;
 using Mesh.Orleans.Grains.Translation;
 using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Silo.Sources.Yaml;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Serialization;
 
 namespace Mesh.Orleans.Tests.Silo.Sources;
 
@@ -499,6 +501,22 @@ public sealed class EnvoyFilterParserTests
         Assert.Equal(new MeshObjectKey("EnvoyFilter", "bookinfo", "reviews-lua"), Assert.Single(removal.Deleted));
         index.Change([], removal.Deleted);
         Assert.Empty(index.EnvoyFilters);
+    }
+
+    [Fact]
+    public void AnEnvoyFilter_CrossesGrainsIntact_ThroughOrleansSerializer()
+    {
+        var filter = Read(LuaBeforeRouter);
+        var serializer = new ServiceCollection().AddSerializer().BuildServiceProvider().GetRequiredService<Serializer>();
+
+        var copy = serializer.Deserialize<ClusterChanges>(serializer.SerializeToArray(new ClusterChanges(Guid.NewGuid(), 1, false, [], [], [], [], null, [], []) { EnvoyFilters = [filter] }));
+
+        Assert.NotNull(copy);
+        var patch = Assert.Single(Assert.Single(copy.EnvoyFilters!).Patches);
+        Assert.Equal(filter.Patches[0].Value, patch.Value);
+        Assert.Equal(filter.Patches[0].Match.Listener, patch.Match.Listener);
+        Assert.Equal(filter.WorkloadSelector, Assert.Single(copy.EnvoyFilters!).WorkloadSelector);
+        Assert.Equal(filter.CreationTimestamp, Assert.Single(copy.EnvoyFilters!).CreationTimestamp);
     }
 
     private static string Filter(string patches) =>
