@@ -14,6 +14,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="Gateways">The Gateways, by namespace and name; null reads as none.</param>
 /// <param name="ServiceEntries">The ServiceEntries, by namespace and name; null reads as none.</param>
 /// <param name="Sidecars">The Sidecars, by namespace and name; null reads as none.</param>
+/// <param name="EnvoyFilters">The EnvoyFilters, by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
@@ -24,7 +25,8 @@ public sealed record ClusterConfig(
     [property: Id(5)] IReadOnlyList<MeshPod>? Pods = null,
     [property: Id(6)] IReadOnlyList<GatewaySpec>? Gateways = null,
     [property: Id(7)] IReadOnlyList<ServiceEntrySpec>? ServiceEntries = null,
-    [property: Id(8)] IReadOnlyList<SidecarSpec>? Sidecars = null)
+    [property: Id(8)] IReadOnlyList<SidecarSpec>? Sidecars = null,
+    [property: Id(9)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
@@ -48,6 +50,7 @@ public sealed record ClusterConfig(
             values.OfType<ServiceEntrySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList())
         {
             Sidecars = values.OfType<SidecarSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            EnvoyFilters = values.OfType<EnvoyFilterSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }
 }

@@ -24,6 +24,7 @@ public sealed record MeshObjectKey(
         MeshPod pod => new("Pod", pod.Namespace, pod.Name),
         GatewaySpec gateway => new("Gateway", gateway.Namespace, gateway.Name),
         SidecarSpec sidecar => new("Sidecar", sidecar.Namespace, sidecar.Name),
+        EnvoyFilterSpec envoyFilter => new("EnvoyFilter", envoyFilter.Namespace, envoyFilter.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

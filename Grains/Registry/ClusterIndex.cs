@@ -40,10 +40,18 @@ public sealed partial class ClusterIndex
     private readonly Dictionary<string, Dictionary<string, MeshPod>> _podsByNamespace = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Dictionary<MeshObjectKey, ServiceEntrySpec>> _selectors = new(StringComparer.Ordinal);
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
+    private readonly SortedDictionary<(string Namespace, string Name), EnvoyFilterSpec> _envoyFilters = new(s_byNamespacedName);
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
     /// <summary>How many objects the cluster holds.</summary>
     public int Count => _objects.Count;
+
+    /// <summary>
+    /// The cluster's EnvoyFilters by namespace and name. Held, not yet applied: what an EnvoyFilter
+    /// selects becomes part of a proxy's scope when scopes are resolved per proxy, so a change of
+    /// one touches no hostname.
+    /// </summary>
+    public IReadOnlyCollection<EnvoyFilterSpec> EnvoyFilters => _envoyFilters.Values;
 
     /// <summary>
     /// The valid objects that refer to what the cluster does not have, in kind, namespace, name
@@ -485,6 +493,9 @@ public sealed partial class ClusterIndex
             case SidecarSpec sidecar:
                 IndexSidecar(sidecar);
                 break;
+            case EnvoyFilterSpec envoyFilter:
+                _envoyFilters[(envoyFilter.Namespace, envoyFilter.Name)] = envoyFilter;
+                break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
@@ -578,6 +589,9 @@ public sealed partial class ClusterIndex
                 break;
             case SidecarSpec sidecar:
                 UnindexSidecar(sidecar);
+                break;
+            case EnvoyFilterSpec envoyFilter:
+                _envoyFilters.Remove((envoyFilter.Namespace, envoyFilter.Name));
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])

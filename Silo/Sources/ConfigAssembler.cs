@@ -182,6 +182,7 @@ public sealed class ConfigAssembler
         var gateways = new List<GatewaySpec>();
         var serviceEntries = new List<ServiceEntrySpec>();
         var sidecars = new List<SidecarSpec>();
+        var envoyFilters = new List<EnvoyFilterSpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -228,6 +229,7 @@ public sealed class ConfigAssembler
         return new ClusterChanges(Guid.Empty, 0, full, services, slices, virtualServices, deleted, rejectedChanged ? rejected : null, destinationRules, pods, gateways, serviceEntries)
         {
             Sidecars = sidecars,
+            EnvoyFilters = envoyFilters,
         };
 
         void Add(object value)
@@ -258,12 +260,15 @@ public sealed class ConfigAssembler
                 case SidecarSpec sidecar:
                     sidecars.Add(sidecar);
                     break;
+                case EnvoyFilterSpec envoyFilter:
+                    envoyFilters.Add(envoyFilter);
+                    break;
             }
         }
     }
 
     private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec
-        || value is SidecarSpec;
+        || value is SidecarSpec or EnvoyFilterSpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;

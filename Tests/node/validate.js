@@ -353,7 +353,8 @@ class Checker {
         case 'in':
         case 'not_in': {
           this.checked++;
-          const listed = bound.map(durationNanos).includes(nanos);
+          // A list of one is written `not_in: 0` in the protos, which protobufjs reads as a scalar.
+          const listed = [].concat(bound).map(durationNanos).includes(nanos);
           if (listed !== (rule === 'in')) this.fail(at, `${context}duration.${rule} (is ${formatDuration(nanos)})`);
           break;
         }
@@ -377,8 +378,9 @@ class Checker {
           break;
         case 'in':
         case 'not_in': {
-          const listed = bound.map((b) => enumNumber(type, b)).includes(number);
-          if (listed !== (rule === 'in')) this.fail(at, `${context}enum.${rule} [${bound.join(', ')}] (is ${number})`);
+          // A list of one is written `not_in: 0` in the protos, which protobufjs reads as a scalar.
+          const listed = [].concat(bound).map((b) => enumNumber(type, b)).includes(number);
+          if (listed !== (rule === 'in')) this.fail(at, `${context}enum.${rule} [${[].concat(bound).join(', ')}] (is ${number})`);
           break;
         }
         default:
@@ -435,8 +437,9 @@ class Checker {
         case 'in':
         case 'not_in': {
           this.checked++;
-          const listed = bound.map(convert).includes(actual);
-          if (listed !== (rule === 'in')) this.fail(at, `${context}${kind}.${rule} [${bound.join(', ')}] (is ${actual})`);
+          // A list of one is written `not_in: 0` in the protos, which protobufjs reads as a scalar.
+          const listed = [].concat(bound).map(convert).includes(actual);
+          if (listed !== (rule === 'in')) this.fail(at, `${context}${kind}.${rule} [${[].concat(bound).join(', ')}] (is ${actual})`);
           break;
         }
         case 'ignore_empty':

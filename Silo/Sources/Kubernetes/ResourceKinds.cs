@@ -6,7 +6,7 @@ namespace Mesh.Orleans.Silo.Sources.Kubernetes;
 /// <summary>The kinds the mesh reads from a member cluster's API, in the order they are listed at start.</summary>
 public static class ResourceKinds
 {
-    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries and Sidecars.</summary>
+    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars and EnvoyFilters.</summary>
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
         new TypedResourceKind<V1Namespace, V1NamespaceList>("v1", "Namespace",
@@ -29,5 +29,6 @@ public static class ResourceKinds
         new CustomResourceKind("networking.istio.io", "v1", "gateways", "Gateway"),
         new CustomResourceKind("networking.istio.io", "v1", "serviceentries", "ServiceEntry"),
         new CustomResourceKind("networking.istio.io", "v1", "sidecars", "Sidecar"),
+        new CustomResourceKind("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter"),
     ];
 }

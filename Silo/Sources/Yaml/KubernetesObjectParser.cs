@@ -139,11 +139,13 @@ public static partial class KubernetesObjectParser
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "ServiceEntry") =>
                     ServiceEntryParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Sidecar") => SidecarParser.Parse(map, ns, name),
+                ("networking.istio.io/v1alpha3", "EnvoyFilter") => EnvoyFilterParser.Parse(map, ns, name),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
                 (_, "Service" or "EndpointSlice" or "VirtualService" or "DestinationRule") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
+                (_, "EnvoyFilter") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of EnvoyFilter the mesh reads (Istio serves it as networking.istio.io/v1alpha3 only)"),
                 (_, "Gateway" or "ServiceEntry") =>
                     throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 (_, "Sidecar") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),

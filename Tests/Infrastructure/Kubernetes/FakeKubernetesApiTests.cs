@@ -450,6 +450,7 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
         _api.UninstallCrd("gateways");
         _api.UninstallCrd("serviceentries");
         _api.UninstallCrd("sidecars");
+        _api.UninstallCrd("envoyfilters");
         var groups = await _client.Apis.GetAPIVersionsAsync(_timeout.Token);
         _api.InstallCrd();
         var again = (JsonElement)await _client.CustomObjects.ListClusterCustomObjectAsync("networking.istio.io", "v1", "virtualservices", cancellationToken: _timeout.Token);

@@ -33,9 +33,12 @@ public static class KubernetesResourceTypes
     /// <summary>Istio's <c>networking.istio.io/v1</c> Sidecar, a custom resource whose CRD may be missing.</summary>
     public static readonly KubernetesResourceType Sidecars = new("networking.istio.io", "v1", "sidecars", "Sidecar", Namespaced: true, IsCustom: true);
 
+    /// <summary>networking.istio.io/v1alpha3 EnvoyFilters (the only version Istio serves them in).</summary>
+    public static readonly KubernetesResourceType EnvoyFilters = new("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter", Namespaced: true, IsCustom: true);
+
     /// <summary>Every known type, core group first.</summary>
     public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices, DestinationRules, Gateways, ServiceEntries,
-        Sidecars];
+        Sidecars, EnvoyFilters];
 
     /// <summary>The type served at <paramref name="group"/>/<paramref name="version"/>/<paramref name="resource"/>, if any.</summary>
     public static KubernetesResourceType? FindByPath(string group, string version, string resource) =>
