@@ -11,4 +11,7 @@ public interface IScopeGrain : IScopeSource
 {
     /// <summary>Applies one batch of per-hostname changes atomically and notifies subscribed frontends once.</summary>
     Task ApplyAsync(IReadOnlyList<ServiceResources> services);
+
+    /// <summary>How many hostnames the scope holds resources of (for <c>/debug/scopez</c>).</summary>
+    Task<int> GetHostnameCountAsync();
 }

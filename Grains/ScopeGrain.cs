@@ -110,6 +110,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     }
 
     /// <inheritdoc/>
+    public Task<int> GetHostnameCountAsync() => Task.FromResult(_state.State.Hostnames.Count);
+
+    /// <inheritdoc/>
     public Task<ScopeSnapshot> GetSnapshotAsync() => Task.FromResult(Snapshot(includeResources: true));
 
     /// <inheritdoc/>

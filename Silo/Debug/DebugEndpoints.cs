@@ -62,6 +62,37 @@ public static class DebugEndpoints
             new[] { new { scope = defaultCache.Scope, leases = defaultCache.ListenerCount, resources = defaultCache.Current.ByType.Values.Sum(t => t.Count) } }
                 .Concat(caches.InUse().Select(s => new { scope = s.Scope, leases = s.Leases, resources = s.Resources }))));
 
+        // Istio's scope view: each scope this frontend serves, its proxies and streams, and (for a
+        // shared scope) how many hostnames its ScopeGrain holds.
+        endpoints.MapGet("/debug/scopez", async (ScopeCaches caches, ResourceCache defaultCache, StreamRegistry registry, IGrainFactory grains) =>
+        {
+            var streams = registry.Streams;
+            var scopes = new[] { (Scope: defaultCache.Scope, Resources: defaultCache.Current.ByType.Values.Sum(t => t.Count)) }
+                .Concat(caches.InUse().Select(s => (s.Scope, s.Resources)))
+                .DistinctBy(s => s.Scope, StringComparer.Ordinal)
+                .OrderBy(s => s.Scope, StringComparer.Ordinal);
+            var result = new List<object>();
+            foreach (var (scope, resources) in scopes)
+            {
+                var served = streams.Where(s => s.Scope == scope).ToList();
+                var layers = scope.Split('+', 2);
+                int? hostnames = layers.Length == 1 && ScopeNames.ParseWorkload(scope) is null && ScopeNames.ParseGateway(scope) is null
+                    ? await grains.GetGrain<IScopeGrain>(scope).GetHostnameCountAsync().WaitAsync(ProcessStats.SiloCallTimeout)
+                    : null;
+                result.Add(new
+                {
+                    scope,
+                    layers,
+                    hostnames,
+                    resources,
+                    proxies = served.Select(s => s.NodeId).Distinct(StringComparer.Ordinal).Count(),
+                    streams = served.Count,
+                });
+            }
+
+            return Results.Json(result);
+        });
+
         if (role is MeshRole.All)
         {
             MapConfig(endpoints);

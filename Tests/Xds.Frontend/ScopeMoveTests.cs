@@ -100,6 +100,35 @@ public sealed class ScopeMoveTests
     }
 
     [Fact]
+    public async Task DebugScopez_ListsEachScopeInUse_WithItsLayers_Hostnames_ProxiesAndStreams_AndFollowsAMove()
+    {
+        await using var server = await MeshServer.StartAsync(Mesh());
+        await using var client = AdsTestClient.Connect(server.XdsPort, Node, metadata: SidecarServingTests.SidecarMetadata("default"));
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.ReceiveTypeAsync(TypeUrls.Cluster);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        async Task<Dictionary<string, System.Text.Json.JsonElement>> ScopezAsync() =>
+            (await System.Text.Json.JsonSerializer.DeserializeAsync<List<System.Text.Json.JsonElement>>(await http.GetStreamAsync(new Uri("/debug/scopez", UriKind.Relative))))!
+                .ToDictionary(e => e.GetProperty("scope").GetString()!);
+
+        var scopes = await ScopezAsync();
+        var layered = scopes[s_sidecar.Name];
+        Assert.Equal([ScopeNames.Sidecar, s_sidecar.Overlay!], layered.GetProperty("layers").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal((1, 1), (layered.GetProperty("proxies").GetInt32(), layered.GetProperty("streams").GetInt32()));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, layered.GetProperty("hostnames").ValueKind);
+        Assert.Equal(1, scopes[ScopeNames.Sidecar].GetProperty("hostnames").GetInt32());
+        Assert.Equal(0, scopes[ScopeNames.Default].GetProperty("proxies").GetInt32());
+
+        server.Streams.Move(Node, ScopeKey.Default);
+        await client.ReceiveTypeAsync(TypeUrls.Cluster);
+
+        scopes = await ScopezAsync();
+        Assert.Equal(1, scopes[ScopeNames.Default].GetProperty("proxies").GetInt32());
+        Assert.Equal(0, scopes[s_sidecar.Name].GetProperty("proxies").GetInt32());
+    }
+
+    [Fact]
     public async Task AMoveForANodeWithNoOpenStream_MovesNothing()
     {
         await using var server = await MeshServer.StartAsync(Mesh());
