@@ -40,7 +40,8 @@ public sealed class DirectorySourceServingTests
         Assert.Equal(
             ["outbound|7000||a.default.svc.cluster.local", "outbound|7001||b.default.svc.cluster.local"],
             AdsTestClient.Unpack<Cluster>(next).Select(c => c.Name).Order(StringComparer.Ordinal));
-        Assert.Equal("Watching", (string?)(await SourceStatusAsync(http))["state"]);
+        // The source may hand over the files it read before it has its watch on the new directory again.
+        await Eventually.TrueAsync(async () => (string?)(await SourceStatusAsync(http))["state"] == "Watching", s_wait, "/debug/config shows the directory watched again");
     }
 
     [Fact]
