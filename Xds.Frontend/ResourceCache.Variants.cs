@@ -155,7 +155,12 @@ public sealed partial class ResourceCache
             if (Base.LocalityLb is { Distributes: true } weights)
             {
                 // Under locality weights the result depends only on which entry names the proxy.
-                var entry = weights.Distribute!.ToList().FindIndex(d => LocalityPriorities.Matches(locality, d.From));
+                var entry = -1;
+                for (var i = 0; i < weights.Distribute!.Count && entry < 0; i++)
+                {
+                    entry = LocalityPriorities.Matches(locality, weights.Distribute[i].From) ? i : -1;
+                }
+
                 if (entry < 0)
                 {
                     return Base;

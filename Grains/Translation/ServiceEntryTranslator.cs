@@ -150,13 +150,7 @@ public static class ServiceEntryTranslator
         {
             // Not declared: sniffed on each of the entry's IP addresses, as for a Service (the
             // addresses, like their domains, belong to the entry's first host).
-            foreach (var ip in ips)
-            {
-                var listener = SidecarTranslator.SniffedListener(SidecarTranslator.TcpListener(ip, port.Number, cluster), host, port.Number);
-                resources.Add(SidecarTranslator.Pack(TypeUrls.Listener, listener.Name, listener));
-            }
-
-            resources.Add(SidecarTranslator.SniffedRouteConfiguration(host, port.Number, virtualHost));
+            resources.AddRange(SidecarTranslator.Sniffed(host, port.Number, virtualHost, ips.Select(ip => SidecarTranslator.TcpListener(ip, port.Number, cluster))));
         }
 
         return resources;

@@ -401,16 +401,29 @@ public static partial class SidecarTranslator
 
         // Not declared: Istio sniffs. Connections to the service's own address(es) reach a listener
         // that sends HTTP through the port's routes and anything else to the port's cluster.
-        var sniffed = (service.ClusterIp is { } address ? [address] : HeadlessAddresses(port, slices))
-            .Select(a => SniffedListener(RoutedTcpListener(service.Hostname, a, port.Port, protocol, cluster, virtualServices, destinationPorts, registryOnly), service.Hostname, port.Port))
+        var own = service.ClusterIp is { } address ? [address] : HeadlessAddresses(port, slices);
+        return [piece, .. Sniffed(service.Hostname, port.Port, virtualHost,
+            own.Select(a => RoutedTcpListener(service.Hostname, a, port.Port, protocol, cluster, virtualServices, destinationPorts, registryOnly)))];
+    }
+
+    /// <summary>
+    /// What a port of undeclared protocol of <paramref name="host"/> adds beside its virtual host
+    /// piece: each of its TCP listeners made a sniffing one (<see cref="SniffedListener"/>) and, when
+    /// there is any, the RouteConfiguration of the port alone (<see cref="SniffedRouteConfiguration"/>).
+    /// </summary>
+    public static IReadOnlyList<XdsResource> Sniffed(string host, int port, VirtualHost virtualHost, IEnumerable<Listener> tcpListeners)
+    {
+        ArgumentNullException.ThrowIfNull(tcpListeners);
+        var resources = tcpListeners
+            .Select(tcp => SniffedListener(tcp, host, port))
             .Select(listener => Pack(TypeUrls.Listener, listener.Name, listener))
             .ToList();
-        if (sniffed.Count == 0)
+        if (resources.Count > 0)
         {
-            return [piece];
+            resources.Add(SniffedRouteConfiguration(host, port, virtualHost));
         }
 
-        return [piece, .. sniffed, SniffedRouteConfiguration(service.Hostname, port.Port, virtualHost)];
+        return resources;
     }
 
     /// <summary>

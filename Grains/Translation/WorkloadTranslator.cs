@@ -170,8 +170,7 @@ public static class WorkloadTranslator
                 if (port.Protocol == MeshProtocol.Unknown)
                 {
                     // Sniffed: plain HTTP/1.1 or HTTP/2 cleartext goes through the HTTP connection manager.
-                    http.FilterChainMatch.ApplicationProtocols.Add("http/1.1");
-                    http.FilterChainMatch.ApplicationProtocols.Add("h2c");
+                    http.FilterChainMatch.ApplicationProtocols.AddRange(SidecarTranslator.PlaintextHttpAlpns);
                 }
 
                 http.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster)) });

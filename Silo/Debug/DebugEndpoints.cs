@@ -76,7 +76,7 @@ public static class DebugEndpoints
             {
                 var served = streams.Where(s => s.Scope == scope).ToList();
                 var layers = scope.Split('+', 2);
-                int? hostnames = layers.Length == 1 && ScopeNames.ParseWorkload(scope) is null && ScopeNames.ParseGateway(scope) is null
+                int? hostnames = layers.Length == 1 && !ScopeNames.IsWorkload(scope) && !ScopeNames.IsGateway(scope)
                     ? await grains.GetGrain<IScopeGrain>(scope).GetHostnameCountAsync().WaitAsync(ProcessStats.SiloCallTimeout)
                     : null;
                 result.Add(new

@@ -426,13 +426,23 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "control plane shutting down"));
 
+    /// <summary>
+    /// Waits until <paramref name="cache"/> holds its first snapshot, at most
+    /// <see cref="XdsFrontendOptions.CacheReadyTimeout"/> (then <see cref="TimeoutException"/>), ending
+    /// the stream with Unavailable if the process starts draining meanwhile.
+    /// </summary>
+    private async Task WaitReadyAsync(ResourceCache cache, CancellationToken cancellation)
+    {
+        var ready = cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
+        await WhileNotDrainingAsync(ready);
+        await ready;
+    }
+
     private async Task WaitForCacheAsync(CancellationToken cancellation)
     {
         try
         {
-            var ready = Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
-            await WhileNotDrainingAsync(ready);
-            await ready;
+            await WaitReadyAsync(Cache, cancellation);
         }
         catch (TimeoutException)
         {
@@ -489,9 +499,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         var lease = _caches.Acquire(target);
         try
         {
-            var ready = lease.Cache.Ready.WaitAsync(Options.CacheReadyTimeout, Time, cancellation);
-            await WhileNotDrainingAsync(ready);
-            await ready;
+            await WaitReadyAsync(lease.Cache, cancellation);
         }
         catch (TimeoutException)
         {
