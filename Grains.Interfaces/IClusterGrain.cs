@@ -32,6 +32,18 @@ public interface IClusterGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetHostnamesAsync();
 
     /// <summary>
+    /// The Sidecar resource that decides what the proxies of the sidecar scope
+    /// <paramref name="scope"/> (<see cref="ScopeNames.SidecarScope"/> of this cluster) see, and
+    /// from now on <paramref name="watcher"/> is told (<see cref="IScopeGrain.SetSidecarAsync"/>)
+    /// whenever that changes. In memory only, renewed by the watcher like a workload's watch. Null
+    /// while the grain has applied nothing from its source since it activated.
+    /// </summary>
+    Task<SidecarChoice?> WatchSidecarScopeAsync(string scope, IScopeGrain watcher);
+
+    /// <summary>Ends a watch of <see cref="WatchSidecarScopeAsync"/>.</summary>
+    Task UnwatchSidecarScopeAsync(string scope, IScopeGrain watcher);
+
+    /// <summary>
     /// What the workload at <paramref name="ip"/> serves, and from now on <paramref name="watcher"/>
     /// is told (<see cref="IWorkloadGrain.UpdateAsync"/>) whenever that changes. The watch lives
     /// in memory only: a watcher renews it now and then, which also heals a reactivated grain.

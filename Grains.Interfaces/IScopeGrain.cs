@@ -1,4 +1,6 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
+using Orleans.Concurrency;
 
 namespace Mesh.Orleans.Grains.Interfaces;
 
@@ -14,4 +16,18 @@ public interface IScopeGrain : IScopeSource
 
     /// <summary>How many hostnames the scope holds resources of (for <c>/debug/scopez</c>).</summary>
     Task<int> GetHostnameCountAsync();
+
+    /// <summary>
+    /// Every hostname's resources the scope holds, and whether it has heard from its member
+    /// clusters yet: what a scope of part of the mesh (<see cref="ScopeNames.SidecarScope"/>)
+    /// starts from, taken from the sidecars' whole-mesh scope.
+    /// </summary>
+    Task<ScopeServices> GetServicesAsync();
+
+    /// <summary>
+    /// Tells a sidecar scope (<see cref="ScopeNames.SidecarScope"/>) which Sidecar resource now
+    /// decides what its proxies see (its member cluster's <see cref="IClusterGrain"/> calls it).
+    /// </summary>
+    [OneWay]
+    Task SetSidecarAsync(SidecarChoice choice);
 }

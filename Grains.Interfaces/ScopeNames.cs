@@ -22,6 +22,49 @@ public static class ScopeNames
     /// </summary>
     public const string Router = "router";
 
+    /// <summary>The prefix of the scope of the sidecars that see one part of the mesh.</summary>
+    public const string SidecarPrefix = "sidecar/";
+
+    /// <summary>
+    /// The scope of the sidecars of <paramref name="proxyNamespace"/> in one member cluster that
+    /// see the same part of the mesh: those no workload-selecting Sidecar resource chooses (they
+    /// take the namespace's Sidecar, else the root namespace's, else none), as
+    /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;</c>, or those the workload-selecting Sidecar
+    /// <paramref name="sidecarName"/> of their namespace chooses, as
+    /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;/&lt;sidecar&gt;</c>. Each part is escaped as URI
+    /// data, so no two such scopes share a name. What a scope sees depends only on these parts
+    /// (exportTo and the Sidecar's egress hosts depend on the namespace, and the Sidecar is chosen
+    /// by them), so proxies never outnumber the scopes they need.
+    /// </summary>
+    public static string SidecarScope(string memberClusterId, string proxyNamespace, string? sidecarName = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(memberClusterId);
+        ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
+        var scope = $"{SidecarPrefix}{Uri.EscapeDataString(memberClusterId)}/{Uri.EscapeDataString(proxyNamespace)}";
+        return string.IsNullOrEmpty(sidecarName) ? scope : $"{scope}/{Uri.EscapeDataString(sidecarName)}";
+    }
+
+    /// <summary>True when <paramref name="scope"/> names the scope of a part of the mesh's sidecars (<see cref="SidecarScope"/>).</summary>
+    public static bool IsSidecarScope(string scope) => scope.StartsWith(SidecarPrefix, StringComparison.Ordinal);
+
+    /// <summary>The member cluster, namespace and workload-selecting Sidecar (null: none) of a sidecar scope's name, or null when it is not one.</summary>
+    public static (string MemberClusterId, string Namespace, string? SidecarName)? ParseSidecarScope(string scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (!IsSidecarScope(scope))
+        {
+            return null;
+        }
+
+        var parts = scope[SidecarPrefix.Length..].Split('/');
+        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0))
+        {
+            return null;
+        }
+
+        return (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]), parts.Length == 3 ? Uri.UnescapeDataString(parts[2]) : null);
+    }
+
     /// <summary>The prefix of a workload's own scope.</summary>
     public const string WorkloadPrefix = "workload/";
 

@@ -3,6 +3,7 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Registry;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
 namespace Mesh.Orleans.Grains;
@@ -21,11 +22,13 @@ namespace Mesh.Orleans.Grains;
 /// </remarks>
 public sealed partial class ClusterGrain(
     [PersistentState("cluster", GrainStorage.Mesh)] IPersistentState<ClusterGrainState> state,
+    IOptions<MeshScopingOptions> scoping,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
 
-    // The scopes every cluster's hostnames reach: proxyless clients', sidecars' and gateways'.
+    // The whole-mesh scopes every cluster's hostnames reach: proxyless clients', sidecars' (what
+    // each sidecar scope starts from) and gateways'. Sidecar scopes are listed by the directory.
     private static readonly string[] s_sharedScopes = [ScopeNames.Default, ScopeNames.Sidecar, ScopeNames.Router];
 
     // How long a write that only records new hashes of known hostnames may wait, so a burst of
@@ -41,6 +44,10 @@ public sealed partial class ClusterGrain(
     // The gateway label sets whose grains watch them, with the hash of what each was last told.
     private readonly Dictionary<string, GatewayWatch> _gatewayWatches = new(StringComparer.Ordinal);
     private long _gatewayGeneration = -1;
+
+    // The sidecar scopes of this cluster whose grains watch which Sidecar applies, with the hash of what each was last told.
+    private readonly Dictionary<string, SidecarWatch> _sidecarWatches = new(StringComparer.Ordinal);
+    private long _sidecarGeneration = -1;
 
     // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
@@ -75,9 +82,14 @@ public sealed partial class ClusterGrain(
         }
 
         var workloadIps = changes.Full ? _workloads.Replace(changes.Upserted) : _workloads.Change(changes.Upserted, changes.Deleted);
-        TellWatchers(workloadIps);
-        TellGatewayWatchers();
+        var firstApply = _epoch is null;
         _epoch = changes.Epoch;
+        workloadIps.UnionWith(_index.TakeChangedPodIps());
+        var sidecarsChanged = _index.SidecarGeneration != _sidecarGeneration;
+        _sidecarGeneration = _index.SidecarGeneration;
+        TellWatchers(sidecarsChanged || firstApply ? [.. _watches.Keys] : workloadIps);
+        TellGatewayWatchers();
+        TellSidecarWatchers(sidecarsChanged || firstApply);
         _sequence = changes.Sequence;
         var (pushed, hostnamesChanged) = await PushAsync(clusterId, touched);
 
@@ -184,8 +196,9 @@ public sealed partial class ClusterGrain(
         // scope activated empty (a restarted silo) learns that its mesh is known now.
         if (batch.Count > 0 || !_scopeTold)
         {
-            // Every kind's shared scope takes the same batch and keeps what its proxies need.
-            await Task.WhenAll(s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
+            // Every scope takes the same batch and keeps what its proxies need and may see.
+            var scopes = s_sharedScopes.Concat(await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).GetScopesAsync());
+            await Task.WhenAll(scopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
             _scopeTold = true;
         }
 
@@ -248,7 +261,7 @@ public sealed partial class ClusterGrain(
         ArgumentNullException.ThrowIfNull(watcher);
         if (!_watches.TryGetValue(ip, out var watch))
         {
-            watch = new Watch(_epoch is null ? null : _workloads.InputsOf(ip));
+            watch = new Watch(_epoch is null ? null : InputsOf(ip));
             _watches.Add(ip, watch);
         }
 
@@ -328,6 +341,100 @@ public sealed partial class ClusterGrain(
         }
     }
 
+    /// <inheritdoc/>
+    public Task<SidecarChoice?> WatchSidecarScopeAsync(string scope, IScopeGrain watcher)
+    {
+        ArgumentNullException.ThrowIfNull(watcher);
+        if (ScopeNames.ParseSidecarScope(scope) is not { } parsed || parsed.MemberClusterId != this.GetPrimaryKeyString())
+        {
+            throw new ArgumentException($"'{scope}' does not name a sidecar scope of member cluster {this.GetPrimaryKeyString()}", nameof(scope));
+        }
+
+        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName);
+        if (!_sidecarWatches.TryGetValue(scope, out var watch))
+        {
+            watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice));
+            _sidecarWatches.Add(scope, watch);
+        }
+
+        watch.Watchers.Add(watcher);
+        return Task.FromResult(choice);
+    }
+
+    /// <inheritdoc/>
+    public Task UnwatchSidecarScopeAsync(string scope, IScopeGrain watcher)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        if (_sidecarWatches.TryGetValue(scope, out var watch) && watch.Watchers.Remove(watcher) && watch.Watchers.Count == 0)
+        {
+            _sidecarWatches.Remove(scope);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// The Sidecar that applies to the scope of <paramref name="ns"/> and, when named, the
+    /// workload-selecting Sidecar <paramref name="sidecarName"/> of that namespace (while it exists;
+    /// its proxies move out once it is gone); else the namespace's own or the root namespace's.
+    /// </summary>
+    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName)
+    {
+        var root = scoping.Value.RootNamespace;
+        if (sidecarName is not null && _index.SidecarsIn(ns).FirstOrDefault(s => s.Name == sidecarName && s.WorkloadSelector is not null) is { } named)
+        {
+            return new SidecarChoice(named);
+        }
+
+        var wide = _index.SidecarsIn(ns).Concat(ns == root ? [] : _index.SidecarsIn(root)).Where(s => s.WorkloadSelector is null);
+        return new SidecarChoice(Scoping.ProxyVisibility.SelectSidecar(ns, s_noLabels, wide, root));
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> s_noLabels = new Dictionary<string, string>();
+
+    /// <summary>
+    /// What the workload at <paramref name="ip"/> serves, and the sidecar scope its pod belongs in
+    /// (from the pod's namespace and labels and this cluster's Sidecars).
+    /// </summary>
+    private WorkloadInputs InputsOf(string ip)
+    {
+        var inputs = _workloads.InputsOf(ip);
+        if (_index.PodAt(ip) is not { } pod)
+        {
+            return inputs;
+        }
+
+        var sidecar = _index.SidecarFor(pod.Namespace, pod.Labels, scoping.Value.RootNamespace);
+        var selecting = sidecar is { WorkloadSelector: not null } && sidecar.Namespace == pod.Namespace ? sidecar.Name : null;
+        return inputs with { SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting) };
+    }
+
+    /// <summary>Tells the sidecar scopes whose Sidecar changed, when <paramref name="changed"/>: one one-way call each.</summary>
+    private void TellSidecarWatchers(bool changed)
+    {
+        if (!changed || _sidecarWatches.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var watch in _sidecarWatches.Values)
+        {
+            var (_, ns, name) = watch.Scope;
+            var choice = SidecarChoiceOf(ns, name);
+            var hash = InputHash.Of(choice);
+            if (hash == watch.Told)
+            {
+                continue;
+            }
+
+            watch.Told = hash;
+            foreach (var watcher in watch.Watchers)
+            {
+                _ = watcher.SetSidecarAsync(choice);
+            }
+        }
+    }
+
     /// <summary>Tells the watchers of <paramref name="ips"/> whose workloads changed: one one-way call each.</summary>
     private void TellWatchers(HashSet<string> ips)
     {
@@ -343,7 +450,7 @@ public sealed partial class ClusterGrain(
                 continue;
             }
 
-            var inputs = _workloads.InputsOf(ip);
+            var inputs = InputsOf(ip);
             if (inputs.SameAs(watch.Told))
             {
                 continue;
@@ -378,6 +485,15 @@ public sealed partial class ClusterGrain(
         public string? Told { get; set; } = told;
 
         public HashSet<IGatewayGrain> Watchers { get; } = [];
+    }
+
+    private sealed class SidecarWatch((string MemberClusterId, string Namespace, string? SidecarName) scope, string? told)
+    {
+        public (string MemberClusterId, string Namespace, string? SidecarName) Scope { get; } = scope;
+
+        public string? Told { get; set; } = told;
+
+        public HashSet<IScopeGrain> Watchers { get; } = [];
     }
 
     private sealed class Watch(WorkloadInputs? told)

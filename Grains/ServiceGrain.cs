@@ -68,6 +68,26 @@ public sealed class ServiceGrain(
         var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
         var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry,
             traffic.Value.RegistryOnly);
-        return new ServiceResources(host, state.State.Revision, resources);
+        return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(service, serviceEntry, inputs));
+    }
+
+    /// <summary>
+    /// Who may see the hostname: the declaring Service's (or, without one, ServiceEntry's)
+    /// namespace, exportTo and ports, and the VirtualServices of every cluster routing to it.
+    /// </summary>
+    private static ServiceVisibility? VisibilityOf(MeshService? service, ServiceEntrySpec? serviceEntry, List<ServiceInput> inputs)
+    {
+        var importers = inputs
+            .SelectMany(i => i.Importers ?? [])
+            .DistinctBy(v => (v.Namespace, v.Name))
+            .ToList();
+        if (service is not null)
+        {
+            return new ServiceVisibility(service.Namespace, service.ExportTo, service.Ports.Select(p => p.Port).ToList(), importers);
+        }
+
+        return serviceEntry is null
+            ? null
+            : new ServiceVisibility(serviceEntry.Namespace, serviceEntry.ExportTo, serviceEntry.Ports.Select(p => p.Number).ToList(), importers);
     }
 }

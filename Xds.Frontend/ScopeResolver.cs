@@ -8,13 +8,17 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// <c>NodeHash</c> plays this part): proxyless clients share the default scope, with their
 /// workload's scope over it when their node id names one (an xDS-enabled gRPC server's
 /// listeners come from it); a non-Istio node id gets the default scope alone; a sidecar gets
-/// the sidecars' shared scope with its own workload's scope over it (its inbound side), keyed
+/// the sidecar scope of its member cluster and namespace (what Sidecar resources and exportTo
+/// let it see) with its own workload's scope over it (its inbound side), keyed
 /// by its member cluster (node metadata <c>CLUSTER_ID</c>, else Istio's default) and first IP; a
 /// gateway gets the gateways' shared scope with the scope of its labels (node metadata
 /// <c>LABELS</c>) in its member cluster over it: its listeners and routes.
 /// </summary>
 public static class ScopeResolver
 {
+    /// <summary>The namespace of a sidecar whose node names none (Kubernetes' default).</summary>
+    public const string DefaultNamespace = "default";
+
     /// <summary>The scope of a proxy of <paramref name="identity"/>.</summary>
     public static ScopeKey Resolve(ProxyIdentity identity)
     {
@@ -31,7 +35,11 @@ public static class ScopeResolver
             return ScopeKey.Default;
         }
 
-        var shared = identity.Kind == ProxyKind.Sidecar ? ScopeNames.Sidecar : ScopeNames.Default;
+        // A sidecar starts in the scope of its namespace; its workload's scope says when a
+        // workload-selecting Sidecar puts it in another (the stream then moves there).
+        var shared = identity.Kind == ProxyKind.Sidecar
+            ? ScopeNames.SidecarScope(memberCluster, identity.Namespace.Length > 0 ? identity.Namespace : DefaultNamespace)
+            : ScopeNames.Default;
         return new ScopeKey(shared, ScopeNames.Workload(identity.Kind, memberCluster, identity.IpAddresses[0]));
     }
 }

@@ -12,6 +12,8 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// slices' endpoints carry their pods' labels. A hostname that no Service of the cluster has
 /// and a ServiceEntry declares carries that entry (the first by namespace and name), whose
 /// <c>workloadSelector</c>, if any, is resolved: its endpoints are then the selected pods.
+/// <see cref="Importers"/> are the mesh VirtualServices of the cluster with a route to the
+/// hostname (who sees them may see it: <see cref="ServiceVisibility"/>).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ServiceInput(
@@ -22,4 +24,5 @@ public sealed record ServiceInput(
     [property: Id(4)] IReadOnlyList<int>? ReferencedPorts = null,
     [property: Id(5)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
     [property: Id(6)] IReadOnlyList<ReferencedSubset>? ReferencedSubsets = null,
-    [property: Id(7)] ServiceEntrySpec? ServiceEntry = null);
+    [property: Id(7)] ServiceEntrySpec? ServiceEntry = null,
+    [property: Id(8)] IReadOnlyList<VirtualServiceImport>? Importers = null);

@@ -5,15 +5,22 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// select it say: the ports it listens on, with their protocols. Equal inputs give equal resources.
 /// </summary>
 /// <param name="Ports">The workload's ports, by port number, each once.</param>
+/// <param name="SidecarScope">
+/// The sidecar scope (<see cref="ScopeNames.SidecarScope"/>) a sidecar at this address belongs
+/// in, from its pod's namespace and labels and the Sidecar resources; null when no pod is known
+/// at the address (the proxy then stays in the scope of the namespace its node names).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadInputs(
-    [property: Id(0)] IReadOnlyList<WorkloadPort> Ports)
+    [property: Id(0)] IReadOnlyList<WorkloadPort> Ports,
+    [property: Id(1)] string? SidecarScope = null)
 {
     /// <summary>A workload no Service selects.</summary>
     public static WorkloadInputs None { get; } = new(new List<WorkloadPort>());
 
-    /// <summary>True when both list the same ports with the same protocols.</summary>
-    public bool SameAs(WorkloadInputs? other) => other is not null && Ports.SequenceEqual(other.Ports);
+    /// <summary>True when both list the same ports with the same protocols and name the same sidecar scope.</summary>
+    public bool SameAs(WorkloadInputs? other) =>
+        other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal);
 }
 
 /// <summary>One port a workload listens on (an EndpointSlice port: the Service's target port).</summary>

@@ -26,6 +26,15 @@ public static class TypeUrls
     public const string VirtualHostPiece = "mesh.orleans/envoy.config.route.v3.VirtualHost";
 
     /// <summary>
+    /// Not an xDS type: the sidecar scope the proxies of one workload belong in, carried by the
+    /// workload's own scope so that a frontend moves their streams there. Never sent to a proxy.
+    /// </summary>
+    public const string ScopeAssignment = "mesh.orleans/scope";
+
+    /// <summary>The name of the one <see cref="ScopeAssignment"/> resource of a workload's scope.</summary>
+    public const string ScopeAssignmentName = "sidecar-scope";
+
+    /// <summary>
     /// Make-before-break order for additions (xDS protocol, "Eventual consistency
     /// considerations"): clusters before the endpoints they load, both before the
     /// listeners and routes that name them. Removals go in the reverse order.

@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Mesh.Orleans.Grains.Scoping;
 
 namespace Mesh.Orleans.Grains.Registry;
 
@@ -21,6 +22,71 @@ public sealed partial class ClusterIndex
     }
 
     /// <summary>The warning every Sidecar carries until scoping applies it: read and validated, not applied.</summary>
+    // The pods at each IP (host-network pods share their node's), and the IPs whose pods changed.
+    private readonly Dictionary<string, SortedDictionary<string, MeshPod>> _podsByIp = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _changedPodIps = new(StringComparer.Ordinal);
+
+    /// <summary>The pod at <paramref name="ip"/> (of several, the first by namespace and name), or null.</summary>
+    public MeshPod? PodAt(string ip)
+    {
+        ArgumentNullException.ThrowIfNull(ip);
+        return _podsByIp.TryGetValue(ip, out var pods) ? pods.Values.First() : null;
+    }
+
+    /// <summary>The IPs whose pods were added, changed or removed since the last call.</summary>
+    public HashSet<string> TakeChangedPodIps()
+    {
+        var ips = new HashSet<string>(_changedPodIps, StringComparer.Ordinal);
+        _changedPodIps.Clear();
+        return ips;
+    }
+
+    /// <summary>
+    /// The Sidecar that applies to a proxy of <paramref name="proxyNamespace"/> with
+    /// <paramref name="labels"/> (<see cref="ProxyVisibility.SelectSidecar"/> over this cluster's
+    /// Sidecars of that namespace and of <paramref name="rootNamespace"/>), or null.
+    /// </summary>
+    public SidecarSpec? SidecarFor(string proxyNamespace, IReadOnlyDictionary<string, string> labels, string rootNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(proxyNamespace);
+        ArgumentNullException.ThrowIfNull(rootNamespace);
+        var candidates = string.Equals(proxyNamespace, rootNamespace, StringComparison.Ordinal)
+            ? SidecarsIn(proxyNamespace)
+            : SidecarsIn(proxyNamespace).Concat(SidecarsIn(rootNamespace));
+        return ProxyVisibility.SelectSidecar(proxyNamespace, labels, candidates, rootNamespace);
+    }
+
+    private void IndexPodIp(MeshPod pod)
+    {
+        if (pod.Ip is not { Length: > 0 } ip)
+        {
+            return;
+        }
+
+        if (!_podsByIp.TryGetValue(ip, out var pods))
+        {
+            _podsByIp[ip] = pods = new SortedDictionary<string, MeshPod>(StringComparer.Ordinal);
+        }
+
+        pods[pod.TargetRef] = pod;
+        _changedPodIps.Add(ip);
+    }
+
+    private void UnindexPodIp(MeshPod pod)
+    {
+        if (pod.Ip is not { Length: > 0 } ip)
+        {
+            return;
+        }
+
+        if (_podsByIp.TryGetValue(ip, out var pods) && pods.Remove(pod.TargetRef) && pods.Count == 0)
+        {
+            _podsByIp.Remove(ip);
+        }
+
+        _changedPodIps.Add(ip);
+    }
+
     private static ConfigWarning SidecarNotApplied(SidecarSpec sidecar) =>
         new("Sidecar", sidecar.Namespace, sidecar.Name, "spec",
             "read and validated, not applied yet: every sidecar still sees the whole mesh (scoping issue in progress)");

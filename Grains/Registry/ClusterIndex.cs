@@ -179,12 +179,20 @@ public sealed partial class ClusterIndex
             }
         }
 
+        // The mesh VirtualServices routing here, in name order: who imports one may see this hostname.
+        var importers = _routingTo.GetValueOrDefault(hostname)?.Values
+            .Where(v => v.AppliesToMesh && !v.IsDelegate)
+            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .Select(v => new VirtualServiceImport(v.Namespace, v.Name, v.ExportTo, v.Hosts))
+            .ToList();
         return service is null && entry is null && slices.Count == 0 && virtualServices.Count == 0 && referenced is null && referencedSubsets is null
             ? null
             : new ServiceInput(service, slices, virtualServices, destinationPorts, referenced?.ToList(),
                 rules.Count == 0 ? null : rules,
                 referencedSubsets?.Select(r => new ReferencedSubset(r.Port, r.Subset)).ToList(),
-                entry);
+                entry,
+                importers is { Count: > 0 } ? importers : null);
     }
 
     /// <summary>
@@ -486,6 +494,7 @@ public sealed partial class ClusterIndex
                 }
 
                 inNamespace[pod.Name] = pod;
+                IndexPodIp(pod);
                 break;
             case GatewaySpec gateway:
                 _gateways[(gateway.Namespace, gateway.Name)] = gateway;
@@ -583,6 +592,7 @@ public sealed partial class ClusterIndex
                     _podsByNamespace.Remove(pod.Namespace);
                 }
 
+                UnindexPodIp(pod);
                 break;
             case GatewaySpec gateway:
                 _gateways.Remove((gateway.Namespace, gateway.Name));

@@ -266,6 +266,50 @@ public static class ProxyVisibility
     }
 
     /// <summary>
+    /// Whether a proxy in <paramref name="proxyNamespace"/> under <paramref name="sidecar"/> (null:
+    /// none applies) sees <paramref name="hostname"/>, decided from what the hostname carries
+    /// (<paramref name="visibility"/>; null: no Service or ServiceEntry declares it, so no one
+    /// does): the one-hostname form of <see cref="VisibleHostnames"/>, so that a scope can decide
+    /// as each hostname's resources arrive. The declaring object must be exported to the
+    /// namespace, and some egress listener (with a port: only a hostname with that port) must
+    /// import it, or import a VirtualService exported to the namespace that routes to it.
+    /// </summary>
+    public static bool Sees(string proxyNamespace, SidecarSpec? sidecar, string hostname, ServiceVisibility? visibility, MeshScopingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(proxyNamespace);
+        ArgumentNullException.ThrowIfNull(hostname);
+        ArgumentNullException.ThrowIfNull(options);
+        if (visibility is null || !IsExported(visibility.Namespace, visibility.ExportTo, options.ServiceExportTo, proxyNamespace))
+        {
+            return false;
+        }
+
+        foreach (var listener in EgressListeners(sidecar))
+        {
+            if (MatchedPort(listener) is { } port && !visibility.Ports.Contains(port))
+            {
+                continue;
+            }
+
+            if (ListenerImports(listener.Hosts, visibility.Namespace, hostname, proxyNamespace))
+            {
+                return true;
+            }
+
+            foreach (var importer in visibility.Importers)
+            {
+                if (IsExported(importer.Namespace, importer.ExportTo, options.VirtualServiceExportTo, proxyNamespace)
+                    && importer.Hosts.Any(h => ListenerImports(listener.Hosts, importer.Namespace, h, proxyNamespace, virtualService: true)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// The VirtualServices a proxy in <paramref name="proxyNamespace"/> under
     /// <paramref name="sidecar"/> applies: those that apply to the mesh, are exported to its
     /// namespace, and have a host some egress listener imports (VirtualService matching: the

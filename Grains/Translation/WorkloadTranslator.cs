@@ -77,7 +77,25 @@ public static class WorkloadTranslator
             resources.Add(SidecarTranslator.Pack(TypeUrls.Cluster, name, InboundClusterOf(port.Port)));
         }
 
+        if (inputs.SidecarScope is { } scope)
+        {
+            resources.Add(ScopeAssignment(scope));
+        }
+
         return resources;
+    }
+
+    /// <summary>
+    /// The internal resource that tells a frontend which sidecar scope the proxies of this
+    /// workload belong in (<see cref="TypeUrls.ScopeAssignment"/>, named
+    /// <see cref="TypeUrls.ScopeAssignmentName"/>; its payload the scope's name in UTF-8). Never sent to a
+    /// proxy: it is of no xDS type.
+    /// </summary>
+    public static XdsResource ScopeAssignment(string scope)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(scope);
+        var payload = System.Text.Encoding.UTF8.GetBytes(scope);
+        return new XdsResource(TypeUrls.ScopeAssignment, TypeUrls.ScopeAssignmentName, ResourceVersion.Of(payload), payload, ResourceAudience.Sidecar);
     }
 
     /// <summary>

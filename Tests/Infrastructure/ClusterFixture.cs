@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace Mesh.Orleans.Tests.Infrastructure;
@@ -18,6 +19,10 @@ public sealed class ClusterFixture : IAsyncLifetime
 
     private sealed class SiloConfigurator : ISiloConfigurator
     {
-        public void Configure(ISiloBuilder siloBuilder) => siloBuilder.AddMemoryGrainStorage(GrainStorage.Mesh);
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            siloBuilder.AddMemoryGrainStorage(GrainStorage.Mesh);
+            siloBuilder.Services.AddSingleton(TimeProvider.System);
+        }
     }
 }

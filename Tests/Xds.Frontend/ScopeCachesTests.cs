@@ -33,17 +33,20 @@ public sealed class ScopeCachesTests
         new(ProxyKind.Sidecar, [ip], "reviews-v2.bookinfo", "bookinfo", "bookinfo.svc.cluster.local", new Dictionary<string, string>(), string.Empty);
 
     [Fact]
-    public void Resolve_ProxylessClientsShareTheDefaultScope_ASidecarLayersItsWorkloadOverTheSidecars()
+    public void Resolve_ProxylessClientsShareTheDefaultScope_ASidecarLayersItsWorkloadOverItsNamespacesSidecarScope()
     {
         Assert.Equal(ScopeKey.Default, ScopeResolver.Resolve(ProxyIdentity.Proxyless));
         Assert.Equal(
             new ScopeKey(ScopeNames.Default, "workload/proxyless/Kubernetes/127.1.0.4"),
             ScopeResolver.Resolve(Sidecar("127.1.0.4") with { Kind = ProxyKind.Proxyless }));
         var sidecar = ScopeResolver.Resolve(Sidecar("127.1.0.4"));
-        Assert.Equal(new ScopeKey(ScopeNames.Sidecar, Workload), sidecar);
+        Assert.Equal(new ScopeKey("sidecar/Kubernetes/bookinfo", Workload), sidecar);
+        Assert.Equal(("Kubernetes", "bookinfo", (string?)null), ScopeNames.ParseSidecarScope(sidecar.Base));
         Assert.Equal((ProxyKind.Sidecar, "Kubernetes", "127.1.0.4"), ScopeNames.ParseWorkload(sidecar.Overlay!));
         var elsewhere = ScopeResolver.Resolve(Sidecar("127.1.0.4") with { MemberClusterId = "east" });
         Assert.Equal("workload/sidecar/east/127.1.0.4", elsewhere.Overlay);
+        Assert.Equal("sidecar/east/bookinfo", elsewhere.Base);
+        Assert.Equal("sidecar/Kubernetes/default", ScopeResolver.Resolve(Sidecar("127.1.0.4") with { Namespace = "" }).Base);
         Assert.Null(ScopeNames.ParseWorkload("workload/nonsense/x"));
         Assert.Null(ScopeNames.ParseWorkload("sidecar"));
     }

@@ -22,7 +22,7 @@ public sealed class ScopeMoveTests
     private const string Node = "sidecar~127.0.0.1~echo-1.default~default.svc.cluster.local";
     private const string Echo = "outbound|7000||echo.default.svc.cluster.local";
 
-    private static readonly ScopeKey s_sidecar = new(ScopeNames.Sidecar, ScopeNames.Workload(ProxyKind.Sidecar, "Kubernetes", "127.0.0.1"));
+    private static readonly ScopeKey s_sidecar = new(ScopeNames.SidecarScope("Kubernetes", "default"), ScopeNames.Workload(ProxyKind.Sidecar, "Kubernetes", "127.0.0.1"));
 
     private static Dictionary<string, string> Mesh() => new() { ["echo.yaml"] = MeshYaml.Service("echo", 7000) };
 
@@ -114,10 +114,10 @@ public sealed class ScopeMoveTests
 
         var scopes = await ScopezAsync();
         var layered = scopes[s_sidecar.Name];
-        Assert.Equal([ScopeNames.Sidecar, s_sidecar.Overlay!], layered.GetProperty("layers").EnumerateArray().Select(l => l.GetString()));
+        Assert.Equal([s_sidecar.Base, s_sidecar.Overlay!], layered.GetProperty("layers").EnumerateArray().Select(l => l.GetString()));
         Assert.Equal((1, 1), (layered.GetProperty("proxies").GetInt32(), layered.GetProperty("streams").GetInt32()));
         Assert.Equal(System.Text.Json.JsonValueKind.Null, layered.GetProperty("hostnames").ValueKind);
-        Assert.Equal(1, scopes[ScopeNames.Sidecar].GetProperty("hostnames").GetInt32());
+        Assert.Equal(1, scopes[s_sidecar.Base].GetProperty("hostnames").GetInt32());
         Assert.Equal(0, scopes[ScopeNames.Default].GetProperty("proxies").GetInt32());
 
         server.Streams.Move(Node, ScopeKey.Default);

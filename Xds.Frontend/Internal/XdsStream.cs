@@ -1,6 +1,7 @@
 using Envoy.Config.Core.V3;
 using Google.Protobuf;
 using Grpc.Core;
+using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Microsoft.Extensions.Logging;
@@ -143,6 +144,11 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Cache = _lease.Cache;
         ProxyLocality = LocalityPriorities.IsKnown(node.Locality) ? new Locality { Region = node.Locality.Region, Zone = node.Locality.Zone } : null;
         await WaitForCacheAsync(cancellation);
+        if (AssignedScope() is { } assigned)
+        {
+            // A workload-selecting Sidecar applies: start there, before anything is sent.
+            await MoveAsync(assigned, cancellation);
+        }
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality), identity);
         _entry = new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope) { Mover = MoveTo };
@@ -182,7 +188,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
                 {
                     // Re-arm before looking at the cache, so a change that lands meanwhile is not missed.
                     Volatile.Write(ref _cacheChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-                    if (Interlocked.Exchange(ref _moveTo, null) is { } target)
+                    if ((Interlocked.Exchange(ref _moveTo, null) ?? AssignedScope()) is { } target)
                     {
                         await MoveAsync(target, cancellation);
                     }
@@ -468,6 +474,23 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         return new RpcException(new Status(StatusCode.InvalidArgument, $"unreadable {typeof(TRequest).Name}: {exception.Message}"));
     }
 
+    /// <summary>
+    /// The scope a sidecar's own workload scope says it belongs in
+    /// (<see cref="TypeUrls.ScopeAssignment"/>: a workload-selecting Sidecar applies, or no longer
+    /// does), when that is not the scope it is served from; else null.
+    /// </summary>
+    private ScopeKey? AssignedScope()
+    {
+        if (_scope is not { Overlay: { } overlay } scope || !ScopeNames.IsSidecarScope(scope.Base)
+            || !Cache.Current.Of(TypeUrls.ScopeAssignment).TryGetValue(TypeUrls.ScopeAssignmentName, out var assignment))
+        {
+            return null;
+        }
+
+        var assigned = assignment.Any.Value.ToStringUtf8();
+        return ScopeNames.IsSidecarScope(assigned) && assigned != scope.Base ? new ScopeKey(assigned, overlay) : null;
+    }
+
     private void SignalCacheChanged() => Volatile.Read(ref _cacheChanged).TrySetResult();
 
     /// <summary>
@@ -521,8 +544,12 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Cache = lease.Cache;
         _cacheListener = Cache.Listen(SignalCacheChanged);
         old?.Dispose();
-        _entry = _entry! with { Scope = Cache.Scope };
-        _registry.Add(_entry);
+        if (_entry is not null)
+        {
+            _entry = _entry with { Scope = Cache.Scope };
+            _registry.Add(_entry);
+        }
+
         LogMoved(Logger, StreamId, NodeId, from, target.Name);
     }
 

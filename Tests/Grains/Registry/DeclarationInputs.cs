@@ -111,11 +111,27 @@ public static class DeclarationInputs
                 referenced.TryGetValue(host, out var ports) ? [.. ports] : null,
                 rules.Count == 0 ? null : rules,
                 referencedSubsets.TryGetValue(host, out var subsets) ? subsets.Select(s => new ReferencedSubset(s.Port, s.Subset)).ToList() : null,
-                entries.TryGetValue(host, out var entry) ? Resolved(entry, config.Pods ?? []) : null);
+                entries.TryGetValue(host, out var entry) ? Resolved(entry, config.Pods ?? []) : null,
+                Importers(config.VirtualServices, host));
             inputs.Add(host, input);
         }
 
         return inputs;
+    }
+
+    /// <summary>The mesh VirtualServices (not delegates) with an HTTP, TCP or TLS route or a mirror to <paramref name="host"/>, by namespace and name; null when none.</summary>
+    private static List<VirtualServiceImport>? Importers(IEnumerable<VirtualServiceSpec> virtualServices, string host)
+    {
+        var importers = virtualServices
+            .Where(v => (v.Gateways is not { Count: > 0 } || v.Gateways.Contains("mesh")) && v.Hosts.Count > 0)
+            .Where(v => v.Http.Any(h => h.Route.Any(d => d.Host == host) || (h.Mirrors ?? []).Any(m => m.Host == host))
+                || (v.Tcp ?? []).Any(t => t.Route.Any(d => d.Host == host))
+                || (v.Tls ?? []).Any(t => t.Route.Any(d => d.Host == host)))
+            .OrderBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .Select(v => new VirtualServiceImport(v.Namespace, v.Name, v.ExportTo, v.Hosts))
+            .ToList();
+        return importers.Count > 0 ? importers : null;
     }
 
     /// <summary><paramref name="entry"/> with a workloadSelector replaced by the pods of its namespace it selects that have an IP, by name.</summary>
