@@ -1,0 +1,196 @@
+using Envoy.Config.Cluster.V3;
+using Envoy.Config.Listener.V3;
+using Envoy.Config.Route.V3;
+using Envoy.Extensions.Filters.Network.TcpProxy.V3;
+using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+
+namespace Mesh.Orleans.Tests.EndToEnd;
+
+/// <summary>
+/// Each sidecar is served only the part of the mesh Istio's <c>Sidecar</c> resource and
+/// <c>exportTo</c> let it see (written from Istio's docs: "Sidecar", "exportTo", and
+/// <c>pilot/pkg/model/sidecar.go</c>): a namespace-wide Sidecar narrows its namespace, a
+/// workload-selecting one narrows its workloads (their streams move to its scope), the root
+/// namespace's applies where a namespace has none, a Service kept to its namespace is seen there
+/// only; and a change reaches the open streams of the scopes it touches.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class SidecarScopingTests
+{
+    private const string Cart = "outbound|8080||cart.shop.svc.cluster.local";
+    private const string Web = "outbound|8080||web.shop.svc.cluster.local";
+    private const string Ledger = "outbound|9000||ledger.bank.svc.cluster.local";
+    private const string Audit = "outbound|9100||audit.bank.svc.cluster.local";
+
+    private static Dictionary<string, string> Mesh() => new()
+    {
+        ["shop.yaml"] = MeshYaml.Documents(
+            HttpService("cart", 8080, "shop"),
+            HttpService("web", 8080, "shop"),
+            MeshYaml.Pod("web-1", "shop", "v1", "127.1.1.2"),
+            Sidecar("default", "shop", ["./*"])),
+        ["bank.yaml"] = MeshYaml.Documents(
+            HttpService("ledger", 9000, "bank", exportTo: "."),
+            HttpService("audit", 9100, "bank")),
+    };
+
+    private static string HttpService(string name, int port, string ns, string? exportTo = null) => $$"""
+        apiVersion: v1
+        kind: Service
+        metadata:
+          name: {{name}}
+          namespace: {{ns}}
+        {{(exportTo is null ? string.Empty : $"  annotations: {{networking.istio.io/exportTo: \"{exportTo}\"}}")}}
+        spec:
+          clusterIP: 127.96.{{port % 250}}.{{name.Length}}
+          ports:
+            - name: http
+              port: {{port}}
+        """;
+
+    private static string Sidecar(string name, string ns, string[] hosts, string? selectApp = null, string? outboundPolicy = null) =>
+        $"apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n"
+        + (selectApp is null ? string.Empty : $"  workloadSelector: {{labels: {{app: {selectApp}}}}}\n")
+        + (outboundPolicy is null ? string.Empty : $"  outboundTrafficPolicy: {{mode: {outboundPolicy}}}\n")
+        + $"  egress:\n  - hosts: [{string.Join(", ", hosts.Select(h => $"\"{h}\""))}]\n";
+
+    private static AdsTestClient Connect(MeshServer server, string pod, string ns, string ip) =>
+        AdsTestClient.Connect(server.XdsPort, $"sidecar~{ip}~{pod}.{ns}~{ns}.svc.cluster.local", metadata: SidecarServingTests.SidecarMetadata(ns));
+
+    private static async Task<SortedSet<string>> OutboundClustersAsync(AdsTestClient client)
+    {
+        await client.SendAsync(TypeUrls.Cluster);
+        var response = await client.ReceiveTypeAsync(TypeUrls.Cluster);
+        await client.AckAsync(response);
+        return Outbound(response);
+    }
+
+    private static SortedSet<string> Outbound(Envoy.Service.Discovery.V3.DiscoveryResponse response) =>
+        new(AdsTestClient.Unpack<Cluster>(response).Select(c => c.Name).Where(n => n.StartsWith("outbound|", StringComparison.Ordinal)), StringComparer.Ordinal);
+
+    [Fact]
+    public async Task EachSidecar_SeesWhatItsNamespacesSidecarAndExportToLetItSee()
+    {
+        await using var server = await MeshServer.StartAsync(Mesh());
+        await using var shop = Connect(server, "cart-1", "shop", "127.1.1.1");
+        await using var bank = Connect(server, "audit-1", "bank", "127.1.2.1");
+        await using var other = Connect(server, "tool-1", "tools", "127.1.3.1");
+
+        // shop's Sidecar imports its own namespace only.
+        Assert.Equal([Cart, Web], await OutboundClustersAsync(shop));
+
+        // No Sidecar in bank or tools: everything exported to the namespace; ledger is kept to bank.
+        Assert.Equal([Audit, Cart, Ledger, Web], await OutboundClustersAsync(bank));
+        Assert.Equal([Audit, Cart, Web], await OutboundClustersAsync(other));
+
+        // The routes follow: shop's route configuration of port 8080 has its two hosts and the fallthrough.
+        await shop.SendAsync(TypeUrls.RouteConfiguration, ["9000"]);
+        var none = await shop.ReceiveTypeAsync(TypeUrls.RouteConfiguration);
+        Assert.Empty(none.Resources);
+        await shop.AckAsync(none, ["9000"]);
+        await other.SendAsync(TypeUrls.Listener);
+        var listeners = AdsTestClient.Unpack<Listener>(await other.ReceiveTypeAsync(TypeUrls.Listener)).Select(l => l.Name).ToList();
+        Assert.Contains("0.0.0.0_9100", listeners);
+        Assert.DoesNotContain("0.0.0.0_9000", listeners);
+
+        // One scope per namespace, shared by the proxies in it.
+        Assert.Equal(
+            [ScopeNames.SidecarScope("Kubernetes", "bank"), ScopeNames.SidecarScope("Kubernetes", "shop"), ScopeNames.SidecarScope("Kubernetes", "tools")],
+            server.Streams.Streams.Select(s => s.Scope.Split('+')[0]).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task AWorkloadSelectingSidecar_PutsItsWorkloadsInTheirOwnScope_AndTheyMoveBackWhenItGoes()
+    {
+        var files = Mesh();
+        files["web-sidecar.yaml"] = Sidecar("web-only", "shop", ["bank/audit.bank.svc.cluster.local"], selectApp: "web");
+        await using var server = await MeshServer.StartAsync(files);
+        await using var web = Connect(server, "web-1", "shop", "127.1.1.2");
+        await using var cart = Connect(server, "cart-1", "shop", "127.1.1.1");
+
+        // The pod at web's address carries app: web: its Sidecar applies before anything is sent.
+        Assert.Equal([Audit], await OutboundClustersAsync(web));
+        Assert.Equal([Cart, Web], await OutboundClustersAsync(cart));
+        var webStream = server.Streams.Streams.Single(s => s.NodeId.Contains("web-1", StringComparison.Ordinal));
+        Assert.StartsWith(ScopeNames.SidecarScope("Kubernetes", "shop", "web-only") + "+", webStream.Scope, StringComparison.Ordinal);
+
+        // The Sidecar goes: web falls back to its namespace's Sidecar, on its open stream.
+        await server.WriteConfigAsync("web-sidecar.yaml", string.Empty);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var update = await web.ReceiveTypeAsync(TypeUrls.Cluster);
+                await web.AckAsync(update);
+                return Outbound(update).SetEquals([Cart, Web]);
+            },
+            TimeSpan.FromSeconds(20),
+            "web is sent its namespace's clusters");
+        Assert.StartsWith(ScopeNames.SidecarScope("Kubernetes", "shop") + "+", server.Streams.Streams.Single(s => s.NodeId.Contains("web-1", StringComparison.Ordinal)).Scope, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheRootNamespacesSidecar_AppliesWhereANamespaceHasNone_AndNarrowsOpenStreams()
+    {
+        await using var server = await MeshServer.StartAsync(Mesh());
+        await using var bank = Connect(server, "audit-1", "bank", "127.1.2.1");
+        await using var shop = Connect(server, "cart-1", "shop", "127.1.1.1");
+        Assert.Equal([Audit, Cart, Ledger, Web], await OutboundClustersAsync(bank));
+        Assert.Equal([Cart, Web], await OutboundClustersAsync(shop));
+
+        await server.WriteConfigAsync("root.yaml", Sidecar("default", "istio-system", ["./*", "istio-system/*"]));
+
+        // bank now imports its own namespace only; shop keeps its own Sidecar and hears nothing.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var update = await bank.ReceiveTypeAsync(TypeUrls.Cluster);
+                await bank.AckAsync(update);
+                return Outbound(update).SetEquals([Audit, Ledger]);
+            },
+            TimeSpan.FromSeconds(20),
+            "bank is sent its own namespace's clusters only");
+        await Assert.ThrowsAnyAsync<Exception>(() => shop.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Fact]
+    public async Task ADeltaStream_WhoseSidecarNarrows_IsSentTheRemovalsOnly()
+    {
+        await using var server = await MeshServer.StartAsync(Mesh());
+        await using var bank = DeltaTestClient.Connect(server.XdsPort, "sidecar~127.1.2.1~audit-1.bank~bank.svc.cluster.local", metadata: SidecarServingTests.SidecarMetadata("bank"));
+        await bank.SendAsync(TypeUrls.Cluster, subscribe: ["*"]);
+        var first = await bank.ReceiveAsync();
+        await bank.AckAsync(first);
+        Assert.Contains(Cart, first.Resources.Select(r => r.Name));
+
+        await server.WriteConfigAsync("bank-sidecar.yaml", Sidecar("default", "bank", ["./*"]));
+
+        var narrowed = await bank.ReceiveAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(TypeUrls.Cluster, narrowed.TypeUrl);
+        Assert.Empty(narrowed.Resources);
+        Assert.Equal([Cart, Web], narrowed.RemovedResources.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task ASidecarsOutboundTrafficPolicy_OverridesTheMeshs_ForItsProxiesOnly()
+    {
+        var files = Mesh();
+        files["shop.yaml"] = files["shop.yaml"].Replace(Sidecar("default", "shop", ["./*"]), Sidecar("default", "shop", ["./*"], outboundPolicy: "REGISTRY_ONLY"), StringComparison.Ordinal);
+        await using var server = await MeshServer.StartAsync(files);
+        await using var shop = Connect(server, "cart-1", "shop", "127.1.1.1");
+        await using var bank = Connect(server, "audit-1", "bank", "127.1.2.1");
+
+        async Task<(string Fallthrough, string Passthrough)> PoliciesAsync(AdsTestClient client)
+        {
+            await client.SendAsync(TypeUrls.Listener);
+            var outbound = AdsTestClient.Unpack<Listener>(await client.ReceiveTypeAsync(TypeUrls.Listener)).Single(l => l.Name == "virtualOutbound");
+            await client.SendAsync(TypeUrls.RouteConfiguration, ["8080"]);
+            var routes = AdsTestClient.Unpack<RouteConfiguration>(await client.ReceiveTypeAsync(TypeUrls.RouteConfiguration)).Single();
+            return (routes.VirtualHosts[^1].Name, outbound.FilterChains[^1].Filters.Single().TypedConfig.Unpack<TcpProxy>().Cluster);
+        }
+
+        Assert.Equal(("block_all", "BlackHoleCluster"), await PoliciesAsync(shop));
+        Assert.Equal(("allow_any", "PassthroughCluster"), await PoliciesAsync(bank));
+    }
+}
