@@ -87,9 +87,42 @@ public sealed partial class ClusterIndex
         _changedPodIps.Add(ip);
     }
 
-    private static ConfigWarning SidecarNotApplied(SidecarSpec sidecar) =>
-        new("Sidecar", sidecar.Namespace, sidecar.Name, "spec",
-            "read and validated, not applied yet: every sidecar still sees the whole mesh (scoping issue in progress)");
+    /// <summary>
+    /// The parts of <paramref name="sidecar"/> that are read and validated but not applied yet,
+    /// one warning each: what it imports (egress hosts, with the port narrowing which hostnames)
+    /// and its outbound traffic policy are applied; the rest still takes the mesh's defaults.
+    /// </summary>
+    private static List<ConfigWarning> SidecarNotApplied(SidecarSpec sidecar)
+    {
+        var warnings = new List<ConfigWarning>();
+        void Warn(string field, string what) =>
+            warnings.Add(new ConfigWarning("Sidecar", sidecar.Namespace, sidecar.Name, field, what + " is read and validated, not applied yet"));
+        if (sidecar.Ingress.Count > 0)
+        {
+            Warn("spec.ingress", "an ingress listener (the inbound side still comes from the Services selecting the workload)");
+        }
+
+        if (sidecar.InboundConnectionPool is not null)
+        {
+            Warn("spec.inboundConnectionPool", "the inbound connection pool");
+        }
+
+        for (var i = 0; i < sidecar.Egress.Count; i++)
+        {
+            var egress = sidecar.Egress[i];
+            if (egress.Port is { Number: > 0 })
+            {
+                Warn($"spec.egress[{i}].port", "an egress listener of its own port (its hosts are imported with that port only, as Istio does, and served on the shared listeners)");
+            }
+
+            if (egress.Bind is not null || egress.CaptureMode is not null)
+            {
+                Warn($"spec.egress[{i}].bind", "an egress bind address or capture mode");
+            }
+        }
+
+        return warnings;
+    }
 
     private void IndexSidecar(SidecarSpec sidecar)
     {

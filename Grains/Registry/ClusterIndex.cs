@@ -101,7 +101,7 @@ public sealed partial class ClusterIndex
                 MeshEndpointSlice slice => ConfigAnalyzer.ForEndpointSlice(slice, _ports),
                 ServiceEntrySpec entry => ConfigAnalyzer.ForServiceEntry(entry, _services.ContainsKey,
                     h => _entries.GetValueOrDefault(h)?.Values ?? Enumerable.Empty<ServiceEntrySpec>()),
-                SidecarSpec sidecar => [SidecarNotApplied(sidecar)],
+                SidecarSpec sidecar => SidecarNotApplied(sidecar),
                 _ => [],
             };
             var had = _warnings.TryGetValue(key, out var before);

@@ -1,6 +1,7 @@
 using Mesh.Orleans.Grains;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Scoping;
+using Mesh.Orleans.Grains.Translation;
 
 namespace Mesh.Orleans.Tests.Grains.Scoping;
 
@@ -399,6 +400,83 @@ public sealed class ProxyVisibilityTests
         Assert.Equal(["root-private"], Names(ProxyVisibility.DestinationRuleFor(host, "istio-system", null, [owner, rootPrivate], s_defaults)));
         Assert.Equal(["owner"], Names(ProxyVisibility.DestinationRuleFor(host, "istio-system", null, [owner, rootPublic], s_defaults)));
     }
+
+    // ---- Sees ---------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    [InlineData(5)]
+    public void Sees_FromEachHostnamesVisibility_DecidesAsVisibleHostnamesDoesFromTheWholeMesh(int seed)
+    {
+        // Sees is what a scope decides per hostname as resources arrive; VisibleHostnames is the
+        // whole-mesh reading of Istio's rules (tested above). They must agree on any mesh.
+        var random = new Random(seed);
+        string[] namespaces = ["shop", "bank", "tools", "istio-system"];
+        List<string>?[] exports = [null, null, ["."], ["*"], ["bank"], ["~"], [".", "tools"]];
+        string[] egressHosts = ["*/*", "./*", "bank/*", "~shop/web.shop.svc.cluster.local", "*/audit.bank.svc.cluster.local", "istio-system/*", "shop/*.shop.svc.cluster.local", "tools/~"];
+        var services = new List<MeshService>();
+        foreach (var ns in namespaces)
+        {
+            foreach (var name in new[] { "web", "cart", "audit" }.Where(_ => random.Next(3) > 0))
+            {
+                services.Add(Service(ns, name, exports[random.Next(exports.Length)], random.Next(2) == 0 ? [8080] : [8080, 9090]));
+            }
+        }
+
+        var hostnames = services.Select(s => s.Hostname).ToList();
+        var virtualServices = Enumerable.Range(0, 6).Select(i => VirtualService(
+            namespaces[random.Next(namespaces.Length)],
+            $"vs{i}",
+            [random.Next(3) == 0 ? "*.shop.svc.cluster.local" : $"front{i}.example.com"],
+            hostnames.Count == 0 ? "none.example.com" : hostnames[random.Next(hostnames.Count)],
+            exports[random.Next(exports.Length)],
+            random.Next(4) == 0 ? ["some-gateway"] : null)).ToList();
+        var sidecars = new List<SidecarSpec?> { null };
+        for (var i = 0; i < 6; i++)
+        {
+            var listeners = Enumerable.Range(0, 1 + random.Next(2))
+                .Select(_ => Egress(random.Next(3) == 0 ? new SidecarPortSpec(9090, "HTTP", "http") : null, [.. Enumerable.Range(0, 1 + random.Next(3)).Select(_ => egressHosts[random.Next(egressHosts.Length)])]))
+                .ToList();
+            sidecars.Add(Sidecar(namespaces[random.Next(namespaces.Length)], $"sc{i}", egress: listeners));
+        }
+
+        var options = new MeshScopingOptions { DefaultServiceExportTo = random.Next(3) == 0 ? ["."] : null };
+        foreach (var proxyNamespace in namespaces)
+        {
+            foreach (var sidecar in sidecars)
+            {
+                var expected = ProxyVisibility.VisibleHostnames(proxyNamespace, sidecar, services, [], virtualServices, options);
+                var seen = services
+                    .Where(s => ProxyVisibility.Sees(proxyNamespace, sidecar, s.Hostname, VisibilityOf(s, virtualServices), options))
+                    .Select(s => s.Hostname)
+                    .ToHashSet(StringComparer.Ordinal);
+                Assert.True(expected.SetEquals(seen), $"seed {seed}, {proxyNamespace} under {sidecar?.Name ?? "no Sidecar"}: expected [{string.Join(", ", expected)}], saw [{string.Join(", ", seen.Order(StringComparer.Ordinal))}]");
+            }
+        }
+    }
+
+    [Fact]
+    public void Sees_NothingWithoutADeclaringObject_NorWhatIsExportedElsewhere()
+    {
+        var visibility = new ServiceVisibility("bank", ["."], [9000], []);
+
+        Assert.False(ProxyVisibility.Sees("shop", null, Host("ledger", "bank"), null, s_defaults));
+        Assert.False(ProxyVisibility.Sees("shop", null, Host("ledger", "bank"), visibility, s_defaults));
+        Assert.True(ProxyVisibility.Sees("bank", null, Host("ledger", "bank"), visibility, s_defaults));
+        Assert.False(ProxyVisibility.Sees("bank", Sidecar("bank", "narrow", egress: [Egress(null, "./other.bank.svc.cluster.local")]), Host("ledger", "bank"), visibility, s_defaults));
+    }
+
+    private static ServiceVisibility VisibilityOf(MeshService service, IEnumerable<VirtualServiceSpec> virtualServices) => new(
+        service.Namespace,
+        service.ExportTo,
+        service.Ports.Select(p => p.Port).ToList(),
+        virtualServices
+            .Where(v => v.AppliesToMesh && !v.IsDelegate && RouteDestinations.Hosts(v).Contains(service.Hostname, StringComparer.Ordinal))
+            .Select(v => new VirtualServiceImport(v.Namespace, v.Name, v.ExportTo, v.Hosts))
+            .ToList());
 
     // ---- ScopeDescription ---------------------------------------------------------------------
 
