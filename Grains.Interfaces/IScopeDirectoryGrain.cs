@@ -1,3 +1,5 @@
+using Mesh.Orleans.Grains.Interfaces.Model;
+
 namespace Mesh.Orleans.Grains.Interfaces;
 
 /// <summary>
@@ -10,12 +12,12 @@ public interface IScopeDirectoryGrain : IGrainWithStringKey
     /// <summary>The key of the one directory.</summary>
     public const string Key = "sidecar";
 
-    /// <summary>Registers <paramref name="scope"/>, or renews its registration.</summary>
-    Task RegisterAsync(string scope);
+    /// <summary>Registers <paramref name="scope"/>, or renews (and updates) its registration.</summary>
+    Task RegisterAsync(RegisteredScope scope);
 
     /// <summary>Ends the registration of <paramref name="scope"/>.</summary>
     Task UnregisterAsync(string scope);
 
     /// <summary>The registered scopes whose registration has not expired, in ordinal order.</summary>
-    Task<IReadOnlyList<string>> GetScopesAsync();
+    Task<IReadOnlyList<RegisteredScope>> GetScopesAsync();
 }

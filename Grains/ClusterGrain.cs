@@ -196,9 +196,19 @@ public sealed partial class ClusterGrain(
         // scope activated empty (a restarted silo) learns that its mesh is known now.
         if (batch.Count > 0 || !_scopeTold)
         {
-            // Every scope takes the same batch and keeps what its proxies need and may see.
-            var scopes = s_sharedScopes.Concat(await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).GetScopesAsync());
-            await Task.WhenAll(scopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
+            // Every whole-mesh scope takes the same batch and keeps what its proxies need; each
+            // sidecar scope takes the hostnames its proxies may see now or saw until now.
+            var calls = s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)).ToList();
+            foreach (var scope in await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).GetScopesAsync())
+            {
+                var visible = batch.Where(r => SeenBy(scope, r)).ToList();
+                if (visible.Count > 0)
+                {
+                    calls.Add(GrainFactory.GetGrain<IScopeGrain>(scope.Scope).ApplyAsync(visible));
+                }
+            }
+
+            await Task.WhenAll(calls);
             _scopeTold = true;
         }
 
@@ -209,6 +219,11 @@ public sealed partial class ClusterGrain(
 
         return (changes.Count > 0, hostnamesChanged);
     }
+
+    /// <summary>Whether the proxies of <paramref name="scope"/> may see the hostname of <paramref name="resources"/> at this revision or the one before.</summary>
+    private bool SeenBy(RegisteredScope scope, ServiceResources resources) =>
+        Scoping.ProxyVisibility.Sees(scope.Namespace, scope.Sidecar, resources.Hostname, resources.Visibility, scoping.Value)
+        || Scoping.ProxyVisibility.Sees(scope.Namespace, scope.Sidecar, resources.Hostname, resources.PreviousVisibility, scoping.Value);
 
     private async Task RetryAsync(CancellationToken cancellationToken)
     {

@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Model;
 
 namespace Mesh.Orleans.Grains;
 
@@ -15,8 +16,8 @@ public sealed class ScopeDirectoryGrain(
     /// <summary>How long a registration lives without renewal (scopes renew every minute).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
-    private readonly Dictionary<string, DateTimeOffset> _renewed = new(StringComparer.Ordinal);
-    private IReadOnlyList<string> _list = [];
+    private readonly Dictionary<string, (RegisteredScope Scope, DateTimeOffset Renewed)> _scopes = new(StringComparer.Ordinal);
+    private IReadOnlyList<RegisteredScope> _list = [];
 
     /// <inheritdoc/>
     public override Task OnActivateAsync(CancellationToken cancellationToken)
@@ -24,7 +25,7 @@ public sealed class ScopeDirectoryGrain(
         // What was stored counts as renewed now: each scope has a lifetime to renew again.
         foreach (var scope in state.State.Scopes)
         {
-            _renewed[scope] = time.GetUtcNow();
+            _scopes[scope.Scope] = (scope, time.GetUtcNow());
         }
 
         _list = Sorted();
@@ -32,12 +33,13 @@ public sealed class ScopeDirectoryGrain(
     }
 
     /// <inheritdoc/>
-    public async Task RegisterAsync(string scope)
+    public async Task RegisterAsync(RegisteredScope scope)
     {
-        ArgumentException.ThrowIfNullOrEmpty(scope);
-        var isNew = !_renewed.ContainsKey(scope);
-        _renewed[scope] = time.GetUtcNow();
-        if (isNew)
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentException.ThrowIfNullOrEmpty(scope.Scope);
+        var changed = !_scopes.TryGetValue(scope.Scope, out var held) || !ReferenceEquals(held.Scope, scope) && !Same(held.Scope, scope);
+        _scopes[scope.Scope] = (scope, time.GetUtcNow());
+        if (changed)
         {
             await SaveAsync();
         }
@@ -47,24 +49,28 @@ public sealed class ScopeDirectoryGrain(
     public async Task UnregisterAsync(string scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        if (_renewed.Remove(scope))
+        if (_scopes.Remove(scope))
         {
             await SaveAsync();
         }
     }
 
     /// <inheritdoc/>
-    public async Task<IReadOnlyList<string>> GetScopesAsync()
+    public async Task<IReadOnlyList<RegisteredScope>> GetScopesAsync()
     {
-        var expired = _renewed.Where(r => time.GetUtcNow() - r.Value > Lifetime).Select(r => r.Key).ToList();
+        var now = time.GetUtcNow();
+        var expired = _scopes.Where(r => now - r.Value.Renewed > Lifetime).Select(r => r.Key).ToList();
         if (expired.Count > 0)
         {
-            expired.ForEach(s => _renewed.Remove(s));
+            expired.ForEach(s => _scopes.Remove(s));
             await SaveAsync();
         }
 
         return _list;
     }
+
+    private static bool Same(RegisteredScope a, RegisteredScope b) =>
+        a.Namespace == b.Namespace && Registry.InputHash.Of(a.Sidecar) == Registry.InputHash.Of(b.Sidecar);
 
     private async Task SaveAsync()
     {
@@ -73,7 +79,7 @@ public sealed class ScopeDirectoryGrain(
         await state.WriteStateAsync();
     }
 
-    private List<string> Sorted() => _renewed.Keys.Order(StringComparer.Ordinal).ToList();
+    private List<RegisteredScope> Sorted() => _scopes.Values.Select(s => s.Scope).OrderBy(s => s.Scope, StringComparer.Ordinal).ToList();
 }
 
 /// <summary>The stored state of <see cref="ScopeDirectoryGrain"/>: the registered scopes.</summary>
@@ -82,5 +88,5 @@ public sealed class ScopeDirectoryState
 {
     /// <summary>The registered scopes.</summary>
     [Id(0)]
-    public List<string> Scopes { get; set; } = [];
+    public List<RegisteredScope> Scopes { get; set; } = [];
 }

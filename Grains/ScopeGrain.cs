@@ -40,6 +40,13 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private bool _sidecarKnown;
     private bool _catalogueLoaded;
     private IGrainTimer? _loadTimer;
+    private long _loadStarted;
+
+    /// <summary>
+    /// How long a sidecar scope waits for its member cluster to say which Sidecar applies before
+    /// it serves as if none did (a proxy naming a member cluster this mesh does not read).
+    /// </summary>
+    public static readonly TimeSpan SidecarWaitLimit = TimeSpan.FromSeconds(10);
 
     /// <summary>Creates the grain.</summary>
     public ScopeGrain(
@@ -154,13 +161,13 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public async Task SetSidecarAsync(SidecarChoice choice)
     {
         ArgumentNullException.ThrowIfNull(choice);
-        if (_view is null)
+        if (_view is null || (_sidecarKnown && Registry.InputHash.Of(choice.Sidecar) == _view.SidecarHash))
         {
             return;
         }
 
         _sidecarKnown = true;
-        await PublishViewAsync(_view.SetSidecar(choice.Sidecar));
+        await ResetSidecarScopeAsync(choice.Sidecar);
     }
 
     /// <inheritdoc/>
@@ -187,97 +194,91 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private async Task ActivateSidecarScopeAsync(string memberClusterId, string proxyNamespace)
     {
         _memberClusterId = memberClusterId;
+        _loadStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping);
         await LoadSidecarScopeAsync();
 
-        // Until it knows its Sidecar and the mesh, it asks every second; then it renews its
-        // registration and watch every minute. A batch that raced its registration (sent to the
-        // whole-mesh scope before, applied there after it read it) is caught by reading it once more.
-        _loadTimer = this.RegisterGrainTimer(static (grain, _) => grain.LoadSidecarScopeAsync(), this,
-            new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = false });
+        // Until it knows its Sidecar and the mesh, it asks again every second; then it renews its
+        // registration and its watch every minute.
+        if (!_loaded)
+        {
+            _loadTimer = this.RegisterGrainTimer(static (grain, _) => grain.LoadSidecarScopeAsync(), this,
+                new GrainTimerCreationOptions(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)) { KeepAlive = false });
+        }
+
         this.RegisterGrainTimer(static (grain, _) => grain.RenewSidecarScopeAsync(), this,
-            new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1)) { KeepAlive = false });
+            new GrainTimerCreationOptions(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1)) { KeepAlive = false });
         LogActivated(_logger, this.GetPrimaryKeyString(), _feed!.Generation, _view.ShownCount);
     }
 
-    /// <summary>Registers, watches the Sidecar and reads the whole mesh's hostnames, as far as not done yet.</summary>
+    /// <summary>
+    /// Learns the Sidecar that applies (when its member cluster knows it) and builds the scope
+    /// from the whole mesh, until both are known. Once loaded, the scope builds itself from the
+    /// whole mesh once more a little later: a batch a member cluster sent to the whole-mesh scope
+    /// just before this scope registered reaches it that way. Then it holds only what it shows.
+    /// </summary>
     private async Task LoadSidecarScopeAsync()
     {
-        var scope = this.GetPrimaryKeyString();
-        await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).RegisterAsync(scope);
-        var changes = new List<(List<XdsResource> Upserted, List<ResourceKey> Removed)>();
         if (!_sidecarKnown
-            && await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>()) is { } choice)
+            && await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
         {
             _sidecarKnown = true;
-            changes.Add(_view!.SetSidecar(choice.Sidecar));
+            await ResetSidecarScopeAsync(choice.Sidecar);
         }
-
-        if (!_catalogueLoaded)
+        else
         {
-            _catalogueLoaded = await ReadCatalogueAsync();
+            if (!_sidecarKnown && System.Diagnostics.Stopwatch.GetElapsedTime(_loadStarted) > SidecarWaitLimit)
+            {
+                // It may be told later; meanwhile its proxies are served as Istio serves those no Sidecar selects.
+                _sidecarKnown = true;
+                LogSidecarUnknown(_logger, this.GetPrimaryKeyString(), _memberClusterId!);
+            }
+
+            await ResetSidecarScopeAsync(_view!.Sidecar);
         }
 
-        changes.Add(_view!.Composer.TakeChanges());
-        if (_sidecarKnown && _catalogueLoaded)
+        if (_loaded)
         {
             _loadTimer?.Dispose();
-            _loadTimer = null;
+            _loadTimer = this.RegisterGrainTimer(static (grain, _) => grain.ResyncSidecarScopeAsync(), this,
+                new GrainTimerCreationOptions(TimeSpan.FromSeconds(5), Timeout.InfiniteTimeSpan) { KeepAlive = false });
         }
-
-        await PublishViewAsync(Merge(changes));
     }
 
+    private async Task ResyncSidecarScopeAsync()
+    {
+        _loadTimer?.Dispose();
+        _loadTimer = null;
+        await ResetSidecarScopeAsync(_view!.Sidecar);
+        _view.EndLoading();
+    }
+
+    /// <summary>Renews the registration and the Sidecar watch; a Sidecar that changed unseen (a lost one-way call) applies now.</summary>
     private async Task RenewSidecarScopeAsync()
     {
-        var scope = this.GetPrimaryKeyString();
-        await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).RegisterAsync(scope);
-        var changes = new List<(List<XdsResource> Upserted, List<ResourceKey> Removed)>();
-        if (await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>()) is { } choice)
+        await RegisterAsync();
+        if (await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
         {
-            _sidecarKnown = true;
-            changes.Add(_view!.SetSidecar(choice.Sidecar));
+            await SetSidecarAsync(choice);
         }
-
-        await ReadCatalogueAsync();
-        changes.Add(_view!.Composer.TakeChanges());
-        await PublishViewAsync(Merge(changes));
     }
 
-    /// <summary>Applies every hostname the whole-mesh sidecar scope holds (older revisions are skipped); returns whether that scope is loaded.</summary>
-    private async Task<bool> ReadCatalogueAsync()
+    /// <summary>
+    /// Registers the scope with <paramref name="sidecar"/> (so member clusters filter for it from
+    /// now on), then builds it from the whole-mesh sidecar scope's hostnames and publishes the difference.
+    /// </summary>
+    private async Task ResetSidecarScopeAsync(SidecarSpec? sidecar)
     {
-        var catalogue = await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Sidecar).GetServicesAsync();
-        foreach (var services in catalogue.Services)
-        {
-            _view!.Apply(services);
-        }
-
-        return catalogue.Loaded;
+        await RegisterAsync(sidecar);
+        var mesh = await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Sidecar).GetServicesAsync();
+        _catalogueLoaded |= mesh.Loaded;
+        await PublishViewAsync(_view!.Reset(sidecar, mesh.Services));
     }
 
-    /// <summary>Two changes one after the other as one: the later version of each key, and what is gone at the end.</summary>
-    private static (List<XdsResource> Upserted, List<ResourceKey> Removed) Merge(List<(List<XdsResource> Upserted, List<ResourceKey> Removed)> changes)
-    {
-        var upserted = new Dictionary<ResourceKey, XdsResource>();
-        var removed = new HashSet<ResourceKey>();
-        foreach (var (up, gone) in changes)
-        {
-            foreach (var resource in up)
-            {
-                upserted[resource.Key] = resource;
-                removed.Remove(resource.Key);
-            }
+    private Task RegisterAsync() => RegisterAsync(_view!.Sidecar);
 
-            foreach (var key in gone)
-            {
-                upserted.Remove(key);
-                removed.Add(key);
-            }
-        }
-
-        return (upserted.Values.ToList(), removed.ToList());
-    }
+    private Task RegisterAsync(SidecarSpec? sidecar) =>
+        GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).RegisterAsync(new RegisteredScope(this.GetPrimaryKeyString(), _view!.Namespace, sidecar));
 
     /// <summary>Publishes a sidecar scope's change, and that it is loaded once it knows its Sidecar and the mesh.</summary>
     private async Task PublishViewAsync((List<XdsResource> Upserted, List<ResourceKey> Removed) change)
@@ -324,6 +325,10 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private ScopeComposer Composer => _view?.Composer ?? _composer!;
 
     private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => Composer.All, includeResources, _loaded);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning,
+        Message = "Scope {Scope}: member cluster {MemberClusterId} has not said which Sidecar applies; its proxies are served as if none did until it does")]
+    private static partial void LogSidecarUnknown(ILogger logger, string scope, string memberClusterId);
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Debug, Message = "Scope {Scope} could not end its registration or its Sidecar watch")]
     private static partial void LogUnregisterFailed(ILogger logger, Exception exception, string scope);

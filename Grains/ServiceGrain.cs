@@ -25,6 +25,7 @@ public sealed class ServiceGrain(
     public async Task<ServiceResources> UpdateClusterInputAsync(string clusterId, ServiceInput? input)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterId);
+        var previous = _resources is { } held ? held.Visibility : VisibilityOf(OrderedInputs());
         if (input is null)
         {
             state.State.Inputs.Remove(clusterId);
@@ -35,7 +36,7 @@ public sealed class ServiceGrain(
         }
 
         state.State.Revision++;
-        _resources = Translate();
+        _resources = Translate() with { PreviousVisibility = previous };
         await state.WriteStateAsync();
         return _resources;
     }
@@ -46,7 +47,7 @@ public sealed class ServiceGrain(
     private ServiceResources Translate()
     {
         var host = this.GetPrimaryKeyString();
-        var inputs = state.State.Inputs.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value).ToList();
+        var inputs = OrderedInputs();
         var service = inputs.Select(i => i.Service).FirstOrDefault(s => s is not null);
         var slices = inputs.SelectMany(i => i.EndpointSlices).ToList();
         var virtualServices = inputs
@@ -68,15 +69,20 @@ public sealed class ServiceGrain(
         var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
         var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry,
             traffic.Value.RegistryOnly);
-        return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(service, serviceEntry, inputs));
+        return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(inputs));
     }
+
+    /// <summary>Each member cluster's input, in the order of their ids (the first Service, entry or rule wins).</summary>
+    private List<ServiceInput> OrderedInputs() => state.State.Inputs.OrderBy(i => i.Key, StringComparer.Ordinal).Select(i => i.Value).ToList();
 
     /// <summary>
     /// Who may see the hostname: the declaring Service's (or, without one, ServiceEntry's)
     /// namespace, exportTo and ports, and the VirtualServices of every cluster routing to it.
     /// </summary>
-    private static ServiceVisibility? VisibilityOf(MeshService? service, ServiceEntrySpec? serviceEntry, List<ServiceInput> inputs)
+    private static ServiceVisibility? VisibilityOf(List<ServiceInput> inputs)
     {
+        var service = inputs.Select(i => i.Service).FirstOrDefault(s => s is not null);
+        var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
         var importers = inputs
             .SelectMany(i => i.Importers ?? [])
             .DistinctBy(v => (v.Namespace, v.Name))

@@ -7,27 +7,27 @@ using Mesh.Orleans.Grains.Scoping;
 namespace Mesh.Orleans.Grains;
 
 /// <summary>
-/// What one sidecar scope (<see cref="ScopeNames.SidecarScope"/>) serves: of every hostname's
-/// resources, those its proxies may see (<see cref="ProxyVisibility.Sees"/>, from the namespace
-/// and the Sidecar that applies), put together by a sidecar <see cref="ScopeComposer"/> under
-/// the Sidecar's outbound traffic policy (else the mesh's). It holds a reference to every
-/// hostname's resources, shared with the other scopes of the silo (they are immutable), so that
-/// a Sidecar that widens finds what it now imports at once; it composes only what is visible.
+/// What one sidecar scope (<see cref="ScopeNames.SidecarScope"/>) serves: the resources of the
+/// hostnames its proxies may see (<see cref="ProxyVisibility.Sees"/>, from the namespace and the
+/// Sidecar that applies), put together by a sidecar <see cref="ScopeComposer"/> under the
+/// Sidecar's outbound traffic policy (else the mesh's). It holds only what it shows: whether a
+/// hostname is visible depends on that hostname's own <see cref="ServiceVisibility"/> and the
+/// Sidecar, so a hostname becomes visible only through a change of its own (which arrives with
+/// its resources) or of the Sidecar (after which the scope is rebuilt from the whole mesh,
+/// <see cref="Reset"/>).
 /// </summary>
 internal sealed class SidecarScopeView
 {
     private readonly string _namespace;
     private readonly bool _meshRegistryOnly;
     private readonly MeshScopingOptions _options;
+    private Dictionary<string, ServiceResources> _shown = new(StringComparer.Ordinal);
 
-    // Every hostname's latest resources, including those that went (no resources), so that an
-    // older revision arriving late through another caller cannot bring a hostname back.
-    private readonly Dictionary<string, ServiceResources> _all = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _shown = new(StringComparer.Ordinal);
-    private SidecarSpec? _sidecar;
-    private string? _sidecarHash;
+    // While the scope loads: the revision of every hostname seen, so that an older revision from
+    // the whole-mesh scope, read while a newer one arrived, cannot bring a hostname back.
+    private Dictionary<string, long>? _revisions = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the view of a proxy namespace with no Sidecar applied yet.</summary>
+    /// <summary>Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet.</summary>
     public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options)
     {
         ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
@@ -42,14 +42,20 @@ internal sealed class SidecarScopeView
     /// <summary>The composer of what is served now.</summary>
     public ScopeComposer Composer { get; private set; }
 
+    /// <summary>The proxies' namespace.</summary>
+    public string Namespace => _namespace;
+
     /// <summary>The hostnames served now.</summary>
     public int ShownCount => _shown.Count;
 
     /// <summary>The Sidecar that applies now (null: none).</summary>
-    public SidecarSpec? Sidecar => _sidecar;
+    public SidecarSpec? Sidecar { get; private set; }
+
+    /// <summary>The content hash of <see cref="Sidecar"/> (null before the first <see cref="Reset"/>).</summary>
+    public string? SidecarHash { get; private set; }
 
     /// <summary>Whether the scope serves <paramref name="hostname"/> now.</summary>
-    public bool Shows(string hostname) => _shown.Contains(hostname);
+    public bool Shows(string hostname) => _shown.ContainsKey(hostname);
 
     /// <summary>
     /// Takes <paramref name="update"/> unless a newer revision of its hostname is held, and
@@ -59,59 +65,81 @@ internal sealed class SidecarScopeView
     public bool Apply(ServiceResources update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        var old = _all.GetValueOrDefault(update.Hostname);
-        if (old is not null && old.Revision >= update.Revision)
+        var old = _shown.GetValueOrDefault(update.Hostname);
+        var held = old?.Revision ?? (_revisions is not null && _revisions.TryGetValue(update.Hostname, out var seen) ? seen : (long?)null);
+        if (held >= update.Revision)
         {
             return false;
         }
 
-        _all[update.Hostname] = update;
-        var wasShown = _shown.Contains(update.Hostname);
-        var nowShown = update.Resources.Count > 0 && ProxyVisibility.Sees(_namespace, _sidecar, update.Hostname, update.Visibility, _options);
-        if (wasShown || nowShown)
+        if (_revisions is not null)
         {
-            Composer.Replace(update.Hostname, wasShown ? old!.Resources : null, nowShown ? update.Resources : []);
+            _revisions[update.Hostname] = update.Revision;
         }
 
-        if (nowShown == wasShown)
+        var nowShown = update.Resources.Count > 0 && ProxyVisibility.Sees(_namespace, Sidecar, update.Hostname, update.Visibility, _options);
+        if (old is null && !nowShown)
         {
             return false;
         }
 
-        _ = nowShown ? _shown.Add(update.Hostname) : _shown.Remove(update.Hostname);
-        return true;
+        Composer.Replace(update.Hostname, old?.Resources, nowShown ? update.Resources : []);
+        if (nowShown)
+        {
+            _shown[update.Hostname] = update;
+        }
+        else
+        {
+            _shown.Remove(update.Hostname);
+        }
+
+        return (old is not null) != nowShown;
     }
 
     /// <summary>
-    /// Applies <paramref name="sidecar"/> (null: none): composes again what its proxies may see
-    /// under it and returns the difference from what was served. Nothing changes when it is the
-    /// Sidecar that applies already (same content).
+    /// Applies <paramref name="sidecar"/> (null: none) and composes again, from
+    /// <paramref name="mesh"/> (every hostname's resources) and what is shown now, whichever
+    /// revision is newer, what its proxies may see; returns the difference from what was served.
     /// </summary>
-    public (List<XdsResource> Upserted, List<ResourceKey> Removed) SetSidecar(SidecarSpec? sidecar)
+    public (List<XdsResource> Upserted, List<ResourceKey> Removed) Reset(SidecarSpec? sidecar, IReadOnlyList<ServiceResources> mesh)
     {
-        var hash = InputHash.Of(sidecar);
-        if (hash == _sidecarHash)
-        {
-            return ([], []);
-        }
-
-        _sidecarHash = hash;
-        _sidecar = sidecar;
+        ArgumentNullException.ThrowIfNull(mesh);
+        Sidecar = sidecar;
+        SidecarHash = InputHash.Of(sidecar);
         Composer.TakeChanges();
         var before = Composer.All.ToDictionary(r => r.Key);
+        var candidates = new Dictionary<string, ServiceResources>(_shown, StringComparer.Ordinal);
+        foreach (var resources in mesh)
+        {
+            // Shown at an older revision, or not shown and seen (while loading) at most at this one.
+            var shown = candidates.TryGetValue(resources.Hostname, out var held) ? held.Revision : -1;
+            var seen = _revisions is not null && _revisions.TryGetValue(resources.Hostname, out var revision) ? revision : -1;
+            if (resources.Revision > shown && resources.Revision >= seen)
+            {
+                candidates[resources.Hostname] = resources;
+                if (_revisions is not null)
+                {
+                    _revisions[resources.Hostname] = resources.Revision;
+                }
+            }
+        }
+
         var registryOnly = sidecar?.OutboundTrafficPolicy is { } policy ? policy == "REGISTRY_ONLY" : _meshRegistryOnly;
         Composer = ScopeComposer.For(ScopeNames.Sidecar, registryOnly);
-        _shown.Clear();
-        foreach (var (hostname, resources) in _all.OrderBy(a => a.Key, StringComparer.Ordinal))
+        _shown = new Dictionary<string, ServiceResources>(StringComparer.Ordinal);
+        foreach (var (hostname, resources) in candidates.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
             if (resources.Resources.Count > 0 && ProxyVisibility.Sees(_namespace, sidecar, hostname, resources.Visibility, _options))
             {
                 Composer.Replace(hostname, null, resources.Resources);
-                _shown.Add(hostname);
+                _shown.Add(hostname, resources);
             }
         }
 
         Composer.TakeChanges();
         return ScopeFeed.Diff(before, Composer.All.ToDictionary(r => r.Key));
     }
+
+    /// <summary>Ends the loading: from now on only the hostnames shown are held.</summary>
+    public void EndLoading() => _revisions = null;
 }

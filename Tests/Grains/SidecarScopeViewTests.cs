@@ -40,19 +40,36 @@ public sealed class SidecarScopeViewTests
     }
 
     [Fact]
-    public void Apply_ARevisionOlderThanWhatIsHeld_EvenOfAHostnameThatWent_ChangesNothing()
+    public void WhileLoading_ARevisionOlderThanOneSeen_EvenOfAHostnameThatWent_ChangesNothing()
     {
         var view = new SidecarScopeView("shop", meshRegistryOnly: false, s_options);
         view.Apply(Hostname("web", "shop", 1));
         view.Apply(new ServiceResources("web.shop.svc.cluster.local", 2, []));
         view.Composer.TakeChanges();
 
+        // The whole mesh, read before the removal reached it, still has revision 1.
         Assert.False(view.Apply(Hostname("web", "shop", 1)));
-        var (upserted, removed) = view.Composer.TakeChanges();
+        var (upserted, removed) = view.Reset(null, [Hostname("web", "shop", 1)]);
 
         Assert.Empty(upserted);
         Assert.Empty(removed);
         Assert.False(view.Shows("web.shop.svc.cluster.local"));
+
+        // Once loaded, a hostname not shown is not held: what shows it again is a newer revision.
+        view.EndLoading();
+        Assert.True(view.Apply(Hostname("web", "shop", 3)));
+    }
+
+    [Fact]
+    public void Reset_AHostnameSeenButNotShown_IsShownWhenTheNewSidecarImportsIt()
+    {
+        var view = new SidecarScopeView("shop", meshRegistryOnly: false, s_options);
+        view.Reset(Narrow("shop"), []);
+        Assert.False(view.Apply(Hostname("audit", "bank", 4)));
+
+        view.Reset(null, [Hostname("audit", "bank", 4)]);
+
+        Assert.True(view.Shows("audit.bank.svc.cluster.local"));
     }
 
     [Fact]
@@ -62,22 +79,23 @@ public sealed class SidecarScopeViewTests
         view.Apply(Hostname("web", "shop", 1));
         view.Apply(Hostname("audit", "bank", 1));
         view.Composer.TakeChanges();
+        var mesh = new List<ServiceResources> { Hostname("web", "shop", 1), Hostname("audit", "bank", 1) };
 
-        var (upserted, removed) = view.SetSidecar(Narrow("shop"));
+        var (upserted, removed) = view.Reset(Narrow("shop"), mesh);
 
         Assert.Empty(upserted);
         Assert.Equal(["outbound|80||audit.bank.svc.cluster.local"], removed.Select(k => k.Name));
-        var same = view.SetSidecar(Narrow("shop"));
+        var same = view.Reset(Narrow("shop"), mesh);
         Assert.Empty(same.Upserted);
         Assert.Empty(same.Removed);
 
         // REGISTRY_ONLY: the fixed virtualOutbound listener changes; the hostnames stay.
-        (upserted, removed) = view.SetSidecar(Narrow("shop", "REGISTRY_ONLY"));
+        (upserted, removed) = view.Reset(Narrow("shop", "REGISTRY_ONLY"), mesh);
         Assert.Contains(upserted, r => r.Name == "virtualOutbound");
         Assert.Empty(removed);
 
-        // Back to no Sidecar: audit returns.
-        (upserted, _) = view.SetSidecar(null);
+        // Back to no Sidecar: audit returns, from the whole mesh.
+        (upserted, _) = view.Reset(null, mesh);
         Assert.Contains(upserted, r => r.Name == "outbound|80||audit.bank.svc.cluster.local");
         Assert.Equal(["outbound|80||audit.bank.svc.cluster.local", "outbound|80||web.shop.svc.cluster.local"], Clusters(view));
     }
