@@ -23,8 +23,9 @@ internal sealed class SidecarScopeView
     private readonly MeshScopingOptions _options;
     private Dictionary<string, ServiceResources> _shown = new(StringComparer.Ordinal);
 
-    // While the scope loads: the revision of every hostname seen, so that an older revision from
-    // the whole-mesh scope, read while a newer one arrived, cannot bring a hostname back.
+    // While the scope loads: the revision of every hostname a batch brought, so that an older
+    // revision from the whole-mesh scope, read while a newer one arrived, cannot bring one back.
+    // (Only batches: they carry what the scope may see, a few hostnames, not the whole mesh.)
     private Dictionary<string, long>? _revisions = new(StringComparer.Ordinal);
 
     /// <summary>Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet.</summary>
@@ -117,10 +118,6 @@ internal sealed class SidecarScopeView
             if (resources.Revision > shown && resources.Revision >= seen)
             {
                 candidates[resources.Hostname] = resources;
-                if (_revisions is not null)
-                {
-                    _revisions[resources.Hostname] = resources.Revision;
-                }
             }
         }
 
