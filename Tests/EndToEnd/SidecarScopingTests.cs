@@ -131,6 +131,69 @@ public sealed class SidecarScopingTests
     }
 
     [Fact]
+    public async Task APodWhoseLabelsChange_MovesIntoTheScopeOfTheSidecarThatNowSelectsIt()
+    {
+        var files = Mesh();
+        files["web-sidecar.yaml"] = Sidecar("web-only", "shop", ["bank/audit.bank.svc.cluster.local"], selectApp: "web");
+        files["tool.yaml"] = PodYaml("tool-1", "shop", "tool", "127.1.1.3");
+        await using var server = await MeshServer.StartAsync(files);
+        await using var tool = Connect(server, "tool-1", "shop", "127.1.1.3");
+        Assert.Equal([Cart, Web], await OutboundClustersAsync(tool));
+
+        // Relabelled app: web, the pod is chosen by web-only: its open stream moves there.
+        await server.WriteConfigAsync("tool.yaml", PodYaml("tool-1", "shop", "web", "127.1.1.3"));
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var update = await tool.ReceiveTypeAsync(TypeUrls.Cluster);
+                await tool.AckAsync(update);
+                return Outbound(update).SetEquals([Audit]);
+            },
+            TimeSpan.FromSeconds(20),
+            "the relabelled pod's proxy is sent web-only's view");
+        Assert.StartsWith(ScopeNames.SidecarScope("Kubernetes", "shop", "web-only") + "+", Assert.Single(server.Streams.Streams).Scope, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnEndpointChangeInOneNamespace_ReachesNoStreamWhoseScopeExcludesIt()
+    {
+        var files = Mesh();
+        files["bank-sidecar.yaml"] = Sidecar("default", "bank", ["./*"]);
+        files["cart-slice.yaml"] = CartSlice("127.2.0.1");
+        await using var server = await MeshServer.StartAsync(files);
+        await using var shop = Connect(server, "web-1", "shop", "127.1.1.2");
+        await using var tools = Connect(server, "tool-1", "tools", "127.1.3.1");
+        await using var bank = Connect(server, "audit-1", "bank", "127.1.2.1");
+        var audit = new[] { Audit, Ledger };
+        foreach (var (client, clusters) in new[] { (shop, new[] { Cart, Web }), (tools, new[] { Audit, Cart, Web }), (bank, audit) })
+        {
+            Assert.Equal(new SortedSet<string>(clusters, StringComparer.Ordinal), await OutboundClustersAsync(client));
+            await client.SendAsync(TypeUrls.ClusterLoadAssignment, clusters);
+            await client.AckAsync(await client.ReceiveTypeAsync(TypeUrls.ClusterLoadAssignment), clusters);
+        }
+
+        await server.WriteConfigAsync("cart-slice.yaml", CartSlice("127.2.0.1", "127.2.0.2"));
+
+        // The two namespaces that see cart get its new endpoints; bank's scope excludes shop and hears nothing.
+        foreach (var client in new[] { shop, tools })
+        {
+            var update = await client.ReceiveTypeAsync(TypeUrls.ClusterLoadAssignment, TimeSpan.FromSeconds(20));
+            var cart = AdsTestClient.Unpack<Envoy.Config.Endpoint.V3.ClusterLoadAssignment>(update).Single(a => a.ClusterName == Cart);
+            Assert.Equal(2, cart.Endpoints.SelectMany(e => e.LbEndpoints).Count());
+            await client.AckAsync(update, client == shop ? [Cart, Web] : [Audit, Cart, Web]);
+        }
+
+        await Assert.ThrowsAnyAsync<Exception>(() => bank.ReceiveTypeAsync(TypeUrls.ClusterLoadAssignment, TimeSpan.FromSeconds(1)));
+    }
+
+    // cart's slice, its port named as the Service's (http).
+    private static string CartSlice(params string[] addresses) =>
+        MeshYaml.Slice("cart-1", "cart", 8080, addresses.Select(a => (a, true)), ns: "shop").Replace("- name: grpc", "- name: http", StringComparison.Ordinal);
+
+    private static string PodYaml(string name, string ns, string app, string ip) =>
+        $"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  namespace: {ns}\n  labels: {{app: {app}}}\nstatus: {{podIP: {ip}, phase: Running}}\n";
+
+    [Fact]
     public async Task TheRootNamespacesSidecar_AppliesWhereANamespaceHasNone_AndNarrowsOpenStreams()
     {
         await using var server = await MeshServer.StartAsync(Mesh());
