@@ -1,4 +1,5 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Orleans.Concurrency;
 
 namespace Mesh.Orleans.Grains.Interfaces;
 
@@ -39,6 +40,14 @@ public interface IClusterGrain : IGrainWithStringKey
     /// while the grain has applied nothing from its source since it activated.
     /// </summary>
     Task<SidecarChoice?> WatchSidecarScopeAsync(string scope, IScopeGrain watcher);
+
+    /// <summary>
+    /// What the EnvoyFilters of this cluster did not do where <paramref name="reporter"/> (a scope)
+    /// applied them: each patch that matched nothing or failed on an object, as a warning on its
+    /// EnvoyFilter. Replaces what the reporter said before; an empty list clears it.
+    /// </summary>
+    [OneWay]
+    Task ReportPatchProblemsAsync(string reporter, IReadOnlyList<ConfigWarning> problems);
 
     /// <summary>Ends a watch of <see cref="WatchSidecarScopeAsync"/>.</summary>
     Task UnwatchSidecarScopeAsync(string scope, IScopeGrain watcher);

@@ -31,24 +31,39 @@ public static class ScopeNames
     /// take the namespace's Sidecar, else the root namespace's, else none), as
     /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;</c>, or those the workload-selecting Sidecar
     /// <paramref name="sidecarName"/> of their namespace chooses, as
-    /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;/&lt;sidecar&gt;</c>. Each part is escaped as URI
-    /// data, so no two such scopes share a name. What a scope sees depends only on these parts
-    /// (exportTo and the Sidecar's egress hosts depend on the namespace, and the Sidecar is chosen
-    /// by them), so proxies never outnumber the scopes they need.
+    /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;/&lt;sidecar&gt;</c>; and when workload-selecting
+    /// EnvoyFilters (<paramref name="envoyFilters"/>, each <c>namespace/name</c>) patch them, those
+    /// too, in ordinal order after the Sidecar (<c>~</c> for none):
+    /// <c>sidecar/&lt;cluster&gt;/&lt;namespace&gt;/&lt;sidecar or ~&gt;/&lt;filter,...&gt;</c>. Each part is
+    /// escaped as URI data, so no two such scopes share a name. What a scope serves depends only on
+    /// these parts (exportTo and the Sidecar's egress hosts depend on the namespace, and the
+    /// Sidecar and EnvoyFilters are chosen by them), so proxies never outnumber the scopes they need.
     /// </summary>
-    public static string SidecarScope(string memberClusterId, string proxyNamespace, string? sidecarName = null)
+    public static string SidecarScope(string memberClusterId, string proxyNamespace, string? sidecarName = null, IEnumerable<string>? envoyFilters = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(memberClusterId);
         ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
         var scope = $"{SidecarPrefix}{Uri.EscapeDataString(memberClusterId)}/{Uri.EscapeDataString(proxyNamespace)}";
+        var filters = envoyFilters?.Order(StringComparer.Ordinal).Select(Uri.EscapeDataString).ToList() ?? [];
+        if (filters.Count > 0)
+        {
+            return $"{scope}/{(string.IsNullOrEmpty(sidecarName) ? NoSidecar : Uri.EscapeDataString(sidecarName))}/{string.Join(',', filters)}";
+        }
+
         return string.IsNullOrEmpty(sidecarName) ? scope : $"{scope}/{Uri.EscapeDataString(sidecarName)}";
     }
+
+    // The Sidecar part of a scope named by its EnvoyFilters alone (no Kubernetes name is "~").
+    private const string NoSidecar = "~";
 
     /// <summary>True when <paramref name="scope"/> names the scope of a part of the mesh's sidecars (<see cref="SidecarScope"/>).</summary>
     public static bool IsSidecarScope(string scope) => scope.StartsWith(SidecarPrefix, StringComparison.Ordinal);
 
-    /// <summary>The member cluster, namespace and workload-selecting Sidecar (null: none) of a sidecar scope's name, or null when it is not one.</summary>
-    public static (string MemberClusterId, string Namespace, string? SidecarName)? ParseSidecarScope(string scope)
+    /// <summary>
+    /// The member cluster, namespace, workload-selecting Sidecar (null: none) and workload-selecting
+    /// EnvoyFilters (<c>namespace/name</c>; empty: none) of a sidecar scope's name, or null when it is not one.
+    /// </summary>
+    public static (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters)? ParseSidecarScope(string scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         if (!IsSidecarScope(scope))
@@ -57,12 +72,14 @@ public static class ScopeNames
         }
 
         var parts = scope[SidecarPrefix.Length..].Split('/');
-        if (parts.Length is < 2 or > 3 || parts.Any(p => p.Length == 0))
+        if (parts.Length is < 2 or > 4 || parts.Any(p => p.Length == 0))
         {
             return null;
         }
 
-        return (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]), parts.Length == 3 ? Uri.UnescapeDataString(parts[2]) : null);
+        var sidecar = parts.Length >= 3 && parts[2] != NoSidecar ? Uri.UnescapeDataString(parts[2]) : null;
+        IReadOnlyList<string> filters = parts.Length == 4 ? parts[3].Split(',').Select(Uri.UnescapeDataString).ToList() : [];
+        return (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]), sidecar, filters);
     }
 
     /// <summary>The prefix of a workload's own scope.</summary>

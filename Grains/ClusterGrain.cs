@@ -47,6 +47,10 @@ public sealed partial class ClusterGrain(
 
     // The sidecar scopes of this cluster whose grains watch which Sidecar applies, with the hash of what each was last told.
     private readonly Dictionary<string, SidecarWatch> _sidecarWatches = new(StringComparer.Ordinal);
+
+    // What EnvoyFilters' patches did not do, by the scope that applied them (in memory: scopes report again when they patch).
+    private const int MaxPatchReporters = 10_000;
+    private readonly Dictionary<string, IReadOnlyList<ConfigWarning>> _patchProblems = new(StringComparer.Ordinal);
     private long _sidecarGeneration = -1;
 
     // Hostnames whose ServiceGrain could not be updated: tried again on a timer and with every change.
@@ -263,7 +267,34 @@ public sealed partial class ClusterGrain(
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<ConfigWarning>> GetWarningsAsync() =>
-        Task.FromResult<IReadOnlyList<ConfigWarning>>(state.State.Warnings.ToList());
+        Task.FromResult<IReadOnlyList<ConfigWarning>>(state.State.Warnings
+            .Concat(_patchProblems.Values.SelectMany(p => p).Distinct().Where(p => _index.EnvoyFilters.Any(f => f.Namespace == p.Namespace && f.Name == p.Name)))
+            .ToList());
+
+    /// <inheritdoc/>
+    public Task ReportPatchProblemsAsync(string reporter, IReadOnlyList<ConfigWarning> problems)
+    {
+        ArgumentNullException.ThrowIfNull(reporter);
+        ArgumentNullException.ThrowIfNull(problems);
+        var clusterId = this.GetPrimaryKeyString();
+        var known = _patchProblems.Values.SelectMany(p => p).ToHashSet();
+        foreach (var problem in problems.Where(p => !known.Contains(p)))
+        {
+            LogWarning(logger, clusterId, problem.Kind, problem.Namespace, problem.Name, problem.Field, problem.Message);
+        }
+
+        if (problems.Count == 0)
+        {
+            _patchProblems.Remove(reporter);
+        }
+        else if (_patchProblems.Count < MaxPatchReporters || _patchProblems.ContainsKey(reporter))
+        {
+            // Bounded: a scope reports at most the first 100 of its problems.
+            _patchProblems[reporter] = problems.Take(100).ToList();
+        }
+
+        return Task.CompletedTask;
+    }
 
     /// <inheritdoc/>
     public Task<IReadOnlyList<string>> GetHostnamesAsync() =>
@@ -365,7 +396,7 @@ public sealed partial class ClusterGrain(
             throw new ArgumentException($"'{scope}' does not name a sidecar scope of member cluster {this.GetPrimaryKeyString()}", nameof(scope));
         }
 
-        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName);
+        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName, parsed.EnvoyFilters);
         if (!_sidecarWatches.TryGetValue(scope, out var watch))
         {
             watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice));
@@ -393,16 +424,17 @@ public sealed partial class ClusterGrain(
     /// workload-selecting Sidecar <paramref name="sidecarName"/> of that namespace (while it exists;
     /// its proxies move out once it is gone); else the namespace's own or the root namespace's.
     /// </summary>
-    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName)
+    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName, IReadOnlyList<string> envoyFilters)
     {
         var root = scoping.Value.RootNamespace;
+        var filters = _index.EnvoyFiltersOf(ns, envoyFilters, root);
         if (sidecarName is not null && _index.SidecarsIn(ns).FirstOrDefault(s => s.Name == sidecarName && s.WorkloadSelector is not null) is { } named)
         {
-            return new SidecarChoice(named);
+            return new SidecarChoice(named, filters);
         }
 
         var wide = _index.SidecarsIn(ns).Concat(ns == root ? [] : _index.SidecarsIn(root)).Where(s => s.WorkloadSelector is null);
-        return new SidecarChoice(Scoping.ProxyVisibility.SelectSidecar(ns, s_noLabels, wide, root));
+        return new SidecarChoice(Scoping.ProxyVisibility.SelectSidecar(ns, s_noLabels, wide, root), filters);
     }
 
     private static readonly IReadOnlyDictionary<string, string> s_noLabels = new Dictionary<string, string>();
@@ -419,9 +451,15 @@ public sealed partial class ClusterGrain(
             return inputs;
         }
 
-        var sidecar = _index.SidecarFor(pod.Namespace, pod.Labels, scoping.Value.RootNamespace);
+        var root = scoping.Value.RootNamespace;
+        var sidecar = _index.SidecarFor(pod.Namespace, pod.Labels, root);
         var selecting = sidecar is { WorkloadSelector: not null } && sidecar.Namespace == pod.Namespace ? sidecar.Name : null;
-        return inputs with { SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting) };
+        var (filters, selectingFilters) = _index.EnvoyFiltersFor(pod.Namespace, pod.Labels, root);
+        return inputs with
+        {
+            SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting, selectingFilters),
+            EnvoyFilters = filters.Count > 0 ? filters : null,
+        };
     }
 
     /// <summary>Tells the sidecar scopes whose Sidecar changed, when <paramref name="changed"/>: one one-way call each.</summary>
@@ -434,8 +472,8 @@ public sealed partial class ClusterGrain(
 
         foreach (var watch in _sidecarWatches.Values)
         {
-            var (_, ns, name) = watch.Scope;
-            var choice = SidecarChoiceOf(ns, name);
+            var (_, ns, name, filters) = watch.Scope;
+            var choice = SidecarChoiceOf(ns, name, filters);
             var hash = InputHash.Of(choice);
             if (hash == watch.Told)
             {
@@ -502,9 +540,9 @@ public sealed partial class ClusterGrain(
         public HashSet<IGatewayGrain> Watchers { get; } = [];
     }
 
-    private sealed class SidecarWatch((string MemberClusterId, string Namespace, string? SidecarName) scope, string? told)
+    private sealed class SidecarWatch((string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters) scope, string? told)
     {
-        public (string MemberClusterId, string Namespace, string? SidecarName) Scope { get; } = scope;
+        public (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters) Scope { get; } = scope;
 
         public string? Told { get; set; } = told;
 

@@ -100,7 +100,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
                 _view.Apply(update);
             }
 
-            await PublishViewAsync(_view.Composer.TakeChanges());
+            await PublishViewAsync(_view.TakeChanges());
             return;
         }
 
@@ -161,13 +161,13 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public async Task SetSidecarAsync(SidecarChoice choice)
     {
         ArgumentNullException.ThrowIfNull(choice);
-        if (_view is null || (_sidecarKnown && Registry.InputHash.Of(choice.Sidecar) == _view.SidecarHash))
+        if (_view is null || (_sidecarKnown && Registry.InputHash.Of(choice) == _view.ChoiceHash))
         {
             return;
         }
 
         _sidecarKnown = true;
-        await ResetSidecarScopeAsync(choice.Sidecar);
+        await ResetSidecarScopeAsync(choice);
     }
 
     /// <inheritdoc/>
@@ -223,7 +223,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             && await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
         {
             _sidecarKnown = true;
-            await ResetSidecarScopeAsync(choice.Sidecar);
+            await ResetSidecarScopeAsync(choice);
         }
         else
         {
@@ -234,7 +234,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
                 LogSidecarUnknown(_logger, this.GetPrimaryKeyString(), _memberClusterId!);
             }
 
-            await ResetSidecarScopeAsync(_view!.Sidecar);
+            await ResetSidecarScopeAsync(_view!.Choice);
         }
 
         if (_loaded)
@@ -249,7 +249,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     {
         _loadTimer?.Dispose();
         _loadTimer = null;
-        await ResetSidecarScopeAsync(_view!.Sidecar);
+        await ResetSidecarScopeAsync(_view!.Choice);
         _view.EndLoading();
     }
 
@@ -267,12 +267,12 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// Registers the scope with <paramref name="sidecar"/> (so member clusters filter for it from
     /// now on), then builds it from the whole-mesh sidecar scope's hostnames and publishes the difference.
     /// </summary>
-    private async Task ResetSidecarScopeAsync(SidecarSpec? sidecar)
+    private async Task ResetSidecarScopeAsync(SidecarChoice choice)
     {
-        await RegisterAsync(sidecar);
+        await RegisterAsync(choice.Sidecar);
         var mesh = await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Sidecar).GetServicesAsync();
         _catalogueLoaded |= mesh.Loaded;
-        await PublishViewAsync(_view!.Reset(sidecar, mesh.Services));
+        await PublishViewAsync(_view!.Reset(choice, mesh.Services));
     }
 
     private Task RegisterAsync() => RegisterAsync(_view!.Sidecar);
@@ -284,6 +284,13 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private async Task PublishViewAsync((List<XdsResource> Upserted, List<ResourceKey> Removed) change)
     {
         LogConflicts(this.GetPrimaryKeyString());
+        if (_view!.TakeProblems() is { } problems)
+        {
+            // Told to the member cluster whose EnvoyFilters they are: /debug/config lists them there.
+            var warnings = problems.Select(p => new ConfigWarning("EnvoyFilter", p.Namespace, p.Name, $"spec.configPatches[{p.Patch}]", p.Reason)).ToList();
+            _ = GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).ReportPatchProblemsAsync(this.GetPrimaryKeyString(), warnings);
+        }
+
         var becameLoaded = !_loaded && _sidecarKnown && _catalogueLoaded;
         _loaded |= becameLoaded;
         if (change.Upserted.Count == 0 && change.Removed.Count == 0 && !becameLoaded)
@@ -324,7 +331,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
     private ScopeComposer Composer => _view?.Composer ?? _composer!;
 
-    private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => Composer.All, includeResources, _loaded);
+    private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => _view?.All ?? Composer.All, includeResources, _loaded);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning,
         Message = "Scope {Scope}: member cluster {MemberClusterId} has not said which Sidecar applies; its proxies are served as if none did until it does")]

@@ -3,6 +3,7 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Registry;
 using Mesh.Orleans.Grains.Scoping;
+using Mesh.Orleans.Grains.Translation;
 
 namespace Mesh.Orleans.Grains;
 
@@ -14,7 +15,9 @@ namespace Mesh.Orleans.Grains;
 /// hostname is visible depends on that hostname's own <see cref="ServiceVisibility"/> and the
 /// Sidecar, so a hostname becomes visible only through a change of its own (which arrives with
 /// its resources) or of the Sidecar (after which the scope is rebuilt from the whole mesh,
-/// <see cref="Reset"/>).
+/// <see cref="Reset"/>). When EnvoyFilters patch its proxies, what it publishes is the composed
+/// resources patched (their outbound side; the inbound side is patched in each workload's scope),
+/// worked out again on each change.
 /// </summary>
 internal sealed class SidecarScopeView
 {
@@ -27,6 +30,11 @@ internal sealed class SidecarScopeView
     // revision from the whole-mesh scope, read while a newer one arrived, cannot bring one back.
     // (Only batches: they carry what the scope may see, a few hostnames, not the whole mesh.)
     private Dictionary<string, long>? _revisions = new(StringComparer.Ordinal);
+
+    // With EnvoyFilters: what is published (the composed resources, patched) and the problems of the last patching.
+    private Dictionary<ResourceKey, XdsResource>? _published;
+    private IReadOnlyList<EnvoyFilterProblem> _problems = [];
+    private bool _problemsChanged;
 
     /// <summary>Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet.</summary>
     public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options)
@@ -49,11 +57,44 @@ internal sealed class SidecarScopeView
     /// <summary>The hostnames served now.</summary>
     public int ShownCount => _shown.Count;
 
-    /// <summary>The Sidecar that applies now (null: none).</summary>
-    public SidecarSpec? Sidecar { get; private set; }
+    /// <summary>The Sidecar and EnvoyFilters that apply now.</summary>
+    public SidecarChoice Choice { get; private set; } = new(null);
 
-    /// <summary>The content hash of <see cref="Sidecar"/> (null before the first <see cref="Reset"/>).</summary>
-    public string? SidecarHash { get; private set; }
+    /// <summary>The Sidecar that applies now (null: none).</summary>
+    public SidecarSpec? Sidecar => Choice.Sidecar;
+
+    /// <summary>The content hash of <see cref="Choice"/> (null before the first <see cref="Reset"/>).</summary>
+    public string? ChoiceHash { get; private set; }
+
+    /// <summary>Every resource served now.</summary>
+    public IReadOnlyList<XdsResource> All => _published is null ? Composer.All : _published.Values.ToList();
+
+    /// <summary>
+    /// What changed since the last call (the composer's changes, patched when EnvoyFilters apply):
+    /// call after <see cref="Apply"/>.
+    /// </summary>
+    public (List<XdsResource> Upserted, List<ResourceKey> Removed) TakeChanges()
+    {
+        var changes = Composer.TakeChanges();
+        if (_published is null || (changes.Upserted.Count == 0 && changes.Removed.Count == 0))
+        {
+            return changes;
+        }
+
+        return Republish();
+    }
+
+    /// <summary>The problems of the EnvoyFilters' patches when they changed since the last call, else null.</summary>
+    public IReadOnlyList<EnvoyFilterProblem>? TakeProblems()
+    {
+        if (!_problemsChanged)
+        {
+            return null;
+        }
+
+        _problemsChanged = false;
+        return _problems;
+    }
 
     /// <summary>Whether the scope serves <paramref name="hostname"/> now.</summary>
     public bool Shows(string hostname) => _shown.ContainsKey(hostname);
@@ -102,13 +143,15 @@ internal sealed class SidecarScopeView
     /// <paramref name="mesh"/> (every hostname's resources) and what is shown now, whichever
     /// revision is newer, what its proxies may see; returns the difference from what was served.
     /// </summary>
-    public (List<XdsResource> Upserted, List<ResourceKey> Removed) Reset(SidecarSpec? sidecar, IReadOnlyList<ServiceResources> mesh)
+    public (List<XdsResource> Upserted, List<ResourceKey> Removed) Reset(SidecarChoice choice, IReadOnlyList<ServiceResources> mesh)
     {
+        ArgumentNullException.ThrowIfNull(choice);
         ArgumentNullException.ThrowIfNull(mesh);
-        Sidecar = sidecar;
-        SidecarHash = InputHash.Of(sidecar);
+        var sidecar = choice.Sidecar;
         Composer.TakeChanges();
-        var before = Composer.All.ToDictionary(r => r.Key);
+        var before = All.ToDictionary(r => r.Key);
+        Choice = choice;
+        ChoiceHash = InputHash.Of(choice);
         var candidates = new Dictionary<string, ServiceResources>(_shown, StringComparer.Ordinal);
         foreach (var resources in mesh)
         {
@@ -134,8 +177,40 @@ internal sealed class SidecarScopeView
         }
 
         Composer.TakeChanges();
+        if (choice.EnvoyFilters is { Count: > 0 })
+        {
+            _published = before;
+            return Republish();
+        }
+
+        if (_published is not null && _problems.Count > 0)
+        {
+            _problemsChanged = true;
+        }
+
+        _published = null;
+        _problems = [];
         return ScopeFeed.Diff(before, Composer.All.ToDictionary(r => r.Key));
     }
+
+    /// <summary>Patches what the composer holds and publishes the difference from what was published.</summary>
+    private (List<XdsResource> Upserted, List<ResourceKey> Removed) Republish()
+    {
+        var (patched, problems) = ResourcePatcher.Patch(Composer.All, Choice.EnvoyFilters!,
+            new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, _options.RootNamespace, EnvoyFilterContext.SidecarOutbound));
+        var after = patched.ToDictionary(r => r.Key);
+        var diff = ScopeFeed.Diff(_published!, after);
+        _published = after;
+        if (!problems.SequenceEqual(_problems))
+        {
+            _problems = problems;
+            _problemsChanged = true;
+        }
+
+        return diff;
+    }
+
+    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
 
     /// <summary>Ends the loading: from now on only the hostnames shown are held.</summary>
     public void EndLoading() => _revisions = null;

@@ -4,6 +4,7 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Mesh.Orleans.Grains;
 
@@ -13,9 +14,11 @@ namespace Mesh.Orleans.Grains;
 /// member cluster's <see cref="ClusterGrain"/>, which tells it when the workload's ports change
 /// (see <see cref="WatchingScopeGrain{TInputs}"/>).
 /// </summary>
-public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger) : WatchingScopeGrain<WorkloadInputs>(logger), IWorkloadGrain
+public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<WorkloadInputs>(logger), IWorkloadGrain
 {
+    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
     private (Interfaces.Proxies.ProxyKind Kind, string MemberClusterId, string Ip) _workload;
+    private IReadOnlyList<EnvoyFilterProblem> _problems = [];
 
     /// <inheritdoc/>
     protected override WorkloadInputs None => WorkloadInputs.None;
@@ -38,5 +41,29 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger) : WatchingScope
     protected override Task UnwatchAsync() => Cluster.UnwatchWorkloadAsync(_workload.Ip, this.AsReference<IWorkloadGrain>());
 
     /// <inheritdoc/>
-    protected override IEnumerable<XdsResource> Build(WorkloadInputs inputs) => WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs);
+    /// <remarks>
+    /// A sidecar's inbound side is patched by the EnvoyFilters that select it (their
+    /// SIDECAR_INBOUND and ANY patches; the outbound side is patched in its sidecar scope), and
+    /// what they did not do is told to the member cluster, which lists it on each EnvoyFilter.
+    /// </remarks>
+    protected override IEnumerable<XdsResource> Build(WorkloadInputs inputs)
+    {
+        var resources = WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs);
+        IReadOnlyList<EnvoyFilterProblem> problems = [];
+        if (_workload.Kind == Interfaces.Proxies.ProxyKind.Sidecar && inputs.EnvoyFilters is { Count: > 0 } filters)
+        {
+            var context = new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, scoping.Value.RootNamespace, EnvoyFilterContext.SidecarInbound);
+            (var patched, problems) = ResourcePatcher.Patch(resources, filters, context);
+            resources = patched;
+        }
+
+        if (!problems.SequenceEqual(_problems))
+        {
+            _problems = problems;
+            var warnings = problems.Select(p => new ConfigWarning("EnvoyFilter", p.Namespace, p.Name, $"spec.configPatches[{p.Patch}]", p.Reason)).ToList();
+            _ = Cluster.ReportPatchProblemsAsync(this.GetPrimaryKeyString(), warnings);
+        }
+
+        return resources;
+    }
 }

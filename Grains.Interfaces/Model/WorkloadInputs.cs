@@ -10,17 +10,20 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// in, from its pod's namespace and labels and the Sidecar resources; null when no pod is known
 /// at the address (the proxy then stays in the scope of the namespace its node names).
 /// </param>
+/// <param name="EnvoyFilters">The EnvoyFilters that select a sidecar at this address (for its inbound side); null: none.</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadInputs(
     [property: Id(0)] IReadOnlyList<WorkloadPort> Ports,
-    [property: Id(1)] string? SidecarScope = null)
+    [property: Id(1)] string? SidecarScope = null,
+    [property: Id(2)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null)
 {
     /// <summary>A workload no Service selects.</summary>
     public static WorkloadInputs None { get; } = new(new List<WorkloadPort>());
 
     /// <summary>True when both list the same ports with the same protocols and name the same sidecar scope.</summary>
     public bool SameAs(WorkloadInputs? other) =>
-        other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal);
+        other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal)
+        && (EnvoyFilters ?? []).SequenceEqual(other.EnvoyFilters ?? []);
 }
 
 /// <summary>One port a workload listens on (an EndpointSlice port: the Service's target port).</summary>

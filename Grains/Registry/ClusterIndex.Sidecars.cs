@@ -56,6 +56,55 @@ public sealed partial class ClusterIndex
         return ProxyVisibility.SelectSidecar(proxyNamespace, labels, candidates, rootNamespace);
     }
 
+    /// <summary>
+    /// The EnvoyFilters that patch a proxy of <paramref name="proxyNamespace"/> with
+    /// <paramref name="labels"/>, as Istio's <c>EnvoyFilters(proxy)</c> picks them: those of the root
+    /// namespace, then those of the proxy's namespace, each without a <c>workloadSelector</c> or with
+    /// one the labels satisfy. <c>Selecting</c> names (<c>namespace/name</c>) those chosen by a selector:
+    /// they set the proxy apart from the rest of its namespace.
+    /// </summary>
+    public (List<EnvoyFilterSpec> All, List<string> Selecting) EnvoyFiltersFor(string proxyNamespace, IReadOnlyDictionary<string, string> labels, string rootNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(proxyNamespace);
+        ArgumentNullException.ThrowIfNull(labels);
+        var all = new List<EnvoyFilterSpec>();
+        var selecting = new List<string>();
+        foreach (var filter in EnvoyFilters)
+        {
+            if (filter.Namespace != rootNamespace && filter.Namespace != proxyNamespace)
+            {
+                continue;
+            }
+
+            if (filter.WorkloadSelector is null)
+            {
+                all.Add(filter);
+            }
+            else if (filter.WorkloadSelector.All(s => labels.TryGetValue(s.Key, out var value) && value == s.Value))
+            {
+                all.Add(filter);
+                selecting.Add($"{filter.Namespace}/{filter.Name}");
+            }
+        }
+
+        return (all, selecting);
+    }
+
+    /// <summary>
+    /// The EnvoyFilters of a sidecar scope of <paramref name="proxyNamespace"/> named by the
+    /// workload-selecting ones <paramref name="selecting"/> (<c>namespace/name</c>): the root
+    /// namespace's and the namespace's without a selector, and those named (while they exist and select).
+    /// </summary>
+    public List<EnvoyFilterSpec> EnvoyFiltersOf(string proxyNamespace, IReadOnlyCollection<string> selecting, string rootNamespace)
+    {
+        ArgumentNullException.ThrowIfNull(proxyNamespace);
+        ArgumentNullException.ThrowIfNull(selecting);
+        return EnvoyFilters
+            .Where(f => (f.Namespace == rootNamespace || f.Namespace == proxyNamespace)
+                && (f.WorkloadSelector is null || selecting.Contains($"{f.Namespace}/{f.Name}")))
+            .ToList();
+    }
+
     private void IndexPodIp(MeshPod pod)
     {
         if (pod.Ip is not { Length: > 0 } ip)

@@ -47,9 +47,8 @@ public sealed partial class ClusterIndex
     public int Count => _objects.Count;
 
     /// <summary>
-    /// The cluster's EnvoyFilters by namespace and name. Held, not yet applied: what an EnvoyFilter
-    /// selects becomes part of a proxy's scope when scopes are resolved per proxy, so a change of
-    /// one touches no hostname.
+    /// The cluster's EnvoyFilters by namespace and name. What an EnvoyFilter selects is part of a
+    /// proxy's scope (<see cref="EnvoyFiltersFor"/>), so a change of one touches no hostname.
     /// </summary>
     public IReadOnlyCollection<EnvoyFilterSpec> EnvoyFilters => _envoyFilters.Values;
 
@@ -504,6 +503,7 @@ public sealed partial class ClusterIndex
                 break;
             case EnvoyFilterSpec envoyFilter:
                 _envoyFilters[(envoyFilter.Namespace, envoyFilter.Name)] = envoyFilter;
+                SidecarGeneration++;
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
@@ -602,6 +602,7 @@ public sealed partial class ClusterIndex
                 break;
             case EnvoyFilterSpec envoyFilter:
                 _envoyFilters.Remove((envoyFilter.Namespace, envoyFilter.Name));
+                SidecarGeneration++;
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])

@@ -52,7 +52,7 @@ public static partial class EnvoyFilterPatcher
 
         foreach (var patch in run.Patches(EnvoyFilterApplyTo.Cluster))
         {
-            if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context.Kind))
+            if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context))
             {
                 kept.Add(patch.Copy<Cluster>());
                 run.Applied(patch);

@@ -24,7 +24,7 @@ public static partial class EnvoyFilterPatcher
 
         foreach (var patch in run.Patches(EnvoyFilterApplyTo.Listener))
         {
-            if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context.Kind))
+            if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context))
             {
                 kept.Add(patch.Copy<Listener>());
                 run.Applied(patch);

@@ -100,9 +100,10 @@ public static partial class EnvoyFilterPatcher
     /// Istio runs additions once per context it builds (inbound, outbound, gateway) and lets an ANY
     /// addition in only on the outbound and gateway runs, so that it is added once.
     /// </summary>
-    private static bool AddsFor(EnvoyFilterContext patch, ProxyKind kind) => kind switch
+    private static bool AddsFor(EnvoyFilterContext patch, PatchContext context) => context.Kind switch
     {
         ProxyKind.Router => patch is EnvoyFilterContext.Any or EnvoyFilterContext.Gateway,
+        ProxyKind.Sidecar when context.Side == EnvoyFilterContext.SidecarInbound => patch is EnvoyFilterContext.SidecarInbound,
         ProxyKind.Sidecar => patch is EnvoyFilterContext.Any or EnvoyFilterContext.SidecarInbound or EnvoyFilterContext.SidecarOutbound,
         _ => false,
     };
@@ -161,6 +162,11 @@ public static partial class EnvoyFilterPatcher
         public void Admit(EnvoyFilterSpec filter, int index)
         {
             var spec = filter.Patches[index];
+            if (Context.Side is { } side && spec.Match.Context != side && spec.Match.Context != EnvoyFilterContext.Any)
+            {
+                return; // The other side's patch: applied there.
+            }
+
             if (ProxyMismatch(spec.Match) is { } mismatch)
             {
                 _problems.Add(new EnvoyFilterProblem(filter.Namespace, filter.Name, index, mismatch));
@@ -209,7 +215,8 @@ public static partial class EnvoyFilterPatcher
         /// <summary>The problems, with one for each admitted patch that changed nothing and failed nowhere.</summary>
         public List<EnvoyFilterProblem> Finish()
         {
-            foreach (var patch in _all.Where(p => !_applied.Contains(p) && !_reported.Contains(p)))
+            // An ANY patch applied to one side of a sidecar may match on the other: not reported.
+            foreach (var patch in _all.Where(p => !_applied.Contains(p) && !_reported.Contains(p) && (Context.Side is null || p.Match.Context != EnvoyFilterContext.Any)))
             {
                 _problems.Add(new EnvoyFilterProblem(patch.Filter.Namespace, patch.Filter.Name, patch.Index,
                     $"{patch.Spec.ApplyTo} {patch.Operation} (context {patch.Match.Context}) matched nothing in this {Context.Kind.ToString().ToLowerInvariant()} proxy's configuration"));

@@ -49,7 +49,7 @@ public sealed class SidecarScopeViewTests
 
         // The whole mesh, read before the removal reached it, still has revision 1.
         Assert.False(view.Apply(Hostname("web", "shop", 1)));
-        var (upserted, removed) = view.Reset(null, [Hostname("web", "shop", 1)]);
+        var (upserted, removed) = view.Reset(new SidecarChoice(null), [Hostname("web", "shop", 1)]);
 
         Assert.Empty(upserted);
         Assert.Empty(removed);
@@ -64,10 +64,10 @@ public sealed class SidecarScopeViewTests
     public void Reset_AHostnameSeenButNotShown_IsShownWhenTheNewSidecarImportsIt()
     {
         var view = new SidecarScopeView("shop", meshRegistryOnly: false, s_options);
-        view.Reset(Narrow("shop"), []);
+        view.Reset(new SidecarChoice(Narrow("shop")), []);
         Assert.False(view.Apply(Hostname("audit", "bank", 4)));
 
-        view.Reset(null, [Hostname("audit", "bank", 4)]);
+        view.Reset(new SidecarChoice(null), [Hostname("audit", "bank", 4)]);
 
         Assert.True(view.Shows("audit.bank.svc.cluster.local"));
     }
@@ -81,21 +81,21 @@ public sealed class SidecarScopeViewTests
         view.Composer.TakeChanges();
         var mesh = new List<ServiceResources> { Hostname("web", "shop", 1), Hostname("audit", "bank", 1) };
 
-        var (upserted, removed) = view.Reset(Narrow("shop"), mesh);
+        var (upserted, removed) = view.Reset(new SidecarChoice(Narrow("shop")), mesh);
 
         Assert.Empty(upserted);
         Assert.Equal(["outbound|80||audit.bank.svc.cluster.local"], removed.Select(k => k.Name));
-        var same = view.Reset(Narrow("shop"), mesh);
+        var same = view.Reset(new SidecarChoice(Narrow("shop")), mesh);
         Assert.Empty(same.Upserted);
         Assert.Empty(same.Removed);
 
         // REGISTRY_ONLY: the fixed virtualOutbound listener changes; the hostnames stay.
-        (upserted, removed) = view.Reset(Narrow("shop", "REGISTRY_ONLY"), mesh);
+        (upserted, removed) = view.Reset(new SidecarChoice(Narrow("shop", "REGISTRY_ONLY")), mesh);
         Assert.Contains(upserted, r => r.Name == "virtualOutbound");
         Assert.Empty(removed);
 
         // Back to no Sidecar: audit returns, from the whole mesh.
-        (upserted, _) = view.Reset(null, mesh);
+        (upserted, _) = view.Reset(new SidecarChoice(null), mesh);
         Assert.Contains(upserted, r => r.Name == "outbound|80||audit.bank.svc.cluster.local");
         Assert.Equal(["outbound|80||audit.bank.svc.cluster.local", "outbound|80||web.shop.svc.cluster.local"], Clusters(view));
     }

@@ -41,7 +41,9 @@ public sealed class ScopeCachesTests
             ScopeResolver.Resolve(Sidecar("127.1.0.4") with { Kind = ProxyKind.Proxyless }));
         var sidecar = ScopeResolver.Resolve(Sidecar("127.1.0.4"));
         Assert.Equal(new ScopeKey("sidecar/Kubernetes/bookinfo", Workload), sidecar);
-        Assert.Equal(("Kubernetes", "bookinfo", (string?)null), ScopeNames.ParseSidecarScope(sidecar.Base));
+        var parsed = ScopeNames.ParseSidecarScope(sidecar.Base)!.Value;
+        Assert.Equal(("Kubernetes", "bookinfo", (string?)null), (parsed.MemberClusterId, parsed.Namespace, parsed.SidecarName));
+        Assert.Empty(parsed.EnvoyFilters);
         Assert.Equal((ProxyKind.Sidecar, "Kubernetes", "127.1.0.4"), ScopeNames.ParseWorkload(sidecar.Overlay!));
         var elsewhere = ScopeResolver.Resolve(Sidecar("127.1.0.4") with { MemberClusterId = "east" });
         Assert.Equal("workload/sidecar/east/127.1.0.4", elsewhere.Overlay);
