@@ -11,7 +11,7 @@ namespace Mesh.Orleans.Bench;
 /// <param name="EndpointsPerService">Endpoints in each service's one EndpointSlice (<c>--endpoints</c>, default 10).</param>
 /// <param name="Sidecars">Simulated sidecars, spread evenly over the namespaces (<c>--sidecars</c>, default 10,000).</param>
 /// <param name="Probes">Probe proxies that measure bytes at connect, in the target namespace, against both control planes (<c>--probes</c>, default 5).</param>
-/// <param name="Changes">Measured changes of each kind of EndpointSlice change (<c>--changes</c>, default 5).</param>
+/// <param name="Changes">Measured changes of each kind of EndpointSlice change (<c>--changes</c>, default 10).</param>
 /// <param name="StreamsPerConnection">Streams per HTTP/2 connection (<c>--per-connection</c>, default 10).</param>
 /// <param name="Output">Where the Markdown section is appended (<c>--out</c>, default BENCHMARKS.md; <c>-</c> prints only).</param>
 internal sealed record ScopingOptions(
@@ -32,7 +32,7 @@ internal sealed record ScopingOptions(
             Number(args, "--endpoints") ?? 10,
             Number(args, "--sidecars") ?? 10_000,
             Number(args, "--probes") ?? 5,
-            Number(args, "--changes") ?? 5,
+            Number(args, "--changes") ?? 10,
             Number(args, "--per-connection") ?? 10,
             BenchOptions.Value(args, "--out") ?? "BENCHMARKS.md");
         if (options.Namespaces < 3)

@@ -24,6 +24,7 @@ internal static class ScopingReport
         text.AppendLine(s_invariant, $"- Control planes, one after the other, on the same directory: (1) the mesh without any Sidecar, one `--role all` process, measured only with {options.Probes} probe proxies in `{target}` (alternately SotW and Delta, one at a time); (2) with the Sidecars, a `--role silo` process (YAML source, grains) and a `--role frontend` process (xDS). The load generator is a third process on the same cores.");
         text.AppendLine("- Memory: `/debug/stats?gc` (forced full compacting GC) of each process: the silo before any stream (mesh loaded), after one sidecar per namespace has converged (every scope open: stage one), and after the rest of the fleet (no new scope: stage two). Per proxy and per stream = stage two's growth / its streams; per scope = (stage one's growth - its streams x the per-proxy figure) / the scopes it opened (the load probe's scope, `shared`, was open before). Per service = (loaded silo - an empty silo's) / services.");
         text.AppendLine(s_invariant, $"- Changes: {options.Changes} measured EndpointSlice changes (one endpoint moves) of one service in `{target}`, then {options.Changes} of one in `shared`, after one unmeasured of each kind, {StrayWindowText}; from renaming the new file over the old to each stream holding the new version. Then `{target}`'s Sidecar gains `{neighbour}/*`: from the rename to each `{target}` stream holding the {mesh.ServicesPerNamespace} added clusters (CDS) and their assignments (EDS).");
+        text.AppendLine(s_invariant, $"- Timeline (UTC): {string.Join("; ", r.Timeline)}.");
         if (r.Failure is not null)
         {
             text.AppendLine(s_invariant, $"- **The run stopped early**: {r.Failure}. The table has what was measured before.");
@@ -70,6 +71,35 @@ internal static class ScopingReport
             Row(text, "... and their assignments (EDS): converged p50 / max",
                 $"{sc.AssignmentsMs.LatenciesMs.Count} of {sc.Expected}; {sc.AssignmentsMs.Percentile(50):0} / **{sc.AssignmentsMs.Percentile(100):0} ms** until all converged");
             Row(text, "... other streams that received anything / frontend bytes sent", $"{sc.OutsideResponses} / {sc.FrontendBytes / 1024:0} KiB");
+        }
+
+        var missed = new[] { r.NamespaceChange, r.SharedChange }.Where(c => c is not null).SelectMany(c => c!.MissingDetail).ToList();
+        if (missed.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Expected streams a slice change did not reach within 60 s:");
+            text.AppendLine();
+            foreach (var line in missed)
+            {
+                text.AppendLine(s_invariant, $"- {line}");
+            }
+        }
+
+        text.AppendLine();
+        text.AppendLine("Control-plane log entries of level Warning and above, by category (the processes run with `Logging:LogLevel:Default` Warning; Orleans' notes that ServerGC is off left out; times UTC):");
+        text.AppendLine();
+        foreach (var (process, groups) in r.LogEntries)
+        {
+            text.AppendLine(s_invariant, $"- {process}: {(groups.Count == 0 ? "none" : $"{groups.Sum(g => g.Count)} entries")}");
+            foreach (var g in groups.Take(8))
+            {
+                text.AppendLine(s_invariant, $"  - {g.Count} x `{g.Category}` ({g.First}{(g.Count > 1 ? $" to {g.Last}" : string.Empty)}), e.g. \"{g.Sample.Replace("|", "\\|", StringComparison.Ordinal)}\"");
+            }
+
+            if (groups.Count > 8)
+            {
+                text.AppendLine(s_invariant, $"  - and {groups.Skip(8).Sum(g => g.Count)} entries of {groups.Count - 8} other categories");
+            }
         }
 
         text.AppendLine();

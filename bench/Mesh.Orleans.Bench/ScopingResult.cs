@@ -66,6 +66,18 @@ internal sealed class ScopingResult
     /// <summary>The Sidecar change adding the neighbour namespace to the target's egress hosts.</summary>
     public SidecarChangeResult? SidecarChange { get; set; }
 
+    /// <summary>Per control-plane process (unscoped, silo, frontend): its Warning-and-above log entries by level and category, most frequent first.</summary>
+    public Dictionary<string, List<LogEntryGroup>> LogEntries { get; } = [];
+
+    /// <summary>Log entries of one level and category: how many, the first and last time, and the first one's message line.</summary>
+    internal sealed record LogEntryGroup(string Category, int Count, string First, string Last, string Sample);
+
+    /// <summary>When each step began (UTC, <c>HH:mm:ss</c>), to set beside the control plane's log.</summary>
+    public List<string> Timeline { get; } = [];
+
+    /// <summary>Notes when <paramref name="step"/> begins.</summary>
+    public void Begin(string step) => Timeline.Add($"{DateTime.UtcNow:HH:mm:ss} {step}");
+
     /// <summary>What stopped the run early, if something did.</summary>
     public string? Failure { get; set; }
 
@@ -89,6 +101,9 @@ internal sealed class ScopingResult
 
         /// <summary>Streams outside the expected set that received any response at all, over all changes.</summary>
         public int OutsideResponses { get; set; }
+
+        /// <summary>Per change that missed streams: its generation and the missing streams by namespace and protocol.</summary>
+        public List<string> MissingDetail { get; } = [];
 
         public double FrontendBytesPerChange { get; set; }
 

@@ -41,10 +41,11 @@ internal static class ScopingScenario
         var work = Directory.CreateTempSubdirectory("mesh-scoping-").FullName;
         EventHandler removeOnExit = (_, _) => TryDelete(work);
         AppDomain.CurrentDomain.ProcessExit += removeOnExit;
+        var logs = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"mesh-scoping-logs-{DateTime.UtcNow:yyyyMMdd-HHmmss}")).FullName;
         var clock = Stopwatch.StartNew();
         try
         {
-            await RunStepsAsync(options, mesh, result, work);
+            await RunStepsAsync(options, mesh, result, work, logs);
         }
         catch (Exception exception) when (exception is TimeoutException or InvalidOperationException or IOException or HttpRequestException or OperationCanceledException)
         {
@@ -58,7 +59,12 @@ internal static class ScopingScenario
             TryDelete(work);
         }
 
-        Program.Log($"scoping run took {clock.Elapsed.TotalMinutes:0.0} min");
+        foreach (var log in Directory.GetFiles(logs, "*.log").Order(StringComparer.Ordinal))
+        {
+            result.LogEntries[Path.GetFileNameWithoutExtension(log)] = LogEntries(log);
+        }
+
+        Program.Log($"scoping run took {clock.Elapsed.TotalMinutes:0.0} min; control-plane logs kept in {logs}");
         var report = ScopingReport.Render(options, mesh, args, result, clock.Elapsed);
         Console.WriteLine(report);
         if (options.Output != "-")
@@ -72,7 +78,7 @@ internal static class ScopingScenario
         return result.Failure is null ? 0 : 1;
     }
 
-    private static async Task RunStepsAsync(ScopingOptions options, ScopingMesh mesh, ScopingResult result, string work)
+    private static async Task RunStepsAsync(ScopingOptions options, ScopingMesh mesh, ScopingResult result, string work, string logs)
     {
         var names = new ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         var directory = Directory.CreateDirectory(Path.Combine(work, "mesh")).FullName;
@@ -84,7 +90,7 @@ internal static class ScopingScenario
         Program.Log($"  wrote {2 * mesh.Services} files in {result.PrepareSeconds:0.0} s");
 
         // An empty silo: what a silo holds before any service, subtracted from the loaded one's.
-        await using (var emptySilo = await StartSiloAsync(empty, Program.FreePort()))
+        await using (var emptySilo = await StartSiloAsync(empty, Program.FreePort(), logFile: null))
         {
             await Task.Delay(2000);
             result.EmptySilo = Memory(await emptySilo.StatsAsync(collect: true));
@@ -92,11 +98,12 @@ internal static class ScopingScenario
         }
 
         // The same mesh without Sidecars, in one process: probes only.
+        result.Begin("unscoped control plane starts");
         var unscopedStart = Stopwatch.GetTimestamp();
         await using (var unscoped = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
             ["--role", "all", "--config", directory, "--xds-port", "0", "--debug-port", "0",
              "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", Program.FreePort().ToString(CultureInfo.InvariantCulture)],
-            expectXds: true, startTimeout: s_loadTimeout))
+            expectXds: true, startTimeout: s_loadTimeout, logFile: Path.Combine(logs, "unscoped.log")))
         {
             result.UnscopedLoadSeconds = await WaitForLastServiceAsync(mesh, unscoped.XdsPort, unscopedStart);
             Program.Log($"  unscoped control plane serves the last service after {result.UnscopedLoadSeconds:0.0} s; connecting {options.Probes} probes");
@@ -109,10 +116,11 @@ internal static class ScopingScenario
 
         // The scoped control plane: a silo process and a frontend process.
         var gateway = Program.FreePort();
+        result.Begin("scoped silo starts");
         var start = Stopwatch.GetTimestamp();
-        await using var silo = await StartSiloAsync(directory, gateway);
+        await using var silo = await StartSiloAsync(directory, gateway, Path.Combine(logs, "silo.log"));
         await using var frontend = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true);
+            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true, logFile: Path.Combine(logs, "frontend.log"));
         result.LoadSeconds = await WaitForLastServiceAsync(mesh, frontend.XdsPort, start);
         Program.Log($"  scoped control plane serves the last service after {result.LoadSeconds:0.0} s");
         await Task.Delay(2000);
@@ -127,6 +135,7 @@ internal static class ScopingScenario
             var stageOne = Enumerable.Range(0, mesh.Namespaces).ToList();
             result.StageOneStreams = stageOne.Count;
             result.ScopesOpened = mesh.Namespaces - 1;
+            result.Begin("stage one");
             result.StageOneSeconds = await ConnectAsync(frontend.XdsPort, stageOne, mesh, options, names, fleet, result);
             Program.Log($"  stage one: {stageOne.Count} streams converged in {result.StageOneSeconds:0.0} s");
             await Task.Delay(2000);
@@ -135,6 +144,7 @@ internal static class ScopingScenario
 
             var stageTwo = Enumerable.Range(mesh.Namespaces, options.Sidecars - mesh.Namespaces).ToList();
             result.StageTwoStreams = stageTwo.Count;
+            result.Begin("stage two");
             result.StageTwoSeconds = await ConnectAsync(frontend.XdsPort, stageTwo, mesh, options, names, fleet, result);
             Program.Log($"  stage two: {stageTwo.Count} streams converged in {result.StageTwoSeconds:0.0} s");
             await Task.Delay(2000);
@@ -149,8 +159,11 @@ internal static class ScopingScenario
             // The same probes as on the unscoped control plane, then gone before the changes.
             await ProbeAsync(frontend.XdsPort, mesh, options, names, result.ScopedProbes);
 
+            result.Begin("slice changes");
             await MeasureSliceChangesAsync(options, mesh, directory, fleet, silo, frontend, result);
+            result.Begin("Sidecar change");
             await MeasureSidecarChangeAsync(mesh, directory, fleet, frontend, result);
+            result.Begin("end");
         }
         finally
         {
@@ -158,10 +171,37 @@ internal static class ScopingScenario
         }
     }
 
-    private static Task<ChildProcess> StartSiloAsync(string directory, int gateway) => ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
+    private static Task<ChildProcess> StartSiloAsync(string directory, int gateway, string? logFile) => ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
         ["--role", "silo", "--config", directory, "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture),
          "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture), "--debug-port", "0"],
-        expectXds: false, startTimeout: s_loadTimeout);
+        expectXds: false, startTimeout: s_loadTimeout, logFile: logFile);
+
+    /// <summary>
+    /// A process log's entries of level Warning and above (<c>[time ]warn: Category[id]</c> lines,
+    /// the message on the line after), grouped by level and category.
+    /// </summary>
+    private static List<ScopingResult.LogEntryGroup> LogEntries(string log)
+    {
+        var lines = File.ReadAllLines(log);
+        var entries = new List<(string Time, string Category, string Message)>();
+        for (var i = 0; i < lines.Length; i++)
+        {
+            var level = new[] { "warn: ", "fail: ", "crit: " }.Select(l => lines[i].IndexOf(l, StringComparison.Ordinal)).Where(at => at >= 0).DefaultIfEmpty(-1).Min();
+            if (level < 0 || level > 13 || lines[i].Contains("Orleans.Runtime.Silo[100405]", StringComparison.Ordinal))
+            {
+                // Not an entry's first line; or Orleans' notes that ServerGC is off, which the bench turns off on purpose.
+                continue;
+            }
+
+            var message = i + 1 < lines.Length ? lines[i + 1].Trim() : string.Empty;
+            entries.Add((lines[i][..level].Trim(), lines[i][level..].Trim(), message.Length > 200 ? message[..200] + "..." : message));
+        }
+
+        return entries.GroupBy(e => e.Category, StringComparer.Ordinal)
+            .Select(g => new ScopingResult.LogEntryGroup(g.Key, g.Count(), g.First().Time, g.Last().Time, g.First().Message))
+            .OrderByDescending(g => g.Count)
+            .ToList();
+    }
 
     /// <summary>Seconds from <paramref name="start"/> to a stream (in the shared namespace) holding the last service's assignment with all its endpoints.</summary>
     private static async Task<double> WaitForLastServiceAsync(ScopingMesh mesh, int port, long start)
@@ -321,8 +361,10 @@ internal static class ScopingScenario
             };
         }
 
+        var versionsBefore = expected.ToDictionary(s => s, s => s.VersionOf(cluster));
         var siloBefore = await silo.StatsAsync();
         var frontendBefore = await frontend.StatsAsync();
+        var triggeredAt = DateTime.UtcNow;
         var start = Stopwatch.GetTimestamp();
         RegistryMesh.Replace(mesh.SliceFile(directory, ns, service), text);
         await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(60)));
@@ -337,6 +379,18 @@ internal static class ScopingScenario
         var latencies = arrivals.Values.Select(at => Stopwatch.GetElapsedTime(start, at).TotalMilliseconds).ToList();
         change.Latencies.LatenciesMs.AddRange(latencies);
         change.Missing += expected.Count - arrivals.Count;
+        var missing = expected.Where(s => !arrivals.ContainsKey(s)).ToList();
+        if (missing.Count > 0)
+        {
+            // Which streams: one namespace's (a scope), or one connection's, tells where it was lost.
+            var stillOld = missing.Count(s => s.VersionOf(cluster) == versionsBefore[s]);
+            var detail = string.Join(", ", missing.GroupBy(s => s.Namespace).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => $"`{g.Key}` {g.Count()} ({g.Count(s => !s.Delta)} SotW, {g.Count(s => s.Delta)} Delta)"));
+            var served = await FreshProbeAsync(frontend.XdsPort, missing[0].Namespace, cluster, arrivals.Keys.FirstOrDefault(s => !s.Delta)?.VersionOf(cluster));
+            change.MissingDetail.Add($"change g{generation} at {triggeredAt:HH:mm:ss}: {missing.Count} streams, {stillOld} of them still holding the version from before the change: {detail}; {served}");
+            Program.Log($"    missing: {change.MissingDetail[^1]}");
+        }
+
         change.OutsideReceivers += outsideArrivals.Count;
         change.OutsideResponses += outsideResponses.Count;
         change.Changes++;
@@ -344,6 +398,29 @@ internal static class ScopingScenario
         change.FrontendCpuMsPerChange += ((1000 * Program.Delta(frontendBefore, frontendAfter, "cpuSeconds")) - change.FrontendCpuMsPerChange) / change.Changes;
         change.SiloCpuMsPerChange += ((1000 * Program.Delta(siloBefore, siloAfter, "cpuSeconds")) - change.SiloCpuMsPerChange) / change.Changes;
         Program.Log($"  {cluster} g{generation}: {arrivals.Count} of {expected.Count} expected streams in {latencies.DefaultIfEmpty(double.NaN).Min():0}..{latencies.DefaultIfEmpty(double.NaN).Max():0} ms; outside: {outsideArrivals.Count} received it, {outsideResponses.Count} received something");
+    }
+
+    /// <summary>
+    /// After a change missed streams of <paramref name="ns"/>: what a new SotW stream of that
+    /// namespace is served (the frontend's cache of the scope) against <paramref name="expectedVersion"/>,
+    /// the version SotW streams that had the change hold.
+    /// </summary>
+    private static async Task<string> FreshProbeAsync(int port, string ns, string cluster, string? expectedVersion)
+    {
+        try
+        {
+            await using var probe = new ScopingSidecar(Channel(port), $"sidecar~127.0.0.1~fresh-probe.{ns}~{ns}.svc.cluster.local", ns, delta: false, ownsChannel: true, new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+            probe.Start();
+            await probe.Converged.WaitAsync(TimeSpan.FromSeconds(30));
+            var version = probe.VersionOf(cluster);
+            return expectedVersion is null ? "no SotW stream had the change to compare a fresh probe with"
+                : version == expectedVersion ? $"a new SotW stream in `{ns}` is served the new version (the scope's cache has it; its open streams were not sent it)"
+                : $"a new SotW stream in `{ns}` is served another version than the streams that had the change (the scope's cache lacks it)";
+        }
+        catch (Exception exception) when (exception is TimeoutException or OperationCanceledException or Grpc.Core.RpcException or IOException or InvalidOperationException)
+        {
+            return $"a new SotW stream in `{ns}` did not converge ({exception.Message})";
+        }
     }
 
     private static async Task MeasureSidecarChangeAsync(ScopingMesh mesh, string directory, List<ScopingSidecar> fleet, ChildProcess frontend, ScopingResult result)
