@@ -31,8 +31,11 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
-    /// <summary>Starts <paramref name="dll"/> and waits (at most <paramref name="startTimeout"/>, default 2 min) until it has printed its ports.</summary>
-    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, bool expectXds, TimeSpan? startTimeout = null)
+    /// <summary>
+    /// Starts <paramref name="dll"/> and waits (at most <paramref name="startTimeout"/>, default 2 min) until it has printed its ports;
+    /// with <paramref name="logFile"/>, everything it prints on stdout (its log) is also appended there.
+    /// </summary>
+    public static async Task<ChildProcess> StartAsync(string dll, IEnumerable<string> args, bool expectXds, TimeSpan? startTimeout = null, string? logFile = null)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = AppContext.BaseDirectory };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, dll));
@@ -43,10 +46,18 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["DOTNET_gcServer"] = "0";
+        if (logFile is not null)
+        {
+            // A kept log says when each entry happened, in UTC, as the bench's own lines do.
+            start.Environment["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ";
+            start.Environment["Logging__Console__UseUtcTimestamp"] = "true";
+        }
+
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start " + dll);
         EventHandler killOnExit = (_, _) => Kill(process);
         AppDomain.CurrentDomain.ProcessExit += killOnExit;
         var errors = process.StandardError.ReadToEndAsync();
+        var log = logFile is null ? null : new StreamWriter(logFile, append: true) { AutoFlush = true };
         int? xds = expectXds ? null : 0;
         int? debug = null;
         using var timeout = new CancellationTokenSource(startTimeout ?? TimeSpan.FromMinutes(2));
@@ -55,6 +66,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             while (xds is null || debug is null)
             {
                 var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException(dll + " exited before printing its ports");
+                log?.WriteLine(line);
                 if (XdsLine().Match(line) is { Success: true } x)
                 {
                     xds = int.Parse(x.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -74,10 +86,15 @@ internal sealed partial class ChildProcess : IAsyncDisposable
             await process.WaitForExitAsync(CancellationToken.None);
             var stderr = await errors.WaitAsync(TimeSpan.FromSeconds(5));
             process.Dispose();
+            if (log is not null)
+            {
+                await log.DisposeAsync();
+            }
+
             throw new InvalidOperationException($"{dll} did not print its ports ({exception.Message}); stderr: {stderr.Trim()}", exception);
         }
 
-        _ = process.StandardOutput.ReadToEndAsync();
+        _ = log is null ? process.StandardOutput.ReadToEndAsync() : CopyAsync(process.StandardOutput, log);
         return new ChildProcess(process, killOnExit, xds.Value, debug.Value);
     }
 
@@ -102,6 +119,17 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
         _process.Dispose();
         _http.Dispose();
+    }
+
+    private static async Task CopyAsync(StreamReader output, StreamWriter log)
+    {
+        await using (log)
+        {
+            while (await output.ReadLineAsync() is { } line)
+            {
+                await log.WriteLineAsync(line);
+            }
+        }
     }
 
     private static void Kill(Process process)

@@ -13,7 +13,8 @@ namespace Mesh.Orleans.Bench;
 /// silo process and a stand-alone frontend process on 127.0.0.1), changes endpoints through
 /// the YAML directory, and measures memory, latency, CPU, bytes and a reconnect storm; then
 /// the same against a bare Kestrel server that only writes pre-serialised bytes. With
-/// <c>--scenario registry</c> it runs <see cref="RegistryScenario"/> instead.
+/// <c>--scenario registry</c> it runs <see cref="RegistryScenario"/> instead, with
+/// <c>--scenario scoping</c> <see cref="ScopingScenario"/>.
 /// </summary>
 internal static class Program
 {
@@ -29,9 +30,12 @@ internal static class Program
 
         if (BenchOptions.Value(args, "--scenario") is { } scenario && scenario != "push")
         {
-            return scenario == "registry"
-                ? await RegistryScenario.RunAsync(RegistryOptions.Parse(args), args)
-                : throw new ArgumentException($"Unknown --scenario {scenario}: push (the default) or registry.", nameof(args));
+            return scenario switch
+            {
+                "registry" => await RegistryScenario.RunAsync(RegistryOptions.Parse(args), args),
+                "scoping" => await ScopingScenario.RunAsync(ScopingOptions.Parse(args), args),
+                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry or scoping.", nameof(args)),
+            };
         }
 
         var options = BenchOptions.Parse(args);
