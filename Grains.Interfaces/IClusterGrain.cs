@@ -37,8 +37,11 @@ public interface IClusterGrain : IGrainWithStringKey
     /// <paramref name="scope"/> (<see cref="ScopeNames.SidecarScope"/> of this cluster) see, and
     /// from now on <paramref name="watcher"/> is told (<see cref="IScopeGrain.SetSidecarAsync"/>)
     /// whenever that changes. In memory only, renewed by the watcher like a workload's watch. Null
-    /// while the grain has applied nothing from its source since it activated.
+    /// while the grain has applied nothing from its source since it activated. Interleaved with
+    /// the grain's other calls: the grain hands its batches to the very scopes that call this, and
+    /// waits for them, so a scope's call must not wait for the batch (it touches only the watches).
     /// </summary>
+    [AlwaysInterleave]
     Task<SidecarChoice?> WatchSidecarScopeAsync(string scope, IScopeGrain watcher);
 
     /// <summary>
@@ -49,7 +52,8 @@ public interface IClusterGrain : IGrainWithStringKey
     [OneWay]
     Task ReportPatchProblemsAsync(string reporter, IReadOnlyList<ConfigWarning> problems);
 
-    /// <summary>Ends a watch of <see cref="WatchSidecarScopeAsync"/>.</summary>
+    /// <summary>Ends a watch of <see cref="WatchSidecarScopeAsync"/> (interleaved, as it is).</summary>
+    [AlwaysInterleave]
     Task UnwatchSidecarScopeAsync(string scope, IScopeGrain watcher);
 
     /// <summary>

@@ -56,22 +56,53 @@ public static class ScopeNames
     // The Sidecar part of a scope named by its EnvoyFilters alone (no Kubernetes name is "~").
     private const string NoSidecar = "~";
 
+    /// <summary>The prefix of the scope of the proxyless gRPC clients that see one part of the mesh.</summary>
+    public const string ProxylessPrefix = "proxyless/";
+
+    /// <summary>
+    /// The scope of the proxyless gRPC clients of <paramref name="proxyNamespace"/> in one member
+    /// cluster that see the same part of the mesh, as <see cref="SidecarScope"/> names sidecars'
+    /// (Istio applies Sidecar resources and exportTo to them alike), but never named by
+    /// EnvoyFilters, which do not patch proxyless clients: <c>proxyless/&lt;cluster&gt;/&lt;namespace&gt;[/&lt;sidecar&gt;]</c>.
+    /// </summary>
+    public static string ProxylessScope(string memberClusterId, string proxyNamespace, string? sidecarName = null) =>
+        ProxylessPrefix + SidecarScope(memberClusterId, proxyNamespace, sidecarName)[SidecarPrefix.Length..];
+
+    /// <summary>
+    /// The scope of the same part of the mesh for proxies of <paramref name="kind"/>: a sidecar
+    /// scope's name as it is, or the proxyless scope of its namespace and Sidecar.
+    /// </summary>
+    public static string ForKind(string sidecarScope, ProxyKind kind)
+    {
+        ArgumentNullException.ThrowIfNull(sidecarScope);
+        if (kind != ProxyKind.Proxyless || ParseSidecarScope(sidecarScope) is not { } parsed)
+        {
+            return sidecarScope;
+        }
+
+        return ProxylessScope(parsed.MemberClusterId, parsed.Namespace, parsed.SidecarName);
+    }
+
     /// <summary>True when <paramref name="scope"/> names the scope of a part of the mesh's sidecars (<see cref="SidecarScope"/>).</summary>
     public static bool IsSidecarScope(string scope) => scope.StartsWith(SidecarPrefix, StringComparison.Ordinal);
 
+    /// <summary>True when <paramref name="scope"/> names the scope of part of the mesh, of sidecars or of proxyless clients.</summary>
+    public static bool IsPartScope(string scope) => IsSidecarScope(scope) || scope.StartsWith(ProxylessPrefix, StringComparison.Ordinal);
+
     /// <summary>
     /// The member cluster, namespace, workload-selecting Sidecar (null: none) and workload-selecting
-    /// EnvoyFilters (<c>namespace/name</c>; empty: none) of a sidecar scope's name, or null when it is not one.
+    /// EnvoyFilters (<c>namespace/name</c>; empty: none) of a sidecar or proxyless scope's name
+    /// (<see cref="IsPartScope"/>), or null when it is neither.
     /// </summary>
     public static (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters)? ParseSidecarScope(string scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        if (!IsSidecarScope(scope))
+        if (!IsPartScope(scope))
         {
             return null;
         }
 
-        var parts = scope[SidecarPrefix.Length..].Split('/');
+        var parts = scope[(IsSidecarScope(scope) ? SidecarPrefix : ProxylessPrefix).Length..].Split('/');
         if (parts.Length is < 2 or > 4 || parts.Any(p => p.Length == 0))
         {
             return null;

@@ -202,7 +202,10 @@ public sealed partial class ClusterGrain(
         {
             // Every whole-mesh scope takes the same batch and keeps what its proxies need; each
             // sidecar scope takes the hostnames its proxies may see now or saw until now.
-            var calls = s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)).ToList();
+            // The whole-mesh scopes first: a scope that registers after the directory is read
+            // below builds itself from the sidecars' whole-mesh scope, which then holds this batch.
+            await Task.WhenAll(s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
+            var calls = new List<Task>();
             foreach (var scope in await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).GetScopesAsync())
             {
                 var visible = batch.Where(r => SeenBy(scope, r)).ToList();
@@ -396,10 +399,10 @@ public sealed partial class ClusterGrain(
             throw new ArgumentException($"'{scope}' does not name a sidecar scope of member cluster {this.GetPrimaryKeyString()}", nameof(scope));
         }
 
-        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName, parsed.EnvoyFilters);
+        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName, parsed.EnvoyFilters, ScopeNames.IsSidecarScope(scope));
         if (!_sidecarWatches.TryGetValue(scope, out var watch))
         {
-            watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice));
+            watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice)) { Patched = ScopeNames.IsSidecarScope(scope) };
             _sidecarWatches.Add(scope, watch);
         }
 
@@ -424,10 +427,10 @@ public sealed partial class ClusterGrain(
     /// workload-selecting Sidecar <paramref name="sidecarName"/> of that namespace (while it exists;
     /// its proxies move out once it is gone); else the namespace's own or the root namespace's.
     /// </summary>
-    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName, IReadOnlyList<string> envoyFilters)
+    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName, IReadOnlyList<string> envoyFilters, bool patched)
     {
         var root = scoping.Value.RootNamespace;
-        var filters = _index.EnvoyFiltersOf(ns, envoyFilters, root);
+        var filters = patched ? _index.EnvoyFiltersOf(ns, envoyFilters, root) : null;
         if (sidecarName is not null && _index.SidecarsIn(ns).FirstOrDefault(s => s.Name == sidecarName && s.WorkloadSelector is not null) is { } named)
         {
             return new SidecarChoice(named, filters);
@@ -473,7 +476,7 @@ public sealed partial class ClusterGrain(
         foreach (var watch in _sidecarWatches.Values)
         {
             var (_, ns, name, filters) = watch.Scope;
-            var choice = SidecarChoiceOf(ns, name, filters);
+            var choice = SidecarChoiceOf(ns, name, filters, watch.Patched);
             var hash = InputHash.Of(choice);
             if (hash == watch.Told)
             {
@@ -543,6 +546,8 @@ public sealed partial class ClusterGrain(
     private sealed class SidecarWatch((string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters) scope, string? told)
     {
         public (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters) Scope { get; } = scope;
+
+        public bool Patched { get; init; }
 
         public string? Told { get; set; } = told;
 

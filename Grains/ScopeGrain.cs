@@ -70,7 +70,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _feed = new ScopeFeed(scope, _logger);
         if (ScopeNames.ParseSidecarScope(scope) is { } sidecarScope)
         {
-            await ActivateSidecarScopeAsync(sidecarScope.MemberClusterId, sidecarScope.Namespace);
+            await ActivateSidecarScopeAsync(sidecarScope.MemberClusterId, sidecarScope.Namespace, proxyless: !ScopeNames.IsSidecarScope(scope));
             return;
         }
 
@@ -191,11 +191,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    private async Task ActivateSidecarScopeAsync(string memberClusterId, string proxyNamespace)
+    private async Task ActivateSidecarScopeAsync(string memberClusterId, string proxyNamespace, bool proxyless)
     {
         _memberClusterId = memberClusterId;
         _loadStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping);
+        _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping, proxyless);
         await LoadSidecarScopeAsync();
 
         // Until it knows its Sidecar and the mesh, it asks again every second; then it renews its

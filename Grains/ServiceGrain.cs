@@ -92,8 +92,13 @@ public sealed class ServiceGrain(
             return new ServiceVisibility(service.Namespace, service.ExportTo, service.Ports.Select(p => p.Port).ToList(), importers);
         }
 
-        return serviceEntry is null
-            ? null
-            : new ServiceVisibility(serviceEntry.Namespace, serviceEntry.ExportTo, serviceEntry.Ports.Select(p => p.Number).ToList(), importers);
+        if (serviceEntry is not null)
+        {
+            return new ServiceVisibility(serviceEntry.Namespace, serviceEntry.ExportTo, serviceEntry.Ports.Select(p => p.Number).ToList(), importers);
+        }
+
+        // Named by routes only: seen with the VirtualServices that route to it.
+        var referenced = inputs.SelectMany(i => i.ReferencedPorts ?? []).Concat(inputs.SelectMany(i => i.ReferencedSubsets ?? []).Select(r => r.Port)).Distinct().Order().ToList();
+        return importers.Count > 0 && referenced.Count > 0 ? new ServiceVisibility(string.Empty, null, referenced, importers, Declared: false) : null;
     }
 }

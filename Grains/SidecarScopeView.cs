@@ -22,6 +22,7 @@ namespace Mesh.Orleans.Grains;
 internal sealed class SidecarScopeView
 {
     private readonly string _namespace;
+    private readonly string _composerKind;
     private readonly bool _meshRegistryOnly;
     private readonly MeshScopingOptions _options;
     private Dictionary<string, ServiceResources> _shown = new(StringComparer.Ordinal);
@@ -36,15 +37,20 @@ internal sealed class SidecarScopeView
     private IReadOnlyList<EnvoyFilterProblem> _problems = [];
     private bool _problemsChanged;
 
-    /// <summary>Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet.</summary>
-    public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options)
+    /// <summary>
+    /// Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet, for
+    /// sidecars or (<paramref name="proxyless"/>) proxyless gRPC clients, whose resources it
+    /// takes as they are (as the default scope does) and which no EnvoyFilter patches.
+    /// </summary>
+    public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options, bool proxyless = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
         ArgumentNullException.ThrowIfNull(options);
         _namespace = proxyNamespace;
+        _composerKind = proxyless ? ScopeNames.Default : ScopeNames.Sidecar;
         _meshRegistryOnly = meshRegistryOnly;
         _options = options;
-        Composer = ScopeComposer.For(ScopeNames.Sidecar, meshRegistryOnly);
+        Composer = ScopeComposer.For(_composerKind, meshRegistryOnly);
         Composer.TakeChanges();
     }
 
@@ -165,7 +171,7 @@ internal sealed class SidecarScopeView
         }
 
         var registryOnly = sidecar?.OutboundTrafficPolicy is { } policy ? policy == "REGISTRY_ONLY" : _meshRegistryOnly;
-        Composer = ScopeComposer.For(ScopeNames.Sidecar, registryOnly);
+        Composer = ScopeComposer.For(_composerKind, registryOnly);
         _shown = new Dictionary<string, ServiceResources>(StringComparer.Ordinal);
         foreach (var (hostname, resources) in candidates.OrderBy(c => c.Key, StringComparer.Ordinal))
         {
@@ -177,7 +183,7 @@ internal sealed class SidecarScopeView
         }
 
         Composer.TakeChanges();
-        if (choice.EnvoyFilters is { Count: > 0 })
+        if (choice.EnvoyFilters is { Count: > 0 } && _composerKind == ScopeNames.Sidecar)
         {
             _published = before;
             return Republish();

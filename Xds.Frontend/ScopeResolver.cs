@@ -35,11 +35,12 @@ public static class ScopeResolver
             return ScopeKey.Default;
         }
 
-        // A sidecar starts in the scope of its namespace; its workload's scope says when a
-        // workload-selecting Sidecar puts it in another (the stream then moves there).
+        // A sidecar or Istio proxyless client starts in the scope of its namespace; its workload's
+        // scope says when a workload-selecting Sidecar puts it in another (the stream then moves there).
+        var ns = identity.Namespace.Length > 0 ? identity.Namespace : DefaultNamespace;
         var shared = identity.Kind == ProxyKind.Sidecar
-            ? ScopeNames.SidecarScope(memberCluster, identity.Namespace.Length > 0 ? identity.Namespace : DefaultNamespace)
-            : ScopeNames.Default;
+            ? ScopeNames.SidecarScope(memberCluster, ns)
+            : ScopeNames.ProxylessScope(memberCluster, ns);
         return new ScopeKey(shared, ScopeNames.Workload(identity.Kind, memberCluster, identity.IpAddresses[0]));
     }
 }

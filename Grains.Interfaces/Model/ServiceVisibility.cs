@@ -11,12 +11,18 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="ExportTo">Its exportTo (null or empty: the mesh default).</param>
 /// <param name="Ports">Its port numbers.</param>
 /// <param name="Importers">The mesh VirtualServices (not delegates) with a route to the hostname.</param>
+/// <param name="Declared">
+/// False for a hostname no Service or ServiceEntry declares that routes name (it has a cluster
+/// without endpoints, so that a route never names a cluster the proxy lacks): it is seen where a
+/// VirtualService routing to it is, on the ports routes name (<see cref="Ports"/>).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record ServiceVisibility(
     [property: Id(0)] string Namespace,
     [property: Id(1)] IReadOnlyList<string>? ExportTo,
     [property: Id(2)] IReadOnlyList<int> Ports,
-    [property: Id(3)] IReadOnlyList<VirtualServiceImport> Importers);
+    [property: Id(3)] IReadOnlyList<VirtualServiceImport> Importers,
+    [property: Id(4)] bool Declared = true);
 
 /// <summary>A VirtualService that routes to a hostname, as far as it decides who sees that hostname.</summary>
 /// <param name="Namespace">Its namespace.</param>

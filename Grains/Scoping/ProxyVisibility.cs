@@ -272,14 +272,15 @@ public static class ProxyVisibility
     /// does): the one-hostname form of <see cref="VisibleHostnames"/>, so that a scope can decide
     /// as each hostname's resources arrive. The declaring object must be exported to the
     /// namespace, and some egress listener (with a port: only a hostname with that port) must
-    /// import it, or import a VirtualService exported to the namespace that routes to it.
+    /// import it, or import a VirtualService exported to the namespace that routes to it. A
+    /// hostname no object declares (routes name it) is seen through such a VirtualService only.
     /// </summary>
     public static bool Sees(string proxyNamespace, SidecarSpec? sidecar, string hostname, ServiceVisibility? visibility, MeshScopingOptions options)
     {
         ArgumentNullException.ThrowIfNull(proxyNamespace);
         ArgumentNullException.ThrowIfNull(hostname);
         ArgumentNullException.ThrowIfNull(options);
-        if (visibility is null || !IsExported(visibility.Namespace, visibility.ExportTo, options.ServiceExportTo, proxyNamespace))
+        if (visibility is null || (visibility.Declared && !IsExported(visibility.Namespace, visibility.ExportTo, options.ServiceExportTo, proxyNamespace)))
         {
             return false;
         }
@@ -291,7 +292,7 @@ public static class ProxyVisibility
                 continue;
             }
 
-            if (ListenerImports(listener.Hosts, visibility.Namespace, hostname, proxyNamespace))
+            if (visibility.Declared && ListenerImports(listener.Hosts, visibility.Namespace, hostname, proxyNamespace))
             {
                 return true;
             }

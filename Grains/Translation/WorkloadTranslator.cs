@@ -57,7 +57,8 @@ public static class WorkloadTranslator
         ArgumentNullException.ThrowIfNull(inputs);
         if (kind == ProxyKind.Proxyless)
         {
-            return ServerListeners(ip, inputs);
+            var listeners = ServerListeners(ip, inputs);
+            return inputs.SidecarScope is { } proxylessScope ? [.. listeners, ScopeAssignment(ScopeNames.ForKind(proxylessScope, kind))] : listeners;
         }
 
         if (kind != ProxyKind.Sidecar)

@@ -38,6 +38,16 @@ public sealed class MeshServer : IAsyncDisposable
     /// <summary>The frontend's resource cache.</summary>
     public ResourceCache Cache => Services.GetRequiredService<ResourceCache>();
 
+    /// <summary>
+    /// The frontend's cache of <paramref name="scope"/> (a base scope: where its resources and their
+    /// locality variants are held), the one the streams of that scope share; made if none is in use yet.
+    /// </summary>
+    public ResourceCache ScopeCache(string scope)
+    {
+        using var lease = Services.GetRequiredService<ScopeCaches>().Acquire(new ScopeKey(scope, null));
+        return lease.Cache;
+    }
+
     /// <summary>The frontend's open streams.</summary>
     public StreamRegistry Streams => Services.GetRequiredService<StreamRegistry>();
 

@@ -14,6 +14,9 @@ namespace Mesh.Orleans.Tests.Xds.Frontend;
 /// </summary>
 public sealed class LocalityProtocolTests
 {
+    // The scope the tests' Istio-style proxyless clients (namespace default) are served from.
+    private static readonly string ProxylessDefault = global::Mesh.Orleans.Grains.Interfaces.ScopeNames.ProxylessScope("Kubernetes", "default");
+
     private const string Echo = "echo.default.svc.cluster.local";
     private static readonly string s_cluster = $"outbound|7000||{Echo}";
 
@@ -37,7 +40,7 @@ public sealed class LocalityProtocolTests
     public async Task SotwProxiesInDifferentZones_GetTheirOwnPriorities_ForTheSameCluster_OneVariantPerZone()
     {
         await using var server = await MeshServer.StartAsync(ThreeZones());
-        var builtBefore = server.Cache.VariantsBuilt;
+        var builtBefore = server.ScopeCache(ProxylessDefault).VariantsBuilt;
         var zoneA = Enumerable.Range(0, 3).Select(i => AdsTestClient.Connect(server.XdsPort, $"sidecar~10.1.0.{i}~a{i}.default~default.svc.cluster.local", locality: At("r1", "a"))).ToList();
         await using var zoneB = AdsTestClient.Connect(server.XdsPort, "sidecar~10.2.0.1~b.default~default.svc.cluster.local", locality: At("r1", "b"));
         await using var nowhere = AdsTestClient.Connect(server.XdsPort, "sidecar~10.3.0.1~n.default~default.svc.cluster.local");
@@ -64,7 +67,7 @@ public sealed class LocalityProtocolTests
             Assert.All(responsesA, r => Assert.Equal(responsesA[0].Resources[0].Value, r.Resources[0].Value));
             Assert.Single(responsesA.Select(r => r.VersionInfo).Distinct());
             Assert.Equal(3, new[] { responsesA[0].VersionInfo, responseB.VersionInfo, responseN.VersionInfo }.Distinct().Count());
-            Assert.Equal(2, server.Cache.VariantsBuilt - builtBefore);
+            Assert.Equal(2, server.ScopeCache(ProxylessDefault).VariantsBuilt - builtBefore);
         }
         finally
         {
@@ -90,7 +93,7 @@ public sealed class LocalityProtocolTests
         var assignment = Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(second));
         Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/b"] = (0, 2), ["r2/c"] = (1, 1) }, Priorities(assignment));
         Assert.NotEqual(first.VersionInfo, second.VersionInfo);
-        Assert.Equal(1, server.Cache.VariantCount);
+        Assert.Equal(1, server.ScopeCache(ProxylessDefault).VariantCount);
     }
 
     [Fact]
@@ -114,7 +117,7 @@ public sealed class LocalityProtocolTests
         var otherZoneResponse = await otherZone.ReceiveAsync();
 
         Assert.Equal(ResourceVersion.Of(held.Resource_.Value.Span), held.Version);
-        Assert.NotEqual(server.Cache.Current.Of(TypeUrls.ClusterLoadAssignment)[s_cluster].Version, held.Version);
+        Assert.NotEqual(server.ScopeCache(ProxylessDefault).Current.Of(TypeUrls.ClusterLoadAssignment)[s_cluster].Version, held.Version);
         Assert.Empty(sameZoneResponse.Resources);
         Assert.Empty(sameZoneResponse.RemovedResources);
         Assert.True(await sameZone.NothingWithinAsync(TimeSpan.FromMilliseconds(300)));
@@ -171,7 +174,7 @@ public sealed class LocalityProtocolTests
         Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 1), ["r2/c"] = (2, 1), ["r3/d"] = (1, 1) }, Priorities(Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(first))));
         Assert.Equal(new Dictionary<string, (uint, uint)> { ["r1/a"] = (0, 1), ["r2/c"] = (0, 1), ["r3/d"] = (0, 1) }, Priorities(Assert.Single(AdsTestClient.Unpack<ClusterLoadAssignment>(second))));
         Assert.NotEqual(first.VersionInfo, second.VersionInfo);
-        Assert.Equal(0, server.Cache.VariantCount);
+        Assert.Equal(0, server.ScopeCache(ProxylessDefault).VariantCount);
     }
 
     [Fact]

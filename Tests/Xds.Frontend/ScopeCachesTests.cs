@@ -33,12 +33,18 @@ public sealed class ScopeCachesTests
         new(ProxyKind.Sidecar, [ip], "reviews-v2.bookinfo", "bookinfo", "bookinfo.svc.cluster.local", new Dictionary<string, string>(), string.Empty);
 
     [Fact]
-    public void Resolve_ProxylessClientsShareTheDefaultScope_ASidecarLayersItsWorkloadOverItsNamespacesSidecarScope()
+    public void Resolve_EachProxyLayersItsWorkloadOverItsNamespacesScope_ANonIstioNodeGetsTheDefaultScope()
     {
         Assert.Equal(ScopeKey.Default, ScopeResolver.Resolve(ProxyIdentity.Proxyless));
         Assert.Equal(
-            new ScopeKey(ScopeNames.Default, "workload/proxyless/Kubernetes/127.1.0.4"),
+            new ScopeKey("proxyless/Kubernetes/bookinfo", "workload/proxyless/Kubernetes/127.1.0.4"),
             ScopeResolver.Resolve(Sidecar("127.1.0.4") with { Kind = ProxyKind.Proxyless }));
+        Assert.Equal("proxyless/Kubernetes/bookinfo/narrow", ScopeNames.ForKind(ScopeNames.SidecarScope("Kubernetes", "bookinfo", "narrow", ["bookinfo/lua"]), ProxyKind.Proxyless));
+        var withFilters = ScopeNames.ParseSidecarScope(ScopeNames.SidecarScope("Kubernetes", "book/info", null, ["istio-system/b", "book/info/a"]))!.Value;
+        Assert.Equal(("book/info", (string?)null), (withFilters.Namespace, withFilters.SidecarName));
+        Assert.Equal(["book/info/a", "istio-system/b"], withFilters.EnvoyFilters);
+        Assert.Null(ScopeNames.ParseSidecarScope("sidecar/only-cluster"));
+        Assert.Null(ScopeNames.ParseSidecarScope("sidecar/a/b/c/d/e"));
         var sidecar = ScopeResolver.Resolve(Sidecar("127.1.0.4"));
         Assert.Equal(new ScopeKey("sidecar/Kubernetes/bookinfo", Workload), sidecar);
         var parsed = ScopeNames.ParseSidecarScope(sidecar.Base)!.Value;

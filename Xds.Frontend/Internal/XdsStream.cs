@@ -481,14 +481,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     /// </summary>
     private ScopeKey? AssignedScope()
     {
-        if (_scope is not { Overlay: { } overlay } scope || !ScopeNames.IsSidecarScope(scope.Base)
+        if (_scope is not { Overlay: { } overlay } scope || !ScopeNames.IsPartScope(scope.Base)
             || !Cache.Current.Of(TypeUrls.ScopeAssignment).TryGetValue(TypeUrls.ScopeAssignmentName, out var assignment))
         {
             return null;
         }
 
         var assigned = assignment.Any.Value.ToStringUtf8();
-        return ScopeNames.IsSidecarScope(assigned) && assigned != scope.Base ? new ScopeKey(assigned, overlay) : null;
+        return ScopeNames.IsPartScope(assigned) && assigned != scope.Base ? new ScopeKey(assigned, overlay) : null;
     }
 
     private void SignalCacheChanged() => Volatile.Read(ref _cacheChanged).TrySetResult();

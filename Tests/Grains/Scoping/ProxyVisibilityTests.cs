@@ -469,6 +469,18 @@ public sealed class ProxyVisibilityTests
         Assert.False(ProxyVisibility.Sees("bank", Sidecar("bank", "narrow", egress: [Egress(null, "./other.bank.svc.cluster.local")]), Host("ledger", "bank"), visibility, s_defaults));
     }
 
+    [Fact]
+    public void Sees_AHostnameOnlyRoutesName_ThroughAVirtualServiceThatRoutesToIt_OnTheRoutedPorts()
+    {
+        var undeclared = new ServiceVisibility(string.Empty, null, [9080], [new VirtualServiceImport("shop", "reviews", null, ["reviews.shop.svc.cluster.local"])], Declared: false);
+        var narrow = Sidecar("bank", "narrow", egress: [Egress(null, "./*")]);
+
+        Assert.True(ProxyVisibility.Sees("shop", null, Host("reviews-v9", "shop"), undeclared, s_defaults));
+        Assert.False(ProxyVisibility.Sees("bank", narrow, Host("reviews-v9", "shop"), undeclared, s_defaults));
+        Assert.False(ProxyVisibility.Sees("shop", null, Host("reviews-v9", "shop"), undeclared with { Importers = [] }, s_defaults));
+        Assert.False(ProxyVisibility.Sees("shop", Sidecar("shop", "port", egress: [Egress(new SidecarPortSpec(8080, "HTTP", "http"), "*/*")]), Host("reviews-v9", "shop"), undeclared, s_defaults));
+    }
+
     private static ServiceVisibility VisibilityOf(MeshService service, IEnumerable<VirtualServiceSpec> virtualServices) => new(
         service.Namespace,
         service.ExportTo,
