@@ -46,7 +46,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// How long a sidecar scope waits for its member cluster to say which Sidecar applies before
     /// it serves as if none did (a proxy naming a member cluster this mesh does not read).
     /// </summary>
-    public static readonly TimeSpan SidecarWaitLimit = TimeSpan.FromSeconds(10);
+    public static readonly TimeSpan SidecarWaitLimit = TimeSpan.FromSeconds(3);
 
     /// <summary>Creates the grain.</summary>
     public ScopeGrain(
@@ -227,14 +227,23 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
         else
         {
-            if (!_sidecarKnown && System.Diagnostics.Stopwatch.GetElapsedTime(_loadStarted) > SidecarWaitLimit)
+            if (!_sidecarKnown && _state.State.Choice is { } stored)
             {
-                // It may be told later; meanwhile its proxies are served as Istio serves those no Sidecar selects.
+                // Its member cluster has not heard from its source since a restart: serve as before until it does.
                 _sidecarKnown = true;
-                LogSidecarUnknown(_logger, this.GetPrimaryKeyString(), _memberClusterId!);
+                await ResetSidecarScopeAsync(stored);
             }
+            else
+            {
+                if (!_sidecarKnown && System.Diagnostics.Stopwatch.GetElapsedTime(_loadStarted) > SidecarWaitLimit)
+                {
+                    // It may be told later; meanwhile its proxies are served as Istio serves those no Sidecar selects.
+                    _sidecarKnown = true;
+                    LogSidecarUnknown(_logger, this.GetPrimaryKeyString(), _memberClusterId!);
+                }
 
-            await ResetSidecarScopeAsync(_view!.Choice);
+                await ResetSidecarScopeAsync(_view!.Choice);
+            }
         }
 
         if (_loaded)
@@ -269,6 +278,12 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// </summary>
     private async Task ResetSidecarScopeAsync(SidecarChoice choice)
     {
+        if (_sidecarKnown && Registry.InputHash.Of(choice) != Registry.InputHash.Of(_state.State.Choice))
+        {
+            _state.State.Choice = choice;
+            await _state.WriteStateAsync();
+        }
+
         await RegisterAsync(choice.Sidecar);
         var mesh = await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Sidecar).GetServicesAsync();
         _catalogueLoaded |= mesh.Loaded;

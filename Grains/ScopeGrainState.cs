@@ -1,9 +1,11 @@
 namespace Mesh.Orleans.Grains;
 
 /// <summary>
-/// What a ScopeGrain persists: only which hostnames it sees. The resources themselves are
-/// derived data, fetched again from the ServiceGrains when the scope activates, so a change
-/// never pays for writing the whole scope.
+/// What a ScopeGrain persists: only which hostnames it sees (a whole-mesh scope), or which
+/// Sidecar and EnvoyFilters applied last (a sidecar scope, so that after a silo restart it serves
+/// as before while its member cluster has not heard from its source yet). The resources themselves
+/// are derived data, fetched again when the scope activates, so a change never pays for writing
+/// the whole scope.
 /// </summary>
 [GenerateSerializer]
 public sealed class ScopeGrainState
@@ -11,4 +13,8 @@ public sealed class ScopeGrainState
     /// <summary>The hostnames whose resources the scope holds.</summary>
     [Id(0)]
     public HashSet<string> Hostnames { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>A sidecar scope's last Sidecar and EnvoyFilters, or null.</summary>
+    [Id(1)]
+    public Interfaces.Model.SidecarChoice? Choice { get; set; }
 }
