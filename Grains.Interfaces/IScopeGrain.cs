@@ -14,6 +14,17 @@ public interface IScopeGrain : IScopeSource
     /// <summary>Applies one batch of per-hostname changes atomically and notifies subscribed frontends once.</summary>
     Task ApplyAsync(IReadOnlyList<ServiceResources> services);
 
+    /// <summary>
+    /// The page of the scope's snapshot at <paramref name="epoch"/> of <paramref name="generation"/>
+    /// that starts at resource <paramref name="start"/>, at most about
+    /// <see cref="ScopeSnapshotPageBytes"/> of payload; null when the scope is no longer at that
+    /// epoch and has no copy of it (the caller subscribes again and starts over).
+    /// </summary>
+    Task<ScopeSnapshotPage?> GetSnapshotPageAsync(Guid generation, long epoch, int start);
+
+    /// <summary>The payload bytes a snapshot page holds at most (unless one resource is larger).</summary>
+    public const int ScopeSnapshotPageBytes = 8 * 1024 * 1024;
+
     /// <summary>How many hostnames the scope holds resources of (for <c>/debug/scopez</c>).</summary>
     Task<int> GetHostnameCountAsync();
 

@@ -29,6 +29,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private readonly MeshTrafficOptions _traffic;
     private readonly MeshScopingOptions _scoping;
     private readonly Dictionary<string, ServiceResources> _services = new(StringComparer.Ordinal);
+
+    // Snapshots frontends are paging through, by epoch (see GetSnapshotPageAsync).
+    private readonly Dictionary<long, List<XdsResource>> _pages = [];
     private ScopeFeed? _feed;
     private ScopeComposer? _composer;
     private bool _loaded;
@@ -148,6 +151,44 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         // One-way calls: each task completes once sent, so nothing waits on a frontend.
         var change = await _feed!.PublishAsync(upserted, removed);
         LogChanged(_logger, change.Scope, change.ToEpoch, upserted.Count, removed.Count, _feed.Subscribers);
+    }
+
+    /// <inheritdoc/>
+    public Task<ScopeSnapshotPage?> GetSnapshotPageAsync(Guid generation, long epoch, int start)
+    {
+        if (generation != _feed!.Generation)
+        {
+            return Task.FromResult<ScopeSnapshotPage?>(null);
+        }
+
+        // The resources at the epoch asked for: kept while frontends page through them, so a change
+        // meanwhile does not cut a snapshot in two (the two latest epochs asked for are kept).
+        if (!_pages.TryGetValue(epoch, out var all))
+        {
+            if (epoch != _feed.Epoch || start != 0)
+            {
+                return Task.FromResult<ScopeSnapshotPage?>(null);
+            }
+
+            all = (_view?.All ?? Composer.All).ToList();
+            _pages[epoch] = all;
+            foreach (var old in _pages.Keys.Order().SkipLast(2).ToList())
+            {
+                _pages.Remove(old);
+            }
+        }
+
+        var page = new List<XdsResource>();
+        long bytes = 0;
+        var index = Math.Max(0, start);
+        while (index < all.Count && (page.Count == 0 || bytes + all[index].Payload.Length <= IScopeGrain.ScopeSnapshotPageBytes))
+        {
+            bytes += all[index].Payload.Length;
+            page.Add(all[index]);
+            index++;
+        }
+
+        return Task.FromResult<ScopeSnapshotPage?>(new ScopeSnapshotPage(page, index < all.Count ? index : null));
     }
 
     /// <inheritdoc/>

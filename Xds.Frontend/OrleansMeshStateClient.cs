@@ -24,7 +24,55 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
             return (observer, grains.CreateObjectReference<IScopeObserver>(observer));
         });
         entry.Observer.OnUpdate = onUpdate;
-        return SourceOf(scope).SubscribeAsync(entry.Reference, includeResources).WaitAsync(cancellationToken);
+        var source = SourceOf(scope);
+        if (!includeResources || source is not IScopeGrain paged)
+        {
+            return source.SubscribeAsync(entry.Reference, includeResources).WaitAsync(cancellationToken);
+        }
+
+        return SubscribePagedAsync(paged, entry.Reference, cancellationToken);
+    }
+
+    /// <summary>
+    /// Subscribes to a scope grain and reads its snapshot in pages (a scope of the whole mesh can be
+    /// larger than one Orleans message may carry): the epoch the subscription answered, page by
+    /// page. When the scope moved on before the first page, it subscribes again (a few times).
+    /// </summary>
+    private static async Task<ScopeSnapshot> SubscribePagedAsync(IScopeGrain scope, IScopeObserver observer, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var header = await scope.SubscribeAsync(observer, includeResources: false).WaitAsync(cancellationToken);
+            if (!header.Loaded)
+            {
+                return header;
+            }
+
+            var resources = new List<XdsResource>();
+            int? next = 0;
+            while (next is { } start)
+            {
+                var page = await scope.GetSnapshotPageAsync(header.Generation, header.Epoch, start).WaitAsync(cancellationToken);
+                if (page is null)
+                {
+                    break;
+                }
+
+                resources.AddRange(page.Resources);
+                next = page.Next;
+            }
+
+            if (next is null)
+            {
+                return header with { Resources = resources };
+            }
+
+            if (attempt >= 4)
+            {
+                // The scope keeps moving: take its snapshot whole, as before paging.
+                return await scope.SubscribeAsync(observer, includeResources: true).WaitAsync(cancellationToken);
+            }
+        }
     }
 
     /// <inheritdoc/>
