@@ -61,11 +61,15 @@ public interface IClusterGrain : IGrainWithStringKey
     /// is told (<see cref="IWorkloadGrain.UpdateAsync"/>) whenever that changes. The watch lives
     /// in memory only: a watcher renews it now and then, which also heals a reactivated grain.
     /// Null while the grain has applied nothing from its source since it activated (it does not
-    /// know yet); the watcher is told once it does.
+    /// know yet); the watcher is told once it does. Interleaved with the grain's pushes (which
+    /// change nothing a watch reads once they wait), so a proxy's first response does not wait
+    /// for a batch to reach every scope; likewise the other watch calls.
     /// </summary>
+    [AlwaysInterleave]
     Task<WorkloadInputs?> WatchWorkloadAsync(string ip, IWorkloadGrain watcher);
 
     /// <summary>Ends a watch.</summary>
+    [AlwaysInterleave]
     Task UnwatchWorkloadAsync(string ip, IWorkloadGrain watcher);
 
     /// <summary>
@@ -75,8 +79,10 @@ public interface IClusterGrain : IGrainWithStringKey
     /// changes. Like a workload watch, it lives in memory and is renewed by the watcher; null
     /// while the grain has applied nothing since it activated.
     /// </summary>
+    [AlwaysInterleave]
     Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
 
     /// <summary>Ends a gateway watch.</summary>
+    [AlwaysInterleave]
     Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
 }

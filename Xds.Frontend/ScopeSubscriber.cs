@@ -53,7 +53,7 @@ internal sealed partial class ScopeSubscription(
                     // read anything): keep serving what the cache holds, and look again soon.
                     LogNotLoaded(logger, cache.Scope, retryDelay);
                     needSnapshot = true;
-                    await Task.Delay(retryDelay, time, stoppingToken);
+                    await WaitForLoadAsync(retryDelay, stoppingToken);
                     retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(2).Ticks));
                     continue;
                 }
@@ -105,6 +105,32 @@ internal sealed partial class ScopeSubscription(
                 retryDelay = TimeSpan.FromTicks(Math.Min(retryDelay.Ticks * 2, TimeSpan.FromSeconds(5).Ticks));
             }
         }
+    }
+
+    /// <summary>
+    /// Waits <paramref name="delay"/>, or less: the scope publishes an update when it becomes
+    /// loaded, which the empty cache cannot apply and so asks for a resync, ending the wait then.
+    /// </summary>
+    private async Task WaitForLoadAsync(TimeSpan delay, CancellationToken stoppingToken)
+    {
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var timer = Task.Delay(delay, time, wake.Token);
+        var signal = _resync.WaitAsync(wake.Token);
+        await Task.WhenAny(timer, signal);
+        await wake.CancelAsync();
+        foreach (var task in new[] { timer, signal })
+        {
+            try
+            {
+                await task;
+            }
+            catch (OperationCanceledException)
+            {
+                // The other one ended the wait.
+            }
+        }
+
+        stoppingToken.ThrowIfCancellationRequested();
     }
 
     private void OnUpdate(ScopeUpdate update)
