@@ -599,6 +599,17 @@ public sealed class ProxylessClientTests(ITestOutputHelper output)
         var client = await NodeProcess.StartAsync("client.js", [target], new Dictionary<string, string> { ["GRPC_XDS_BOOTSTRAP_CONFIG"] = bootstrap });
         var ready = await client.ReadAsync();
         Assert.True((bool)ready["ready"]!);
+
+        // The tests measure routing, not the first resolution: a grpc-js channel resolves on its
+        // first call, whose 5 s deadline a cold control plane on a loaded 2-core machine can miss
+        // (the closing note of stop 17). One call starts it (its outcome is not counted); then the
+        // client's own CSDS must show its listener ACKed, within a bound.
+        await client.AskAsync(new { op = "call", n = 1 }, TimeSpan.FromSeconds(30));
+        await Eventually.TrueAsync(
+            async () => (await client.AskAsync(new { op = "csds" }))["configs"]!.AsArray()
+                .Any(c => ((string)c!["type_url"]!).EndsWith("Listener", StringComparison.Ordinal) && (string?)c["client_status"] == "ACKED"),
+            TimeSpan.FromSeconds(30),
+            "the client has resolved its target");
         return client;
     }
 
