@@ -343,7 +343,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         if (_view!.TakeProblems() is { } problems)
         {
             // Told to the member cluster whose EnvoyFilters they are: /debug/config lists them there.
-            var warnings = problems.Select(p => new ConfigWarning("EnvoyFilter", p.Namespace, p.Name, $"spec.configPatches[{p.Patch}]", p.Reason)).ToList();
+            var warnings = problems.Select(p => p.ToWarning()).ToList();
             _ = GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).ReportPatchProblemsAsync(this.GetPrimaryKeyString(), warnings);
         }
 

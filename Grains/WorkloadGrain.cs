@@ -60,7 +60,7 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
         if (!problems.SequenceEqual(_problems))
         {
             _problems = problems;
-            var warnings = problems.Select(p => new ConfigWarning("EnvoyFilter", p.Namespace, p.Name, $"spec.configPatches[{p.Patch}]", p.Reason)).ToList();
+            var warnings = problems.Select(p => p.ToWarning()).ToList();
             _ = Cluster.ReportPatchProblemsAsync(this.GetPrimaryKeyString(), warnings);
         }
 

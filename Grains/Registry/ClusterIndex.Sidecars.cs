@@ -1,5 +1,6 @@
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Scoping;
+using Mesh.Orleans.Grains.Translation;
 
 namespace Mesh.Orleans.Grains.Registry;
 
@@ -80,7 +81,7 @@ public sealed partial class ClusterIndex
             {
                 all.Add(filter);
             }
-            else if (filter.WorkloadSelector.All(s => labels.TryGetValue(s.Key, out var value) && value == s.Value))
+            else if (EndpointTranslator.Selects(filter.WorkloadSelector, labels))
             {
                 all.Add(filter);
                 selecting.Add($"{filter.Namespace}/{filter.Name}");

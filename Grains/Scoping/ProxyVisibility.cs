@@ -63,7 +63,7 @@ public static class ProxyVisibility
                 {
                     namespaceWide = Older(namespaceWide, sidecar);
                 }
-                else if (Selects(sidecar.WorkloadSelector, proxyLabels))
+                else if (EndpointTranslator.Selects(sidecar.WorkloadSelector, proxyLabels))
                 {
                     selecting = Older(selecting, sidecar);
                 }
@@ -464,7 +464,7 @@ public static class ProxyVisibility
     private static IReadOnlyList<DestinationRuleSpec> ForProxy(List<DestinationRuleSpec> tier, string proxyNamespace, IReadOnlyDictionary<string, string>? proxyLabels)
     {
         if (proxyLabels is not null
-            && tier.FirstOrDefault(r => r.WorkloadSelector is not null && InNamespace(r, proxyNamespace) && Selects(r.WorkloadSelector, proxyLabels)) is { } selecting)
+            && tier.FirstOrDefault(r => r.WorkloadSelector is not null && InNamespace(r, proxyNamespace) && EndpointTranslator.Selects(r.WorkloadSelector, proxyLabels)) is { } selecting)
         {
             return [selecting];
         }
@@ -554,9 +554,6 @@ public static class ProxyVisibility
 
     /// <summary>Istio's <c>host.Name.Matches</c>: whether the two names overlap (either covers the other).</summary>
     private static bool Overlaps(string name, string other) => SubsetOf(name, other) || SubsetOf(other, name);
-
-    private static bool Selects(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string> labels) =>
-        selector.All(s => labels.TryGetValue(s.Key, out var value) && string.Equals(value, s.Value, StringComparison.Ordinal));
 
     private static SidecarSpec Older(SidecarSpec? current, SidecarSpec candidate) =>
         current is null || Oldest.Compare(candidate, current) < 0 ? candidate : current;

@@ -7,6 +7,9 @@ namespace Mesh.Orleans.Grains.Translation;
 /// <param name="Reason">What happened, naming the resource.</param>
 public sealed record EnvoyFilterProblem(string Namespace, string Name, int Patch, string Reason)
 {
+    /// <summary>The problem as a warning on its EnvoyFilter, as <c>/debug/config</c> lists it.</summary>
+    public Interfaces.Model.ConfigWarning ToWarning() => new("EnvoyFilter", Namespace, Name, $"spec.configPatches[{Patch}]", Reason);
+
     /// <inheritdoc/>
     public override string ToString() => $"EnvoyFilter {Namespace}/{Name} configPatches[{Patch}]: {Reason}";
 }
