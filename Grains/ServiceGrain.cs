@@ -1,6 +1,7 @@
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Grains.Scoping;
 using Mesh.Orleans.Grains.Translation;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
@@ -17,7 +18,8 @@ namespace Mesh.Orleans.Grains;
 /// </summary>
 public sealed class ServiceGrain(
     [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state,
-    IOptions<MeshTrafficOptions> traffic) : Grain, IServiceGrain
+    IOptions<MeshTrafficOptions> traffic,
+    IOptions<MeshScopingOptions> scoping) : Grain, IServiceGrain
 {
     private ServiceResources? _resources;
 
@@ -67,9 +69,17 @@ public sealed class ServiceGrain(
         var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
         // A Kubernetes Service of the hostname wins over a ServiceEntry's, as in Istio; else the first cluster's entry by id.
         var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
-        var resources = ServiceTranslator.Translate(host, service, slices, virtualServices, destinationPorts, referencedPorts, destinationRule, referencedSubsets, serviceEntry,
-            traffic.Value.RegistryOnly);
-        return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(inputs));
+        IReadOnlyList<XdsResource> TranslateWith(IReadOnlyList<VirtualServiceSpec> routing, DestinationRuleSpec? rule) =>
+            ServiceTranslator.Translate(host, service, slices, routing, destinationPorts, referencedPorts, rule, referencedSubsets, serviceEntry, traffic.Value.RegistryOnly);
+        var resources = TranslateWith(virtualServices, destinationRule);
+
+        // Proxies in a namespace may take another VirtualService or DestinationRule (exportTo, lookup order).
+        var meshRules = inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }) ?? [];
+        var candidateRules = inputs.Select(i => i.CandidateRules).FirstOrDefault(r => r is { Count: > 0 }) ?? [];
+        var views = NamespaceViews.For(host, service?.Namespace ?? serviceEntry?.Namespace, virtualServices, meshRules, candidateRules, scoping.Value)?
+            .Select(v => new NamespaceView(v.Namespaces, v.AsMesh ? resources : TranslateWith(v.VirtualServices, DestinationRules.Merge(v.Rules))))
+            .ToList();
+        return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(inputs), Views: views);
     }
 
     /// <summary>Each member cluster's input, in the order of their ids (the first Service, entry or rule wins).</summary>

@@ -131,7 +131,7 @@ internal sealed class SidecarScopeView
             return false;
         }
 
-        Composer.Replace(update.Hostname, old?.Resources, nowShown ? update.Resources : []);
+        Composer.Replace(update.Hostname, old?.ResourcesFor(_namespace), nowShown ? update.ResourcesFor(_namespace) : []);
         if (nowShown)
         {
             _shown[update.Hostname] = update;
@@ -177,7 +177,7 @@ internal sealed class SidecarScopeView
         {
             if (resources.Resources.Count > 0 && ProxyVisibility.Sees(_namespace, sidecar, hostname, resources.Visibility, _options))
             {
-                Composer.Replace(hostname, null, resources.Resources);
+                Composer.Replace(hostname, null, resources.ResourcesFor(_namespace));
                 _shown.Add(hostname, resources);
             }
         }

@@ -14,6 +14,10 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <c>workloadSelector</c>, if any, is resolved: its endpoints are then the selected pods.
 /// <see cref="Importers"/> are the mesh VirtualServices of the cluster with a route to the
 /// hostname (who sees them may see it: <see cref="ServiceVisibility"/>).
+/// <see cref="CandidateRules"/> are every DestinationRule of the cluster whose host matches the
+/// hostname, whatever its namespace (null: none): proxies in a namespace take theirs from it as
+/// Istio looks rules up (the proxy's namespace, the service's, the root), while
+/// <see cref="DestinationRules"/> is what the whole mesh is served.
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ServiceInput(
@@ -25,4 +29,5 @@ public sealed record ServiceInput(
     [property: Id(5)] IReadOnlyList<DestinationRuleSpec>? DestinationRules = null,
     [property: Id(6)] IReadOnlyList<ReferencedSubset>? ReferencedSubsets = null,
     [property: Id(7)] ServiceEntrySpec? ServiceEntry = null,
-    [property: Id(8)] IReadOnlyList<VirtualServiceImport>? Importers = null);
+    [property: Id(8)] IReadOnlyList<VirtualServiceImport>? Importers = null,
+    [property: Id(9)] IReadOnlyList<DestinationRuleSpec>? CandidateRules = null);

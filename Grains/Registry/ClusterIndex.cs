@@ -133,10 +133,13 @@ public sealed partial class ClusterIndex
     {
         var service = _services.GetValueOrDefault(hostname);
         var entry = service is null ? EntryFor(hostname) : null;
-        var rules = RulesFor(hostname);
+        var candidates = CandidateRulesFor(hostname);
+        var rules = DestinationRules.Bind(hostname, candidates);
         var rule = DestinationRules.Merge(rules);
+
+        // Pods' labels when some rule (this one, or one a namespace looks up) selects subsets.
         IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice)
-            ? (rule is { Subsets.Count: > 0 } ? bySlice.Values.Select(WithPodLabels) : bySlice.Values).ToList()
+            ? (candidates.Any(r => r.Subsets.Count > 0) ? bySlice.Values.Select(WithPodLabels) : bySlice.Values).ToList()
             : [];
         var virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
 
@@ -171,7 +174,8 @@ public sealed partial class ClusterIndex
 
             foreach (var (_, _, host, port, subset) in SubsetReferences.Named(virtualService, _ports))
             {
-                if (string.Equals(host, hostname, StringComparison.Ordinal) && SubsetReferences.Lacks(hostPorts, rule, port, subset))
+                // With rules a namespace may look up instead, every named subset: the translator keeps those a view lacks.
+                if (string.Equals(host, hostname, StringComparison.Ordinal) && SubsetReferences.Lacks(hostPorts, candidates.Count > 0 ? null : rule, port, subset))
                 {
                     (referencedSubsets ??= []).Add((port, subset));
                 }
@@ -191,7 +195,8 @@ public sealed partial class ClusterIndex
                 rules.Count == 0 ? null : rules,
                 referencedSubsets?.Select(r => new ReferencedSubset(r.Port, r.Subset)).ToList(),
                 entry,
-                importers is { Count: > 0 } ? importers : null);
+                importers is { Count: > 0 } ? importers : null,
+                candidates.Count > 0 ? candidates : null);
     }
 
     /// <summary>
@@ -225,18 +230,32 @@ public sealed partial class ClusterIndex
     /// The DestinationRules bound to <paramref name="hostname"/>, oldest first: those for the
     /// name itself and for every wildcard matching it, chosen as <see cref="DestinationRules.Bind"/> says.
     /// </summary>
-    public IReadOnlyList<DestinationRuleSpec> RulesFor(string hostname)
+    public IReadOnlyList<DestinationRuleSpec> RulesFor(string hostname) => DestinationRules.Bind(hostname, CandidateRulesFor(hostname));
+
+    /// <summary>
+    /// Every rule whose host matches <paramref name="hostname"/> (the name itself, or a wildcard),
+    /// of any namespace, in namespace then name order: those a proxy's namespace may look up.
+    /// </summary>
+    public IReadOnlyList<DestinationRuleSpec> CandidateRulesFor(string hostname)
     {
-        IEnumerable<DestinationRuleSpec> candidates = _rules.TryGetValue(hostname, out var exact) ? exact.Values : [];
+        var candidates = new List<DestinationRuleSpec>();
+        if (_rules.TryGetValue(hostname, out var exact))
+        {
+            candidates.AddRange(exact.Values);
+        }
+
         foreach (var wildcard in _wildcards)
         {
             if (DestinationRules.Matches(wildcard, hostname))
             {
-                candidates = candidates.Concat(_rules[wildcard].Values);
+                candidates.AddRange(_rules[wildcard].Values);
             }
         }
 
-        return DestinationRules.Bind(hostname, candidates);
+        return candidates
+            .OrderBy(r => r.Namespace, StringComparer.Ordinal)
+            .ThenBy(r => r.Name, StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>The mesh-wide rules of <paramref name="rule"/>'s namespace for the same host, oldest first: those that merge with it.</summary>

@@ -288,7 +288,8 @@ public static class ConfigAnalyzer
             var bound = rulesFor(rule.Host);
             if (!bound.Any(r => ReferenceEquals(r, rule)) && bound.Count > 0)
             {
-                Warn("spec.host", $"not applied to {rule.Host}: DestinationRule {bound[0].Namespace}/{bound[0].Name} (host {bound[0].Host}) takes precedence "
+                Warn("spec.host", $"applied only where Istio's lookup finds it (proxies of {rule.Namespace}, or namespaces it is exported to that have no rule of their own or of the Service's namespace): "
+                    + $"DestinationRule {bound[0].Namespace}/{bound[0].Name} (host {bound[0].Host}) takes precedence for gateways and clients without a namespace "
                     + $"(a rule in the Service's namespace, then in {DestinationRules.RootNamespace}, then in the first other namespace by name; the most specific host)");
                 return warnings;
             }

@@ -405,6 +405,32 @@ public static class ProxyVisibility
     }
 
     /// <summary>
+    /// The VirtualServices that route <paramref name="host"/> for a proxy in
+    /// <paramref name="proxyNamespace"/>, from <paramref name="bound"/> (those whose hosts include
+    /// it, and the delegates they name): as Istio builds a sidecar's virtual hosts, the mesh
+    /// VirtualServices exported to the namespace are taken in its order (kept to the namespace,
+    /// exported to it by name, public; then namespace and name) and the first that claims the host
+    /// wins (Istio drops the later ones as duplicate domains); with it, every delegate of
+    /// <paramref name="bound"/>, of which the route translator takes those the winner names.
+    /// Empty when none is exported to the namespace.
+    /// </summary>
+    public static IReadOnlyList<VirtualServiceSpec> VirtualServicesFor(string host, string proxyNamespace, IReadOnlyList<VirtualServiceSpec> bound, MeshScopingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(proxyNamespace);
+        ArgumentNullException.ThrowIfNull(bound);
+        ArgumentNullException.ThrowIfNull(options);
+        var winner = bound
+            .Where(v => v.AppliesToMesh && !v.IsDelegate && v.Hosts.Contains(host, StringComparer.Ordinal)
+                && IsExported(v.Namespace, v.ExportTo, options.VirtualServiceExportTo, proxyNamespace))
+            .OrderBy(v => Tier(v, proxyNamespace, options))
+            .ThenBy(v => v.Namespace, StringComparer.Ordinal)
+            .ThenBy(v => v.Name, StringComparer.Ordinal)
+            .FirstOrDefault();
+        return winner is null ? [] : bound.Where(v => ReferenceEquals(v, winner) || v.IsDelegate).ToList();
+    }
+
+    /// <summary>
     /// A canonical description of what decides a sidecar's view of the mesh, usable as (the source
     /// of) a scope key: the proxy's namespace and the identity of the Sidecar that applies to it.
     /// Two proxies with the same description see the same hostnames, VirtualServices and

@@ -11,7 +11,9 @@ namespace Mesh.Orleans.Grains.Translation;
 /// </summary>
 /// <remarks>
 /// <para>Istio looks a rule up per proxy: the proxy's namespace first, then the Service's
-/// namespace, then the root namespace. Every proxy gets the same configuration here, so the
+/// namespace, then the root namespace; proxies in a namespace are served that lookup
+/// (<see cref="Scoping.ProxyVisibility.DestinationRuleFor"/>, <see cref="Scoping.NamespaceViews"/>).
+/// This is the whole mesh's configuration (gateways, clients without a namespace), in which the
 /// proxy's namespace has no say: a host takes its rule from the Service's namespace, else from
 /// <see cref="RootNamespace"/>, else from the first other namespace (by name) that has one;
 /// <c>exportTo</c> is not used to choose. A rule with a <c>workloadSelector</c> applies only to the

@@ -256,4 +256,49 @@ public sealed class SidecarScopingTests
         Assert.Equal(("block_all", "BlackHoleCluster"), await PoliciesAsync(shop));
         Assert.Equal(("allow_any", "PassthroughCluster"), await PoliciesAsync(bank));
     }
+    [Fact]
+    public async Task ProxiesInEachNamespace_TakeTheDestinationRuleAndVirtualServiceIstioLooksUpForThem()
+    {
+        // audit lives in bank. bank keeps a rule to itself; tools has a rule and a VirtualService of
+        // its own for audit, the VirtualService kept to tools (exportTo ".").
+        const string Host = "audit.bank.svc.cluster.local";
+        var files = Mesh();
+        files["rules.yaml"] = MeshYaml.Documents(
+            $"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: audit-private, namespace: bank}}\nspec:\n  host: {Host}\n  exportTo: [\".\"]\n  trafficPolicy: {{loadBalancer: {{simple: LEAST_REQUEST}}}}\n",
+            $"apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: audit-for-tools, namespace: tools}}\nspec:\n  host: {Host}\n  trafficPolicy: {{loadBalancer: {{simple: RANDOM}}}}\n",
+            $"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: audit-slow, namespace: tools}}\nspec:\n  hosts: [{Host}]\n  exportTo: [\".\"]\n  http:\n  - timeout: 3s\n    route:\n    - destination: {{host: {Host}}}\n");
+        await using var server = await MeshServer.StartAsync(files);
+        await using var bank = Connect(server, "audit-1", "bank", "127.1.2.1");
+        await using var tools = Connect(server, "tool-1", "tools", "127.1.3.1");
+        await using var other = Connect(server, "x-1", "other", "127.1.4.1");
+
+        async Task<(Cluster.Types.LbPolicy Policy, TimeSpan Timeout)> AuditAsync(AdsTestClient client)
+        {
+            await client.SendAsync(TypeUrls.Cluster);
+            var clusters = await client.ReceiveTypeAsync(TypeUrls.Cluster);
+            await client.AckAsync(clusters);
+            var cluster = AdsTestClient.Unpack<Cluster>(clusters).Single(c => c.Name == Audit);
+            await client.SendAsync(TypeUrls.RouteConfiguration, ["9100"]);
+            var routes = AdsTestClient.Unpack<RouteConfiguration>(await client.ReceiveTypeAsync(TypeUrls.RouteConfiguration)).Single();
+            var route = routes.VirtualHosts.Single(v => v.Name == Host + ":9100").Routes[0];
+            return (cluster.LbPolicy, route.Route_.Timeout.ToTimeSpan());
+        }
+
+        // Istio's lookup: the proxy's namespace, then the service's (what it exports), then the root.
+        Assert.Equal((Cluster.Types.LbPolicy.LeastRequest, TimeSpan.Zero), await AuditAsync(bank));
+        Assert.Equal((Cluster.Types.LbPolicy.Random, TimeSpan.FromSeconds(3)), await AuditAsync(tools));
+        Assert.Equal((Cluster.Types.LbPolicy.RoundRobin, TimeSpan.Zero), await AuditAsync(other));
+
+        // The VirtualService exported everywhere: other namespaces take its route too; tools keeps its rule.
+        await server.WriteConfigAsync("rules.yaml", files["rules.yaml"].Replace("exportTo: [\".\"]\n  http", "exportTo: [\"*\"]\n  http", StringComparison.Ordinal));
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                await using var again = Connect(server, "x-2", "other", "127.1.4.2");
+                return await AuditAsync(again) == (Cluster.Types.LbPolicy.RoundRobin, TimeSpan.FromSeconds(3));
+            },
+            TimeSpan.FromSeconds(20),
+            "a proxy of another namespace is routed by the VirtualService exported to it");
+        Assert.Equal((Cluster.Types.LbPolicy.Random, TimeSpan.FromSeconds(3)), await AuditAsync(Connect(server, "tool-2", "tools", "127.1.3.2")));
+    }
 }

@@ -92,9 +92,10 @@ public static class DeclarationInputs
                 }
             }
 
-            var rules = DestinationRules.Bind(host, config.DestinationRules ?? []);
+            var candidates = CandidateRules(config, host);
+            var rules = DestinationRules.Bind(host, candidates);
             IReadOnlyList<MeshEndpointSlice> slices = slicesByHost.TryGetValue(host, out var declared) ? declared : [];
-            if (DestinationRules.Merge(rules) is { Subsets.Count: > 0 })
+            if (candidates.Any(r => r.Subsets.Count > 0))
             {
                 slices = slices.Select(slice => slice with
                 {
@@ -112,12 +113,21 @@ public static class DeclarationInputs
                 rules.Count == 0 ? null : rules,
                 referencedSubsets.TryGetValue(host, out var subsets) ? subsets.Select(s => new ReferencedSubset(s.Port, s.Subset)).ToList() : null,
                 entries.TryGetValue(host, out var entry) ? Resolved(entry, config.Pods ?? []) : null,
-                Importers(config.VirtualServices, host));
+                Importers(config.VirtualServices, host),
+                candidates.Count > 0 ? candidates : null);
             inputs.Add(host, input);
         }
 
         return inputs;
     }
+
+    /// <summary>Every rule of any namespace whose host matches <paramref name="host"/>, by namespace and name.</summary>
+    private static List<DestinationRuleSpec> CandidateRules(ClusterConfig config, string host) =>
+        (config.DestinationRules ?? [])
+            .Where(r => DestinationRules.Matches(r.Host, host))
+            .OrderBy(r => r.Namespace, StringComparer.Ordinal)
+            .ThenBy(r => r.Name, StringComparer.Ordinal)
+            .ToList();
 
     /// <summary>The mesh VirtualServices (not delegates) with an HTTP, TCP or TLS route or a mirror to <paramref name="host"/>, by namespace and name; null when none.</summary>
     private static List<VirtualServiceImport>? Importers(IEnumerable<VirtualServiceSpec> virtualServices, string host)
@@ -155,7 +165,8 @@ public static class DeclarationInputs
         {
             foreach (var (_, _, host, port, subset) in SubsetReferences.Named(virtualService, ports))
             {
-                var rule = DestinationRules.Merge(DestinationRules.Bind(host, config.DestinationRules ?? []));
+                var candidates = CandidateRules(config, host);
+                var rule = candidates.Count > 0 ? null : DestinationRules.Merge(DestinationRules.Bind(host, candidates));
                 if (SubsetReferences.Lacks(ports.GetValueOrDefault(host), rule, port, subset))
                 {
                     if (!referenced.TryGetValue(host, out var set))
