@@ -170,18 +170,25 @@ public static class ConfigAnalyzer
     /// by source (listeners are shared by every proxy), and <c>sourceSubnet</c>, which Istio does
     /// not apply either.
     /// </summary>
+    private const string BySourceNamespace =
+        "applied to the sidecars (and proxyless clients with an Istio node id) of that namespace only; gateways and clients without a namespace leave this match out";
+
     private static void AnalyzeL4Routes(VirtualServiceSpec virtualService, Action<string, string> warn)
     {
-        const string BySource = "matches on sourceLabels or sourceNamespace are not applied yet (listeners are shared by every proxy of the mesh): this match is left out";
+        const string BySource = "matches on sourceLabels are not applied yet (listeners are shared by the proxies of a scope): this match is left out";
         var tcp = virtualService.Tcp ?? [];
         for (var t = 0; t < tcp.Count; t++)
         {
             for (var m = 0; m < tcp[t].Match.Count; m++)
             {
                 var match = tcp[t].Match[m];
-                if (match is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                if (match is { SourceLabels.Count: > 0 })
                 {
                     warn($"spec.tcp[{t}].match[{m}]", BySource);
+                }
+                else if (match.SourceNamespace is not null)
+                {
+                    warn($"spec.tcp[{t}].match[{m}].sourceNamespace", BySourceNamespace);
                 }
                 else if (match.SourceSubnet is not null)
                 {
@@ -195,9 +202,13 @@ public static class ConfigAnalyzer
         {
             for (var m = 0; m < tls[t].Match.Count; m++)
             {
-                if (tls[t].Match[m] is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                if (tls[t].Match[m] is { SourceLabels.Count: > 0 })
                 {
                     warn($"spec.tls[{t}].match[{m}]", BySource);
+                }
+                else if (tls[t].Match[m].SourceNamespace is not null)
+                {
+                    warn($"spec.tls[{t}].match[{m}].sourceNamespace", BySourceNamespace);
                 }
             }
         }
@@ -206,7 +217,7 @@ public static class ConfigAnalyzer
     /// <summary>
     /// What the mesh serves differently from what the VirtualService says: matches that select
     /// proxies by source, routes proxyless gRPC clients cannot take, and several VirtualServices
-    /// for one host (Istio's sidecars take one, IST0109; here their routes follow one another).
+    /// for one host (Istio's sidecars take one, IST0109, as sidecars do here; the whole mesh's view concatenates them).
     /// </summary>
     private static void AnalyzeRoutes(VirtualServiceSpec virtualService, Func<string, IEnumerable<VirtualServiceSpec>>? boundTo, List<ConfigWarning> warnings)
     {
@@ -218,9 +229,13 @@ public static class ConfigAnalyzer
             var http = virtualService.Http[h];
             for (var m = 0; m < http.Match.Count; m++)
             {
-                if (http.Match[m] is { SourceLabels.Count: > 0 } or { SourceNamespace: not null })
+                if (http.Match[m] is { SourceLabels.Count: > 0 })
                 {
-                    Warn($"spec.http[{h}].match[{m}]", "matches on sourceLabels or sourceNamespace are not applied yet (routes are shared by every proxy of the mesh): this match is left out");
+                    Warn($"spec.http[{h}].match[{m}]", "matches on sourceLabels are not applied yet (routes are shared by the proxies of a scope): this match is left out");
+                }
+                else if (http.Match[m].SourceNamespace is not null)
+                {
+                    Warn($"spec.http[{h}].match[{m}].sourceNamespace", BySourceNamespace);
                 }
             }
 
@@ -247,7 +262,7 @@ public static class ConfigAnalyzer
                 .FirstOrDefault();
             if (earlier is not null)
             {
-                Warn($"spec.hosts[{i}]", $"VirtualService {earlier.Namespace}/{earlier.Name} also binds {virtualService.Hosts[i]} for the mesh; Istio's sidecars would apply only one of them (IST0109). Here its routes come first and these follow");
+                Warn($"spec.hosts[{i}]", $"VirtualService {earlier.Namespace}/{earlier.Name} also binds {virtualService.Hosts[i]} for the mesh; Istio's sidecars apply only one of them (IST0109), and so do sidecars here: the first in Istio's order for their namespace (kept to it, exported to it by name, public; then namespace and name). Gateways and clients without a namespace take its routes first and these after");
             }
         }
     }

@@ -7,13 +7,14 @@ namespace Mesh.Orleans.Grains.Scoping;
 /// How proxies in different namespaces see one hostname's routing and policies, as Istio looks
 /// them up per proxy: the VirtualService that routes it (<see cref="ProxyVisibility.VirtualServicesFor"/>)
 /// and the DestinationRules that apply (<see cref="ProxyVisibility.DestinationRuleFor"/>) depend on
-/// the proxy's namespace and on each object's <c>exportTo</c>. Namespaces are grouped by what they
+/// the proxy's namespace and on each object's <c>exportTo</c>, and a match on <c>sourceNamespace</c>
+/// holds for the proxies of that namespace only (<see cref="FromSource"/>). Namespaces are grouped by what they
 /// get, and only the groups that get something else than the whole mesh are returned, so a
 /// hostname is translated once more per distinct view, never once per namespace. Pure.
 /// </summary>
 /// <remarks>
 /// Only namespaces that an object names can differ from one another (its own namespace, those
-/// its <c>exportTo</c> lists, the service's, the root); every other namespace sees the same, and
+/// its <c>exportTo</c> lists, those its matches name as source, the service's, the root); every other namespace sees the same, and
 /// is represented by one namespace no object can name (<see cref="Others"/>).
 /// </remarks>
 public static class NamespaceViews
@@ -59,6 +60,12 @@ public static class NamespaceViews
             var virtualServices = ProxyVisibility.VirtualServicesFor(host, ns, meshVirtualServices, options);
             var rules = ProxyVisibility.DestinationRuleFor(host, ns, serviceNamespace, candidateRules, options);
             var key = Key(virtualServices, rules);
+            if (virtualServices.Any(v => NamesSource(v, ns)))
+            {
+                // Matches on this namespace as the source apply here: the view is this namespace's alone.
+                virtualServices = virtualServices.Select(v => FromSource(v, ns)).ToList();
+                key += "\nsource " + ns;
+            }
             if (!groups.TryGetValue(key, out var group))
             {
                 group = ([], virtualServices, rules);
@@ -121,6 +128,7 @@ public static class NamespaceViews
         {
             named.Add(virtualService.Namespace);
             AddExports(virtualService.ExportTo);
+            named.UnionWith(SourceNamespaces(virtualService));
         }
 
         foreach (var rule in rules)
@@ -130,6 +138,47 @@ public static class NamespaceViews
         }
 
         return named;
+    }
+
+    /// <summary>The namespaces <paramref name="virtualService"/>'s matches name as their source (<c>sourceNamespace</c>).</summary>
+    private static IEnumerable<string> SourceNamespaces(VirtualServiceSpec virtualService) =>
+        virtualService.Http.SelectMany(h => h.Match).Select(m => m.SourceNamespace)
+            .Concat((virtualService.Tcp ?? []).SelectMany(t => t.Match).Select(m => m.SourceNamespace))
+            .Concat((virtualService.Tls ?? []).SelectMany(t => t.Match).Select(m => m.SourceNamespace))
+            .OfType<string>();
+
+    /// <summary>Whether some match of <paramref name="virtualService"/> takes requests from proxies of <paramref name="ns"/> only.</summary>
+    private static bool NamesSource(VirtualServiceSpec virtualService, string ns) =>
+        SourceNamespaces(virtualService).Contains(ns, StringComparer.Ordinal);
+
+    /// <summary>
+    /// <paramref name="virtualService"/> as proxies of <paramref name="ns"/> apply it: a match on
+    /// <c>sourceNamespace</c> <paramref name="ns"/> holds for every one of them, so it loses the
+    /// condition; a match on another source namespace stays, and is left out by the translator as
+    /// in every other view (Istio's <c>sourceNamespace</c>, decided per proxy namespace).
+    /// </summary>
+    public static VirtualServiceSpec FromSource(VirtualServiceSpec virtualService, string ns)
+    {
+        ArgumentNullException.ThrowIfNull(virtualService);
+        ArgumentNullException.ThrowIfNull(ns);
+        if (!NamesSource(virtualService, ns))
+        {
+            return virtualService;
+        }
+
+        bool Here(string? source) => string.Equals(source, ns, StringComparison.Ordinal);
+        return virtualService with
+        {
+            Http = virtualService.Http
+                .Select(h => h with { Match = h.Match.Select(m => Here(m.SourceNamespace) ? m with { SourceNamespace = null } : m).ToList() })
+                .ToList(),
+            Tcp = virtualService.Tcp?
+                .Select(t => t with { Match = t.Match.Select(m => Here(m.SourceNamespace) ? m with { SourceNamespace = null } : m).ToList() })
+                .ToList(),
+            Tls = virtualService.Tls?
+                .Select(t => t with { Match = t.Match.Select(m => Here(m.SourceNamespace) ? m with { SourceNamespace = null } : m).ToList() })
+                .ToList(),
+        };
     }
 
     /// <summary>The identity of a view: the VirtualServices and rules, by namespace and name, in order.</summary>

@@ -301,4 +301,27 @@ public sealed class SidecarScopingTests
             "a proxy of another namespace is routed by the VirtualService exported to it");
         Assert.Equal((Cluster.Types.LbPolicy.Random, TimeSpan.FromSeconds(3)), await AuditAsync(Connect(server, "tool-2", "tools", "127.1.3.2")));
     }
+    [Fact]
+    public async Task ARouteMatchingASourceNamespace_RoutesThatNamespacesSidecarsOnly()
+    {
+        const string Host = "audit.bank.svc.cluster.local";
+        var files = Mesh();
+        files["routes.yaml"] = $"apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: audit, namespace: bank}}\nspec:\n  hosts: [{Host}]\n  http:\n"
+            + $"  - match: [{{sourceNamespace: tools}}]\n    timeout: 3s\n    route: [{{destination: {{host: {Host}}}}}]\n"
+            + $"  - route: [{{destination: {{host: {Host}}}}}]\n";
+        await using var server = await MeshServer.StartAsync(files);
+
+        async Task<List<TimeSpan>> TimeoutsAsync(string pod, string ns, string ip)
+        {
+            await using var client = Connect(server, pod, ns, ip);
+            await client.SendAsync(TypeUrls.RouteConfiguration, ["9100"]);
+            var routes = AdsTestClient.Unpack<RouteConfiguration>(await client.ReceiveTypeAsync(TypeUrls.RouteConfiguration)).Single();
+            return routes.VirtualHosts.Single(v => v.Name == Host + ":9100").Routes.Select(r => r.Route_.Timeout.ToTimeSpan()).ToList();
+        }
+
+        // tools' sidecars take the source-namespace route first; everyone else only the catch-all.
+        Assert.Equal([TimeSpan.FromSeconds(3), TimeSpan.Zero], await TimeoutsAsync("tool-1", "tools", "127.1.3.1"));
+        Assert.Equal([TimeSpan.Zero], await TimeoutsAsync("audit-1", "bank", "127.1.2.1"));
+        Assert.Equal([TimeSpan.Zero], await TimeoutsAsync("x-1", "other", "127.1.4.1"));
+    }
 }

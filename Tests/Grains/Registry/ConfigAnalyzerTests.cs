@@ -103,7 +103,8 @@ public sealed class ConfigAnalyzerTests
 
         var warnings = ConfigAnalyzer.Analyze(config);
 
-        Assert.Equal(["spec.http[0].match[0]", "spec.http[1].redirect"], warnings.Select(w => w.Field));
+        Assert.Equal(["spec.http[0].match[0].sourceNamespace", "spec.http[1].redirect"], warnings.Select(w => w.Field));
+        Assert.Contains("of that namespace only", warnings[0].Message, StringComparison.Ordinal);
         Assert.Contains("proxyless gRPC clients do not get this route", warnings[1].Message, StringComparison.Ordinal);
     }
 
@@ -120,8 +121,8 @@ public sealed class ConfigAnalyzerTests
 
         var warnings = ConfigAnalyzer.Analyze(config);
 
-        Assert.Equal(["spec.tcp[0].match[1]", "spec.tcp[1].match[0].sourceSubnet", "spec.tls[0].match[1]"], warnings.Select(w => w.Field));
-        Assert.Contains("listeners are shared by every proxy", warnings[0].Message, StringComparison.Ordinal);
+        Assert.Equal(["spec.tcp[0].match[1]", "spec.tcp[1].match[0].sourceSubnet", "spec.tls[0].match[1].sourceNamespace"], warnings.Select(w => w.Field));
+        Assert.Contains("listeners are shared by the proxies of a scope", warnings[0].Message, StringComparison.Ordinal);
     }
 
     [Fact]

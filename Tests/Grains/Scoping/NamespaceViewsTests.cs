@@ -130,6 +130,22 @@ public sealed class NamespaceViewsTests
         Assert.Empty(Assert.Single(views, v => v.Namespaces is null).VirtualServices);
     }
 
+    [Fact]
+    public void AMatchOnASourceNamespace_HoldsForThatNamespacesView_AndIsLeftOutElsewhere()
+    {
+        var fromTools = new HttpMatchSpec(null, [], null, SourceNamespace: "tools");
+        var routes = new VirtualServiceSpec("shop", "reviews", [Host], [new HttpRouteSpec(null, [fromTools], [new RouteDestinationSpec(Host, null, 100, "v2")], null)], null, null);
+        var views = NamespaceViews.For(Host, "shop", [routes], [], [], s_defaults)!;
+
+        var tools = Assert.Single(views, v => v.Namespaces is ["tools"]);
+        Assert.False(tools.AsMesh);
+        Assert.Null(Assert.Single(Assert.Single(tools.VirtualServices).Http).Match[0].SourceNamespace);
+
+        // Every other namespace keeps the condition, which the translator leaves out as for the mesh.
+        Assert.True(Assert.Single(views, v => v.Namespaces is null).AsMesh);
+        Assert.Same(routes, NamespaceViews.FromSource(routes, "web"));
+    }
+
     private static VirtualServiceSpec VirtualService(string ns, string name, List<string>? exportTo = null) =>
         new(ns, name, [Host], [new HttpRouteSpec(null, [], [new RouteDestinationSpec(Host, null, 100)], null)], null, exportTo);
 
