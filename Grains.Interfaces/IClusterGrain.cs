@@ -80,9 +80,9 @@ public interface IClusterGrain : IGrainWithStringKey
     /// while the grain has applied nothing since it activated.
     /// </summary>
     [AlwaysInterleave]
-    Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
+    Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, string? ns, IGatewayGrain watcher);
 
     /// <summary>Ends a gateway watch.</summary>
     [AlwaysInterleave]
-    Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher);
+    Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, string? ns, IGatewayGrain watcher);
 }

@@ -128,25 +128,28 @@ public static class ScopeNames
 
     /// <summary>
     /// The scope of the gateway workloads of one member cluster that carry <paramref name="labels"/>
-    /// (the Gateways selecting them, their listeners and routes), as
-    /// <c>gateway/&lt;cluster&gt;/&lt;name=value,...&gt;</c>: the labels in ordinal order of their names,
+    /// (the Gateways selecting them, their listeners and routes, patched by the EnvoyFilters of the
+    /// root namespace and of <paramref name="ns"/> that select them), as
+    /// <c>gateway/&lt;cluster&gt;/&lt;name=value,...&gt;[/&lt;namespace&gt;]</c>: the labels in ordinal order of their names,
     /// names and values escaped as URI data, so that any label set has one name and no other set shares it.
+    /// Without a namespace, only the root namespace's EnvoyFilters apply.
     /// </summary>
-    public static string Gateway(string memberClusterId, IReadOnlyDictionary<string, string> labels)
+    public static string Gateway(string memberClusterId, IReadOnlyDictionary<string, string> labels, string? ns = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(memberClusterId);
         ArgumentNullException.ThrowIfNull(labels);
         var pairs = labels
             .OrderBy(l => l.Key, StringComparer.Ordinal)
             .Select(l => Uri.EscapeDataString(l.Key) + "=" + Uri.EscapeDataString(l.Value));
-        return $"{GatewayPrefix}{Uri.EscapeDataString(memberClusterId)}/{string.Join(',', pairs)}";
+        var key = $"{GatewayPrefix}{Uri.EscapeDataString(memberClusterId)}/{string.Join(',', pairs)}";
+        return string.IsNullOrEmpty(ns) ? key : key + "/" + Uri.EscapeDataString(ns);
     }
 
     /// <summary>True when <paramref name="scope"/> names the scope of a set of gateway labels.</summary>
     public static bool IsGateway(string scope) => scope.StartsWith(GatewayPrefix, StringComparison.Ordinal);
 
-    /// <summary>The member cluster and labels of a gateway scope's name, or null when it is not one.</summary>
-    public static (string MemberClusterId, IReadOnlyDictionary<string, string> Labels)? ParseGateway(string scope)
+    /// <summary>The member cluster, labels and namespace (null: none given) of a gateway scope's name, or null when it is not one.</summary>
+    public static (string MemberClusterId, IReadOnlyDictionary<string, string> Labels, string? Namespace)? ParseGateway(string scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         if (!IsGateway(scope))
@@ -163,6 +166,17 @@ public static class ScopeNames
 
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         var list = rest[(slash + 1)..];
+        string? ns = null;
+        if (list.IndexOf('/', StringComparison.Ordinal) is var nsSlash and >= 0)
+        {
+            ns = Uri.UnescapeDataString(list[(nsSlash + 1)..]);
+            list = list[..nsSlash];
+            if (ns.Length == 0)
+            {
+                return null;
+            }
+        }
+
         foreach (var pair in list.Length == 0 ? [] : list.Split(','))
         {
             var equals = pair.IndexOf('=', StringComparison.Ordinal);
@@ -172,7 +186,7 @@ public static class ScopeNames
             }
         }
 
-        return (Uri.UnescapeDataString(rest[..slash]), labels);
+        return (Uri.UnescapeDataString(rest[..slash]), labels, ns);
     }
 
     /// <summary>True when <paramref name="scope"/> names a workload's own scope.</summary>

@@ -331,15 +331,15 @@ public sealed partial class ClusterGrain(
     }
 
     /// <inheritdoc/>
-    public Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher)
+    public Task<GatewayInputs?> WatchGatewayAsync(IReadOnlyDictionary<string, string> labels, string? ns, IGatewayGrain watcher)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(watcher);
-        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels);
-        var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels);
+        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels, ns);
+        var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels, ns, scoping.Value.RootNamespace);
         if (!_gatewayWatches.TryGetValue(key, out var watch))
         {
-            watch = new GatewayWatch(labels, inputs is null ? null : InputHash.Of(inputs));
+            watch = new GatewayWatch(labels, ns, inputs is null ? null : InputHash.Of(inputs));
             _gatewayWatches.Add(key, watch);
         }
 
@@ -348,10 +348,10 @@ public sealed partial class ClusterGrain(
     }
 
     /// <inheritdoc/>
-    public Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, IGatewayGrain watcher)
+    public Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, string? ns, IGatewayGrain watcher)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels);
+        var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels, ns);
         if (_gatewayWatches.TryGetValue(key, out var watch) && watch.Watchers.Remove(watcher) && watch.Watchers.Count == 0)
         {
             _gatewayWatches.Remove(key);
@@ -375,7 +375,7 @@ public sealed partial class ClusterGrain(
         _gatewayGeneration = _index.GatewayGeneration;
         foreach (var watch in _gatewayWatches.Values)
         {
-            var inputs = _index.GatewayInputsFor(watch.Labels);
+            var inputs = _index.GatewayInputsFor(watch.Labels, watch.Namespace, scoping.Value.RootNamespace);
             var hash = InputHash.Of(inputs);
             if (hash == watch.Told)
             {
@@ -458,6 +458,17 @@ public sealed partial class ClusterGrain(
         var sidecar = _index.SidecarFor(pod.Namespace, pod.Labels, root);
         var selecting = sidecar is { WorkloadSelector: not null } && sidecar.Namespace == pod.Namespace ? sidecar.Name : null;
         var (filters, selectingFilters) = _index.EnvoyFiltersFor(pod.Namespace, pod.Labels, root);
+        if (sidecar is { Ingress.Count: > 0 })
+        {
+            // A Sidecar's ingress listeners are the whole inbound side, as in Istio: the Services' ports give way.
+            inputs = inputs with
+            {
+                Ports = sidecar.Ingress
+                    .Select(i => new WorkloadPort(i.Port.Number, MeshProtocols.Infer(null, i.Port.Protocol), i.DefaultEndpoint ?? $"0.0.0.0:{i.Port.Number}"))
+                    .ToList(),
+            };
+        }
+
         return inputs with
         {
             SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting, selectingFilters),
@@ -534,9 +545,11 @@ public sealed partial class ClusterGrain(
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Cluster {ClusterId} could not update hostname {Host}; it is retried on the next change")]
     private static partial void LogServiceUpdateFailed(ILogger logger, Exception? exception, string clusterId, string host);
 
-    private sealed class GatewayWatch(IReadOnlyDictionary<string, string> labels, string? told)
+    private sealed class GatewayWatch(IReadOnlyDictionary<string, string> labels, string? ns, string? told)
     {
         public IReadOnlyDictionary<string, string> Labels { get; } = labels;
+
+        public string? Namespace { get; } = ns;
 
         public string? Told { get; set; } = told;
 

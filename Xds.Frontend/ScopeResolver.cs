@@ -26,8 +26,9 @@ public static class ScopeResolver
         var memberCluster = identity.MemberClusterId.Length > 0 ? identity.MemberClusterId : MeshNames.DefaultClusterId;
         if (identity.Kind == ProxyKind.Router)
         {
-            // A gateway's listeners and routes depend on its labels alone (which Gateways select it).
-            return new ScopeKey(ScopeNames.Router, ScopeNames.Gateway(memberCluster, identity.Labels));
+            // A gateway's listeners and routes depend on its labels (which Gateways select it) and its
+            // namespace (which of that namespace's EnvoyFilters patch it).
+            return new ScopeKey(ScopeNames.Router, ScopeNames.Gateway(memberCluster, identity.Labels, identity.Namespace.Length > 0 ? identity.Namespace : null));
         }
 
         if (identity.IpAddresses.Count == 0)

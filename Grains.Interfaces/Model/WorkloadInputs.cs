@@ -26,10 +26,19 @@ public sealed record WorkloadInputs(
         && (EnvoyFilters ?? []).SequenceEqual(other.EnvoyFilters ?? []);
 }
 
-/// <summary>One port a workload listens on (an EndpointSlice port: the Service's target port).</summary>
+/// <summary>
+/// One port a workload's sidecar takes traffic on: an EndpointSlice port (the Service's target
+/// port), or an ingress listener of the Sidecar that applies to the workload.
+/// </summary>
 /// <param name="Port">The port number on the workload.</param>
 /// <param name="Protocol">The protocol, inferred as Istio infers it (<see cref="MeshProtocols"/>).</param>
+/// <param name="Endpoint">
+/// Where a Sidecar ingress listener forwards the traffic (its <c>defaultEndpoint</c>:
+/// <c>127.0.0.1:PORT</c>, <c>[::1]:PORT</c>, <c>0.0.0.0:PORT</c>, <c>[::]:PORT</c>, <c>:PORT</c> or
+/// <c>unix://</c> a socket); null: the port on the workload's loopback.
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadPort(
     [property: Id(0)] int Port,
-    [property: Id(1)] MeshProtocol Protocol);
+    [property: Id(1)] MeshProtocol Protocol,
+    [property: Id(2)] string? Endpoint = null);

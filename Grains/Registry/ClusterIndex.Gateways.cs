@@ -22,13 +22,16 @@ public sealed partial class ClusterIndex
     /// the VirtualServices bound to any of them, the delegates those name, and the ports of
     /// every destination.
     /// </summary>
-    public GatewayInputs GatewayInputsFor(IReadOnlyDictionary<string, string> labels)
+    public GatewayInputs GatewayInputsFor(IReadOnlyDictionary<string, string> labels, string? ns = null, string rootNamespace = "istio-system")
     {
         ArgumentNullException.ThrowIfNull(labels);
         var gateways = _gateways.Values.Where(g => GatewayBinding.Selects(g, labels)).ToList();
+
+        // The EnvoyFilters of the root namespace and of the gateway's that select it (or select none).
+        var filters = EnvoyFiltersFor(ns ?? rootNamespace, labels, rootNamespace).All;
         if (gateways.Count == 0)
         {
-            return GatewayInputs.None;
+            return filters.Count == 0 ? GatewayInputs.None : GatewayInputs.None with { EnvoyFilters = filters };
         }
 
         var names = gateways.Select(GatewayBinding.NameOf).ToHashSet(StringComparer.Ordinal);
@@ -49,7 +52,7 @@ public sealed partial class ClusterIndex
             }
         }
 
-        return new GatewayInputs(gateways, virtualServices, destinationPorts);
+        return new GatewayInputs(gateways, virtualServices, destinationPorts, filters.Count == 0 ? null : filters);
     }
 
     /// <summary>

@@ -147,9 +147,18 @@ public sealed partial class ClusterIndex
         var warnings = new List<ConfigWarning>();
         void Warn(string field, string what) =>
             warnings.Add(new ConfigWarning("Sidecar", sidecar.Namespace, sidecar.Name, field, what + " is read and validated, not applied yet"));
-        if (sidecar.Ingress.Count > 0)
+        for (var i = 0; i < sidecar.Ingress.Count; i++)
         {
-            Warn("spec.ingress", "an ingress listener (the inbound side still comes from the Services selecting the workload)");
+            var ingress = sidecar.Ingress[i];
+            if (ingress.Bind is not null || ingress.CaptureMode is not null)
+            {
+                Warn($"spec.ingress[{i}].bind", "an ingress bind address or capture mode (the port is served on virtualInbound, as captured traffic)");
+            }
+
+            if (ingress.ConnectionPool is not null)
+            {
+                Warn($"spec.ingress[{i}].connectionPool", "an ingress connection pool");
+            }
         }
 
         if (sidecar.InboundConnectionPool is not null)

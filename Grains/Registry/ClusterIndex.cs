@@ -294,7 +294,7 @@ public sealed partial class ClusterIndex
             return;
         }
 
-        if (key.Kind is "Gateway" or "VirtualService" or "Service" or "ServiceEntry")
+        if (key.Kind is "Gateway" or "VirtualService" or "Service" or "ServiceEntry" or "EnvoyFilter")
         {
             GatewayGeneration++;
         }

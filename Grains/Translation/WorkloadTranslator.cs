@@ -75,7 +75,7 @@ public static class WorkloadTranslator
         foreach (var port in ports)
         {
             var name = InboundCluster(port.Port);
-            resources.Add(SidecarTranslator.Pack(TypeUrls.Cluster, name, InboundClusterOf(port.Port)));
+            resources.Add(SidecarTranslator.Pack(TypeUrls.Cluster, name, InboundClusterOf(port.Port, port.Endpoint, ip)));
         }
 
         if (inputs.SidecarScope is { } scope)
@@ -216,14 +216,20 @@ public static class WorkloadTranslator
         return listener;
     }
 
-    /// <summary>The static cluster <c>inbound|&lt;port&gt;||</c>: the workload's port on its loopback.</summary>
-    public static Cluster InboundClusterOf(int port)
+    /// <summary>
+    /// The static cluster <c>inbound|&lt;port&gt;||</c>: the workload's port on its loopback, or
+    /// where a Sidecar ingress listener's <paramref name="endpoint"/> says, as Istio reads it:
+    /// <c>127.0.0.1:PORT</c> and <c>[::1]:PORT</c> the loopback, <c>0.0.0.0:PORT</c>,
+    /// <c>[::]:PORT</c> and <c>:PORT</c> the workload's own address (<paramref name="ip"/>),
+    /// <c>unix://</c> a socket.
+    /// </summary>
+    public static Cluster InboundClusterOf(int port, string? endpoint = null, string? ip = null)
     {
         var name = InboundCluster(port);
         var endpoints = new LocalityLbEndpoints();
         endpoints.LbEndpoints.Add(new LbEndpoint
         {
-            Endpoint = new Envoy.Config.Endpoint.V3.Endpoint { Address = SidecarTranslator.SocketAddressOf(WorkloadAddress, port) },
+            Endpoint = new Envoy.Config.Endpoint.V3.Endpoint { Address = InboundAddress(port, endpoint, ip) },
         });
         var assignment = new ClusterLoadAssignment { ClusterName = name };
         assignment.Endpoints.Add(endpoints);
@@ -235,6 +241,29 @@ public static class WorkloadTranslator
             LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
             LoadAssignment = assignment,
         };
+    }
+
+    private static Address InboundAddress(int port, string? endpoint, string? ip)
+    {
+        if (endpoint is null)
+        {
+            return SidecarTranslator.SocketAddressOf(WorkloadAddress, port);
+        }
+
+        if (endpoint.StartsWith("unix://", StringComparison.Ordinal))
+        {
+            return new Address { Pipe = new Pipe { Path = endpoint["unix://".Length..] } };
+        }
+
+        var colon = endpoint.LastIndexOf(':');
+        var host = endpoint[..colon].Trim('[', ']');
+        var target = int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var address = host switch
+        {
+            "" or "0.0.0.0" or "::" => ip ?? WorkloadAddress,
+            _ => host,
+        };
+        return SidecarTranslator.SocketAddressOf(address, target);
     }
 
     private static HttpConnectionManager InboundManager(int port, string cluster)

@@ -195,4 +195,117 @@ public sealed class EnvoyFilterServingTests
         Assert.Equal("spec.configPatches[0]", (string)warning!["field"]!);
         Assert.Contains("matched nothing", (string)warning["message"]!, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task AnEnvoyFilterSelectingTheIngressGateway_PatchesItsListenersAndRoutes_AndListsWhatItCannotDo()
+    {
+        var files = Mesh();
+        files["gateway.yaml"] = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: shop-gateway, namespace: shop}
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 8080, name: http, protocol: HTTP}
+                hosts: [shop.example]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: shop-edge, namespace: shop}
+            spec:
+              hosts: [shop.example]
+              gateways: [shop-gateway]
+              http:
+              - route: [{destination: {host: cart.shop.svc.cluster.local}}]
+            """;
+        files["gateway-filter.yaml"] = """
+            apiVersion: networking.istio.io/v1alpha3
+            kind: EnvoyFilter
+            metadata: {name: ingress-lua, namespace: istio-system}
+            spec:
+              workloadSelector:
+                labels: {istio: ingressgateway}
+              configPatches:
+              - applyTo: HTTP_FILTER
+                match:
+                  context: GATEWAY
+                  listener:
+                    filterChain:
+                      filter:
+                        name: envoy.filters.network.http_connection_manager
+                        subFilter: {name: envoy.filters.http.router}
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+                    name: envoy.lua
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua
+                      inlineCode: "function envoy_on_request(h) h:headers():add('x-edge', 'yes') end"
+              - applyTo: CLUSTER
+                match: {context: GATEWAY}
+                patch:
+                  operation: MERGE
+                  value: {connect_timeout: 2s}
+            ---
+            apiVersion: networking.istio.io/v1alpha3
+            kind: EnvoyFilter
+            metadata: {name: sidecars-only, namespace: istio-system}
+            spec:
+              configPatches:
+              - applyTo: HTTP_FILTER
+                match:
+                  context: SIDECAR_OUTBOUND
+                  listener:
+                    filterChain:
+                      filter:
+                        name: envoy.filters.network.http_connection_manager
+                        subFilter: {name: envoy.filters.http.router}
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+                    name: envoy.filters.http.local_ratelimit
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.local_ratelimit.v3.LocalRateLimit
+                      stat_prefix: sidecar
+            """;
+        await using var server = await MeshServer.StartAsync(files);
+        await using var ingress = AdsTestClient.Connect(server.XdsPort, "router~127.1.0.20~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local", metadata: SidecarServingTests.GatewayMetadata());
+        await using var egress = AdsTestClient.Connect(server.XdsPort, "router~127.1.0.21~istio-egressgateway-1.istio-system~istio-system.svc.cluster.local", metadata: SidecarServingTests.GatewayMetadata("egressgateway"));
+
+        // The ingress gateway's listener gets the Lua filter (and not the sidecars' filter); the egress gateway, selected by nothing, keeps its own.
+        var listener = (await ReceiveAsync<Listener>(ingress, TypeUrls.Listener, l => l.Name))["0.0.0.0_8080"];
+        Assert.Equal(["envoy.lua", "envoy.filters.http.router"], HttpFilters(listener).TakeLast(2));
+        Assert.DoesNotContain("envoy.filters.http.local_ratelimit", HttpFilters(listener));
+        await egress.SendAsync(TypeUrls.Listener);
+        Assert.All(AdsTestClient.Unpack<Listener>(await egress.ReceiveTypeAsync(TypeUrls.Listener)), l => Assert.DoesNotContain("envoy.lua", HttpFilters(l)));
+
+        // Gateways share the whole mesh's clusters: the CLUSTER patch is not applied, and is listed on its EnvoyFilter.
+        var clusters = await ReceiveAsync<Cluster>(ingress, TypeUrls.Cluster, c => c.Name);
+        Assert.NotEqual(TimeSpan.FromSeconds(2), clusters[CartCluster].ConnectTimeout.ToTimeSpan());
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        JsonNode? warning = null;
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
+                warning = config!["clusters"]![0]!["warnings"]!.AsArray().FirstOrDefault(w => (string)w!["kind"]! == "EnvoyFilter" && (string)w["name"]! == "ingress-lua");
+                return warning is not null;
+            },
+            TimeSpan.FromSeconds(20),
+            "the gateway's unapplied CLUSTER patch is listed");
+        Assert.Equal("spec.configPatches[1]", (string)warning!["field"]!);
+        Assert.Contains("not applied to gateways", (string)warning["message"]!, StringComparison.Ordinal);
+
+        // Removed, the patch is taken back from the gateway's open stream.
+        await server.WriteConfigAsync("gateway-filter.yaml", string.Empty);
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var update = await ingress.ReceiveTypeAsync(TypeUrls.Listener);
+                await ingress.AckAsync(update);
+                return !HttpFilters(AdsTestClient.Unpack<Listener>(update).Single(l => l.Name == "0.0.0.0_8080")).Contains("envoy.lua");
+            },
+            TimeSpan.FromSeconds(20),
+            "the gateway's Lua filter is gone");
+    }
 }

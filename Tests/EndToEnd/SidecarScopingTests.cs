@@ -324,4 +324,46 @@ public sealed class SidecarScopingTests
         Assert.Equal([TimeSpan.Zero], await TimeoutsAsync("audit-1", "bank", "127.1.2.1"));
         Assert.Equal([TimeSpan.Zero], await TimeoutsAsync("x-1", "other", "127.1.4.1"));
     }
+    [Fact]
+    public async Task ASidecarsIngressListeners_AreItsWorkloadsInboundSide()
+    {
+        var files = Mesh();
+        files["web-sidecar.yaml"] = """
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata: {name: web-ingress, namespace: shop}
+            spec:
+              workloadSelector: {labels: {app: web}}
+              ingress:
+              - port: {number: 9080, protocol: HTTP, name: http-api}
+                defaultEndpoint: 127.0.0.1:8081
+              - port: {number: 9443, protocol: TCP, name: tcp-raw}
+                defaultEndpoint: 0.0.0.0:9444
+              - port: {number: 9500, protocol: GRPC, name: grpc-uds}
+                defaultEndpoint: unix:///var/run/app.sock
+            """;
+        await using var server = await MeshServer.StartAsync(files);
+        await using var web = Connect(server, "web-1", "shop", "127.1.1.2");
+
+        await web.SendAsync(TypeUrls.Cluster);
+        var clusters = AdsTestClient.Unpack<Cluster>(await web.ReceiveTypeAsync(TypeUrls.Cluster)).Where(c => c.Name.StartsWith("inbound|", StringComparison.Ordinal)).ToDictionary(c => c.Name);
+        Assert.Equal(["inbound|9080||", "inbound|9443||", "inbound|9500||"], clusters.Keys.Order(StringComparer.Ordinal));
+        var api = clusters["inbound|9080||"].LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress;
+        Assert.Equal(("127.0.0.1", 8081u), (api.Address, api.PortValue));
+        var raw = clusters["inbound|9443||"].LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.SocketAddress;
+        Assert.Equal(("127.1.1.2", 9444u), (raw.Address, raw.PortValue));
+        Assert.Equal("/var/run/app.sock", clusters["inbound|9500||"].LoadAssignment.Endpoints.Single().LbEndpoints.Single().Endpoint.Address.Pipe.Path);
+
+        await web.SendAsync(TypeUrls.Listener);
+        var inbound = AdsTestClient.Unpack<Listener>(await web.ReceiveTypeAsync(TypeUrls.Listener)).Single(l => l.Name == "virtualInbound");
+        var chains = inbound.FilterChains.Where(c => c.FilterChainMatch.DestinationPort > 0).ToDictionary(c => c.FilterChainMatch.DestinationPort!.Value, c => c.Filters.Single().Name);
+        Assert.Equal("envoy.filters.network.http_connection_manager", chains[9080]);
+        Assert.Equal("envoy.filters.network.tcp_proxy", chains[9443]);
+        Assert.Equal("envoy.filters.network.http_connection_manager", chains[9500]);
+
+        // A proxy the Sidecar does not select keeps the inbound side its Services give it (none here).
+        await using var cart = Connect(server, "cart-1", "shop", "127.1.1.1");
+        await cart.SendAsync(TypeUrls.Cluster);
+        Assert.DoesNotContain(AdsTestClient.Unpack<Cluster>(await cart.ReceiveTypeAsync(TypeUrls.Cluster)), c => c.Name.StartsWith("inbound|9", StringComparison.Ordinal));
+    }
 }

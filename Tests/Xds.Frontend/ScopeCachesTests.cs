@@ -67,12 +67,17 @@ public sealed class ScopeCachesTests
 
         var scope = ScopeResolver.Resolve(gateway);
 
-        Assert.Equal(new ScopeKey(ScopeNames.Router, "gateway/Kubernetes/app.kubernetes.io%2Fname=edge,istio=ingressgateway"), scope);
+        // The namespace comes last: it decides which of that namespace's EnvoyFilters patch the gateway.
+        Assert.Equal(new ScopeKey(ScopeNames.Router, "gateway/Kubernetes/app.kubernetes.io%2Fname=edge,istio=ingressgateway/bookinfo"), scope);
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { IpAddresses = ["127.1.0.10"] }));
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { Labels = labels.Reverse().ToDictionary() }));
-        Assert.Equal("gateway/east/", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east" }).Overlay);
+        Assert.Equal("gateway/east//bookinfo", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east" }).Overlay);
+        Assert.Equal("gateway/east/", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east", Namespace = "" }).Overlay);
         var parsed = ScopeNames.ParseGateway(scope.Overlay!)!.Value;
         Assert.Equal("Kubernetes", parsed.MemberClusterId);
+        Assert.Equal("bookinfo", parsed.Namespace);
+        Assert.Null(ScopeNames.ParseGateway("gateway/east/istio=x")!.Value.Namespace);
+        Assert.Null(ScopeNames.ParseGateway("gateway/east/istio=x/"));
         Assert.Equal(labels.OrderBy(l => l.Key), parsed.Labels.OrderBy(l => l.Key));
 
         // Hostile label text cannot forge another label set's name.

@@ -102,7 +102,7 @@ public sealed class DirectorySourceServingTests
                 "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: a}",
                 "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: b}",
                 "apiVersion: networking.istio.io/v1\nkind: WorkloadGroup\nmetadata: {name: edge}\nspec: {template: {ports: {http: 80}}}",
-                "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: scoped}\nspec: {egress: [{hosts: [\"./*\"]}], ingress: [{port: {number: 9080, protocol: HTTP, name: http}, defaultEndpoint: \"127.0.0.1:8080\"}]}"),
+                "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: scoped}\nspec: {egress: [{hosts: [\"./*\"]}], ingress: [{port: {number: 9080, protocol: HTTP, name: http}, bind: 127.0.0.2, defaultEndpoint: \"127.0.0.1:8080\"}]}"),
         });
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
 
@@ -115,10 +115,10 @@ public sealed class DirectorySourceServingTests
         Assert.Equal("edge", (string)ignored!["name"]!);
         Assert.Contains("not supported yet", (string)ignored["reason"]!, StringComparison.Ordinal);
 
-        // A Sidecar's egress hosts apply; what does not apply yet (its ingress listeners) is said so.
+        // A Sidecar's egress hosts and ingress listeners apply; what does not apply yet (an ingress bind) is said so.
         var warning = Assert.Single(cluster["warnings"]!.AsArray(), w => (string)w!["kind"]! == "Sidecar");
         Assert.Equal("scoped", (string)warning!["name"]!);
-        Assert.Equal("spec.ingress", (string)warning["field"]!);
+        Assert.Equal("spec.ingress[0].bind", (string)warning["field"]!);
         Assert.Contains("not applied yet", (string)warning["message"]!, StringComparison.Ordinal);
     }
 
