@@ -124,6 +124,48 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         Assert.DoesNotContain(0, sizes);
     }
 
+    [Fact]
+    public async Task SiloReturns_ASidecarsOpenStreamKeepsItsScope_AndGetsOnlyWhatItsSidecarLetsItSee()
+    {
+        var gateway = TestPorts.Free();
+        using var config = new TempDirectory();
+        static string Service(string name, string ns) =>
+            $"apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {ns}}}\nspec:\n  ports:\n  - {{name: http, port: 8080}}\n";
+        config.Write("shop.yaml", MeshYaml.Documents(
+            Service("cart", "shop"),
+            "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: default, namespace: shop}\nspec:\n  egress:\n  - hosts: [\"./*\"]\n"));
+        config.Write("bank.yaml", Service("ledger", "bank"));
+        var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path], gateway, expectXds: false);
+        await using var frontend = await SiloProcess.StartAsync(["--role", "frontend", "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"], gateway, expectXds: true);
+        await using var client = AdsTestClient.Connect(frontend.XdsPort, "sidecar~127.1.1.1~cart-1.shop~shop.svc.cluster.local", metadata: EndToEnd.SidecarServingTests.SidecarMetadata("shop"));
+
+        static SortedSet<string> Outbound(Envoy.Service.Discovery.V3.DiscoveryResponse response) =>
+            new(AdsTestClient.Unpack<Envoy.Config.Cluster.V3.Cluster>(response).Select(c => c.Name).Where(n => n.StartsWith("outbound|", StringComparison.Ordinal)), StringComparer.Ordinal);
+        await client.SendAsync(TypeUrls.Cluster);
+        var first = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(30));
+        await client.AckAsync(first);
+        Assert.Equal(["outbound|8080||cart.shop.svc.cluster.local"], Outbound(first));
+
+        await silo.KillAsync();
+        await silo.DisposeAsync();
+        config.Write("shop-more.yaml", Service("web", "shop"));
+        config.Write("bank-more.yaml", Service("audit", "bank"));
+        await using var second = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path], gateway, expectXds: false);
+
+        // The new silo's scope for shop is built again (its Sidecar from the new silo's source), and the
+        // stream that stayed open gets shop's new service; on the way, never bank's, and never nothing.
+        var seen = new List<SortedSet<string>>();
+        await Eventually.TrueAsync(async () =>
+        {
+            var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
+            await client.AckAsync(update);
+            seen.Add(Outbound(update));
+            return seen[^1].SetEquals(["outbound|8080||cart.shop.svc.cluster.local", "outbound|8080||web.shop.svc.cluster.local"]);
+        }, TimeSpan.FromSeconds(90), "the open stream gets shop's two clusters from the new silo");
+        Assert.All(seen, s => Assert.DoesNotContain(s, n => n.Contains(".bank.", StringComparison.Ordinal)));
+        Assert.All(seen, s => Assert.Contains("outbound|8080||cart.shop.svc.cluster.local", s));
+    }
+
     [Theory]
     [InlineData("--xds-port", null, "is already in use")]
     [InlineData("--debug-port", null, "is already in use")]
