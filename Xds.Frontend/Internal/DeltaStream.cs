@@ -40,7 +40,11 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNamesSubscribe, "resource_names_subscribe");
         ValidateNames(request.ResourceNamesUnsubscribe, "resource_names_unsubscribe");
-        ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
+        if (request.InitialResourceVersions.Count > 0)
+        {
+            ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
+        }
+
         var state = StateOf(_types, typeUrl, static t => new DeltaTypeState(t));
 
         if (request.ResponseNonce.Length > 0)

@@ -25,6 +25,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private ScopeLease? _lease;
     private ScopeKey? _scope;
     private ScopeKey? _moveTo;
+    private (CachedResource Resource, string Scope)? _assignmentSeen;
     private IDisposable? _cacheListener;
     private StreamRegistry.OpenStream? _entry;
     private readonly List<ProxyEvent> _events = [];
@@ -527,7 +528,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             return null;
         }
 
-        var assigned = assignment.Any.Value.ToStringUtf8();
+        // Decoded once per assignment version, not on every change of every stream.
+        if (_assignmentSeen is not { } seen || !ReferenceEquals(seen.Resource, assignment))
+        {
+            seen = (assignment, assignment.Any.Value.ToStringUtf8());
+            _assignmentSeen = seen;
+        }
+
+        var assigned = seen.Scope;
         return ScopeNames.IsPartScope(assigned) && assigned != scope.Base ? new ScopeKey(assigned, overlay) : null;
     }
 

@@ -13,10 +13,11 @@ namespace Mesh.Orleans.Bench;
 /// per change grows. Every stream subscribes (EDS) to every service's ClusterLoadAssignment.
 /// Case A: every endpoint of every service moves in each change (one rewrite of one YAML file),
 /// once with all-Delta streams and once with all-SotW ones. Case B: many more Delta streams, one
-/// service moving. Each fleet runs against a real control plane (a <c>--role silo</c> process
-/// with the YAML source and a 10 ms debounce quiet period, and a <c>--role frontend</c>
-/// process) and then against <see cref="ChurnBaseline"/>, loaded with the bytes the control plane
-/// sent; two unmeasured changes warm each up, then every figure is the median of the runs.
+/// service moving. Each case has a fleet against a real control plane (a <c>--role silo</c>
+/// process with the YAML source and a 10 ms debounce quiet period, and a <c>--role frontend</c>
+/// process) and a fleet against <see cref="ChurnBaseline"/>, loaded with the bytes the control
+/// plane sent; two unmeasured changes warm each up, then the two targets' changes alternate, and
+/// every figure is the median of the runs.
 /// </summary>
 internal static class ChurnScenario
 {
@@ -38,17 +39,13 @@ internal static class ChurnScenario
         {
             foreach (var delta in new[] { true, false })
             {
-                var (controlPlane, captured) = await RunControlPlaneAsync(options, "A", options.StreamsA, options.Services, delta);
-                results.Add(controlPlane);
-                results.Add(await RunBaselineAsync(options, "A", options.StreamsA, options.Services, delta, captured));
+                results.AddRange(await RunCaseAsync(options, "A", options.StreamsA, options.Services, delta));
             }
         }
 
         if (options.Cases.Contains("B"))
         {
-            var (controlPlane, captured) = await RunControlPlaneAsync(options, "B", options.StreamsB, 1, delta: true);
-            results.Add(controlPlane);
-            results.Add(await RunBaselineAsync(options, "B", options.StreamsB, 1, delta: true, captured));
+            results.AddRange(await RunCaseAsync(options, "B", options.StreamsB, 1, delta: true));
         }
 
         var report = ChurnReport.Render(options, args, results);
@@ -64,13 +61,16 @@ internal static class ChurnScenario
         return 0;
     }
 
-    /// <summary>The assignments as the control plane sent them: every one at connect, and the moving ones after the last change.</summary>
-    private sealed record Captured(List<Any> AtConnect, List<Any> Moved);
-
-    private static async Task<(ChurnResult Result, Captured Captured)> RunControlPlaneAsync(ChurnOptions options, string name, int streams, int moving, bool delta)
+    /// <summary>
+    /// One case and protocol: the control plane's fleet and the baseline's fleet are both connected,
+    /// then their changes alternate (one of the control plane, one of the baseline, ...), so that
+    /// whatever else the shared machine does weighs on both alike.
+    /// </summary>
+    private static async Task<ChurnResult[]> RunCaseAsync(ChurnOptions options, string name, int streams, int moving, bool delta)
     {
-        var result = new ChurnResult { Case = name, Target = "control plane", Delta = delta, Streams = streams, Moving = moving };
-        Program.Log($"case {name}, control plane, {streams} {result.Protocol} streams, {moving} service(s) moving per change");
+        var cp = new ChurnResult { Case = name, Target = "control plane", Delta = delta, Streams = streams, Moving = moving };
+        var bare = new ChurnResult { Case = name, Target = "bare baseline", Delta = delta, Streams = streams, Moving = moving };
+        Program.Log($"case {name}: {streams} {cp.Protocol} streams, {moving} service(s) moving per change");
         var directory = Directory.CreateTempSubdirectory("mesh-churn-").FullName;
         try
         {
@@ -82,8 +82,9 @@ internal static class ChurnScenario
             await using var frontend = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
                 ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true);
             await Task.Delay(1000);
-            var sidecars = await ConnectMeasuredAsync(frontend, streams, delta, options, result);
-            var atConnect = sidecars[0].Captured!.Values.Select(v => new Any { TypeUrl = TypeUrls.ClusterLoadAssignment, Value = v }).ToList();
+            Program.Log("  control plane:");
+            var cpFleet = await ConnectMeasuredAsync(frontend, streams, delta, options, cp);
+            var atConnect = Snapshot(cpFleet[0], _ => true);
             if (atConnect.Count != options.Services)
             {
                 Program.Log($"  the first stream holds {atConnect.Count} of {options.Services} assignments");
@@ -96,16 +97,42 @@ internal static class ChurnScenario
                 await Task.Delay(TimeSpan.FromSeconds(int.Parse(hold, CultureInfo.InvariantCulture)));
             }
 
+            var expected = Enumerable.Range(0, moving).Select(MeshFiles.Cluster).ToHashSet(StringComparer.Ordinal);
             var generation = 0;
-            await MeasureAsync(sidecars, moving, frontend, options, result, () =>
+            Func<Task> cpTrigger = () =>
             {
                 ChurnMesh.Write(directory, options.Services, options.EndpointsPerService, moving, ++generation);
                 return Task.CompletedTask;
-            });
-            var movingNames = Enumerable.Range(0, moving).Select(MeshFiles.Cluster).ToHashSet(StringComparer.Ordinal);
-            var moved = sidecars[0].Captured!.Where(p => movingNames.Contains(p.Key)).Select(p => new Any { TypeUrl = TypeUrls.ClusterLoadAssignment, Value = p.Value }).ToList();
-            await Task.WhenAll(sidecars.Select(s => s.DisposeAsync().AsTask()));
-            return (result, new Captured(atConnect, moved));
+            };
+            await WarmUpAsync(cpFleet, expected, frontend, cpTrigger, cp);
+            var moved = Snapshot(cpFleet[0], expected.Contains);
+
+            Program.Log("  bare baseline:");
+            await using var server = await ChildProcess.StartAsync("Mesh.Orleans.Bench.dll", ["--scenario", "churn", "--churn-baseline-server"], expectXds: true);
+            await LoadAsync(server, "a", atConnect);
+            await LoadAsync(server, "b", moved);
+            await Task.Delay(500);
+            var bareFleet = await ConnectMeasuredAsync(server, streams, delta, options, bare);
+            Func<Task> bareTrigger = () => server.PostAsync("/push");
+            await WarmUpAsync(bareFleet, expected, server, bareTrigger, bare);
+
+            for (var run = 1; run <= options.Runs; run++)
+            {
+                var cpRun = new RunAccumulator();
+                var bareRun = new RunAccumulator();
+                for (var change = 0; change < options.ChangesPerRun; change++)
+                {
+                    cpRun.Add(await ChangeAsync(cpFleet, expected, frontend, cpTrigger, cp));
+                    bareRun.Add(await ChangeAsync(bareFleet, expected, server, bareTrigger, bare));
+                }
+
+                cp.Runs.Add(cpRun.Figures(options.ChangesPerRun, streams));
+                bare.Runs.Add(bareRun.Figures(options.ChangesPerRun, streams));
+                Program.Log($"  run {run}: control plane {Describe(cp.Runs[^1])}; baseline {Describe(bare.Runs[^1])}");
+            }
+
+            await Task.WhenAll(cpFleet.Concat(bareFleet).Select(s => s.DisposeAsync().AsTask()));
+            return [cp, bare];
         }
         finally
         {
@@ -120,18 +147,30 @@ internal static class ChurnScenario
         }
     }
 
-    private static async Task<ChurnResult> RunBaselineAsync(ChurnOptions options, string name, int streams, int moving, bool delta, Captured captured)
+    private static string Describe(ChurnResult.RunFigures f) =>
+        string.Create(CultureInfo.InvariantCulture, $"p50 {f.P50Ms:0} ms, p99 {f.P99Ms:0} ms, CPU {f.CpuMsPerChange:0} ms, {f.BytesPerStreamPerChange / 1024:0.0} KB / stream");
+
+    /// <summary>The assignments <paramref name="sidecar"/> holds (as the control plane sent them) whose names pass <paramref name="include"/>.</summary>
+    private static List<Any> Snapshot(ChurnSidecar sidecar, Func<string, bool> include) =>
+        sidecar.Captured!.Where(p => include(p.Key)).Select(p => new Any { TypeUrl = TypeUrls.ClusterLoadAssignment, Value = p.Value }).ToList();
+
+    /// <summary>One run's changes, added up.</summary>
+    private sealed class RunAccumulator
     {
-        var result = new ChurnResult { Case = name, Target = "bare baseline", Delta = delta, Streams = streams, Moving = moving };
-        Program.Log($"case {name}, bare baseline, {streams} {result.Protocol} streams");
-        await using var server = await ChildProcess.StartAsync("Mesh.Orleans.Bench.dll", ["--scenario", "churn", "--churn-baseline-server"], expectXds: true);
-        await LoadAsync(server, "a", captured.AtConnect);
-        await LoadAsync(server, "b", captured.Moved);
-        await Task.Delay(500);
-        var sidecars = await ConnectMeasuredAsync(server, streams, delta, options, result);
-        await MeasureAsync(sidecars, moving, server, options, result, () => server.PostAsync("/push"));
-        await Task.WhenAll(sidecars.Select(s => s.DisposeAsync().AsTask()));
-        return result;
+        private readonly List<double> _latencies = [];
+        private double _cpu;
+        private double _bytes;
+
+        public void Add((List<double> Latencies, double CpuSeconds, double Bytes) change)
+        {
+            _latencies.AddRange(change.Latencies);
+            _cpu += change.CpuSeconds;
+            _bytes += change.Bytes;
+        }
+
+        public ChurnResult.RunFigures Figures(int changes, int streams) => new(
+            ChurnResult.Percentile(_latencies, 50), ChurnResult.Percentile(_latencies, 99), ChurnResult.Percentile(_latencies, 100),
+            _cpu * 1000 / changes, _bytes / changes / streams);
     }
 
     private static async Task LoadAsync(ChildProcess server, string set, List<Any> resources)
@@ -194,32 +233,12 @@ internal static class ChurnScenario
         return sidecars;
     }
 
-    /// <summary>Warms up, then measures <see cref="ChurnOptions.Runs"/> runs of <see cref="ChurnOptions.ChangesPerRun"/> changes each.</summary>
-    private static async Task MeasureAsync(List<ChurnSidecar> sidecars, int moving, ChildProcess server, ChurnOptions options, ChurnResult result, Func<Task> trigger)
+    /// <summary>Unmeasured changes, so that JIT compilation and first-use costs are not counted.</summary>
+    private static async Task WarmUpAsync(List<ChurnSidecar> sidecars, HashSet<string> expected, ChildProcess server, Func<Task> trigger, ChurnResult result)
     {
-        var expected = Enumerable.Range(0, moving).Select(MeshFiles.Cluster).ToHashSet(StringComparer.Ordinal);
         for (var warm = 0; warm < WarmUpChanges; warm++)
         {
             await ChangeAsync(sidecars, expected, server, trigger, result);
-        }
-
-        for (var run = 1; run <= options.Runs; run++)
-        {
-            var latencies = new List<double>();
-            double cpu = 0, bytes = 0;
-            for (var change = 0; change < options.ChangesPerRun; change++)
-            {
-                var (changeLatencies, changeCpu, changeBytes) = await ChangeAsync(sidecars, expected, server, trigger, result);
-                latencies.AddRange(changeLatencies);
-                cpu += changeCpu;
-                bytes += changeBytes;
-            }
-
-            var figures = new ChurnResult.RunFigures(
-                ChurnResult.Percentile(latencies, 50), ChurnResult.Percentile(latencies, 99), ChurnResult.Percentile(latencies, 100),
-                cpu * 1000 / options.ChangesPerRun, bytes / options.ChangesPerRun / sidecars.Count);
-            result.Runs.Add(figures);
-            Program.Log($"  run {run}: p50 {figures.P50Ms:0} ms, p99 {figures.P99Ms:0} ms, max {figures.MaxMs:0} ms, CPU {figures.CpuMsPerChange:0} ms / change, {figures.BytesPerStreamPerChange / 1024:0.0} KB / stream / change");
         }
     }
 
