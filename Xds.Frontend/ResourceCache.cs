@@ -259,6 +259,8 @@ public sealed partial class ResourceCache
         // Every stream that was current asks for the same thing after a change; work it out once.
         private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, long), IReadOnlyDictionary<string, HashSet<string>>?> _changedSince = new();
 
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, long, string), ResourceChanges?> _changesSince = new();
+
         /// <summary>The resources of one type, by name.</summary>
         public ImmutableDictionary<string, CachedResource> Of(string typeUrl) =>
             ByType.TryGetValue(typeUrl, out var resources) ? resources : s_emptyType;
@@ -285,6 +287,17 @@ public sealed partial class ResourceCache
         /// </summary>
         public IReadOnlyDictionary<string, HashSet<string>>? ChangedSince(Guid generation, long epoch) =>
             _changedSince.GetOrAdd((generation, epoch), key => ComputeChangedSince(key.Item1, key.Item2));
+
+        /// <summary>
+        /// The resources of <paramref name="typeUrl"/> that changed since <paramref name="epoch"/> of
+        /// <paramref name="generation"/>, in name order with each one's resource in this view; worked
+        /// out once per view, starting point and type, however many streams ask. Null when the log
+        /// does not reach back that far (then the caller compares everything).
+        /// </summary>
+        public ResourceChanges? ChangesSince(Guid generation, long epoch, string typeUrl) =>
+            _changesSince.GetOrAdd((generation, epoch, typeUrl), key => ChangedSince(key.Item1, key.Item2) is { } changed
+                ? ResourceChanges.Of(changed.GetValueOrDefault(key.Item3), Of(key.Item3))
+                : null);
 
         /// <summary>The name instance the cache holds for <paramref name="name"/>, so streams share one string per name.</summary>
         public string Intern(string typeUrl, string name) =>

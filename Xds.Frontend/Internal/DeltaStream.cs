@@ -40,7 +40,11 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
         ValidateNames(request.ResourceNamesSubscribe, "resource_names_subscribe");
         ValidateNames(request.ResourceNamesUnsubscribe, "resource_names_unsubscribe");
-        ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
+        if (request.InitialResourceVersions.Count > 0)
+        {
+            ValidateNames(request.InitialResourceVersions.Keys.ToList(), "initial_resource_versions");
+        }
+
         var state = StateOf(_types, typeUrl, static t => new DeltaTypeState(t));
 
         if (request.ResponseNonce.Length > 0)
@@ -120,7 +124,16 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     private void HandleAck(DeltaTypeState state, DeltaDiscoveryRequest request)
     {
         var nonce = request.ResponseNonce;
-        var index = state.Nonces.FindIndex(n => n.Nonce == nonce);
+        var index = -1;
+        for (var i = 0; i < state.Nonces.Count; i++)
+        {
+            if (state.Nonces[i].Nonce == nonce)
+            {
+                index = i;
+                break;
+            }
+        }
+
         if (index < 0)
         {
             LogStaleNonce(Logger, NodeId, state.TypeUrl, nonce);
@@ -145,45 +158,111 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     /// Make-before-break: additions and updates of clusters and endpoints first, then
     /// listeners and routes (with their removals), then removals of endpoints and clusters.
     /// </summary>
+    private static readonly (string TypeUrl, Phase Phase)[] s_pushPlan =
+    [
+        (TypeUrls.Cluster, Phase.AdditionsOnly),
+        (TypeUrls.ClusterLoadAssignment, Phase.AdditionsOnly),
+        (TypeUrls.Listener, Phase.All),
+        (TypeUrls.RouteConfiguration, Phase.All),
+        (TypeUrls.ClusterLoadAssignment, Phase.RemovalsOnly),
+        (TypeUrls.Cluster, Phase.RemovalsOnly),
+    ];
+
+    /// <summary>
+    /// Pushes a cache change in make-before-break order (<see cref="s_pushPlan"/>). When the view's
+    /// log reaches back to the view the stream last worked from, only the names that changed since
+    /// are looked at (<see cref="ResourceCache.CacheView.ChangesSince"/>, shared by every stream that
+    /// was there); otherwise everything the stream subscribes to is compared with what the client holds.
+    /// </summary>
     protected override void PushChanges()
     {
+        var from = LastSeen;
         var (view, changed) = AdvanceView();
-        bool Relevant(DeltaTypeState state) => Touches(changed, state.TypeUrl, state.Wildcard, state.Names);
+        foreach (var (typeUrl, phase) in s_pushPlan)
+        {
+            if (!_types.TryGetValue(typeUrl, out var state) || !state.Requested || !Touches(changed, typeUrl, state.Wildcard, state.Names))
+            {
+                continue;
+            }
 
-        var plan = new List<(string TypeUrl, Phase Phase)>
-        {
-            (TypeUrls.Cluster, Phase.AdditionsOnly),
-            (TypeUrls.ClusterLoadAssignment, Phase.AdditionsOnly),
-            (TypeUrls.Listener, Phase.All),
-            (TypeUrls.RouteConfiguration, Phase.All),
-            (TypeUrls.ClusterLoadAssignment, Phase.RemovalsOnly),
-            (TypeUrls.Cluster, Phase.RemovalsOnly),
-        };
-        foreach (var (typeUrl, phase) in plan)
-        {
-            if (_types.TryGetValue(typeUrl, out var state) && state.Requested && Relevant(state))
+            if (changed is not null && from is not null && view.ChangesSince(from.Generation, from.Epoch, typeUrl) is { } changes)
+            {
+                PushChanged(state, view, changes, phase);
+            }
+            else
             {
                 PushType(state, view, phase, alwaysRespond: false);
             }
         }
     }
 
+    /// <summary>
+    /// Pushes what the client must hear of <paramref name="changes"/>: a changed resource it wants
+    /// at a version it does not hold, and a removed one it holds (or subscribed to by name and was
+    /// not yet told is absent). The same outcome as <see cref="PushType"/> would reach, for a stream
+    /// in step with the view the changes start from, at the cost of the changes alone.
+    /// </summary>
+    private void PushChanged(DeltaTypeState state, ResourceCache.CacheView view, ResourceChanges changes, Phase phase)
+    {
+        var upsert = phase != Phase.RemovalsOnly && changes.Upserted > 0;
+        var remove = phase != Phase.AdditionsOnly && changes.Removed > 0;
+        if (!upsert && !remove)
+        {
+            return;
+        }
+
+        List<CachedResource>? upserts = null;
+        List<string>? removed = null;
+        foreach (var (name, current) in changes.Entries)
+        {
+            if (current is not null)
+            {
+                if (upsert && state.Wants(name))
+                {
+                    var resource = ForProxy(current);
+                    if (!state.ClientHas.TryGetValue(resource.Name, out var held) || (!ReferenceEquals(held, resource.Version) && held != resource.Version))
+                    {
+                        (upserts ??= new List<CachedResource>(changes.Upserted)).Add(resource);
+                    }
+                }
+            }
+            else if (remove && (state.ClientHas.ContainsKey(name) || (state.Names.Contains(name) && !state.ReportedAbsent.Contains(name))))
+            {
+                (removed ??= []).Add(name);
+            }
+        }
+
+        if (upserts is null && removed is null)
+        {
+            return;
+        }
+
+        // The entries are in name order, so both lists already are.
+        Commit(state, upserts ?? [], removed ?? [], view.TypeVersion(state.TypeUrl));
+    }
+
     private void PushType(DeltaTypeState state, ResourceCache.CacheView view, Phase phase, bool alwaysRespond)
     {
         var available = view.Of(state.TypeUrl);
-        var upserts = new Dictionary<string, CachedResource>(StringComparer.Ordinal);
+        var upserts = new List<CachedResource>();
         var removed = new List<string>();
         if (phase != Phase.RemovalsOnly)
         {
-            IEnumerable<CachedResource> wanted = state.Wildcard
-                ? available.Values
-                : state.Names.Select(n => available.GetValueOrDefault(n)).OfType<CachedResource>();
-            foreach (var cached in wanted)
+            if (state.Wildcard)
             {
-                var resource = ForProxy(cached);
-                if (!state.ClientHas.TryGetValue(resource.Name, out var held) || held != resource.Version)
+                foreach (var cached in available.Values)
                 {
-                    upserts[resource.Name] = resource;
+                    AddIfNotHeld(state, ForProxy(cached), upserts);
+                }
+            }
+            else
+            {
+                foreach (var name in state.Names)
+                {
+                    if (available.TryGetValue(name, out var cached))
+                    {
+                        AddIfNotHeld(state, ForProxy(cached), upserts);
+                    }
                 }
             }
         }
@@ -191,8 +270,21 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         if (phase != Phase.AdditionsOnly)
         {
             // Deleted resources the client holds, and named ones that do not exist (said once).
-            removed.AddRange(state.ClientHas.Keys.Where(n => !available.ContainsKey(n)));
-            removed.AddRange(state.Names.Where(n => !available.ContainsKey(n) && !state.ClientHas.ContainsKey(n) && !state.ReportedAbsent.Contains(n)));
+            foreach (var name in state.ClientHas.Keys)
+            {
+                if (!available.ContainsKey(name))
+                {
+                    removed.Add(name);
+                }
+            }
+
+            foreach (var name in state.Names)
+            {
+                if (!available.ContainsKey(name) && !state.ClientHas.ContainsKey(name) && !state.ReportedAbsent.Contains(name))
+                {
+                    removed.Add(name);
+                }
+            }
         }
 
         if (upserts.Count == 0 && removed.Count == 0 && !alwaysRespond)
@@ -200,10 +292,29 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             return;
         }
 
-        foreach (var resource in upserts.Values)
+        upserts.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        removed.Sort(StringComparer.Ordinal);
+        Commit(state, upserts, removed, view.TypeVersion(state.TypeUrl));
+    }
+
+    private static void AddIfNotHeld(DeltaTypeState state, CachedResource resource, List<CachedResource> upserts)
+    {
+        if (!state.ClientHas.TryGetValue(resource.Name, out var held) || held != resource.Version)
+        {
+            upserts.Add(resource);
+        }
+    }
+
+    /// <summary>Notes what the client holds after <paramref name="upserts"/> and <paramref name="removed"/> (both in name order), and sends them.</summary>
+    private void Commit(DeltaTypeState state, List<CachedResource> upserts, List<string> removed, string systemVersion)
+    {
+        foreach (var resource in upserts)
         {
             state.ClientHas[resource.Name] = resource.Version;
-            state.ReportedAbsent.Remove(resource.Name);
+            if (state.ReportedAbsent.Count > 0)
+            {
+                state.ReportedAbsent.Remove(resource.Name);
+            }
         }
 
         foreach (var name in removed)
@@ -215,17 +326,18 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             }
         }
 
-        removed.Sort(StringComparer.Ordinal);
-        Respond(state, upserts.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList(), removed, view.TypeVersion(state.TypeUrl));
+        Respond(state, upserts, removed, systemVersion);
     }
 
     private void Respond(DeltaTypeState state, IReadOnlyList<CachedResource> upserts, IReadOnlyList<string> removed, string systemVersion)
     {
         var nonce = NextNonce();
         var response = new DeltaDiscoveryResponse { TypeUrl = state.TypeUrl, Nonce = nonce, SystemVersionInfo = systemVersion };
+        response.Resources.Capacity = upserts.Count;
         foreach (var resource in upserts)
         {
-            response.Resources.Add(new Resource { Name = resource.Name, Version = resource.Version, Resource_ = resource.Any });
+            // The wrapper is the resource version's own, shared by every stream that sends it.
+            response.Resources.Add(resource.DeltaResource);
         }
 
         response.RemovedResources.AddRange(removed);

@@ -27,11 +27,11 @@ internal sealed partial class StreamFactory
         // cache change: on SIGTERM (ApplicationStopping fires before Kestrel stops) each stream ends
         // at once with Unavailable, so clients reconnect to another frontend instead of waiting
         // for Kestrel's graceful stop to give up on them and reset the connection.
-        var draining = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var draining = new CancellationTokenSource();
         lifetime.ApplicationStopping.Register(() =>
         {
             LogDraining(logger, registry.Count);
-            draining.TrySetResult();
+            draining.Cancel();
 
             // Kestrel starts closing connections once this callback returns: give the streams a
             // moment (bounded) to end and their Unavailable trailers to be written first, or a
@@ -43,7 +43,7 @@ internal sealed partial class StreamFactory
 
             Thread.Sleep(s_drainPoll);
         });
-        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Task);
+        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Token);
     }
 
     public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>

@@ -25,12 +25,13 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private ScopeLease? _lease;
     private ScopeKey? _scope;
     private ScopeKey? _moveTo;
+    private (CachedResource Resource, string Scope)? _assignmentSeen;
     private IDisposable? _cacheListener;
     private StreamRegistry.OpenStream? _entry;
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
-    private readonly Task _draining;
+    private readonly CancellationToken _draining;
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
@@ -170,16 +171,18 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             // together. A request is read only once the previous one is handled, so a flooding
             // client is held back by HTTP/2 flow control; an idle stream holds only the pending
             // read and one signal.
+            // Draining wakes the loop through the same signal as a cache change (registered once).
+            using var drainingRegistration = _draining.Register(SignalCacheChanged);
             var read = _requests.MoveNext(cancellation);
             while (true)
             {
                 var changed = Volatile.Read(ref _cacheChanged).Task;
-                if (!read.IsCompleted && !changed.IsCompleted && !_draining.IsCompleted)
+                if (!read.IsCompleted && !changed.IsCompleted && !_draining.IsCancellationRequested)
                 {
-                    await Task.WhenAny(read, changed, _draining);
+                    await Task.WhenAny(read, changed);
                 }
 
-                if (_draining.IsCompleted)
+                if (_draining.IsCancellationRequested)
                 {
                     throw ShuttingDown();
                 }
@@ -321,6 +324,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
     }
 
+    /// <summary>The cache view the stream last worked from, or null before it looked at any.</summary>
+    protected ResourceCache.CacheView? LastSeen => _seen;
+
     /// <summary>The cache view the stream last worked from (the current one until a change is pushed).</summary>
     protected ResourceCache.CacheView SeenView => _seen ??= Cache.Current;
 
@@ -337,8 +343,39 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     }
 
     /// <summary>Whether a change touches a subscription: any changed name of the type for a wildcard, else a subscribed one.</summary>
-    protected static bool Touches(IReadOnlyDictionary<string, HashSet<string>>? changed, string typeUrl, bool wildcard, HashSet<string> names) =>
-        changed is null || (changed.TryGetValue(typeUrl, out var changedNames) && (wildcard || changedNames.Overlaps(names)));
+    protected static bool Touches(IReadOnlyDictionary<string, HashSet<string>>? changed, string typeUrl, bool wildcard, HashSet<string> names)
+    {
+        if (changed is null)
+        {
+            return true;
+        }
+
+        if (!changed.TryGetValue(typeUrl, out var changedNames))
+        {
+            return false;
+        }
+
+        if (wildcard)
+        {
+            return true;
+        }
+
+        // Look up the smaller set's names in the larger: a change of one name costs one lookup, not one per subscription.
+        if (changedNames.Count <= names.Count)
+        {
+            foreach (var name in changedNames)
+            {
+                if (names.Contains(name))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        return changedNames.Overlaps(names);
+    }
 
     /// <summary>
     /// <paramref name="resource"/> as this stream's proxy is sent it: the shared variant of its
@@ -419,12 +456,16 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     /// </summary>
     private async Task WhileNotDrainingAsync(Task work)
     {
-        if (!work.IsCompleted)
+        if (!work.IsCompleted && !_draining.IsCancellationRequested)
         {
-            await Task.WhenAny(work, _draining);
+            var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (_draining.Register(static state => ((TaskCompletionSource)state!).TrySetResult(), drained))
+            {
+                await Task.WhenAny(work, drained.Task);
+            }
         }
 
-        if (_draining.IsCompleted)
+        if (_draining.IsCancellationRequested)
         {
             throw ShuttingDown();
         }
@@ -487,7 +528,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             return null;
         }
 
-        var assigned = assignment.Any.Value.ToStringUtf8();
+        // Decoded once per assignment version, not on every change of every stream.
+        if (_assignmentSeen is not { } seen || !ReferenceEquals(seen.Resource, assignment))
+        {
+            seen = (assignment, assignment.Any.Value.ToStringUtf8());
+            _assignmentSeen = seen;
+        }
+
+        var assigned = seen.Scope;
         return ScopeNames.IsPartScope(assigned) && assigned != scope.Base ? new ScopeKey(assigned, overlay) : null;
     }
 

@@ -34,7 +34,8 @@ internal static class Program
             {
                 "registry" => await RegistryScenario.RunAsync(RegistryOptions.Parse(args), args),
                 "scoping" => await ScopingScenario.RunAsync(ScopingOptions.Parse(args), args),
-                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry or scoping.", nameof(args)),
+                "churn" => await ChurnScenario.RunAsync(args),
+                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry, scoping or churn.", nameof(args)),
             };
         }
 
