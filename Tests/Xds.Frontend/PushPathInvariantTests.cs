@@ -2,6 +2,7 @@ using Envoy.Config.Endpoint.V3;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
 using Mesh.Orleans.Xds.Frontend;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Orleans.Tests.Xds.Frontend;
 
@@ -12,9 +13,6 @@ namespace Mesh.Orleans.Tests.Xds.Frontend;
 /// </summary>
 public sealed class PushPathInvariantTests
 {
-    // The scope the tests' Istio-style proxyless clients (namespace default) are served from.
-    private static readonly string ProxylessDefault = global::Mesh.Orleans.Grains.Interfaces.ScopeNames.ProxylessScope("Kubernetes", "default");
-
     private const int Services = 20;
 
     private static string Cluster(int i) => $"outbound|8080||svc{i}.default.svc.cluster.local";
@@ -81,7 +79,10 @@ public sealed class PushPathInvariantTests
             }
 
             await Task.Delay(200); // Let the last ACKs land so the counters below start from rest.
-            var builtBefore = server.ScopeCache(ProxylessDefault).AnyBuilt;
+            // Counted process-wide: the scope's cache and its layered views build through one interner,
+            // and whichever asks first builds (a per-cache counter would depend on who came first).
+            var interner = server.Services.GetRequiredService<ResourceInterner>();
+            var builtBefore = interner.Built;
             var before = server.Streams.Streams.ToDictionary(s => s.StreamId, s => s.Stats.Responses);
 
             await server.WriteConfigAsync("svc0.yaml", Mesh("127.0.0.2")["svc0.yaml"]);
@@ -93,7 +94,7 @@ public sealed class PushPathInvariantTests
             await Task.Delay(300); // Anything wrongly sent to other streams would have gone out by now.
             var after = server.Streams.Streams.ToDictionary(s => s.StreamId, s => (s.NodeId, s.Stats.Responses));
 
-            Assert.Equal(builtBefore + 1, server.ScopeCache(ProxylessDefault).AnyBuilt);
+            Assert.Equal(builtBefore + 1, interner.Built);
             Assert.All(after.Where(s => s.Value.NodeId.Contains("~hot-", StringComparison.Ordinal)), s => Assert.Equal(before[s.Key] + 1, s.Value.Responses));
             Assert.All(after.Where(s => unrelatedIds.Contains(s.Value.NodeId)), s => Assert.Equal(before[s.Key], s.Value.Responses));
             Assert.Equal(30, after.Count);
