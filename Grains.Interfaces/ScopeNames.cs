@@ -38,16 +38,19 @@ public static class ScopeNames
     /// escaped as URI data, so no two such scopes share a name. What a scope serves depends only on
     /// these parts (exportTo and the Sidecar's egress hosts depend on the namespace, and the
     /// Sidecar and EnvoyFilters are chosen by them), so proxies never outnumber the scopes they need.
+    /// A list of EnvoyFilters longer than <see cref="MaxFilterListLength"/> characters (a workload
+    /// selected by very many) is named by its digest instead (<see cref="FilterList"/>), so that a
+    /// scope's name stays bounded whatever the EnvoyFilters.
     /// </summary>
     public static string SidecarScope(string memberClusterId, string proxyNamespace, string? sidecarName = null, IEnumerable<string>? envoyFilters = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(memberClusterId);
         ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
         var scope = $"{SidecarPrefix}{Uri.EscapeDataString(memberClusterId)}/{Uri.EscapeDataString(proxyNamespace)}";
-        var filters = envoyFilters?.Order(StringComparer.Ordinal).Select(Uri.EscapeDataString).ToList() ?? [];
-        if (filters.Count > 0)
+        var filters = FilterList(envoyFilters ?? []);
+        if (filters.Length > 0)
         {
-            return $"{scope}/{(string.IsNullOrEmpty(sidecarName) ? NoSidecar : Uri.EscapeDataString(sidecarName))}/{string.Join(',', filters)}";
+            return $"{scope}/{(string.IsNullOrEmpty(sidecarName) ? NoSidecar : Uri.EscapeDataString(sidecarName))}/{filters}";
         }
 
         return string.IsNullOrEmpty(sidecarName) ? scope : $"{scope}/{Uri.EscapeDataString(sidecarName)}";
@@ -55,6 +58,31 @@ public static class ScopeNames
 
     // The Sidecar part of a scope named by its EnvoyFilters alone (no Kubernetes name is "~").
     private const string NoSidecar = "~";
+
+    /// <summary>The longest list of EnvoyFilters a scope's name spells out; a longer one is named by its digest.</summary>
+    public const int MaxFilterListLength = 512;
+
+    /// <summary>The mark of a list of EnvoyFilters named by its digest (an escaped name never starts with it).</summary>
+    public const string FilterDigestMark = "#";
+
+    /// <summary>
+    /// The EnvoyFilter part of a scope's name for <paramref name="envoyFilters"/> (<c>namespace/name</c>
+    /// each): the names in ordinal order, escaped, joined by commas; or, past
+    /// <see cref="MaxFilterListLength"/> characters, <c>#</c> and the first 32 hexadecimal digits of
+    /// that list's SHA-256. Empty for none.
+    /// </summary>
+    public static string FilterList(IEnumerable<string> envoyFilters)
+    {
+        ArgumentNullException.ThrowIfNull(envoyFilters);
+        var list = string.Join(',', envoyFilters.Order(StringComparer.Ordinal).Select(Uri.EscapeDataString));
+        if (list.Length <= MaxFilterListLength)
+        {
+            return list;
+        }
+
+        var digest = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(list));
+        return FilterDigestMark + Convert.ToHexStringLower(digest)[..32];
+    }
 
     /// <summary>The prefix of the scope of the proxyless gRPC clients that see one part of the mesh.</summary>
     public const string ProxylessPrefix = "proxyless/";
@@ -91,8 +119,9 @@ public static class ScopeNames
 
     /// <summary>
     /// The member cluster, namespace, workload-selecting Sidecar (null: none) and workload-selecting
-    /// EnvoyFilters (<c>namespace/name</c>; empty: none) of a sidecar or proxyless scope's name
-    /// (<see cref="IsPartScope"/>), or null when it is neither.
+    /// EnvoyFilters (<c>namespace/name</c>; empty: none; or a single entry starting with
+    /// <see cref="FilterDigestMark"/>, the digest of a long list: see <see cref="FilterList"/>) of a
+    /// sidecar or proxyless scope's name (<see cref="IsPartScope"/>), or null when it is neither.
     /// </summary>
     public static (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters)? ParseSidecarScope(string scope)
     {
@@ -109,7 +138,9 @@ public static class ScopeNames
         }
 
         var sidecar = parts.Length >= 3 && parts[2] != NoSidecar ? Uri.UnescapeDataString(parts[2]) : null;
-        IReadOnlyList<string> filters = parts.Length == 4 ? parts[3].Split(',').Select(Uri.UnescapeDataString).ToList() : [];
+        IReadOnlyList<string> filters = parts.Length < 4 ? []
+            : parts[3].StartsWith(FilterDigestMark, StringComparison.Ordinal) ? [parts[3]]
+            : parts[3].Split(',').Select(Uri.UnescapeDataString).ToList();
         return (Uri.UnescapeDataString(parts[0]), Uri.UnescapeDataString(parts[1]), sidecar, filters);
     }
 

@@ -1,3 +1,4 @@
+using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Scoping;
 using Mesh.Orleans.Grains.Translation;
@@ -100,10 +101,31 @@ public sealed partial class ClusterIndex
     {
         ArgumentNullException.ThrowIfNull(proxyNamespace);
         ArgumentNullException.ThrowIfNull(selecting);
+        if (selecting.Count == 1 && selecting.First() is var digest && digest.StartsWith(ScopeNames.FilterDigestMark, StringComparison.Ordinal))
+        {
+            // A long list named by its digest: the one a pod of the namespace is selected by (none when no pod is).
+            selecting = SelectingListWithDigest(proxyNamespace, digest, rootNamespace) ?? [];
+        }
+
         return EnvoyFilters
             .Where(f => (f.Namespace == rootNamespace || f.Namespace == proxyNamespace)
                 && (f.WorkloadSelector is null || selecting.Contains($"{f.Namespace}/{f.Name}")))
             .ToList();
+    }
+
+    /// <summary>The workload-selecting EnvoyFilters of a pod of <paramref name="proxyNamespace"/> whose list's digest is <paramref name="digest"/>, or null when no pod's is.</summary>
+    private List<string>? SelectingListWithDigest(string proxyNamespace, string digest, string rootNamespace)
+    {
+        foreach (var pod in _podsByNamespace.GetValueOrDefault(proxyNamespace)?.Values ?? Enumerable.Empty<MeshPod>())
+        {
+            var selecting = EnvoyFiltersFor(proxyNamespace, pod.Labels, rootNamespace).Selecting;
+            if (string.Equals(ScopeNames.FilterList(selecting), digest, StringComparison.Ordinal))
+            {
+                return selecting;
+            }
+        }
+
+        return null;
     }
 
     private void IndexPodIp(MeshPod pod)

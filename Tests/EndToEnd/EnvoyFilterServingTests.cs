@@ -308,4 +308,36 @@ public sealed class EnvoyFilterServingTests
             TimeSpan.FromSeconds(20),
             "the gateway's Lua filter is gone");
     }
+    [Fact]
+    public async Task AWorkloadSelectedByFortyLongNamedEnvoyFilters_TakesEveryPatch_InAScopeWithABoundedName()
+    {
+        var files = Mesh();
+        files["many.yaml"] = MeshYaml.Documents(Enumerable.Range(0, 40).Select(i => $$$"""
+            apiVersion: networking.istio.io/v1alpha3
+            kind: EnvoyFilter
+            metadata: {name: an-envoyfilter-with-a-rather-long-name-{{{i:D3}}}, namespace: shop}
+            spec:
+              workloadSelector:
+                labels: {app: web}
+              configPatches:
+              - applyTo: LISTENER
+                match: {context: SIDECAR_OUTBOUND}
+                patch:
+                  operation: ADD
+                  value:
+                    name: extra-{{{i}}}
+                    address:
+                      socket_address: {address: 127.0.0.1, port_value: {{{20000 + i}}} }
+            """).ToArray());
+        await using var server = await MeshServer.StartAsync(files);
+        await using var web = Connect(server, "web-1", "shop", "127.1.1.2");
+        await using var cart = Connect(server, "cart-1", "shop", "127.1.1.1");
+
+        var webListeners = await ReceiveAsync<Listener>(web, TypeUrls.Listener, l => l.Name);
+        Assert.Equal(40, webListeners.Keys.Count(n => n.StartsWith("extra-", StringComparison.Ordinal)));
+        Assert.DoesNotContain((await ReceiveAsync<Listener>(cart, TypeUrls.Listener, l => l.Name)).Keys, n => n.StartsWith("extra-", StringComparison.Ordinal));
+        var scope = server.Streams.Streams.Single(s => s.NodeId.Contains("web-1", StringComparison.Ordinal)).Scope;
+        Assert.True(scope.Length < 200, scope);
+        Assert.Contains("/~/" + ScopeNames.FilterDigestMark, scope, StringComparison.Ordinal);
+    }
 }

@@ -60,6 +60,23 @@ public sealed class ScopeCachesTests
     }
 
     [Fact]
+    public void SidecarScope_AWorkloadSelectedByVeryManyEnvoyFilters_GetsABoundedNameByTheirDigest()
+    {
+        var few = new[] { "shop/b", "shop/a" };
+        Assert.Equal("sidecar/east/shop/~/shop%2Fa,shop%2Fb", ScopeNames.SidecarScope("east", "shop", null, few));
+
+        // A hostile list: 200 long names. The name stays bounded, is the same in any order, and says it is a digest.
+        var many = Enumerable.Range(0, 200).Select(i => $"shop/an-envoyfilter-with-a-rather-long-name-{i:D3}").ToList();
+        var scope = ScopeNames.SidecarScope("east", "shop", "web", many);
+        Assert.True(scope.Length < 100, scope);
+        Assert.Equal(scope, ScopeNames.SidecarScope("east", "shop", "web", Enumerable.Reverse(many)));
+        Assert.NotEqual(scope, ScopeNames.SidecarScope("east", "shop", "web", many.Skip(1)));
+        var parsed = ScopeNames.ParseSidecarScope(scope)!.Value;
+        Assert.Equal(("east", "shop", "web"), (parsed.MemberClusterId, parsed.Namespace, parsed.SidecarName));
+        Assert.StartsWith(ScopeNames.FilterDigestMark, Assert.Single(parsed.EnvoyFilters), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Resolve_AGatewayLayersTheScopeOfItsLabelsOverTheGateways_OneNamePerLabelSet()
     {
         var labels = new Dictionary<string, string> { ["istio"] = "ingressgateway", ["app.kubernetes.io/name"] = "edge" };
