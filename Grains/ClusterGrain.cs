@@ -336,7 +336,7 @@ public sealed partial class ClusterGrain(
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(watcher);
         var key = ScopeNames.Gateway(this.GetPrimaryKeyString(), labels, ns);
-        var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels, ns, scoping.Value.RootNamespace);
+        var inputs = _epoch is null ? null : _index.GatewayInputsFor(labels, ns, scoping.Value.RootNamespace, scoping.Value.VirtualServiceExportTo);
         if (!_gatewayWatches.TryGetValue(key, out var watch))
         {
             watch = new GatewayWatch(labels, ns, inputs is null ? null : InputHash.Of(inputs));
@@ -375,7 +375,7 @@ public sealed partial class ClusterGrain(
         _gatewayGeneration = _index.GatewayGeneration;
         foreach (var watch in _gatewayWatches.Values)
         {
-            var inputs = _index.GatewayInputsFor(watch.Labels, watch.Namespace, scoping.Value.RootNamespace);
+            var inputs = _index.GatewayInputsFor(watch.Labels, watch.Namespace, scoping.Value.RootNamespace, scoping.Value.VirtualServiceExportTo);
             var hash = InputHash.Of(inputs);
             if (hash == watch.Told)
             {

@@ -11,7 +11,7 @@ public sealed partial class ClusterIndex
 
     /// <summary>
     /// Counts the changes that may have changed what some gateway is configured by (a Gateway,
-    /// a VirtualService or a Service came, went or changed), so a caller knows when to ask
+    /// a VirtualService, a Service or an EnvoyFilter came, went or changed), so a caller knows when to ask
     /// <see cref="GatewayInputsFor"/> again.
     /// </summary>
     public long GatewayGeneration { get; private set; }
@@ -19,10 +19,12 @@ public sealed partial class ClusterIndex
     /// <summary>
     /// What configures the gateway workloads carrying <paramref name="labels"/>: the Gateways
     /// whose selector those labels satisfy (an empty selector selects every gateway, as in Istio),
-    /// the VirtualServices bound to any of them, the delegates those name, and the ports of
-    /// every destination.
+    /// the VirtualServices bound to any of them and exported to the gateways' namespace
+    /// <paramref name="ns"/> (by their <c>exportTo</c>, else <paramref name="virtualServiceExportTo"/>;
+    /// all of them when the namespace is not known), the delegates those name, the ports of every
+    /// destination, and the EnvoyFilters of the root namespace and of <paramref name="ns"/> that select them.
     /// </summary>
-    public GatewayInputs GatewayInputsFor(IReadOnlyDictionary<string, string> labels, string? ns = null, string rootNamespace = "istio-system")
+    public GatewayInputs GatewayInputsFor(IReadOnlyDictionary<string, string> labels, string? ns = null, string rootNamespace = "istio-system", IReadOnlyList<string>? virtualServiceExportTo = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         var gateways = _gateways.Values.Where(g => GatewayBinding.Selects(g, labels)).ToList();
@@ -35,8 +37,10 @@ public sealed partial class ClusterIndex
         }
 
         var names = gateways.Select(GatewayBinding.NameOf).ToHashSet(StringComparer.Ordinal);
+        // As Istio's VirtualServicesForGateway: those exported to the gateway's namespace, when it is known.
         var virtualServices = _gatewayBound.Values
-            .Where(v => GatewayBinding.Resolve(v, v.Gateways ?? []).Any(names.Contains))
+            .Where(v => GatewayBinding.Resolve(v, v.Gateways ?? []).Any(names.Contains)
+                && (ns is null || Scoping.ProxyVisibility.IsExported(v.Namespace, v.ExportTo, virtualServiceExportTo, ns)))
             .ToList();
         virtualServices.AddRange(Delegates(virtualServices)
             .Select(d => _delegates.GetValueOrDefault(d))

@@ -340,4 +340,46 @@ public sealed class EnvoyFilterServingTests
         Assert.True(scope.Length < 200, scope);
         Assert.Contains("/~/" + ScopeNames.FilterDigestMark, scope, StringComparison.Ordinal);
     }
+    [Fact]
+    public async Task AGatewaysVirtualService_RoutesItOnlyWhenExportedToTheGatewaysNamespace()
+    {
+        var files = Mesh();
+        files["gateway.yaml"] = """
+            apiVersion: networking.istio.io/v1
+            kind: Gateway
+            metadata: {name: shop-gateway, namespace: shop}
+            spec:
+              selector: {istio: ingressgateway}
+              servers:
+              - port: {number: 8080, name: http, protocol: HTTP}
+                hosts: ["*.example"]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: public-edge, namespace: shop}
+            spec:
+              hosts: [shop.example]
+              gateways: [shop-gateway]
+              http:
+              - route: [{destination: {host: cart.shop.svc.cluster.local}}]
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: private-edge, namespace: shop}
+            spec:
+              hosts: [private.example]
+              gateways: [shop-gateway]
+              exportTo: ["."]
+              http:
+              - route: [{destination: {host: web.shop.svc.cluster.local}}]
+            """;
+        await using var server = await MeshServer.StartAsync(files);
+        await using var ingress = AdsTestClient.Connect(server.XdsPort, "router~127.1.0.20~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local", metadata: SidecarServingTests.GatewayMetadata());
+
+        await ingress.SendAsync(TypeUrls.RouteConfiguration, ["http.8080"]);
+        var routes = AdsTestClient.Unpack<Envoy.Config.Route.V3.RouteConfiguration>(await ingress.ReceiveTypeAsync(TypeUrls.RouteConfiguration)).Single();
+        var domains = routes.VirtualHosts.SelectMany(v => v.Domains).ToList();
+        Assert.Contains(domains, d => d.StartsWith("shop.example", StringComparison.Ordinal));
+        Assert.DoesNotContain(domains, d => d.StartsWith("private.example", StringComparison.Ordinal));
+    }
 }
