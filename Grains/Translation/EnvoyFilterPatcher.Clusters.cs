@@ -54,7 +54,15 @@ public static partial class EnvoyFilterPatcher
         {
             if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context))
             {
-                kept.Add(patch.Copy<Cluster>());
+                var added = patch.Copy<Cluster>();
+                if (added.Type == Cluster.Types.DiscoveryType.Eds && added.EdsClusterConfig is null)
+                {
+                    // Envoy rejects an EDS cluster without its EDS configuration, and with it every cluster of the update.
+                    run.Fail(patch, $"the added Cluster {added.Name} is of type EDS without eds_cluster_config, which Envoy rejects: it is not added");
+                    continue;
+                }
+
+                kept.Add(added);
                 run.Applied(patch);
             }
         }

@@ -26,7 +26,15 @@ public static partial class EnvoyFilterPatcher
         {
             if (patch.Operation == EnvoyFilterOperation.Add && AddsFor(patch.Match.Context, run.Context))
             {
-                kept.Add(patch.Copy<Listener>());
+                var added = patch.Copy<Listener>();
+                if (added.Address is not { SocketAddress: not null } and not { Pipe: not null })
+                {
+                    // Envoy rejects a listener without an address, and with it every listener of the update.
+                    run.Fail(patch, $"the added Listener {added.Name} has no address (socket_address or pipe), which Envoy rejects: it is not added");
+                    continue;
+                }
+
+                kept.Add(added);
                 run.Applied(patch);
             }
         }

@@ -72,6 +72,35 @@ public sealed class EnvoyFilterPatcherTests
     }
 
     [Fact]
+    public void ListenerAdd_WithoutAnAddress_IsNotAdded_AndIsReported()
+    {
+        // Envoy rejects such a listener, and with it the whole listener update: the rest must keep serving.
+        var result = Apply(Filter("""
+            - applyTo: LISTENER
+              patch: {operation: ADD, value: {name: nowhere_9999}}
+            """));
+
+        Assert.DoesNotContain(result.Listeners, l => l.Name == "nowhere_9999");
+        Assert.Equal(Listeners().Count, result.Listeners.Count);
+        Assert.Contains("has no address", Assert.Single(result.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ClusterAdd_OfTypeEdsWithoutItsConfig_IsNotAdded_AndIsReported()
+    {
+        var result = Apply(Filter("""
+            - applyTo: CLUSTER
+              patch: {operation: ADD, value: {name: half-eds, type: EDS, connect_timeout: 1s}}
+            - applyTo: CLUSTER
+              patch: {operation: ADD, value: {name: whole-eds, type: EDS, connect_timeout: 1s, eds_cluster_config: {eds_config: {ads: {}}}}}
+            """));
+
+        Assert.DoesNotContain(result.Clusters, c => c.Name == "half-eds");
+        Assert.Contains(result.Clusters, c => c.Name == "whole-eds");
+        Assert.Contains("without eds_cluster_config", Assert.Single(result.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ListenerRemove_ByName_DropsIt()
     {
         var result = Apply(Filter("""
