@@ -23,7 +23,6 @@ public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScop
     private string _memberClusterId = string.Empty;
     private IReadOnlyDictionary<string, string> _labels = new Dictionary<string, string>();
     private string? _namespace;
-    private IReadOnlyList<EnvoyFilterProblem> _problems = [];
 
     /// <inheritdoc/>
     protected override GatewayInputs None => GatewayInputs.None;
@@ -60,12 +59,7 @@ public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScop
             problems.AddRange(patchProblems.Where(p => !problems.Any(c => c.Namespace == p.Namespace && c.Name == p.Name && c.Patch == p.Patch)));
         }
 
-        if (!problems.SequenceEqual(_problems))
-        {
-            _problems = problems;
-            _ = Cluster.ReportPatchProblemsAsync(this.GetPrimaryKeyString(), problems.Select(p => p.ToWarning()).ToList());
-        }
-
+        ReportPatchProblems(Cluster, problems);
         return resources;
     }
 

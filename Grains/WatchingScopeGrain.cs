@@ -22,6 +22,7 @@ public abstract partial class WatchingScopeGrain<TInputs>(ILogger logger) : Grai
     private ScopeFeed? _feed;
     private Dictionary<ResourceKey, XdsResource> _resources = [];
     private string? _inputsHash;
+    private IReadOnlyList<Translation.EnvoyFilterProblem> _patchProblems = [];
 
     /// <summary>The inputs of a scope its member cluster does not know yet: it serves what they build.</summary>
     protected abstract TInputs None { get; }
@@ -69,6 +70,21 @@ public abstract partial class WatchingScopeGrain<TInputs>(ILogger logger) : Grai
 
     /// <summary>The resources <paramref name="inputs"/> build (a pure function).</summary>
     protected abstract IEnumerable<XdsResource> Build(TInputs inputs);
+
+    /// <summary>
+    /// Tells <paramref name="cluster"/> what the EnvoyFilters patching this scope did not do, when
+    /// that differs from what it was told last (one one-way call); it lists them on each EnvoyFilter.
+    /// </summary>
+    protected void ReportPatchProblems(IClusterGrain cluster, IReadOnlyList<Translation.EnvoyFilterProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        ArgumentNullException.ThrowIfNull(problems);
+        if (!problems.SequenceEqual(_patchProblems))
+        {
+            _patchProblems = problems;
+            _ = cluster.ReportPatchProblemsAsync(this.GetPrimaryKeyString(), problems.Select(p => p.ToWarning()).ToList());
+        }
+    }
 
     /// <summary>Takes the member cluster's news and tells the subscribed frontends what changed.</summary>
     protected async Task UpdateInputsAsync(TInputs inputs)

@@ -18,7 +18,6 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
 {
     private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
     private (Interfaces.Proxies.ProxyKind Kind, string MemberClusterId, string Ip) _workload;
-    private IReadOnlyList<EnvoyFilterProblem> _problems = [];
 
     /// <inheritdoc/>
     protected override WorkloadInputs None => WorkloadInputs.None;
@@ -57,13 +56,7 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
             resources = patched;
         }
 
-        if (!problems.SequenceEqual(_problems))
-        {
-            _problems = problems;
-            var warnings = problems.Select(p => p.ToWarning()).ToList();
-            _ = Cluster.ReportPatchProblemsAsync(this.GetPrimaryKeyString(), warnings);
-        }
-
+        ReportPatchProblems(Cluster, problems);
         return resources;
     }
 }
