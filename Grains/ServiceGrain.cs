@@ -65,16 +65,15 @@ public sealed class ServiceGrain(
         var referencedPorts = inputs.SelectMany(i => i.ReferencedPorts ?? []).ToHashSet();
 
         // The rules of the first member cluster by id that binds any, as its Service defines the ports.
-        var destinationRule = DestinationRules.Merge(inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }));
+        var meshRules = inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }) ?? [];
         var referencedSubsets = inputs.SelectMany(i => i.ReferencedSubsets ?? []).Distinct().ToList();
         // A Kubernetes Service of the hostname wins over a ServiceEntry's, as in Istio; else the first cluster's entry by id.
         var serviceEntry = service is null ? inputs.Select(i => i.ServiceEntry).FirstOrDefault(e => e is not null) : null;
         IReadOnlyList<XdsResource> TranslateWith(IReadOnlyList<VirtualServiceSpec> routing, DestinationRuleSpec? rule) =>
             ServiceTranslator.Translate(host, service, slices, routing, destinationPorts, referencedPorts, rule, referencedSubsets, serviceEntry, traffic.Value.RegistryOnly);
-        var resources = TranslateWith(virtualServices, destinationRule);
+        var resources = TranslateWith(virtualServices, DestinationRules.Merge(meshRules));
 
         // Proxies in a namespace may take another VirtualService or DestinationRule (exportTo, lookup order).
-        var meshRules = inputs.Select(i => i.DestinationRules).FirstOrDefault(r => r is { Count: > 0 }) ?? [];
         var candidateRules = inputs.Select(i => i.CandidateRules).FirstOrDefault(r => r is { Count: > 0 }) ?? [];
         var views = NamespaceViews.For(host, service?.Namespace ?? serviceEntry?.Namespace, virtualServices, meshRules, candidateRules, scoping.Value)?
             .Select(v => new NamespaceView(v.Namespaces, v.AsMesh ? resources : TranslateWith(v.VirtualServices, DestinationRules.Merge(v.Rules))))
