@@ -360,21 +360,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             return true;
         }
 
-        // Look up the smaller set's names in the larger: a change of one name costs one lookup, not one per subscription.
-        if (changedNames.Count <= names.Count)
-        {
-            foreach (var name in changedNames)
-            {
-                if (names.Contains(name))
-                {
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        return changedNames.Overlaps(names);
+        // Overlaps walks its argument: look up the smaller set's names in the larger, so a change of one
+        // name costs one lookup, not one per subscription.
+        return changedNames.Count <= names.Count ? names.Overlaps(changedNames) : changedNames.Overlaps(names);
     }
 
     /// <summary>
