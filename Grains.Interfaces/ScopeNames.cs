@@ -22,6 +22,81 @@ public static class ScopeNames
     /// </summary>
     public const string Router = "router";
 
+    /// <summary>
+    /// How many grains hold the hostnames of each whole-mesh scope (<see cref="Default"/>,
+    /// <see cref="Sidecar"/>, <see cref="Router"/>): no activation holds the whole mesh. Each
+    /// hostname belongs to one shard (<see cref="ShardOf"/>); frontends subscribe to every shard
+    /// and serve their union. Silos and frontends must agree on it, so it is fixed by the build.
+    /// </summary>
+    public const int WholeMeshShards = 16;
+
+    /// <summary>What separates a whole-mesh scope's name from its shard's in a grain key (<c>default#3</c>).</summary>
+    public const char ShardMark = '#';
+
+    /// <summary>
+    /// The grain that puts the whole-mesh sidecar scope's listeners and per-port route
+    /// configurations together from every hostname (they combine hostnames of every shard); its
+    /// shards hold the clusters and endpoints.
+    /// </summary>
+    public const string SidecarListeners = "sidecar#listeners";
+
+    /// <summary>True for the name of a whole-mesh scope, served by several grains (<see cref="GrainsOf"/>).</summary>
+    public static bool IsWholeMesh(string scope) => scope is Default or Sidecar or Router;
+
+    /// <summary>
+    /// The shard of a whole-mesh scope that holds <paramref name="hostname"/>: FNV-1a of its
+    /// UTF-16 code units, so every process computes the same one.
+    /// </summary>
+    public static int ShardOf(string hostname)
+    {
+        ArgumentNullException.ThrowIfNull(hostname);
+        var hash = 2166136261u;
+        foreach (var c in hostname)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % WholeMeshShards);
+    }
+
+    /// <summary>The grain key of shard <paramref name="shard"/> of the whole-mesh scope <paramref name="scope"/>.</summary>
+    public static string Shard(string scope, int shard) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{scope}{ShardMark}{shard}");
+
+    /// <summary>The grain keys of the shards of the whole-mesh scope <paramref name="scope"/>.</summary>
+    public static IReadOnlyList<string> ShardsOf(string scope) =>
+        Enumerable.Range(0, WholeMeshShards).Select(i => Shard(scope, i)).ToList();
+
+    /// <summary>
+    /// Every grain whose resources make up the whole-mesh scope <paramref name="scope"/>: its
+    /// shards, and for the sidecar scope <see cref="SidecarListeners"/> too.
+    /// </summary>
+    public static IReadOnlyList<string> GrainsOf(string scope) =>
+        scope == Sidecar ? [.. ShardsOf(scope), SidecarListeners] : ShardsOf(scope);
+
+    /// <summary>
+    /// The whole-mesh scope a grain key is part of (<c>default#3</c>, <see cref="SidecarListeners"/>),
+    /// with its shard (null for <see cref="SidecarListeners"/>), or null for any other key.
+    /// </summary>
+    public static (string Scope, int? Shard)? ParseShard(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key == SidecarListeners)
+        {
+            return (Sidecar, null);
+        }
+
+        var mark = key.IndexOf(ShardMark, StringComparison.Ordinal);
+        if (mark <= 0 || !IsWholeMesh(key[..mark])
+            || !int.TryParse(key.AsSpan(mark + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shard)
+            || shard >= WholeMeshShards || key.Length - mark - 1 != shard.ToString(System.Globalization.CultureInfo.InvariantCulture).Length)
+        {
+            return null;
+        }
+
+        return (key[..mark], shard);
+    }
+
     /// <summary>The prefix of the scope of the sidecars that see one part of the mesh.</summary>
     public const string SidecarPrefix = "sidecar/";
 

@@ -28,7 +28,8 @@ public sealed partial class ClusterGrain(
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
 
     // The whole-mesh scopes every cluster's hostnames reach: proxyless clients', sidecars' (what
-    // each sidecar scope starts from) and gateways'. Sidecar scopes are listed by the directory.
+    // each sidecar scope starts from) and gateways', each held by shards (WholeMeshParts).
+    // Sidecar scopes are listed by the directory.
     private static readonly string[] s_sharedScopes = [ScopeNames.Default, ScopeNames.Sidecar, ScopeNames.Router];
 
     // How long a write that only records new hashes of known hostnames may wait, so a burst of
@@ -204,7 +205,7 @@ public sealed partial class ClusterGrain(
             // sidecar scope takes the hostnames its proxies may see now or saw until now.
             // The whole-mesh scopes first: a scope that registers after the directory is read
             // below builds itself from the sidecars' whole-mesh scope, which then holds this batch.
-            await Task.WhenAll(s_sharedScopes.Select(s => GrainFactory.GetGrain<IScopeGrain>(s).ApplyAsync(batch)));
+            await Task.WhenAll(WholeMeshParts(batch, everyGrain: !_scopeTold).Select(p => GrainFactory.GetGrain<IScopeGrain>(p.Key).ApplyAsync(p.Batch)));
             var calls = new List<Task>();
             foreach (var scope in await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).GetScopesAsync())
             {
@@ -225,6 +226,34 @@ public sealed partial class ClusterGrain(
         }
 
         return (changes.Count > 0, hostnamesChanged);
+    }
+
+    /// <summary>
+    /// Which grains of the whole-mesh scopes take which part of <paramref name="batch"/>: each
+    /// hostname's shard, and the sidecar listeners grain the listeners and routes of every
+    /// hostname. Grains with nothing to take are left out unless <paramref name="everyGrain"/>
+    /// (the first apply of this activation, which tells every shard, even an empty one, that
+    /// its part of the mesh is known).
+    /// </summary>
+    internal static IEnumerable<(string Key, List<ServiceResources> Batch)> WholeMeshParts(IReadOnlyList<ServiceResources> batch, bool everyGrain)
+    {
+        var byShard = batch.ToLookup(r => ScopeNames.ShardOf(r.Hostname));
+        foreach (var scope in s_sharedScopes)
+        {
+            for (var shard = 0; shard < ScopeNames.WholeMeshShards; shard++)
+            {
+                var part = byShard[shard].ToList();
+                if (part.Count > 0 || everyGrain)
+                {
+                    yield return (ScopeNames.Shard(scope, shard), part);
+                }
+            }
+        }
+
+        if (batch.Count > 0 || everyGrain)
+        {
+            yield return (ScopeNames.SidecarListeners, batch.Select(r => ScopeComposer.PartOf(ScopeNames.SidecarListeners, r)).ToList());
+        }
     }
 
     /// <summary>Whether the proxies of <paramref name="scope"/> may see the hostname of <paramref name="resources"/> at this revision or the one before.</summary>

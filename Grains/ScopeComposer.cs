@@ -37,11 +37,16 @@ internal sealed class ScopeComposer
     private readonly Dictionary<string, SortedDictionary<string, XdsResource>> _listenerClaims = new(StringComparer.Ordinal);
     private readonly List<ListenerConflict> _conflicts = [];
 
-    private ScopeComposer(ResourceAudience audience, bool registryOnly)
+    // A part of the whole-mesh sidecar scope: its shards take the clusters and endpoints only
+    // (null: every type), its listeners grain everything else and the fixed resources.
+    private readonly bool? _clustersOnly;
+
+    private ScopeComposer(ResourceAudience audience, bool registryOnly, bool? clustersOnly = null)
     {
         _audience = audience;
         _registryOnly = registryOnly;
-        if (audience == ResourceAudience.Sidecar)
+        _clustersOnly = clustersOnly;
+        if (audience == ResourceAudience.Sidecar && clustersOnly != true)
         {
             foreach (var resource in SidecarTranslator.Fixed(registryOnly))
             {
@@ -50,15 +55,51 @@ internal sealed class ScopeComposer
         }
     }
 
-    /// <summary>The composer of the scope named <paramref name="scope"/>.</summary>
-    public static ScopeComposer For(string scope, bool registryOnly) => new(
-        scope switch
+    /// <summary>
+    /// The composer of the scope named <paramref name="scope"/>, or of the part of a whole-mesh
+    /// scope a grain key names (<see cref="ScopeNames.ParseShard"/>).
+    /// </summary>
+    public static ScopeComposer For(string scope, bool registryOnly)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var shard = ScopeNames.ParseShard(scope);
+        var audience = (shard?.Scope ?? scope) switch
         {
             ScopeNames.Sidecar => ResourceAudience.Sidecar,
             ScopeNames.Router => ResourceAudience.Router,
             _ => ResourceAudience.Proxyless,
-        },
-        registryOnly);
+        };
+        bool? clustersOnly = audience == ResourceAudience.Sidecar && shard is { } part ? part.Shard is not null : null;
+        return new(audience, registryOnly, clustersOnly);
+    }
+
+    /// <summary>
+    /// Whether the part of a whole-mesh scope <paramref name="key"/> names takes
+    /// <paramref name="resource"/> (a sidecar shard its clusters and endpoints, the sidecar
+    /// listeners grain the rest); true for any other key.
+    /// </summary>
+    public static bool Takes(string key, XdsResource resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        return ScopeNames.ParseShard(key) is not { Scope: ScopeNames.Sidecar } part
+            || IsClusterType(resource.TypeUrl) == part.Shard is not null;
+    }
+
+    /// <summary>
+    /// What the grain <paramref name="key"/> keeps of <paramref name="services"/>: for the
+    /// sidecar listeners grain only the resources it takes (so it never holds endpoints),
+    /// without the per-namespace views (sidecar scopes read those from the shards); as it is
+    /// for any other key.
+    /// </summary>
+    public static ServiceResources PartOf(string key, ServiceResources services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        return key == ScopeNames.SidecarListeners
+            ? services with { Resources = services.Resources.Where(r => Takes(key, r)).ToList(), Views = null }
+            : services;
+    }
+
+    private static bool IsClusterType(string typeUrl) => typeUrl is TypeUrls.Cluster or TypeUrls.ClusterLoadAssignment;
 
     /// <summary>Every resource the scope's proxies are sent now.</summary>
     public IReadOnlyList<XdsResource> All => _current.Values.ToList();
@@ -164,7 +205,8 @@ internal sealed class ScopeComposer
         return conflicts;
     }
 
-    private bool IsForScope(XdsResource resource) => (resource.Audience & _audience) != 0;
+    private bool IsForScope(XdsResource resource) =>
+        (resource.Audience & _audience) != 0 && (_clustersOnly is not { } clusters || IsClusterType(resource.TypeUrl) == clusters);
 
     // Only sidecar listeners can share a name across hostnames (proxyless ones are named by host).
     private bool IsClaimed(XdsResource resource) => _audience == ResourceAudience.Sidecar && resource.TypeUrl == TypeUrls.Listener;

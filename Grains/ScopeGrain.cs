@@ -14,9 +14,13 @@ namespace Mesh.Orleans.Grains;
 /// Observers are one-way and expire unless renewed, so a dead frontend costs nothing.
 /// Each activation is a new generation: it rebuilds its resources from the ServiceGrains of the
 /// hostnames it persisted, and frontends, seeing a new generation, resync.
+/// A whole-mesh scope is several of these grains, none holding the whole mesh
+/// (<see cref="ScopeNames.GrainsOf"/>): each shard the hostnames that fall in it, and for the
+/// sidecar scope one more grain (<see cref="ScopeNames.SidecarListeners"/>) the listeners and
+/// per-port routes, which combine hostnames of every shard; frontends serve their union.
 /// A sidecar scope (<see cref="ScopeNames.SidecarScope"/>) serves part of the mesh: it registers
 /// with the <see cref="IScopeDirectoryGrain"/> so that member clusters hand it their batches,
-/// starts from the whole-mesh sidecar scope's hostnames, watches its member cluster for the
+/// starts from the hostnames of the whole-mesh sidecar scope's shards, watches its member cluster for the
 /// Sidecar that applies, and composes only what its proxies may see (<see cref="SidecarScopeView"/>).
 /// </summary>
 public sealed partial class ScopeGrain : Grain, IScopeGrain
@@ -79,7 +83,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
         _composer = ScopeComposer.For(scope, _traffic.RegistryOnly);
         var rebuilt = await Task.WhenAll(_state.State.Hostnames.Select(h => GrainFactory.GetGrain<IServiceGrain>(h).GetResourcesAsync()));
-        foreach (var resources in rebuilt.Where(r => r.Resources.Count > 0))
+        foreach (var resources in rebuilt.Where(r => r.Resources.Count > 0).Select(r => ScopeComposer.PartOf(scope, r)))
         {
             _services[resources.Hostname] = resources;
             _composer.Replace(resources.Hostname, null, resources.Resources);
@@ -87,7 +91,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
         _composer.TakeChanges();
         LogConflicts(scope);
-        _loaded = _state.State.Hostnames.Count > 0;
+
+        // A shard that holds no hostname is loaded once told so: it persisted that.
+        _loaded = _state.State.Loaded || _state.State.Hostnames.Count > 0;
 
         LogActivated(_logger, scope, _feed.Generation, _services.Count);
     }
@@ -108,7 +114,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
 
         var hostnamesChanged = false;
-        foreach (var update in services)
+        var key = this.GetPrimaryKeyString();
+        foreach (var update in services.Select(s => ScopeComposer.PartOf(key, s)))
         {
             var old = _services.GetValueOrDefault(update.Hostname);
             if (old is not null && old.Revision >= update.Revision)
@@ -130,10 +137,11 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
 
         var (upserted, removed) = _composer!.TakeChanges();
-        LogConflicts(this.GetPrimaryKeyString());
+        LogConflicts(key);
 
         // The first apply since activation makes the scope loaded, even an empty one (a mesh
-        // that declares nothing); subscribers learn it from the epoch moving on.
+        // that declares nothing, a shard no hostname falls in); subscribers learn it from the
+        // epoch moving on.
         var becameLoaded = !_loaded;
         _loaded = true;
         if (upserted.Count == 0 && removed.Count == 0 && !becameLoaded)
@@ -142,9 +150,10 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
 
         // Compared only when the set may have changed: an endpoint change costs no pass over the mesh.
-        if (hostnamesChanged && !_state.State.Hostnames.SetEquals(_services.Keys))
+        if ((hostnamesChanged && !_state.State.Hostnames.SetEquals(_services.Keys)) || !_state.State.Loaded)
         {
             _state.State.Hostnames = new HashSet<string>(_services.Keys, StringComparer.Ordinal);
+            _state.State.Loaded = true;
             await _state.WriteStateAsync();
         }
 
@@ -315,7 +324,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
     /// <summary>
     /// Registers the scope with <paramref name="sidecar"/> (so member clusters filter for it from
-    /// now on), then builds it from the whole-mesh sidecar scope's hostnames and publishes the difference.
+    /// now on), then builds it from the hostnames of the whole-mesh sidecar scope's shards and publishes the difference.
     /// </summary>
     private async Task ResetSidecarScopeAsync(SidecarChoice choice)
     {
@@ -326,9 +335,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         }
 
         await RegisterAsync(choice.Sidecar);
-        var mesh = await GrainFactory.GetGrain<IScopeGrain>(ScopeNames.Sidecar).GetServicesAsync();
-        _catalogueLoaded |= mesh.Loaded;
-        await PublishViewAsync(_view!.Reset(choice, mesh.Services));
+        var shards = await Task.WhenAll(ScopeNames.ShardsOf(ScopeNames.Sidecar).Select(k => GrainFactory.GetGrain<IScopeGrain>(k).GetServicesAsync()));
+        _catalogueLoaded |= shards.All(s => s.Loaded);
+        await PublishViewAsync(_view!.Reset(choice, shards.SelectMany(s => s.Services).ToList()));
     }
 
     private Task RegisterAsync() => RegisterAsync(_view!.Sidecar);

@@ -17,4 +17,8 @@ public sealed class ScopeGrainState
     /// <summary>A sidecar scope's last Sidecar and EnvoyFilters, or null.</summary>
     [Id(1)]
     public Interfaces.Model.SidecarChoice? Choice { get; set; }
+
+    /// <summary>Whether a whole-mesh scope's grain has been told its part of the mesh (even an empty one).</summary>
+    [Id(2)]
+    public bool Loaded { get; set; }
 }

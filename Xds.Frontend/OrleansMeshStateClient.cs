@@ -21,9 +21,25 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
         var entry = _observers.GetOrAdd(scope, _ =>
         {
             var observer = new ScopeObserver(onUpdate);
+            if (ScopeNames.IsWholeMesh(scope))
+            {
+                observer.Union = new WholeMeshSubscription(scope, ScopeNames.GrainsOf(scope));
+            }
+
             return (observer, grains.CreateObjectReference<IScopeObserver>(observer));
         });
         entry.Observer.OnUpdate = onUpdate;
+        if (entry.Observer.Union is { } union)
+        {
+            // A whole-mesh scope is the union of its shards' grains: one feed of them all.
+            union.OnUpdate = onUpdate;
+            return union.SubscribeAsync(
+                (part, resources) => resources
+                    ? SubscribePagedAsync(grains.GetGrain<IScopeGrain>(part), entry.Reference, cancellationToken)
+                    : grains.GetGrain<IScopeGrain>(part).SubscribeAsync(entry.Reference, includeResources: false).WaitAsync(cancellationToken),
+                includeResources).WaitAsync(cancellationToken);
+        }
+
         var source = SourceOf(scope);
         if (!includeResources || source is not IScopeGrain paged)
         {
@@ -82,11 +98,13 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
         // which callers log, rather than throwing out of a cache's shutdown.
         if (_observers.TryRemove(scope, out var entry))
         {
-            await SourceOf(scope).UnsubscribeAsync(entry.Reference).WaitAsync(cancellationToken);
+            await (entry.Observer.Union is { } union
+                ? Task.WhenAll(union.Parts.Select(p => grains.GetGrain<IScopeGrain>(p).UnsubscribeAsync(entry.Reference)))
+                : SourceOf(scope).UnsubscribeAsync(entry.Reference)).WaitAsync(cancellationToken);
         }
     }
 
-    /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, a gateway label set's, or a shared scope's.</summary>
+    /// <summary>The grain that holds <paramref name="scope"/>: a workload's own grain, a gateway label set's, or a scope of part of the mesh's.</summary>
     private IScopeSource SourceOf(string scope) =>
         ScopeNames.IsWorkload(scope) ? grains.GetGrain<IWorkloadGrain>(scope)
         : ScopeNames.IsGateway(scope) ? grains.GetGrain<IGatewayGrain>(scope)
@@ -129,9 +147,20 @@ public sealed partial class OrleansMeshStateClient(IGrainFactory grains, ILogger
     {
         public Action<ScopeUpdate> OnUpdate { get; set; } = onUpdate;
 
+        /// <summary>For a whole-mesh scope, the union its shards' updates go through.</summary>
+        public WholeMeshSubscription? Union { get; set; }
+
         public Task OnUpdateAsync(ScopeUpdate update)
         {
-            OnUpdate(update);
+            if (Union is { } union)
+            {
+                union.Receive(update);
+            }
+            else
+            {
+                OnUpdate(update);
+            }
+
             return Task.CompletedTask;
         }
     }

@@ -77,7 +77,8 @@ public static class DebugEndpoints
                 var served = streams.Where(s => s.Scope == scope).ToList();
                 var layers = scope.Split('+', 2);
                 int? hostnames = layers.Length == 1 && !ScopeNames.IsWorkload(scope) && !ScopeNames.IsGateway(scope)
-                    ? await grains.GetGrain<IScopeGrain>(scope).GetHostnameCountAsync().WaitAsync(ProcessStats.SiloCallTimeout)
+                    ? (await Task.WhenAll((ScopeNames.IsWholeMesh(scope) ? ScopeNames.ShardsOf(scope) : [scope])
+                        .Select(g => grains.GetGrain<IScopeGrain>(g).GetHostnameCountAsync())).WaitAsync(ProcessStats.SiloCallTimeout)).Sum()
                     : null;
                 result.Add(new
                 {

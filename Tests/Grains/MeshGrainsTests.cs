@@ -23,7 +23,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         var ns = "t1";
         await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
 
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
 
         var host = $"echo.{ns}.svc.cluster.local";
         Assert.Contains(snapshot.Resources, r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000||{host}");
@@ -40,7 +40,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
         var updates = new BlockingCollection<ScopeUpdate>();
         var observer = new Observer(updates);
         var reference = fixture.Cluster.Client.CreateObjectReference<IScopeObserver>(observer);
-        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var scope = ShardOf(ScopeNames.Default, $"echo.{ns}.svc.cluster.local");
         var before = await scope.SubscribeAsync(reference, includeResources: false);
 
         await cluster.ApplyAsync(Config(ns, endpoints: ["127.0.0.1", "127.0.0.2"]));
@@ -94,7 +94,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
 
         await cluster.ApplyAsync(ClusterConfig.Empty);
 
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
         Assert.DoesNotContain(snapshot.Resources, r => r.Name.Contains($".{ns}.svc", StringComparison.Ordinal));
         Assert.Empty(await cluster.GetHostnamesAsync());
     }
@@ -115,7 +115,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
     [Fact]
     public async Task Scope_IgnoresAnOlderRevisionOfAHostname()
     {
-        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var scope = ShardOf(ScopeNames.Default, "race.t6.svc.cluster.local");
         var newer = new ServiceResources("race.t6.svc.cluster.local", 5, [new XdsResource(TypeUrls.Cluster, "race-t6", "v5", [5])]);
         var older = new ServiceResources("race.t6.svc.cluster.local", 4, [new XdsResource(TypeUrls.Cluster, "race-t6", "v4", [4])]);
 
@@ -131,7 +131,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
     {
         var ns = "t9";
         await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
-        var scope = Grains.GetGrain<IScopeGrain>(ScopeNames.Default);
+        var scope = ShardOf(ScopeNames.Default, $"echo.{ns}.svc.cluster.local");
         var before = await scope.GetSnapshotAsync();
 
         await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
@@ -208,7 +208,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
 
         Assert.True(await cluster.ApplyChangesAsync(Change(epoch, 5, deleted: [MeshObjectKey.Of(config.Services[0]), MeshObjectKey.Of(moved)])));
         Assert.Empty(await cluster.GetHostnamesAsync());
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
         Assert.DoesNotContain(snapshot.Resources, r => r.Name.Contains($".{ns}.", StringComparison.Ordinal));
 
         static ClusterChanges Change(Guid epoch, long sequence, IReadOnlyList<MeshEndpointSlice>? slices = null, IReadOnlyList<MeshObjectKey>? deleted = null) =>
@@ -251,16 +251,76 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
 
         // The rule gone, its subset clusters go with it.
         Assert.True(await cluster.ApplyChangesAsync(new ClusterChanges(epoch, 3, Full: false, [], [], [], [MeshObjectKey.Of(rule)], Rejected: null, [], [])));
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
         Assert.DoesNotContain(snapshot.Resources, r => r.Name == $"outbound|7000|v1|{host}");
         Assert.Contains(snapshot.Resources, r => r.Name == $"outbound|7000||{host}");
 
         static MeshPod Pod(string ns, string name, string version) => new(ns, name, new Dictionary<string, string> { ["app"] = "echo", ["version"] = version });
     }
 
+    [Fact]
+    public async Task WholeMeshScopes_AreHeldByShards_NoneHoldingEveryHostname_AndTheirUnionIsTheMesh()
+    {
+        var ns = "t14";
+        var services = Enumerable.Range(0, 40).Select(i => Service($"s{i}", 7000) with { Namespace = ns }).ToList();
+        await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(new ClusterConfig(services, [], [], []));
+        var hosts = services.Select(s => $"{s.Name}.{ns}.svc.cluster.local").ToHashSet();
+
+        foreach (var scope in new[] { ScopeNames.Default, ScopeNames.Sidecar, ScopeNames.Router })
+        {
+            var held = new HashSet<string>();
+            foreach (var shard in Enumerable.Range(0, ScopeNames.WholeMeshShards))
+            {
+                var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Shard(scope, shard)).GetSnapshotAsync();
+                Assert.True(snapshot.Loaded, $"{scope} shard {shard} is loaded, even without a hostname");
+                var mine = hosts.Where(h => snapshot.Resources.Any(r => r.TypeUrl == TypeUrls.Cluster && r.Name == $"outbound|7000||{h}")).ToList();
+                Assert.All(mine, h => Assert.Equal(shard, ScopeNames.ShardOf(h)));
+                held.UnionWith(mine);
+                if (scope == ScopeNames.Sidecar)
+                {
+                    Assert.All(snapshot.Resources, r => Assert.Contains(r.TypeUrl, new[] { TypeUrls.Cluster, TypeUrls.ClusterLoadAssignment }));
+                }
+            }
+
+            Assert.Equal(hosts.Order(), held.Order());
+            Assert.True(hosts.Select(ScopeNames.ShardOf).Distinct().Count() > 1, "the hostnames fall in several shards");
+        }
+
+        // The sidecar listeners grain holds the per-port listener and routes, never a hostname's endpoints.
+        var listeners = await Grains.GetGrain<IScopeGrain>(ScopeNames.SidecarListeners).GetSnapshotAsync();
+        Assert.Contains(listeners.Resources, r => r.TypeUrl == TypeUrls.RouteConfiguration && r.Name == "7000");
+        Assert.Contains(listeners.Resources, r => r.TypeUrl == TypeUrls.Listener && r.Name == "0.0.0.0_7000");
+        Assert.DoesNotContain(listeners.Resources, r => r.TypeUrl == TypeUrls.ClusterLoadAssignment);
+        Assert.DoesNotContain(listeners.Resources, r => r.TypeUrl == TypeUrls.Cluster && r.Name.Contains(ns, StringComparison.Ordinal));
+        var services14 = await Grains.GetGrain<IScopeGrain>(ScopeNames.SidecarListeners).GetServicesAsync();
+        Assert.All(services14.Services.SelectMany(s => s.Resources), r => Assert.NotEqual(TypeUrls.ClusterLoadAssignment, r.TypeUrl));
+    }
+
+    [Fact]
+    public async Task AShardWithoutHostnames_StaysLoadedWhenReactivated()
+    {
+        await Grains.GetGrain<IClusterGrain>("c-t15").ApplyAsync(Config("t15", endpoints: ["127.0.0.1"]));
+        var empty = Enumerable.Range(0, ScopeNames.WholeMeshShards).Select(i => Grains.GetGrain<IScopeGrain>(ScopeNames.Shard(ScopeNames.Router, i)));
+        Assert.All(await Task.WhenAll(empty.Select(s => s.GetSnapshotAsync())), s => Assert.True(s.Loaded));
+
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+
+        Assert.All(await Task.WhenAll(empty.Select(s => s.GetSnapshotAsync())), s => Assert.True(s.Loaded));
+    }
+
+    /// <summary>The shard grain of the whole-mesh <paramref name="scope"/> that holds <paramref name="host"/>.</summary>
+    private IScopeGrain ShardOf(string scope, string host) => Grains.GetGrain<IScopeGrain>(ScopeNames.Shard(scope, ScopeNames.ShardOf(host)));
+
+    /// <summary>The union of a whole-mesh scope's grains' snapshots, as a frontend serves it.</summary>
+    private async Task<ScopeSnapshot> WholeMeshSnapshotAsync(string scope)
+    {
+        var parts = await Task.WhenAll(ScopeNames.GrainsOf(scope).Select(g => Grains.GetGrain<IScopeGrain>(g).GetSnapshotAsync()));
+        return new ScopeSnapshot(scope, Guid.Empty, 0, parts.SelectMany(p => p.Resources).ToList(), parts.All(p => p.Loaded));
+    }
+
     private async Task<List<string>> AddressesAsync(string clusterName)
     {
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
         var assignment = snapshot.Resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == clusterName);
         return Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(assignment.Payload)
             .Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).Order(StringComparer.Ordinal).ToList();
@@ -268,7 +328,7 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
 
     private async Task<string> EndpointsAsync(string ns)
     {
-        var snapshot = await Grains.GetGrain<IScopeGrain>(ScopeNames.Default).GetSnapshotAsync();
+        var snapshot = await WholeMeshSnapshotAsync(ScopeNames.Default);
         var assignment = snapshot.Resources.Single(r => r.TypeUrl == TypeUrls.ClusterLoadAssignment && r.Name == $"outbound|7000||echo.{ns}.svc.cluster.local");
         return Envoy.Config.Endpoint.V3.ClusterLoadAssignment.Parser.ParseFrom(assignment.Payload).ToString();
     }

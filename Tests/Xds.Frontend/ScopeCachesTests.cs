@@ -77,6 +77,32 @@ public sealed class ScopeCachesTests
     }
 
     [Fact]
+    public void WholeMeshScopes_AreNamedByShard_EachHostnameInOneShardEveryProcessAgreesOn()
+    {
+        Assert.Equal(ScopeNames.WholeMeshShards, ScopeNames.GrainsOf(ScopeNames.Default).Count);
+        Assert.Equal([.. ScopeNames.ShardsOf(ScopeNames.Sidecar), ScopeNames.SidecarListeners], ScopeNames.GrainsOf(ScopeNames.Sidecar));
+        foreach (var scope in new[] { ScopeNames.Default, ScopeNames.Sidecar, ScopeNames.Router })
+        {
+            Assert.All(ScopeNames.ShardsOf(scope).Select((key, i) => (key, i)), p => Assert.Equal((scope, (int?)p.i), ScopeNames.ParseShard(p.key)));
+        }
+
+        Assert.Equal((ScopeNames.Sidecar, (int?)null), ScopeNames.ParseShard(ScopeNames.SidecarListeners));
+        foreach (var other in new[] { "default", "default#", "default#16", "default#03", "default#-1", "sidecar/c/ns#1", "gateway/c/x#1", "#1" })
+        {
+            Assert.Null(ScopeNames.ParseShard(other));
+        }
+
+        // FNV-1a, not string.GetHashCode (randomised per process): these values hold in every process.
+        Assert.Equal((int)(0x811c9dc5u % ScopeNames.WholeMeshShards), ScopeNames.ShardOf(string.Empty));
+        Assert.Equal(12, ScopeNames.ShardOf("a"));
+        Assert.Equal(4, ScopeNames.ShardOf("reviews.bookinfo.svc.cluster.local"));
+        var hosts = Enumerable.Range(0, 1000).Select(i => $"svc-{i}.ns-{i % 7}.svc.cluster.local").ToList();
+        var counts = hosts.GroupBy(ScopeNames.ShardOf).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(ScopeNames.WholeMeshShards, counts.Count);
+        Assert.All(counts.Values, c => Assert.InRange(c, 1000 / ScopeNames.WholeMeshShards / 2, 1000 / ScopeNames.WholeMeshShards * 2));
+    }
+
+    [Fact]
     public void Resolve_AGatewayLayersTheScopeOfItsLabelsOverTheGateways_OneNamePerLabelSet()
     {
         var labels = new Dictionary<string, string> { ["istio"] = "ingressgateway", ["app.kubernetes.io/name"] = "edge" };
