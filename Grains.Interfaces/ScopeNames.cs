@@ -171,6 +171,21 @@ public static class ScopeNames
     public static string ProxylessScope(string memberClusterId, string proxyNamespace, string? sidecarName = null) =>
         ProxylessPrefix + SidecarScope(memberClusterId, proxyNamespace, sidecarName)[SidecarPrefix.Length..];
 
+    /// <summary>The prefix of the scope of the gateways of one namespace.</summary>
+    public const string RouterPrefix = "router/";
+
+    /// <summary>
+    /// The scope of the clusters and endpoints of the gateways of <paramref name="proxyNamespace"/>
+    /// in one member cluster: what is exported to that namespace, with the DestinationRules Istio
+    /// looks up for it. Sidecar resources do not apply to gateways, as in Istio, so it is never
+    /// named by one: <c>router/&lt;cluster&gt;/&lt;namespace&gt;</c>.
+    /// </summary>
+    public static string RouterScope(string memberClusterId, string proxyNamespace) =>
+        RouterPrefix + SidecarScope(memberClusterId, proxyNamespace)[SidecarPrefix.Length..];
+
+    /// <summary>True when <paramref name="scope"/> names the scope of one namespace's gateways (<see cref="RouterScope"/>).</summary>
+    public static bool IsRouterScope(string scope) => scope.StartsWith(RouterPrefix, StringComparison.Ordinal);
+
     /// <summary>
     /// The scope of the same part of the mesh for proxies of <paramref name="kind"/>: a sidecar
     /// scope's name as it is, or the proxyless scope of its namespace and Sidecar.
@@ -189,14 +204,15 @@ public static class ScopeNames
     /// <summary>True when <paramref name="scope"/> names the scope of a part of the mesh's sidecars (<see cref="SidecarScope"/>).</summary>
     public static bool IsSidecarScope(string scope) => scope.StartsWith(SidecarPrefix, StringComparison.Ordinal);
 
-    /// <summary>True when <paramref name="scope"/> names the scope of part of the mesh, of sidecars or of proxyless clients.</summary>
-    public static bool IsPartScope(string scope) => IsSidecarScope(scope) || scope.StartsWith(ProxylessPrefix, StringComparison.Ordinal);
+    /// <summary>True when <paramref name="scope"/> names the scope of part of the mesh, of sidecars, proxyless clients or gateways.</summary>
+    public static bool IsPartScope(string scope) =>
+        IsSidecarScope(scope) || scope.StartsWith(ProxylessPrefix, StringComparison.Ordinal) || IsRouterScope(scope);
 
     /// <summary>
     /// The member cluster, namespace, workload-selecting Sidecar (null: none) and workload-selecting
     /// EnvoyFilters (<c>namespace/name</c>; empty: none; or a single entry starting with
     /// <see cref="FilterDigestMark"/>, the digest of a long list: see <see cref="FilterList"/>) of a
-    /// sidecar or proxyless scope's name (<see cref="IsPartScope"/>), or null when it is neither.
+    /// sidecar, proxyless or gateway scope's name (<see cref="IsPartScope"/>), or null when it is none of them.
     /// </summary>
     public static (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters)? ParseSidecarScope(string scope)
     {
@@ -206,7 +222,7 @@ public static class ScopeNames
             return null;
         }
 
-        var parts = scope[(IsSidecarScope(scope) ? SidecarPrefix : ProxylessPrefix).Length..].Split('/');
+        var parts = scope[(IsSidecarScope(scope) ? SidecarPrefix : IsRouterScope(scope) ? RouterPrefix : ProxylessPrefix).Length..].Split('/');
         if (parts.Length is < 2 or > 4 || parts.Any(p => p.Length == 0))
         {
             return null;

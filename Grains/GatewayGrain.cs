@@ -14,8 +14,9 @@ namespace Mesh.Orleans.Grains;
 /// VirtualServices bound to them (see <see cref="WatchingScopeGrain{TInputs}"/>), and patches
 /// what it builds with the EnvoyFilters that select the gateways (context GATEWAY or ANY), as
 /// Istio does; what they did not do is told to the member cluster, which lists it on each
-/// EnvoyFilter. A gateway's clusters are the whole mesh's (the <c>router</c> scope, shared by
-/// every gateway), so CLUSTER patches are not applied to gateways, and say so.
+/// EnvoyFilter. A gateway's clusters come from the scope of its namespace's gateways
+/// (<see cref="ScopeNames.RouterScope"/>, shared by every gateway of the namespace whatever its
+/// labels), so CLUSTER patches are not applied to gateways, and say so.
 /// </summary>
 public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<GatewayInputs>(logger), IGatewayGrain
 {

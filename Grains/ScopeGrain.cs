@@ -77,7 +77,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _feed = new ScopeFeed(scope, _logger);
         if (ScopeNames.ParseSidecarScope(scope) is { } sidecarScope)
         {
-            await ActivateSidecarScopeAsync(sidecarScope.MemberClusterId, sidecarScope.Namespace, proxyless: !ScopeNames.IsSidecarScope(scope));
+            var kind = ScopeNames.IsSidecarScope(scope) ? ScopeNames.Sidecar : ScopeNames.IsRouterScope(scope) ? ScopeNames.Router : ScopeNames.Default;
+            await ActivateSidecarScopeAsync(sidecarScope.MemberClusterId, sidecarScope.Namespace, kind);
             return;
         }
 
@@ -229,7 +230,10 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             try
             {
                 await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).UnregisterAsync(scope);
-                await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).UnwatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>());
+                if (!IsGatewayScope)
+                {
+                    await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).UnwatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>());
+                }
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -241,11 +245,15 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
-    private async Task ActivateSidecarScopeAsync(string memberClusterId, string proxyNamespace, bool proxyless)
+    private async Task ActivateSidecarScopeAsync(string memberClusterId, string proxyNamespace, string kind)
     {
         _memberClusterId = memberClusterId;
         _loadStarted = System.Diagnostics.Stopwatch.GetTimestamp();
-        _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping, proxyless);
+        _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping, kind);
+
+        // Sidecar resources do not apply to gateways (Istio's DefaultSidecarScopeForGateway): a
+        // gateway scope knows at once that none does, and never watches for one.
+        _sidecarKnown = IsGatewayScope;
         await LoadSidecarScopeAsync();
 
         // Until it knows its Sidecar and the mesh, it asks again every second; then it renews its
@@ -316,7 +324,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private async Task RenewSidecarScopeAsync()
     {
         await RegisterAsync();
-        if (await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
+        if (!IsGatewayScope && await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
         {
             await SetSidecarAsync(choice);
         }
@@ -395,6 +403,8 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     }
 
     private ScopeComposer Composer => _view?.Composer ?? _composer!;
+
+    private bool IsGatewayScope => ScopeNames.IsRouterScope(this.GetPrimaryKeyString());
 
     private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => _view?.All ?? Composer.All, includeResources, _loaded);
 

@@ -39,15 +39,22 @@ internal sealed class SidecarScopeView
 
     /// <summary>
     /// Creates the view of a proxy namespace, with nothing shown and no Sidecar applied yet, for
-    /// sidecars or (<paramref name="proxyless"/>) proxyless gRPC clients, whose resources it
-    /// takes as they are (as the default scope does) and which no EnvoyFilter patches.
+    /// the proxies whose whole-mesh scope is <paramref name="composerKind"/>: sidecars
+    /// (<see cref="ScopeNames.Sidecar"/>, the default), proxyless gRPC clients
+    /// (<see cref="ScopeNames.Default"/>: resources as they are, no EnvoyFilter patches them) or
+    /// gateways (<see cref="ScopeNames.Router"/>: their clusters and endpoints).
     /// </summary>
-    public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options, bool proxyless = false)
+    public SidecarScopeView(string proxyNamespace, bool meshRegistryOnly, MeshScopingOptions options, string composerKind = ScopeNames.Sidecar)
     {
         ArgumentException.ThrowIfNullOrEmpty(proxyNamespace);
         ArgumentNullException.ThrowIfNull(options);
+        if (!ScopeNames.IsWholeMesh(composerKind))
+        {
+            throw new ArgumentException($"not a whole-mesh scope: {composerKind}", nameof(composerKind));
+        }
+
         _namespace = proxyNamespace;
-        _composerKind = proxyless ? ScopeNames.Default : ScopeNames.Sidecar;
+        _composerKind = composerKind;
         _meshRegistryOnly = meshRegistryOnly;
         _options = options;
         Composer = ScopeComposer.For(_composerKind, meshRegistryOnly);

@@ -11,8 +11,9 @@ namespace Mesh.Orleans.Xds.Frontend;
 /// the sidecar scope of its member cluster and namespace (what Sidecar resources and exportTo
 /// let it see) with its own workload's scope over it (its inbound side), keyed
 /// by its member cluster (node metadata <c>CLUSTER_ID</c>, else Istio's default) and first IP; a
-/// gateway gets the gateways' shared scope with the scope of its labels (node metadata
-/// <c>LABELS</c>) in its member cluster over it: its listeners and routes.
+/// gateway gets the scope of its namespace's gateways (node metadata <c>NAMESPACE</c>; the
+/// whole mesh's without one): its clusters and endpoints, with the scope of its labels (node
+/// metadata <c>LABELS</c>) in its member cluster over it: its listeners and routes.
 /// </summary>
 public static class ScopeResolver
 {
@@ -27,8 +28,12 @@ public static class ScopeResolver
         if (identity.Kind == ProxyKind.Router)
         {
             // A gateway's listeners and routes depend on its labels (which Gateways select it) and its
-            // namespace (which of that namespace's EnvoyFilters patch it).
-            return new ScopeKey(ScopeNames.Router, ScopeNames.Gateway(memberCluster, identity.Labels, identity.Namespace.Length > 0 ? identity.Namespace : null));
+            // namespace (which of that namespace's EnvoyFilters patch it); its clusters on its namespace
+            // (what is exported to it, and the DestinationRules looked up for it), else the whole mesh's.
+            var gatewayNamespace = identity.Namespace.Length > 0 ? identity.Namespace : null;
+            return new ScopeKey(
+                gatewayNamespace is null ? ScopeNames.Router : ScopeNames.RouterScope(memberCluster, gatewayNamespace),
+                ScopeNames.Gateway(memberCluster, identity.Labels, gatewayNamespace));
         }
 
         if (identity.IpAddresses.Count == 0)

@@ -5,6 +5,7 @@ using Envoy.Extensions.Filters.Network.TcpProxy.V3;
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
+using Mesh.Orleans.Tests.Infrastructure.Simulation;
 
 namespace Mesh.Orleans.Tests.EndToEnd;
 
@@ -256,6 +257,36 @@ public sealed class SidecarScopingTests
         Assert.Equal(("block_all", "BlackHoleCluster"), await PoliciesAsync(shop));
         Assert.Equal(("allow_any", "PassthroughCluster"), await PoliciesAsync(bank));
     }
+    [Theory]
+    [InlineData(null)]
+    [InlineData("REGISTRY_ONLY")]
+    public async Task ACallToAHostOutsideTheSidecarsScope_PassesThroughOrIsDropped_AsItsOutboundTrafficPolicySays(string? policy)
+    {
+        var files = Mesh();
+        files["shop.yaml"] = files["shop.yaml"].Replace(Sidecar("default", "shop", ["./*"]), Sidecar("default", "shop", ["./*"], outboundPolicy: policy), StringComparison.Ordinal);
+        await using var server = await MeshServer.StartAsync(files);
+        await using var shopClient = Connect(server, "cart-1", "shop", "127.1.1.1");
+        await using var bankClient = Connect(server, "audit-1", "bank", "127.1.2.1");
+        var shop = new Simulator(await AdsProxyConfig.FetchAsync(shopClient));
+        var bank = new Simulator(await AdsProxyConfig.FetchAsync(bankClient));
+
+        // audit.bank is exported everywhere, but shop's Sidecar imports only its own namespace.
+        var toAudit = Call.Http("audit.bank.svc.cluster.local:9100", "127.96.100.5", 9100);
+        bank.Simulate(toAudit).ShouldReach(Audit);
+        shop.Simulate(Call.Http("cart.shop.svc.cluster.local:8080", "127.96.80.4", 8080)).ShouldReach(Cart);
+        if (policy is null)
+        {
+            var passed = shop.Simulate(toAudit).ShouldReach("PassthroughCluster");
+            Assert.Equal(["127.96.100.5:9100"], passed.Endpoints);
+            shop.Simulate(Call.Tcp("127.96.100.5", 9100)).ShouldReach("PassthroughCluster");
+        }
+        else
+        {
+            shop.Simulate(toAudit).ShouldReach("BlackHoleCluster");
+            shop.Simulate(Call.Tcp("127.96.100.5", 9100)).ShouldReach("BlackHoleCluster");
+        }
+    }
+
     [Fact]
     public async Task ProxiesInEachNamespace_TakeTheDestinationRuleAndVirtualServiceIstioLooksUpForThem()
     {
@@ -301,6 +332,49 @@ public sealed class SidecarScopingTests
             "a proxy of another namespace is routed by the VirtualService exported to it");
         Assert.Equal((Cluster.Types.LbPolicy.Random, TimeSpan.FromSeconds(3)), await AuditAsync(Connect(server, "tool-2", "tools", "127.1.3.2")));
     }
+    [Fact]
+    public async Task AGateway_TakesTheHostnamesExportedToItsNamespace_WithTheDestinationRulesLookedUpForIt()
+    {
+        var files = Mesh();
+        files["rules.yaml"] = MeshYaml.Documents(Rule("cart-shop", "shop", "RANDOM"), Rule("cart-edge", "edge", "LEAST_REQUEST", exportTo: "."));
+        await using var server = await MeshServer.StartAsync(files);
+
+        async Task<Dictionary<string, Cluster>> ClustersAsync(string? ns)
+        {
+            await using var gateway = AdsTestClient.Connect(server.XdsPort, ns is null ? "router~127.1.9.1~gw-1~" : $"router~127.1.9.1~gw-1.{ns}~{ns}.svc.cluster.local", metadata: SidecarServingTests.GatewayMetadata(ns: ns));
+            await gateway.SendAsync(TypeUrls.Cluster);
+            return AdsTestClient.Unpack<Cluster>(await gateway.ReceiveTypeAsync(TypeUrls.Cluster)).ToDictionary(c => c.Name);
+        }
+
+        // Istio's lookup for the gateway's namespace: its own rule, else the service's namespace's.
+        var edge = await ClustersAsync("edge");
+        Assert.Equal(Cluster.Types.LbPolicy.LeastRequest, edge[Cart].LbPolicy);
+        Assert.DoesNotContain(Ledger, edge.Keys);
+        Assert.Contains(Audit, edge.Keys);
+        var other = await ClustersAsync("other");
+        Assert.Equal(Cluster.Types.LbPolicy.Random, other[Cart].LbPolicy);
+        Assert.DoesNotContain(Ledger, other.Keys);
+
+        // Without a namespace, the whole mesh's clusters and rules.
+        var anywhere = await ClustersAsync(null);
+        Assert.Equal(Cluster.Types.LbPolicy.Random, anywhere[Cart].LbPolicy);
+        Assert.Contains(Ledger, anywhere.Keys);
+
+        static string Rule(string name, string ns, string lb, string? exportTo = null) => $$"""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata:
+              name: {{name}}
+              namespace: {{ns}}
+            spec:
+              host: cart.shop.svc.cluster.local
+            {{(exportTo is null ? string.Empty : $"  exportTo: [\"{exportTo}\"]")}}
+              trafficPolicy:
+                loadBalancer:
+                  simple: {{lb}}
+            """;
+    }
+
     [Fact]
     public async Task ARouteMatchingASourceNamespace_RoutesThatNamespacesSidecarsOnly()
     {

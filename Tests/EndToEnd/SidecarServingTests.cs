@@ -27,13 +27,17 @@ public sealed class SidecarServingTests(SidecarServingTests.Bookinfo mesh) : ICl
     }
 
     /// <summary>Istio's node metadata of the ingress gateway: its namespace and its pod's labels.</summary>
-    public static Struct GatewayMetadata(string istioLabel = "ingressgateway")
+    public static Struct GatewayMetadata(string istioLabel = "ingressgateway", string? ns = "istio-system")
     {
         var labels = new Struct();
         labels.Fields["istio"] = Value.ForString(istioLabel);
         labels.Fields["app"] = Value.ForString("istio-" + istioLabel);
         var metadata = new Struct();
-        metadata.Fields["NAMESPACE"] = Value.ForString("istio-system");
+        if (ns is not null)
+        {
+            metadata.Fields["NAMESPACE"] = Value.ForString(ns);
+        }
+
         metadata.Fields["LABELS"] = Value.ForStruct(labels);
         return metadata;
     }

@@ -111,7 +111,11 @@ public sealed class ScopeCachesTests
         var scope = ScopeResolver.Resolve(gateway);
 
         // The namespace comes last: it decides which of that namespace's EnvoyFilters patch the gateway.
-        Assert.Equal(new ScopeKey(ScopeNames.Router, "gateway/Kubernetes/app.kubernetes.io%2Fname=edge,istio=ingressgateway/bookinfo"), scope);
+        // The base is its namespace's gateways' clusters; a gateway without a namespace takes the whole mesh's.
+        Assert.Equal(new ScopeKey("router/Kubernetes/bookinfo", "gateway/Kubernetes/app.kubernetes.io%2Fname=edge,istio=ingressgateway/bookinfo"), scope);
+        Assert.Equal(ScopeNames.Router, ScopeResolver.Resolve(gateway with { Namespace = "" }).Base);
+        Assert.Equal(("Kubernetes", "bookinfo", (string?)null), ScopeNames.ParseSidecarScope(scope.Base) is { } r ? (r.MemberClusterId, r.Namespace, r.SidecarName) : default);
+        Assert.True(ScopeNames.IsPartScope(scope.Base) && ScopeNames.IsRouterScope(scope.Base) && !ScopeNames.IsSidecarScope(scope.Base));
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { IpAddresses = ["127.1.0.10"] }));
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { Labels = labels.Reverse().ToDictionary() }));
         Assert.Equal("gateway/east//bookinfo", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east" }).Overlay);
