@@ -178,10 +178,12 @@ public static class ScopeNames
     /// The scope of the clusters and endpoints of the gateways of <paramref name="proxyNamespace"/>
     /// in one member cluster: what is exported to that namespace, with the DestinationRules Istio
     /// looks up for it. Sidecar resources do not apply to gateways, as in Istio, so it is never
-    /// named by one: <c>router/&lt;cluster&gt;/&lt;namespace&gt;</c>.
+    /// named by one: <c>router/&lt;cluster&gt;/&lt;namespace&gt;</c>; and when workload-selecting
+    /// EnvoyFilters with CLUSTER patches select the gateways (<paramref name="envoyFilters"/>, each
+    /// <c>namespace/name</c>), those too: <c>router/&lt;cluster&gt;/&lt;namespace&gt;/~/&lt;filter,...&gt;</c>.
     /// </summary>
-    public static string RouterScope(string memberClusterId, string proxyNamespace) =>
-        RouterPrefix + SidecarScope(memberClusterId, proxyNamespace)[SidecarPrefix.Length..];
+    public static string RouterScope(string memberClusterId, string proxyNamespace, IEnumerable<string>? envoyFilters = null) =>
+        RouterPrefix + SidecarScope(memberClusterId, proxyNamespace, null, envoyFilters)[SidecarPrefix.Length..];
 
     /// <summary>True when <paramref name="scope"/> names the scope of one namespace's gateways (<see cref="RouterScope"/>).</summary>
     public static bool IsRouterScope(string scope) => scope.StartsWith(RouterPrefix, StringComparison.Ordinal);

@@ -428,10 +428,14 @@ public sealed partial class ClusterGrain(
             throw new ArgumentException($"'{scope}' does not name a sidecar scope of member cluster {this.GetPrimaryKeyString()}", nameof(scope));
         }
 
-        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName, parsed.EnvoyFilters, ScopeNames.IsSidecarScope(scope));
+        // Sidecars and gateways are patched (proxyless clients are not); Sidecar resources do not
+        // apply to gateways (Istio's DefaultSidecarScopeForGateway).
+        var gateway = ScopeNames.IsRouterScope(scope);
+        var patched = gateway || ScopeNames.IsSidecarScope(scope);
+        var choice = _epoch is null ? null : SidecarChoiceOf(parsed.Namespace, parsed.SidecarName, parsed.EnvoyFilters, patched, gateway);
         if (!_sidecarWatches.TryGetValue(scope, out var watch))
         {
-            watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice)) { Patched = ScopeNames.IsSidecarScope(scope) };
+            watch = new SidecarWatch(parsed, choice is null ? null : InputHash.Of(choice)) { Patched = patched, Gateway = gateway };
             _sidecarWatches.Add(scope, watch);
         }
 
@@ -456,10 +460,15 @@ public sealed partial class ClusterGrain(
     /// workload-selecting Sidecar <paramref name="sidecarName"/> of that namespace (while it exists;
     /// its proxies move out once it is gone); else the namespace's own or the root namespace's.
     /// </summary>
-    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName, IReadOnlyList<string> envoyFilters, bool patched)
+    private SidecarChoice SidecarChoiceOf(string ns, string? sidecarName, IReadOnlyList<string> envoyFilters, bool patched, bool gateway)
     {
         var root = scoping.Value.RootNamespace;
         var filters = patched ? _index.EnvoyFiltersOf(ns, envoyFilters, root) : null;
+        if (gateway)
+        {
+            return new SidecarChoice(null, filters);
+        }
+
         if (sidecarName is not null && _index.SidecarsIn(ns).FirstOrDefault(s => s.Name == sidecarName && s.WorkloadSelector is not null) is { } named)
         {
             return new SidecarChoice(named, filters);
@@ -516,7 +525,7 @@ public sealed partial class ClusterGrain(
         foreach (var watch in _sidecarWatches.Values)
         {
             var (_, ns, name, filters) = watch.Scope;
-            var choice = SidecarChoiceOf(ns, name, filters, watch.Patched);
+            var choice = SidecarChoiceOf(ns, name, filters, watch.Patched, watch.Gateway);
             var hash = InputHash.Of(choice);
             if (hash == watch.Told)
             {
@@ -590,6 +599,8 @@ public sealed partial class ClusterGrain(
         public (string MemberClusterId, string Namespace, string? SidecarName, IReadOnlyList<string> EnvoyFilters) Scope { get; } = scope;
 
         public bool Patched { get; init; }
+
+        public bool Gateway { get; init; }
 
         public string? Told { get; set; } = told;
 

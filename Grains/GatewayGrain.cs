@@ -16,7 +16,9 @@ namespace Mesh.Orleans.Grains;
 /// Istio does; what they did not do is told to the member cluster, which lists it on each
 /// EnvoyFilter. A gateway's clusters come from the scope of its namespace's gateways
 /// (<see cref="ScopeNames.RouterScope"/>, shared by every gateway of the namespace whatever its
-/// labels), so CLUSTER patches are not applied to gateways, and say so.
+/// labels), which applies the CLUSTER patches; this grain names that scope
+/// (<see cref="TypeUrls.ScopeAssignment"/>), with the workload-selecting EnvoyFilters that patch
+/// its clusters, and the gateway's stream moves there.
 /// </summary>
 public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<GatewayInputs>(logger), IGatewayGrain
 {
@@ -49,35 +51,36 @@ public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScop
     {
         IEnumerable<XdsResource> resources = GatewayTranslator.Build(inputs, _labels);
         var problems = new List<EnvoyFilterProblem>();
-        if (inputs.EnvoyFilters is { Count: > 0 } filters)
+        var filters = inputs.EnvoyFilters ?? [];
+        if (filters.Count > 0)
         {
-            var context = new PatchContext(Interfaces.Proxies.ProxyKind.Router, null, s_noMetadata, scoping.Value.RootNamespace);
+            // The listeners and routes here; the clusters in the scope of the gateway's namespace.
+            var context = new PatchContext(Interfaces.Proxies.ProxyKind.Router, null, s_noMetadata, scoping.Value.RootNamespace, Takes: PatchContext.GatewayListeners);
             var (patched, patchProblems) = ResourcePatcher.Patch(resources, filters, context);
             resources = patched;
-            problems.AddRange(UnappliedClusterPatches(filters));
-
-            // A CLUSTER patch matched no cluster of the gateway's own resources: said above, once.
-            problems.AddRange(patchProblems.Where(p => !problems.Any(c => c.Namespace == p.Namespace && c.Name == p.Name && c.Patch == p.Patch)));
+            problems.AddRange(patchProblems);
+            if (_namespace is null)
+            {
+                problems.AddRange(ClusterPatches(filters).Select(p => new EnvoyFilterProblem(p.Filter.Namespace, p.Filter.Name, p.Index,
+                    "CLUSTER patches are not applied to a gateway whose node gives no namespace: it takes the whole mesh's clusters, shared by every such gateway")));
+            }
         }
 
         ReportPatchProblems(Cluster, problems);
-        return resources;
+        if (_namespace is null)
+        {
+            return resources;
+        }
+
+        // The scope its clusters come from: its namespace's gateways', or, when workload-selecting
+        // EnvoyFilters patch its clusters, the scope of those gateways that they select too.
+        var selecting = ClusterPatches(filters).Select(p => p.Filter).Where(f => f.WorkloadSelector is not null).Select(f => $"{f.Namespace}/{f.Name}").Distinct(StringComparer.Ordinal);
+        return [.. resources, WorkloadTranslator.ScopeAssignment(ScopeNames.RouterScope(_memberClusterId, _namespace, selecting))];
     }
 
-    /// <summary>The CLUSTER patches of <paramref name="filters"/> that would apply to a gateway, which the shared router scope does not take.</summary>
-    private static IEnumerable<EnvoyFilterProblem> UnappliedClusterPatches(IReadOnlyList<EnvoyFilterSpec> filters)
-    {
-        foreach (var filter in filters)
-        {
-            for (var i = 0; i < filter.Patches.Count; i++)
-            {
-                var patch = filter.Patches[i];
-                if (patch.ApplyTo == EnvoyFilterApplyTo.Cluster && patch.Match.Context is EnvoyFilterContext.Any or EnvoyFilterContext.Gateway)
-                {
-                    yield return new EnvoyFilterProblem(filter.Namespace, filter.Name, i,
-                        "CLUSTER patches are not applied to gateways yet: a gateway's clusters are the whole mesh's, shared by every gateway (sidecars take them)");
-                }
-            }
-        }
-    }
+    /// <summary>The CLUSTER patches of <paramref name="filters"/> that could apply to a gateway.</summary>
+    private static IEnumerable<(EnvoyFilterSpec Filter, int Index)> ClusterPatches(IReadOnlyList<EnvoyFilterSpec> filters) =>
+        filters.SelectMany(f => f.Patches.Select((patch, i) => (f, i, patch)))
+            .Where(p => p.patch.ApplyTo == EnvoyFilterApplyTo.Cluster && p.patch.Match.Context is EnvoyFilterContext.Any or EnvoyFilterContext.Gateway)
+            .Select(p => (p.f, p.i));
 }

@@ -230,10 +230,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             try
             {
                 await GrainFactory.GetGrain<IScopeDirectoryGrain>(IScopeDirectoryGrain.Key).UnregisterAsync(scope);
-                if (!IsGatewayScope)
-                {
-                    await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).UnwatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>());
-                }
+                await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).UnwatchSidecarScopeAsync(scope, this.AsReference<IScopeGrain>());
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
@@ -250,10 +247,6 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _memberClusterId = memberClusterId;
         _loadStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         _view = new SidecarScopeView(proxyNamespace, _traffic.RegistryOnly, _scoping, kind);
-
-        // Sidecar resources do not apply to gateways (Istio's DefaultSidecarScopeForGateway): a
-        // gateway scope knows at once that none does, and never watches for one.
-        _sidecarKnown = IsGatewayScope;
         await LoadSidecarScopeAsync();
 
         // Until it knows its Sidecar and the mesh, it asks again every second; then it renews its
@@ -324,7 +317,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     private async Task RenewSidecarScopeAsync()
     {
         await RegisterAsync();
-        if (!IsGatewayScope && await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
+        if (await GrainFactory.GetGrain<IClusterGrain>(_memberClusterId!).WatchSidecarScopeAsync(this.GetPrimaryKeyString(), this.AsReference<IScopeGrain>()) is { } choice)
         {
             await SetSidecarAsync(choice);
         }
@@ -403,8 +396,6 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     }
 
     private ScopeComposer Composer => _view?.Composer ?? _composer!;
-
-    private bool IsGatewayScope => ScopeNames.IsRouterScope(this.GetPrimaryKeyString());
 
     private ScopeSnapshot Snapshot(bool includeResources) => _feed!.Snapshot(() => _view?.All ?? Composer.All, includeResources, _loaded);
 

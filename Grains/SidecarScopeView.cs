@@ -190,7 +190,7 @@ internal sealed class SidecarScopeView
         }
 
         Composer.TakeChanges();
-        if (choice.EnvoyFilters is { Count: > 0 } && _composerKind == ScopeNames.Sidecar)
+        if (choice.EnvoyFilters is { Count: > 0 } && _composerKind is ScopeNames.Sidecar or ScopeNames.Router)
         {
             _published = before;
             return Republish();
@@ -209,8 +209,11 @@ internal sealed class SidecarScopeView
     /// <summary>Patches what the composer holds and publishes the difference from what was published.</summary>
     private (List<XdsResource> Upserted, List<ResourceKey> Removed) Republish()
     {
-        var (patched, problems) = ResourcePatcher.Patch(Composer.All, Choice.EnvoyFilters!,
-            new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, _options.RootNamespace, EnvoyFilterContext.SidecarOutbound));
+        // A sidecar's outbound side, or a gateway's clusters (the rest of a gateway is patched in its GatewayGrain).
+        var context = _composerKind == ScopeNames.Router
+            ? new PatchContext(Interfaces.Proxies.ProxyKind.Router, null, s_noMetadata, _options.RootNamespace, Takes: PatchContext.GatewayClusters)
+            : new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, _options.RootNamespace, EnvoyFilterContext.SidecarOutbound);
+        var (patched, problems) = ResourcePatcher.Patch(Composer.All, Choice.EnvoyFilters!, context);
         var after = patched.ToDictionary(r => r.Key);
         var diff = ScopeFeed.Diff(_published!, after);
         _published = after;

@@ -167,6 +167,11 @@ public static partial class EnvoyFilterPatcher
                 return; // The other side's patch: applied there.
             }
 
+            if (Context.Takes is { } takes && !takes.Contains(spec.ApplyTo))
+            {
+                return; // The other part's patch: applied there.
+            }
+
             if (ProxyMismatch(spec.Match) is { } mismatch)
             {
                 _problems.Add(new EnvoyFilterProblem(filter.Namespace, filter.Name, index, mismatch));

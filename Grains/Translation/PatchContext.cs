@@ -22,9 +22,22 @@ namespace Mesh.Orleans.Grains.Translation;
 /// patch that matches nothing on one side is not reported, as it may match on the other. Null: the
 /// whole proxy at once.
 /// </param>
+/// <param name="Takes">
+/// For a gateway, whose clusters are patched in its namespace's scope and the rest in the scope
+/// of its labels, the applyTo kinds of the part given: other patches are left to the other part
+/// (which reports them). Null: every kind.
+/// </param>
 public sealed record PatchContext(
     ProxyKind Kind,
     string? IstioVersion,
     IReadOnlyDictionary<string, string> Metadata,
     string RootNamespace = "istio-system",
-    EnvoyFilterContext? Side = null);
+    EnvoyFilterContext? Side = null,
+    IReadOnlySet<EnvoyFilterApplyTo>? Takes = null)
+{
+    /// <summary>What a gateway's clusters take: CLUSTER patches.</summary>
+    public static readonly IReadOnlySet<EnvoyFilterApplyTo> GatewayClusters = new HashSet<EnvoyFilterApplyTo> { EnvoyFilterApplyTo.Cluster };
+
+    /// <summary>What a gateway's listeners and routes take: every patch but CLUSTER ones.</summary>
+    public static readonly IReadOnlySet<EnvoyFilterApplyTo> GatewayListeners = Enum.GetValues<EnvoyFilterApplyTo>().Where(a => a != EnvoyFilterApplyTo.Cluster).ToHashSet();
+}

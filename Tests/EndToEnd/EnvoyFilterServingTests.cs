@@ -196,7 +196,7 @@ public sealed class EnvoyFilterServingTests
         Assert.Contains("matched nothing", (string)warning["message"]!, StringComparison.Ordinal);
     }
     [Fact]
-    public async Task AnEnvoyFilterSelectingTheIngressGateway_PatchesItsListenersAndRoutes_AndListsWhatItCannotDo()
+    public async Task AnEnvoyFilterSelectingTheIngressGateway_PatchesItsListenersRoutesAndClusters_AndListsWhatMatchedNothing()
     {
         var files = Mesh();
         files["gateway.yaml"] = """
@@ -246,6 +246,13 @@ public sealed class EnvoyFilterServingTests
                 patch:
                   operation: MERGE
                   value: {connect_timeout: 2s}
+              - applyTo: CLUSTER
+                match:
+                  context: GATEWAY
+                  cluster: {service: nowhere.example}
+                patch:
+                  operation: MERGE
+                  value: {connect_timeout: 3s}
             ---
             apiVersion: networking.istio.io/v1alpha3
             kind: EnvoyFilter
@@ -279,9 +286,15 @@ public sealed class EnvoyFilterServingTests
         await egress.SendAsync(TypeUrls.Listener);
         Assert.All(AdsTestClient.Unpack<Listener>(await egress.ReceiveTypeAsync(TypeUrls.Listener)), l => Assert.DoesNotContain("envoy.lua", HttpFilters(l)));
 
-        // Gateways share the whole mesh's clusters: the CLUSTER patch is not applied, and is listed on its EnvoyFilter.
+        // The CLUSTER patch applies to the clusters of the gateway it selects: its stream is served from the
+        // scope of its namespace's gateways that this EnvoyFilter patches; the egress gateway's clusters are not.
         var clusters = await ReceiveAsync<Cluster>(ingress, TypeUrls.Cluster, c => c.Name);
-        Assert.NotEqual(TimeSpan.FromSeconds(2), clusters[CartCluster].ConnectTimeout.ToTimeSpan());
+        Assert.Equal(TimeSpan.FromSeconds(2), clusters[CartCluster].ConnectTimeout.ToTimeSpan());
+        var egressClusters = await ReceiveAsync<Cluster>(egress, TypeUrls.Cluster, c => c.Name);
+        Assert.NotEqual(TimeSpan.FromSeconds(2), egressClusters[CartCluster].ConnectTimeout.ToTimeSpan());
+        Assert.Equal(clusters.Keys.Order(), egressClusters.Keys.Order());
+
+        // A CLUSTER patch that matches no cluster of the gateway is listed on its EnvoyFilter.
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
         JsonNode? warning = null;
         await Eventually.TrueAsync(
@@ -293,8 +306,8 @@ public sealed class EnvoyFilterServingTests
             },
             TimeSpan.FromSeconds(20),
             "the gateway's unapplied CLUSTER patch is listed");
-        Assert.Equal("spec.configPatches[1]", (string)warning!["field"]!);
-        Assert.Contains("not applied to gateways", (string)warning["message"]!, StringComparison.Ordinal);
+        Assert.Equal("spec.configPatches[2]", (string)warning!["field"]!);
+        Assert.Contains("matched nothing in this router proxy's configuration", (string)warning["message"]!, StringComparison.Ordinal);
 
         // Removed, the patch is taken back from the gateway's open stream.
         await server.WriteConfigAsync("gateway-filter.yaml", string.Empty);

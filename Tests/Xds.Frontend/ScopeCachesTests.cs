@@ -116,6 +116,9 @@ public sealed class ScopeCachesTests
         Assert.Equal(ScopeNames.Router, ScopeResolver.Resolve(gateway with { Namespace = "" }).Base);
         Assert.Equal(("Kubernetes", "bookinfo", (string?)null), ScopeNames.ParseSidecarScope(scope.Base) is { } r ? (r.MemberClusterId, r.Namespace, r.SidecarName) : default);
         Assert.True(ScopeNames.IsPartScope(scope.Base) && ScopeNames.IsRouterScope(scope.Base) && !ScopeNames.IsSidecarScope(scope.Base));
+        var patched = ScopeNames.RouterScope("Kubernetes", "bookinfo", ["istio-system/ingress-lua"]);
+        Assert.Equal("router/Kubernetes/bookinfo/~/istio-system%2Fingress-lua", patched);
+        Assert.Equal(["istio-system/ingress-lua"], ScopeNames.ParseSidecarScope(patched)!.Value.EnvoyFilters);
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { IpAddresses = ["127.1.0.10"] }));
         Assert.Equal(scope, ScopeResolver.Resolve(gateway with { Labels = labels.Reverse().ToDictionary() }));
         Assert.Equal("gateway/east//bookinfo", ScopeResolver.Resolve(gateway with { Labels = new Dictionary<string, string>(), MemberClusterId = "east" }).Overlay);
