@@ -20,6 +20,9 @@ public static class MeshCommandLine
         ["--silo-port"] = "Mesh:SiloPort",
         ["--gateway-port"] = "Mesh:GatewayPort",
         ["--role"] = "Mesh:Role",
+        ["--redis"] = "Mesh:Redis",
+        ["--service-id"] = "Mesh:ServiceId",
+        ["--advertise-address"] = "Mesh:AdvertiseAddress",
     };
 
     /// <summary>What <c>--help</c> prints.</summary>
@@ -38,6 +41,10 @@ public static class MeshCommandLine
           --silo-port P         Orleans silo port (default 11111)
           --gateway-port P      Orleans gateway port; for --role frontend, the silo gateway to join (default 30000)
           --role R              all (default), silo (silo and sources only), or frontend (xDS frontend only)
+          --redis HOST:PORT     share membership and grain state through Redis (or a StackExchange.Redis
+                                connection string): several silos and frontends; default: one silo, in memory
+          --service-id ID       the deployment's Orleans cluster/service id in Redis (default mesh-orleans)
+          --advertise-address A the IP other silos and frontends reach this silo at (default 127.0.0.1)
           --Section:Key VALUE   any other configuration value, e.g. --Mesh:Source:DebounceQuiet 00:00:00.200
           --help                this text
         """;

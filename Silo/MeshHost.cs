@@ -8,6 +8,8 @@ using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 
 namespace Mesh.Orleans.Silo;
 
@@ -49,8 +51,23 @@ public static class MeshHost
         {
             builder.UseOrleans(silo =>
             {
-                silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
-                silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+                if (host.Redis is { } redis)
+                {
+                    // Several silos: membership and the state that must outlive a silo in Redis.
+                    silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
+                    silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertiseAddress), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: false);
+                    silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
+                    silo.AddRedisGrainStorage(GrainStorage.Mesh, o => o.Configure<Serializer>((storage, serializer) =>
+                    {
+                        storage.ConfigurationOptions = RedisConfiguration.Parse(redis);
+                        storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                    }));
+                }
+                else
+                {
+                    silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
+                    silo.AddMemoryGrainStorage(GrainStorage.Mesh);
+                }
 
                 // A ProxyGrain without open streams is collected after its idle timeout; the
                 // collection quantum (1 min by default) must be short enough for that to hold.
@@ -66,8 +83,20 @@ public static class MeshHost
         }
         else
         {
-            // A stand-alone frontend is an Orleans client of the silos' gateway.
-            builder.UseOrleansClient(client => client.UseLocalhostClustering(host.GatewayPort));
+            // A stand-alone frontend is an Orleans client of the silos' gateways: found in Redis's
+            // membership, else the one local silo's.
+            builder.UseOrleansClient(client =>
+            {
+                if (host.Redis is { } redis)
+                {
+                    client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
+                    client.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
+                }
+                else
+                {
+                    client.UseLocalhostClustering(host.GatewayPort);
+                }
+            });
         }
 
         // Streams end at once on SIGTERM, so the stop is short; the host's shutdown timeout (30 s by
@@ -92,6 +121,10 @@ public static class MeshHost
             builder.Services.TryAddSingleton<IClusterConfigSink, GrainClusterConfigSink>();
             if (clusters.ReadsDirectory)
             {
+                // Silos sharing a deployment take turns reading the directory; one alone always reads it.
+                builder.Services.AddSingleton<SourceLease>(sp => host.Redis is null
+                    ? new SourceLease.Alone()
+                    : new SourceLease.Granted(sp.GetRequiredService<IGrainFactory>(), sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<YamlSourceOptions>>().Value.LeaseDuration));
                 builder.Services.AddSingleton<YamlDirectorySource>();
                 builder.Services.AddHostedService(sp => sp.GetRequiredService<YamlDirectorySource>());
             }
@@ -155,6 +188,7 @@ public static class MeshHost
         }
 
         app.MapDebugEndpoints(role);
+        app.MapHealthEndpoints(role);
         return app;
     }
 }

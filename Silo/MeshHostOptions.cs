@@ -31,7 +31,31 @@ public sealed class MeshHostOptions
     [Range(1, 65535)]
     public int SiloPort { get; set; } = 11111;
 
-    /// <summary>The Orleans client gateway port (<c>--gateway-port</c>): the silo's own, or for a frontend the silo gateway it connects to. Default 30000.</summary>
+    /// <summary>The Orleans client gateway port (<c>--gateway-port</c>): the silo's own, or for a frontend the silo gateway it connects to (without <see cref="Redis"/>). Default 30000.</summary>
     [Range(1, 65535)]
     public int GatewayPort { get; set; } = 30000;
+
+    /// <summary>
+    /// The Redis server silos and frontends share (<c>--redis</c>): <c>HOST:PORT</c> or a
+    /// StackExchange.Redis connection string. It holds Orleans membership (frontends find the
+    /// silos' gateways there) and the grain state that must survive a silo. Null (the default):
+    /// localhost clustering and in-memory state, one silo.
+    /// </summary>
+    public string? Redis { get; set; }
+
+    /// <summary>
+    /// The Orleans cluster and service id (<c>--service-id</c>): silos and frontends with the same
+    /// Redis and id form one deployment; its state in Redis is kept under it. Default <c>mesh-orleans</c>.
+    /// </summary>
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$", ErrorMessage = "needs letters, digits, '.', '_' or '-' (at most 63)")]
+    public string ServiceId { get; set; } = "mesh-orleans";
+
+    /// <summary>
+    /// The address a silo gives the others and the frontends to reach it with <see cref="Redis"/>
+    /// (<c>--advertise-address</c>): its own IP on their network. Default 127.0.0.1 (every process
+    /// on one host); in Kubernetes the pod's IP.
+    /// </summary>
+    [Required]
+    public string AdvertiseAddress { get; set; } = "127.0.0.1";
 }

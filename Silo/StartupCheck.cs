@@ -57,6 +57,23 @@ public static class StartupCheck
             return $"{Flag("Mesh:DebugAddress")} {host.DebugAddress}: not an IP address";
         }
 
+        if (host.Redis is { } redis)
+        {
+            try
+            {
+                RedisConfiguration.Parse(redis);
+            }
+            catch (ArgumentException exception)
+            {
+                return $"{Flag("Mesh:Redis")} {redis}: {exception.Message.Split(" (Parameter", 2)[0]}";
+            }
+
+            if (silo && !IPAddress.TryParse(host.AdvertiseAddress, out _))
+            {
+                return $"{Flag("Mesh:AdvertiseAddress")} {host.AdvertiseAddress}: not an IP address";
+            }
+        }
+
         if (silo)
         {
             var source = configuration.GetSection(YamlSourceOptions.Section).Get<YamlSourceOptions>() ?? new YamlSourceOptions();
@@ -85,9 +102,11 @@ public static class StartupCheck
         ports.Add(("Mesh:DebugPort", IPAddress.Parse(host.DebugAddress), host.DebugPort));
         if (silo)
         {
-            // Localhost clustering binds the silo and gateway ports on the loopback address.
-            ports.Add(("Mesh:SiloPort", IPAddress.Loopback, host.SiloPort));
-            ports.Add(("Mesh:GatewayPort", IPAddress.Loopback, host.GatewayPort));
+            // Localhost clustering binds the silo and gateway ports on the loopback address; with
+            // Redis, on the advertised address.
+            var bind = host.Redis is not null && IPAddress.TryParse(host.AdvertiseAddress, out var advertised) ? advertised : IPAddress.Loopback;
+            ports.Add(("Mesh:SiloPort", bind, host.SiloPort));
+            ports.Add(("Mesh:GatewayPort", bind, host.GatewayPort));
         }
 
         return CheckPortsFree(ports);

@@ -14,4 +14,7 @@ public enum SourceState
 
     /// <summary>The source failed unexpectedly: the last good configuration keeps serving and the source retries with back-off.</summary>
     Degraded = 3,
+
+    /// <summary>Another silo of the deployment reads the source; this one takes over when that silo's lease runs out.</summary>
+    Standby = 4,
 }

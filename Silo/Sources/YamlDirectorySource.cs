@@ -16,12 +16,21 @@ namespace Mesh.Orleans.Silo.Sources;
 /// until it returns, then watched anew); and an unexpected failure of the loop itself is
 /// logged, shown as degraded, and retried with back-off.
 /// </remarks>
+/// <remarks>
+/// Silos sharing one deployment (<c>--redis</c>) each run it, but only the one holding the
+/// directory's <see cref="SourceLease"/> reads and watches it; the others stand by
+/// (<see cref="SourceState.Standby"/>) and the first to take the lease after the holder dies
+/// reads the directory whole and watches it from then on.
+/// </remarks>
 public sealed partial class YamlDirectorySource(
     IClusterConfigSink sink,
     IOptions<YamlSourceOptions> options,
     TimeProvider time,
-    ILogger<YamlDirectorySource> logger) : BackgroundService
+    ILogger<YamlDirectorySource> logger,
+    SourceLease? lease = null) : BackgroundService
 {
+    private readonly SourceLease _lease = lease ?? new SourceLease.Alone();
+    private bool _held;
     private readonly ConfigAssembler _assembler = new();
     private readonly ChangeFeed _feed = new(options.Value.ClusterId, sink);
     private readonly ParsedFileCache _parsed = new();
@@ -54,8 +63,18 @@ public sealed partial class YamlDirectorySource(
             throw new DirectoryNotFoundException($"The config directory '{_directory}' does not exist.");
         }
 
-        LogWatching(logger, _directory, options.Value.ClusterId);
-        await PassAsync(coalesced: 0, cancellationToken);
+        _held = await TryHoldAsync(cancellationToken);
+        if (_held)
+        {
+            LogWatching(logger, _directory, options.Value.ClusterId);
+            await PassAsync(coalesced: 0, cancellationToken);
+        }
+        else
+        {
+            SetStatus(SourceState.Standby, null);
+            LogStandby(logger, _directory, options.Value.ClusterId);
+        }
+
         await base.StartAsync(cancellationToken);
     }
 
@@ -63,11 +82,117 @@ public sealed partial class YamlDirectorySource(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                while (!_held)
+                {
+                    await Task.Delay(settings.LeaseRenewInterval, time, stoppingToken);
+                    _held = await TryHoldAsync(stoppingToken);
+                    if (_held)
+                    {
+                        LogTookOver(logger, _directory, options.Value.ClusterId);
+                    }
+                }
+
+                // Watch while the lease is held; the renewals end the watch when it is lost.
+                using var lost = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                var renewals = _lease.Shared ? RenewAsync(lost) : Task.CompletedTask;
+                await WatchAsync(lost.Token);
+                await lost.CancelAsync();
+                await renewals;
+                if (!stoppingToken.IsCancellationRequested)
+                {
+                    _held = false;
+                    SetStatus(SourceState.Standby, null);
+                    LogLeaseLost(logger, _directory, options.Value.ClusterId);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            if (_held && _lease.Shared)
+            {
+                try
+                {
+                    // Handed on at once rather than when it runs out.
+                    await _lease.ReleaseAsync(options.Value.ClusterId, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
+                }
+                catch (Exception exception) when (exception is not OutOfMemoryException)
+                {
+                    LogLeaseNotReleased(logger, exception, options.Value.ClusterId);
+                }
+            }
+        }
+    }
+
+    /// <summary>Takes the lease (or renews it); a lease that cannot be reached counts as not held.</summary>
+    private async Task<bool> TryHoldAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _lease.TryHoldAsync(options.Value.ClusterId, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            LogLeaseUnreachable(logger, exception, options.Value.ClusterId);
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Renews the lease until <paramref name="lost"/> is cancelled, and cancels it when the lease
+    /// is refused, or could not be renewed for longer than it lasts (another silo may hold it).
+    /// </summary>
+    private async Task RenewAsync(CancellationTokenSource lost)
+    {
+        var settings = options.Value;
+        var renewed = time.GetTimestamp();
+        try
+        {
+            while (!lost.IsCancellationRequested)
+            {
+                await Task.Delay(settings.LeaseRenewInterval, time, lost.Token);
+                try
+                {
+                    if (!await _lease.TryHoldAsync(settings.ClusterId, lost.Token))
+                    {
+                        await lost.CancelAsync();
+                        return;
+                    }
+
+                    renewed = time.GetTimestamp();
+                }
+                catch (Exception exception) when (exception is not OperationCanceledException || !lost.IsCancellationRequested)
+                {
+                    LogLeaseUnreachable(logger, exception, settings.ClusterId);
+                    if (time.GetElapsedTime(renewed) > settings.LeaseDuration)
+                    {
+                        await lost.CancelAsync();
+                        return;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Watches the directory and applies what changes until <paramref name="stoppingToken"/> fires.</summary>
+    private async Task WatchAsync(CancellationToken stoppingToken)
+    {
+        var settings = options.Value;
         var resync = TickAsync(settings.ResyncInterval, () => true, stoppingToken);
         var poll = TickAsync(settings.UnavailablePollInterval, () => _status.State is SourceState.Unavailable or SourceState.Degraded || _rewatch, stoppingToken);
         var delay = TimeSpan.FromMilliseconds(100);
 
-        // Anything that changed between the initial load and the watcher starting is caught here.
+        // Anything that changed between the initial load and the watcher starting is caught here
+        // (after taking over from another silo: the whole directory).
         WalkNext();
         try
         {
@@ -436,6 +561,21 @@ public sealed partial class YamlDirectorySource(
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "The walk of {Directory} stopped at a bound: {Reason}")]
     private static partial void LogTruncated(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(EventId = 512, Level = LogLevel.Information, Message = "Standing by for {Directory} (member cluster {ClusterId}): another silo of this deployment reads it")]
+    private static partial void LogStandby(ILogger logger, string directory, string clusterId);
+
+    [LoggerMessage(EventId = 513, Level = LogLevel.Warning, Message = "Took over {Directory} (member cluster {ClusterId}) from the silo that read it; reading it whole")]
+    private static partial void LogTookOver(ILogger logger, string directory, string clusterId);
+
+    [LoggerMessage(EventId = 514, Level = LogLevel.Warning, Message = "Lost the lease of {Directory} (member cluster {ClusterId}) to another silo; standing by")]
+    private static partial void LogLeaseLost(ILogger logger, string directory, string clusterId);
+
+    [LoggerMessage(EventId = 515, Level = LogLevel.Warning, Message = "Could not reach the source lease of member cluster {ClusterId}")]
+    private static partial void LogLeaseUnreachable(ILogger logger, Exception exception, string clusterId);
+
+    [LoggerMessage(EventId = 516, Level = LogLevel.Debug, Message = "Could not hand on the source lease of member cluster {ClusterId}; it runs out by itself")]
+    private static partial void LogLeaseNotReleased(ILogger logger, Exception exception, string clusterId);
 
     [LoggerMessage(EventId = 511, Level = LogLevel.Warning, Message = "Cannot watch {Parent} for the config directory being replaced; polling and the periodic resync will find it")]
     private static partial void LogParentNotWatched(ILogger logger, Exception exception, string parent);

@@ -51,6 +51,16 @@ public sealed class YamlSourceOptions
     public TimeSpan UnavailablePollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// With several silos (<c>--redis</c>), how long the lease of the silo reading the directory
+    /// lasts without renewal: when that silo dies, another takes over at most about this long
+    /// after. Default 10 s.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often the reading silo renews its lease, and a standing-by silo asks for it. Default 3 s.</summary>
+    public TimeSpan LeaseRenewInterval { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
     /// The sample mesh to serve when no directory is given: run from a checkout of the
     /// repository (the current directory or one above it holds <c>Mesh.Orleans.sln</c> and
     /// <c>samples/</c>), the repository's own <c>samples/</c>, so that editing them changes what

@@ -1,0 +1,34 @@
+using StackExchange.Redis;
+
+namespace Mesh.Orleans.Silo;
+
+/// <summary>
+/// Reads the <c>--redis</c> value: <c>HOST:PORT</c> or a StackExchange.Redis connection string.
+/// A Redis that is down or restarting must not stop a process from starting or keep it from
+/// reconnecting, so connection failures are retried rather than fatal.
+/// </summary>
+public static class RedisConfiguration
+{
+    /// <summary>The connection options of <paramref name="value"/>; throws <see cref="ArgumentException"/> with the reason when it names no server.</summary>
+    public static ConfigurationOptions Parse(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        ConfigurationOptions options;
+        try
+        {
+            options = ConfigurationOptions.Parse(value);
+        }
+        catch (Exception exception) when (exception is ArgumentException or FormatException or NotSupportedException)
+        {
+            throw new ArgumentException($"not a Redis address or connection string: {exception.Message}", nameof(value), exception);
+        }
+
+        if (options.EndPoints.Count == 0)
+        {
+            throw new ArgumentException("names no Redis server (HOST:PORT)", nameof(value));
+        }
+
+        options.AbortOnConnectFail = false;
+        return options;
+    }
+}

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Mesh.Orleans.Tests.Infrastructure;
+
+/// <summary>
+/// A real <c>redis-server</c> on 127.0.0.1 and a free port, without persistence, for the tests of a
+/// scaled-out deployment. When the machine lacks it, the first start installs Debian's
+/// <c>redis-server</c> package (as root, with service starts denied so no daemon is left on
+/// Redis's default port). Disposing kills it; <see cref="RestartAsync"/> stops and starts it on the
+/// same port, as a Redis restart would.
+/// </summary>
+public sealed class RedisServer : IAsyncDisposable
+{
+    private const string Executable = "/usr/bin/redis-server";
+    private static readonly SemaphoreSlim s_install = new(1, 1);
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    /// <summary>The port it listens on (127.0.0.1).</summary>
+    public int Port { get; }
+
+    /// <summary>The value of <c>--redis</c> for it.</summary>
+    public string Address => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
+
+    /// <summary>Installs Redis when needed, starts it, and waits until it answers.</summary>
+    public static async Task<RedisServer> StartAsync()
+    {
+        await EnsureInstalledAsync();
+        var server = new RedisServer(TestPorts.Free());
+        await server.LaunchAsync();
+        return server;
+    }
+
+    /// <summary>Kills it and starts it again on the same port, empty (it keeps nothing on disk).</summary>
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await LaunchAsync();
+    }
+
+    /// <summary>Kills it (SIGKILL).</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { } process)
+        {
+            _process = null;
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(timeout.Token);
+            }
+
+            process.Dispose();
+        }
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task LaunchAsync()
+    {
+        var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
+        _process = process;
+        _ = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        var deadline = Stopwatch.StartNew();
+        while (!await PingAsync())
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"redis-server exited ({process.ExitCode}): {await stderr}");
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                await StopAsync();
+                throw new TimeoutException("redis-server did not answer PING within 20 s");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Whether it answers PING with PONG now.</summary>
+    public async Task<bool> PingAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync(IPAddress.Loopback, Port, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray(), timeout.Token);
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer, timeout.Token);
+            return Encoding.ASCII.GetString(buffer, 0, read).StartsWith("+PONG", StringComparison.Ordinal);
+        }
+        catch (Exception exception) when (exception is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Installs Debian's <c>redis-server</c> once when it is missing (the fresh machine's case).</summary>
+    private static async Task EnsureInstalledAsync()
+    {
+        if (File.Exists(Executable))
+        {
+            return;
+        }
+
+        await s_install.WaitAsync();
+        try
+        {
+            if (File.Exists(Executable))
+            {
+                return;
+            }
+
+            // Deny service starts while installing, so the package leaves no daemon on port 6379.
+            const string policy = "/usr/sbin/policy-rc.d";
+            var ownPolicy = !File.Exists(policy);
+            if (ownPolicy)
+            {
+                await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 101\n");
+                if (!OperatingSystem.IsWindows())
+                {
+                    File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+                }
+            }
+
+            try
+            {
+                await RunAsync("apt-get", "update", "-qq");
+                await RunAsync("apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server");
+            }
+            finally
+            {
+                if (ownPolicy)
+                {
+                    File.Delete(policy);
+                }
+            }
+
+            if (!File.Exists(Executable))
+            {
+                throw new InvalidOperationException($"installing redis-server left no {Executable}");
+            }
+        }
+        finally
+        {
+            s_install.Release();
+        }
+    }
+
+    private static async Task RunAsync(string file, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 5 minutes");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout} {await stderr}");
+        }
+    }
+}

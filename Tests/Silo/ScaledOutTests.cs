@@ -1,0 +1,98 @@
+using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Mesh.Orleans.Tests.Silo;
+
+/// <summary>
+/// A scaled-out deployment as operators run it by hand: a real <c>redis-server</c>, two silos and
+/// a frontend as separate processes sharing it (<c>--redis</c>), the frontend finding the silos'
+/// gateways through Redis's membership. Exactly one silo reads the YAML directory; when it is
+/// killed (SIGKILL), the other takes the directory over and the frontend's open streams follow.
+/// </summary>
+[Trait("Category", "EndToEnd")]
+public sealed class ScaledOutTests
+{
+    private static readonly string[] s_fastLease = ["--Mesh:Source:LeaseDuration", "00:00:03", "--Mesh:Source:LeaseRenewInterval", "00:00:01"];
+
+    private static string[] SourceLogging => ["--Logging:LogLevel:Mesh.Orleans.Silo.Sources.YamlDirectorySource", "Information"];
+
+    [Fact]
+    public async Task TwoSilosAndAFrontendOnRedis_OneSiloReadsTheDirectory_AndWhenItIsKilledTheOtherTakesOverAndStreamsFollow()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var config = new TempDirectory();
+        config.Write("a.yaml", MeshYaml.Service("a", 7000));
+        var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
+        string[] silo = ["--role", "silo", "--config", config.Path, .. deployment, .. s_fastLease, .. SourceLogging];
+        var first = await SiloProcess.StartAsync(silo, expectXds: false);
+        await using var second = await SiloProcess.StartAsync(silo, expectXds: false);
+        await using var frontend = await SiloProcess.StartAsync(["--role", "frontend", .. deployment, "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"], expectXds: true);
+        try
+        {
+            await using var client = AdsTestClient.Connect(frontend.XdsPort);
+            await client.SendAsync(TypeUrls.Cluster);
+            var served = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
+            await client.AckAsync(served);
+            Assert.Single(served.Resources);
+
+            // Every process answers its probes: live, and ready (silos joined, the frontend holding the mesh).
+            foreach (var process in new[] { first, second, frontend })
+            {
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{process.DebugPort}") };
+                Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
+                await Eventually.TrueAsync(async () => (await http.GetAsync("/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the process is ready");
+            }
+
+            // One reader, one standing by.
+            var reader = first.StandardOutput.Contains("Watching " + config.Path, StringComparison.Ordinal) ? first : second;
+            var standby = ReferenceEquals(reader, first) ? second : first;
+            Assert.Contains("Watching " + config.Path, reader.StandardOutput, StringComparison.Ordinal);
+            Assert.Contains("Standing by for " + config.Path, standby.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("Watching " + config.Path, standby.StandardOutput, StringComparison.Ordinal);
+
+            await reader.KillAsync();
+            config.Write("b.yaml", MeshYaml.Service("b", 7001));
+
+            // The other silo takes the directory over and reads it whole; the open stream gets the
+            // new service through the same frontend, and never an empty set on the way.
+            var sizes = new List<int>();
+            await Eventually.TrueAsync(
+                async () =>
+                {
+                    var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60));
+                    await client.AckAsync(update);
+                    sizes.Add(update.Resources.Count);
+                    return update.Resources.Count == 2;
+                },
+                TimeSpan.FromSeconds(90),
+                "the open stream gets both clusters once the standing-by silo has taken over");
+            Assert.DoesNotContain(0, sizes);
+            Assert.Contains("Took over " + config.Path, standby.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await first.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public void AFrontendWithoutASnapshot_IsNotReady_AndIsOnceItHoldsOne()
+    {
+        using var services = new ServiceCollection().AddSingleton(new Mesh.Orleans.Xds.Frontend.ResourceCache(Mesh.Orleans.Grains.Interfaces.ScopeNames.Default)).BuildServiceProvider();
+        var cache = services.GetRequiredService<Mesh.Orleans.Xds.Frontend.ResourceCache>();
+
+        Assert.Equal(["the frontend holds no snapshot of the mesh yet"], Mesh.Orleans.Silo.Debug.HealthEndpoints.NotReady(services, Mesh.Orleans.Silo.MeshRole.Frontend));
+        cache.Reset(new ScopeSnapshot(cache.Scope, Guid.NewGuid(), 1, []));
+        Assert.Empty(Mesh.Orleans.Silo.Debug.HealthEndpoints.NotReady(services, Mesh.Orleans.Silo.MeshRole.Frontend));
+    }
+
+    [Fact]
+    public async Task ABadRedisAddress_StopsTheProcessWithOneLine()
+    {
+        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--redis", ",,,", "--xds-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("--redis ,,,:", stderr, StringComparison.Ordinal);
+    }
+}
