@@ -279,7 +279,7 @@ public sealed partial class ClusterGrain(
     {
         _writeTimer?.Dispose();
         _writeTimer = null;
-        await state.WriteStateAsync();
+        await state.WriteOrTakeOverAsync();
     }
 
     /// <inheritdoc/>

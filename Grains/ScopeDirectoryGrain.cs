@@ -76,7 +76,7 @@ public sealed class ScopeDirectoryGrain(
     {
         _list = Sorted();
         state.State.Scopes = _list.ToList();
-        await state.WriteStateAsync();
+        await state.WriteOrTakeOverAsync();
     }
 
     private List<RegisteredScope> Sorted() => _scopes.Values.Select(s => s.Scope).OrderBy(s => s.Scope, StringComparer.Ordinal).ToList();

@@ -155,7 +155,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         {
             _state.State.Hostnames = new HashSet<string>(_services.Keys, StringComparer.Ordinal);
             _state.State.Loaded = true;
-            await _state.WriteStateAsync();
+            await _state.WriteOrTakeOverAsync();
         }
 
         // One-way calls: each task completes once sent, so nothing waits on a frontend.
@@ -332,7 +332,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         if (_sidecarKnown && Registry.InputHash.Of(choice) != Registry.InputHash.Of(_state.State.Choice))
         {
             _state.State.Choice = choice;
-            await _state.WriteStateAsync();
+            await _state.WriteOrTakeOverAsync();
         }
 
         await RegisterAsync(choice.Sidecar);

@@ -39,7 +39,7 @@ public sealed class ServiceGrain(
 
         state.State.Revision++;
         _resources = Translate() with { PreviousVisibility = previous };
-        await state.WriteStateAsync();
+        await state.WriteOrTakeOverAsync();
         return _resources;
     }
 

@@ -17,9 +17,14 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private const string Executable = "/usr/bin/redis-server";
     private static readonly SemaphoreSlim s_install = new(1, 1);
+    private readonly string? _dataDirectory;
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, string? dataDirectory)
+    {
+        Port = port;
+        _dataDirectory = dataDirectory;
+    }
 
     /// <summary>The port it listens on (127.0.0.1).</summary>
     public int Port { get; }
@@ -27,16 +32,20 @@ public sealed class RedisServer : IAsyncDisposable
     /// <summary>The value of <c>--redis</c> for it.</summary>
     public string Address => string.Create(CultureInfo.InvariantCulture, $"127.0.0.1:{Port}");
 
-    /// <summary>Installs Redis when needed, starts it, and waits until it answers.</summary>
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>
+    /// Installs Redis when needed, starts it, and waits until it answers. With
+    /// <paramref name="keepData"/> it keeps its data across <see cref="RestartAsync"/> (an
+    /// append-only file, written on every command, in a temporary folder), as a production Redis does.
+    /// </summary>
+    public static async Task<RedisServer> StartAsync(bool keepData = false)
     {
         await EnsureInstalledAsync();
-        var server = new RedisServer(TestPorts.Free());
+        var server = new RedisServer(TestPorts.Free(), keepData ? Directory.CreateTempSubdirectory("mesh-redis-").FullName : null);
         await server.LaunchAsync();
         return server;
     }
 
-    /// <summary>Kills it and starts it again on the same port, empty (it keeps nothing on disk).</summary>
+    /// <summary>Kills it and starts it again on the same port: empty, unless it keeps its data.</summary>
     public async Task RestartAsync()
     {
         await StopAsync();
@@ -61,12 +70,22 @@ public sealed class RedisServer : IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public async ValueTask DisposeAsync() => await StopAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        if (_dataDirectory is not null)
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+    }
 
     private async Task LaunchAsync()
     {
         var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no", "--protected-mode", "yes" })
+        string[] persistence = _dataDirectory is null
+            ? ["--appendonly", "no"]
+            : ["--appendonly", "yes", "--appendfsync", "always", "--dir", _dataDirectory];
+        foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--protected-mode", "yes" }.Concat(persistence))
         {
             start.ArgumentList.Add(arg);
         }

@@ -77,6 +77,101 @@ public sealed class ScaledOutTests
     }
 
     [Fact]
+    public async Task AFrontendKilled_ItsDeltaProxyReconnectsToTheOther_AndIsSentOnlyWhatChanged()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var config = new TempDirectory();
+        config.Write("a.yaml", MeshYaml.Service("a", 7000));
+        config.Write("b.yaml", MeshYaml.Service("b", 7001));
+        var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path, .. deployment], expectXds: false);
+        string[] frontend = ["--role", "frontend", .. deployment, "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"];
+        var doomed = await SiloProcess.StartAsync(frontend, expectXds: true);
+        await using var other = await SiloProcess.StartAsync(frontend, expectXds: true);
+        Dictionary<string, string> held;
+        try
+        {
+            await using var before = DeltaTestClient.Connect(doomed.XdsPort);
+            await before.SendAsync(TypeUrls.Cluster, subscribe: ["*"]);
+            var first = await before.ReceiveAsync(TimeSpan.FromSeconds(60));
+            held = first.Resources.ToDictionary(r => r.Name, r => r.Version);
+            Assert.Equal(2, held.Count);
+            await doomed.KillAsync();
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+        }
+
+        // The proxy comes back on the other frontend with what it holds: one cluster changed meanwhile.
+        config.Write("b.yaml", MeshYaml.Service("b", 7002));
+        await Eventually.TrueAsync(async () => (await ServedAsync(other.XdsPort)).Contains("outbound|7002||b.default.svc.cluster.local"),
+            TimeSpan.FromSeconds(30), "the other frontend serves the change");
+        await using var after = DeltaTestClient.Connect(other.XdsPort);
+        await after.SendAsync(TypeUrls.Cluster, subscribe: ["*"], initialVersions: held);
+        var response = await after.ReceiveAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["outbound|7002||b.default.svc.cluster.local"], response.Resources.Select(r => r.Name));
+        Assert.Equal(["outbound|7001||b.default.svc.cluster.local"], response.RemovedResources);
+
+        static async Task<HashSet<string>> ServedAsync(int port)
+        {
+            await using var probe = DeltaTestClient.Connect(port);
+            await probe.SendAsync(TypeUrls.Cluster, subscribe: ["*"]);
+            return (await probe.ReceiveAsync(TimeSpan.FromSeconds(10))).Resources.Select(r => r.Name).ToHashSet();
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RedisRestarted_TheMeshKeepsTakingChanges_AndWithItsDataMembershipRecovers(bool keepData)
+    {
+        await using var redis = await RedisServer.StartAsync(keepData);
+        using var config = new TempDirectory();
+        config.Write("a.yaml", MeshYaml.Service("a", 7000));
+        var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path, .. deployment], expectXds: false);
+        string[] frontend = ["--role", "frontend", .. deployment, "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"];
+        await using var first = await SiloProcess.StartAsync(frontend, expectXds: true);
+        await using var client = AdsTestClient.Connect(first.XdsPort);
+        await client.SendAsync(TypeUrls.Cluster);
+        await client.AckAsync(await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60)));
+
+        await redis.RestartAsync();
+        config.Write("b.yaml", MeshYaml.Service("b", 7001));
+
+        // The open stream gets the change: grains whose stored copy vanished with an emptied Redis
+        // take the store over with what they hold.
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(5));
+                    await client.AckAsync(update);
+                    return update.Resources.Count == 2;
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "the open stream gets the change made after Redis restarted");
+        Assert.False(silo.HasExited, $"the silo is still running: {silo.StandardError}");
+
+        if (keepData)
+        {
+            // Membership recovers: a frontend started now finds the silo in Redis.
+            await using var second = await SiloProcess.StartAsync(frontend, expectXds: true);
+            await using var late = AdsTestClient.Connect(second.XdsPort);
+            await late.SendAsync(TypeUrls.Cluster);
+            Assert.Equal(2, (await late.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60))).Resources.Count);
+        }
+    }
+
+    [Fact]
     public void AFrontendWithoutASnapshot_IsNotReady_AndIsOnceItHoldsOne()
     {
         using var services = new ServiceCollection().AddSingleton(new Mesh.Orleans.Xds.Frontend.ResourceCache(Mesh.Orleans.Grains.Interfaces.ScopeNames.Default)).BuildServiceProvider();
