@@ -63,4 +63,20 @@ public sealed class XdsFrontendOptions
     /// </summary>
     [Range(1, 10_000)]
     public int MaxTypeUrlsPerStream { get; set; } = 64;
+
+    /// <summary>
+    /// How long a stream lives before the frontend ends it gracefully: it asks the connection to
+    /// close (HTTP/2 GOAWAY: no new streams on it) and ends the stream with Unavailable, so the
+    /// proxy reconnects wherever its load balancer sends it and a frontend added later gets load.
+    /// Default 30 min, as Istio's MaxServerConnectionAge; <see cref="Timeout.InfiniteTimeSpan"/>: never.
+    /// </summary>
+    public TimeSpan MaxStreamAge { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
+    /// The share of <see cref="MaxStreamAge"/> by which each stream's age limit is moved at
+    /// random, either way, so that streams opened together do not all reconnect together.
+    /// Default 0.1 (plus or minus 10%, as gRPC's MaxConnectionAge jitter).
+    /// </summary>
+    [Range(0.0, 0.5)]
+    public double MaxStreamAgeJitter { get; set; } = 0.1;
 }

@@ -32,6 +32,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
     private readonly CancellationToken _draining;
+    private readonly CancellationToken _shuttingDown;
+    private readonly CancellationTokenSource? _aged;
+    private readonly CancellationTokenSource? _ending;
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
@@ -49,8 +52,19 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Time = context.Shared.Time;
         Logger = context.Shared.Logger;
         Throttle = context.Shared.PushThrottle;
-        _draining = context.Shared.Draining;
         FixedTypeUrl = context.FixedTypeUrl;
+
+        // The stream ends when the process drains or when it reaches its age limit (jittered).
+        var maxAge = Options.MaxStreamAge;
+        if (maxAge > TimeSpan.Zero && maxAge != Timeout.InfiniteTimeSpan)
+        {
+            var jitter = Options.MaxStreamAgeJitter * ((Random.Shared.NextDouble() * 2) - 1);
+            _aged = new CancellationTokenSource(maxAge * (1 + jitter), Time);
+            _ending = CancellationTokenSource.CreateLinkedTokenSource(context.Shared.Draining, _aged.Token);
+        }
+
+        _shuttingDown = context.Shared.Draining;
+        _draining = _ending?.Token ?? context.Shared.Draining;
     }
 
     protected ServerCallContext Call { get; }
@@ -100,6 +114,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         finally
         {
             _lease?.Dispose();
+            _ending?.Dispose();
+            _aged?.Dispose();
         }
     }
 
@@ -184,7 +200,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
                 if (_draining.IsCancellationRequested)
                 {
-                    throw ShuttingDown();
+                    throw Ending();
                 }
 
                 if (changed.IsCompleted)
@@ -455,11 +471,26 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
         if (_draining.IsCancellationRequested)
         {
-            throw ShuttingDown();
+            throw Ending();
         }
     }
 
-    private static RpcException ShuttingDown() => new(new Status(StatusCode.Unavailable, "control plane shutting down"));
+    /// <summary>
+    /// Why the stream ends now: the process is shutting down, or the stream reached its age limit,
+    /// in which case the connection is asked to close too (HTTP/2 GOAWAY: no new stream on it), so
+    /// the proxy's next stream goes wherever its load balancer sends a new connection.
+    /// </summary>
+    private RpcException Ending()
+    {
+        if (_shuttingDown.IsCancellationRequested)
+        {
+            return new(new Status(StatusCode.Unavailable, "control plane shutting down"));
+        }
+
+        Call.GetHttpContext().Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionLifetimeNotificationFeature>()?.RequestClose();
+        LogAged(Logger, StreamId, NodeId ?? string.Empty, Options.MaxStreamAge);
+        return new(new Status(StatusCode.Unavailable, "stream reached its maximum age; reconnect"));
+    }
 
     /// <summary>
     /// Waits until <paramref name="cache"/> holds its first snapshot, at most
@@ -612,6 +643,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Stream {StreamId} of node {NodeId} moved from scope {From} to scope {To}")]
     private static partial void LogMoved(ILogger logger, string streamId, string nodeId, string from, string to);
+
+    [LoggerMessage(EventId = 421, Level = LogLevel.Information, Message = "Stream {StreamId} of node {NodeId} reached its maximum age (about {MaxAge}): ending it and asking its connection to close")]
+    private static partial void LogAged(ILogger logger, string streamId, string nodeId, TimeSpan maxAge);
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Stream {StreamId} of node {NodeId} stays in its scope: the cache of scope {To} was not ready in time")]
     private static partial void LogMoveTimedOut(ILogger logger, string streamId, string nodeId, string to);
