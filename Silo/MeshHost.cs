@@ -62,6 +62,14 @@ public static class MeshHost
                         storage.ConfigurationOptions = RedisConfiguration.Parse(redis);
                         storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                     }));
+
+                    // In a pod (the Helm chart gives it POD_NAME, POD_NAMESPACE, POD_IP and the
+                    // ORLEANS_* ids from the downward API): Orleans' Kubernetes hosting names the
+                    // silo after its pod and deletes the pods of silos membership declared dead.
+                    if (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } && Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 })
+                    {
+                        silo.UseKubernetesHosting();
+                    }
                 }
                 else
                 {

@@ -186,30 +186,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     private static async Task RunAsync(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        foreach (var arg in args)
+        var (code, stdout, stderr) = await ProcessRun.RunAsync(file, args, TimeSpan.FromMinutes(5), environment: new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" });
+        if (code != 0)
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish within 5 minutes");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {await stdout} {await stderr}");
+            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({code}): {stdout} {stderr}");
         }
     }
 }
