@@ -79,6 +79,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         {
             var kind = ScopeNames.IsSidecarScope(scope) ? ScopeNames.Sidecar : ScopeNames.IsRouterScope(scope) ? ScopeNames.Router : ScopeNames.Default;
             await ActivateSidecarScopeAsync(sidecarScope.MemberClusterId, sidecarScope.Namespace, kind);
+            await TellPreviousSubscribersAsync();
             return;
         }
 
@@ -97,6 +98,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _loaded = _state.State.Loaded || _state.State.Hostnames.Count > 0;
 
         LogActivated(_logger, scope, _feed.Generation, _services.Count);
+        await TellPreviousSubscribersAsync();
     }
 
     /// <inheritdoc/>
@@ -372,19 +374,51 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public Task<ScopeSnapshot> GetSnapshotAsync() => Task.FromResult(Snapshot(includeResources: true));
 
     /// <inheritdoc/>
-    public Task<ScopeSnapshot> SubscribeAsync(IScopeObserver observer, bool includeResources)
+    public async Task<ScopeSnapshot> SubscribeAsync(IScopeObserver observer, bool includeResources)
     {
         ArgumentNullException.ThrowIfNull(observer);
         _feed!.Subscribe(observer);
-        return Task.FromResult(Snapshot(includeResources));
+        if (_state.State.Observers.Add(observer))
+        {
+            // Kept, so that a later activation can tell this frontend at once (renewals write nothing).
+            await _state.WriteOrTakeOverAsync();
+        }
+
+        return Snapshot(includeResources);
     }
 
     /// <inheritdoc/>
-    public Task UnsubscribeAsync(IScopeObserver observer)
+    public async Task UnsubscribeAsync(IScopeObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
         _feed!.Unsubscribe(observer);
-        return Task.CompletedTask;
+        if (_state.State.Observers.Remove(observer))
+        {
+            await _state.WriteOrTakeOverAsync();
+        }
+    }
+
+    /// <summary>
+    /// Tells the frontends the last activation had that this one is a new generation (one-way; a
+    /// frontend that is gone drops it), so they resync now; those alive subscribe again, which
+    /// keeps them, and the rest are forgotten.
+    /// </summary>
+    private async Task TellPreviousSubscribersAsync()
+    {
+        if (_state.State.Observers.Count == 0)
+        {
+            return;
+        }
+
+        var moved = new ScopeUpdate(this.GetPrimaryKeyString(), _feed!.Generation, -1, 0, [], []);
+        foreach (var observer in _state.State.Observers)
+        {
+            _ = observer.OnUpdateAsync(moved);
+        }
+
+        LogToldSubscribers(_logger, this.GetPrimaryKeyString(), _state.State.Observers.Count);
+        _state.State.Observers = [];
+        await _state.WriteOrTakeOverAsync();
     }
 
     private void LogConflicts(string scope)
@@ -405,6 +439,9 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
     [LoggerMessage(EventId = 203, Level = LogLevel.Debug, Message = "Scope {Scope} could not end its registration or its Sidecar watch")]
     private static partial void LogUnregisterFailed(ILogger logger, Exception exception, string scope);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Information, Message = "Scope {Scope}: told the {Count} frontends subscribed to its last activation that it is a new generation")]
+    private static partial void LogToldSubscribers(ILogger logger, string scope, int count);
 
     [LoggerMessage(EventId = 201, Level = LogLevel.Information, Message = "Scope {Scope} activated as generation {Generation} with {Hostnames} hostnames rebuilt from their ServiceGrains")]
     private static partial void LogActivated(ILogger logger, string scope, Guid generation, int hostnames);

@@ -1,7 +1,7 @@
 namespace Mesh.Orleans.Grains;
 
 /// <summary>
-/// What a ScopeGrain persists: only which hostnames it sees (a whole-mesh scope), or which
+/// What a ScopeGrain persists: which hostnames it sees (a whole-mesh scope), or which
 /// Sidecar and EnvoyFilters applied last (a sidecar scope, so that after a silo restart it serves
 /// as before while its member cluster has not heard from its source yet). The resources themselves
 /// are derived data, fetched again when the scope activates, so a change never pays for writing
@@ -21,4 +21,12 @@ public sealed class ScopeGrainState
     /// <summary>Whether a whole-mesh scope's grain has been told its part of the mesh (even an empty one).</summary>
     [Id(2)]
     public bool Loaded { get; set; }
+
+    /// <summary>
+    /// The frontends subscribed to the scope: a new activation (its silo died, or it was
+    /// collected) tells each at once that the scope has a new generation, so they resync now
+    /// rather than at their next renewal.
+    /// </summary>
+    [Id(3)]
+    public HashSet<Interfaces.IScopeObserver> Observers { get; set; } = [];
 }

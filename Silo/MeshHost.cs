@@ -99,6 +99,12 @@ public static class MeshHost
                 {
                     client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
                     client.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
+
+                    // Silos come and go: learn new gateways within seconds, and when the set of
+                    // gateways changes, renew every scope subscription at once (updates sent while
+                    // no gateway routed them are lost; grains on a silo that left are a new generation).
+                    client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+                    client.AddGatewayCountChangedHandler(sp => (_, _) => sp.GetRequiredService<SubscriptionRenewals>().RenewNow());
                 }
                 else
                 {

@@ -23,14 +23,16 @@ public sealed partial class ScopeCaches : IAsyncDisposable
     private readonly ILogger<ScopeCaches> _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ResourceInterner? _interner;
+    private readonly SubscriptionRenewals? _renewals;
 
     /// <summary>
     /// Creates the set, with <paramref name="defaultCache"/> (kept current elsewhere) as the default
     /// scope's cache; its caches share resource versions through <paramref name="interner"/>
     /// (give the default cache the same one).
     /// </summary>
-    public ScopeCaches(ResourceCache defaultCache, IMeshStateClient mesh, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<ScopeCaches> logger, ResourceInterner? interner = null)
+    public ScopeCaches(ResourceCache defaultCache, IMeshStateClient mesh, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger<ScopeCaches> logger, ResourceInterner? interner = null, SubscriptionRenewals? renewals = null)
     {
+        _renewals = renewals;
         _interner = interner;
         ArgumentNullException.ThrowIfNull(defaultCache);
         ArgumentNullException.ThrowIfNull(options);
@@ -115,7 +117,7 @@ public sealed partial class ScopeCaches : IAsyncDisposable
 
         var cache = new ResourceCache(scope, _interner);
         var stop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var subscription = new ScopeSubscription(cache, _mesh, _options, _time, _logger);
+        var subscription = new ScopeSubscription(cache, _mesh, _options, _time, _logger, _renewals);
         _ = Task.Run(() => subscription.RunAsync(stop.Token));
         return new Entry(cache, unsubscribe =>
         {

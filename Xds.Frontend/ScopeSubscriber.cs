@@ -16,11 +16,12 @@ public sealed class ScopeSubscriber(
     IMeshStateClient mesh,
     IOptions<XdsFrontendOptions> options,
     TimeProvider time,
-    ILogger<ScopeSubscriber> logger) : BackgroundService
+    ILogger<ScopeSubscriber> logger,
+    SubscriptionRenewals? renewals = null) : BackgroundService
 {
     /// <inheritdoc/>
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        new ScopeSubscription(cache, mesh, options.Value, time, logger).RunAsync(stoppingToken);
+        new ScopeSubscription(cache, mesh, options, time, logger, renewals).RunAsync(stoppingToken);
 }
 
 /// <summary>
@@ -33,8 +34,14 @@ internal sealed partial class ScopeSubscription(
     IMeshStateClient mesh,
     XdsFrontendOptions options,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    SubscriptionRenewals? renewals = null)
 {
+    public ScopeSubscription(ResourceCache cache, IMeshStateClient mesh, IOptions<XdsFrontendOptions> options, TimeProvider time, ILogger logger, SubscriptionRenewals? renewals)
+        : this(cache, mesh, options.Value, time, logger, renewals)
+    {
+    }
+
     private readonly SemaphoreSlim _resync = new(0, 1);
 
     /// <summary>Keeps the cache subscribed until <paramref name="stoppingToken"/> fires.</summary>
@@ -75,8 +82,9 @@ internal sealed partial class ScopeSubscription(
                 retryDelay = TimeSpan.FromMilliseconds(100);
                 try
                 {
+                    // Renewed at the interval, or at once when the connection to the silos changed.
                     using var timeout = new CancellationTokenSource(options.SubscriptionRenewInterval, time);
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token, renewals?.Token ?? CancellationToken.None);
                     await _resync.WaitAsync(linked.Token);
                     needSnapshot = true;
                 }

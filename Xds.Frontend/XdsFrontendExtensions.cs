@@ -28,6 +28,7 @@ public static class XdsFrontendExtensions
         var interner = new ResourceInterner();
         services.AddSingleton(interner);
         services.AddSingleton(new ResourceCache(ScopeNames.Default, interner));
+        services.AddSingleton<SubscriptionRenewals>();
         services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();

@@ -297,6 +297,29 @@ public sealed class MeshGrainsTests(ClusterFixture fixture) : IClassFixture<Clus
     }
 
     [Fact]
+    public async Task AScopeReactivated_TellsTheFrontendsSubscribedToItsLastActivation_AtOnce()
+    {
+        var ns = "t16";
+        var host = $"echo.{ns}.svc.cluster.local";
+        await Grains.GetGrain<IClusterGrain>("c-" + ns).ApplyAsync(Config(ns, endpoints: ["127.0.0.1"]));
+        var updates = new BlockingCollection<ScopeUpdate>();
+        var observer = new Observer(updates);
+        var reference = fixture.Cluster.Client.CreateObjectReference<IScopeObserver>(observer);
+        var scope = ShardOf(ScopeNames.Default, host);
+        var before = await scope.SubscribeAsync(reference, includeResources: false);
+
+        // Its silo gone or the grain collected: the next activation tells the frontend, which need not wait for its renewal.
+        await Grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero);
+        await scope.GetHostnameCountAsync();
+
+        Assert.True(updates.TryTake(out var told, TimeSpan.FromSeconds(10)), "the new activation told the subscribed frontend");
+        Assert.NotEqual(before.Generation, told.Generation);
+        Assert.Equal(-1, told.FromEpoch);
+        await scope.UnsubscribeAsync(reference);
+        GC.KeepAlive(observer);
+    }
+
+    [Fact]
     public async Task AShardWithoutHostnames_StaysLoadedWhenReactivated()
     {
         await Grains.GetGrain<IClusterGrain>("c-t15").ApplyAsync(Config("t15", endpoints: ["127.0.0.1"]));

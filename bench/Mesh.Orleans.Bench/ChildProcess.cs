@@ -108,6 +108,27 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
     public Task PostAsync(string path) => _http.PostAsync(path, null);
 
+    /// <summary>Sends SIGTERM, as a supervisor stopping the process does.</summary>
+    public void Terminate()
+    {
+        if (SendSignal(_process.Id, 15) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed");
+        }
+    }
+
+    /// <summary>Waits for the process to exit, at most <paramref name="timeout"/>.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+    }
+
+#pragma warning disable SYSLIB1054 // DllImport: the source-generated form needs unsafe code in the project.
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+#pragma warning restore SYSLIB1054
+
     public async ValueTask DisposeAsync()
     {
         AppDomain.CurrentDomain.ProcessExit -= _killOnExit;

@@ -35,7 +35,8 @@ internal static class Program
                 "registry" => await RegistryScenario.RunAsync(RegistryOptions.Parse(args), args),
                 "scoping" => await ScopingScenario.RunAsync(ScopingOptions.Parse(args), args),
                 "churn" => await ChurnScenario.RunAsync(args),
-                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry, scoping or churn.", nameof(args)),
+                "faults" => await FaultsScenario.RunAsync(args),
+                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry, scoping, churn or faults.", nameof(args)),
             };
         }
 

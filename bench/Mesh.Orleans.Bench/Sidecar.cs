@@ -51,6 +51,9 @@ internal sealed class Sidecar : IAsyncDisposable
 
     public Task FirstResponse => _first.Task;
 
+    /// <summary>Whether the stream ended (by the server or a failure) before it was disposed.</summary>
+    public bool Ended => _reader is { IsCompleted: true } && !_cancel.IsCancellationRequested;
+
     public Dictionary<string, string> Versions()
     {
         lock (_gate)

@@ -1,0 +1,346 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Envoy.Config.Endpoint.V3;
+using Grpc.Net.Client;
+
+namespace Mesh.Orleans.Bench;
+
+/// <summary>
+/// <c>--scenario faults</c>: a deployment on Redis (a real <c>redis-server</c>, two
+/// <c>--role silo</c> processes sharing the YAML directory through the source lease, two
+/// <c>--role frontend</c> processes) serving N streams (half on each frontend, half SotW, half
+/// Delta) that watch one service whose EndpointSlice changes every second. The change's number is
+/// written into an endpoint address, so each stream knows which change it holds. It measures the
+/// steady change-to-stream latency, then, one after the other: SIGKILL of the silo reading the
+/// directory, a replacement silo joining, SIGTERM of the other silo (a rolling restart) and its
+/// replacement. For each event: the time from the event until every stream holds the first change
+/// written after it; and over the whole run, whether any stream ever went back to an older change,
+/// how many streams ended, and how many silos read the directory at the end.
+/// </summary>
+internal static partial class FaultsScenario
+{
+    private const string Namespace = "faults";
+    private const string Service = "churn";
+    private static readonly string s_cluster = $"outbound|8080||{Service}.{Namespace}.svc.cluster.local";
+    private static readonly TimeSpan s_eventTimeout = TimeSpan.FromSeconds(120);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var streams = int.Parse(BenchOptions.Value(args, "--streams") ?? "1000", CultureInfo.InvariantCulture);
+        var output = BenchOptions.Value(args, "--out") ?? "BENCHMARKS.md";
+        var started = DateTime.UtcNow;
+        var clock = Stopwatch.StartNew();
+        Log($"faults: {streams} streams, 2 silos, 2 frontends, Redis");
+
+        var redisPort = FreePort();
+        using var redis = StartRedis(redisPort);
+        try
+        {
+            return await RunDeploymentAsync(args, redisPort, streams, output, started, clock);
+        }
+        finally
+        {
+            // It must not outlive the bench: it would hold what the bench holds (a lock file, a port).
+            if (!redis.HasExited)
+            {
+                redis.Kill();
+                await redis.WaitForExitAsync();
+            }
+        }
+    }
+
+    private static async Task<int> RunDeploymentAsync(string[] args, int redisPort, int streams, string output, DateTime started, Stopwatch clock)
+    {
+        var directory = Directory.CreateTempSubdirectory("mesh-faults-").FullName;
+        var generation = 0;
+        WriteChurn(directory, generation);
+        string[] deployment = ["--redis", $"127.0.0.1:{redisPort}", "--service-id", "bench-faults"];
+        string[] silo = ["--role", "silo", "--config", directory, .. deployment, "--Mesh:Source:LeaseDuration", "00:00:05", "--Mesh:Source:LeaseRenewInterval", "00:00:01", "--Mesh:Source:DebounceQuiet", "00:00:00.010"];
+        var logs = Directory.CreateTempSubdirectory("mesh-faults-logs-").FullName;
+        var silos = new List<ChildProcess> { await StartSiloAsync(silo, logs), await StartSiloAsync(silo, logs) };
+        string[] frontend = ["--role", "frontend", .. deployment, "--xds-port", "0", "--debug-port", "0", "--Logging:LogLevel:Mesh.Orleans.Xds.Frontend", "Information"];
+        await using var frontendA = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-a.log"));
+        await using var frontendB = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-b.log"));
+        Log($"  control-plane logs in {logs}");
+
+        // Each stream's latest change, and the number of times one went back to an older change.
+        var held = new int[streams];
+        long backwards = 0;
+        var sidecars = new List<Sidecar>(streams);
+        for (var k = 0; k < streams; k++)
+        {
+            var port = k % 2 == 0 ? frontendA.XdsPort : frontendB.XdsPort;
+            var sidecar = new Sidecar(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), $"faults-{k}", delta: k % 4 >= 2, [s_cluster], ownsChannel: true);
+            var index = k;
+            sidecar.OnAssignment = (_, assignment, _) =>
+            {
+                var change = ChangeOf(assignment);
+                if (change < Volatile.Read(ref held[index]))
+                {
+                    Interlocked.Increment(ref backwards);
+                }
+
+                Volatile.Write(ref held[index], Math.Max(change, Volatile.Read(ref held[index])));
+            };
+            sidecar.Start();
+            sidecars.Add(sidecar);
+        }
+
+        await Task.WhenAll(sidecars.Select(s => s.FirstResponse)).WaitAsync(TimeSpan.FromMinutes(2));
+        Log($"  {streams} streams hold change 0");
+
+        // The churn: one change a second, for the whole run.
+        var written = new Dictionary<int, long>();
+        using var stop = new CancellationTokenSource();
+        var churn = Task.Run(async () =>
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+            while (await timer.WaitForNextTickAsync(stop.Token).ConfigureAwait(false))
+            {
+                var next = Interlocked.Increment(ref generation);
+                WriteChurn(directory, next);
+                lock (written)
+                {
+                    written[next] = Stopwatch.GetTimestamp();
+                }
+            }
+        });
+
+        // Steady state: per change, the time until every stream holds it.
+        var steady = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            var target = Volatile.Read(ref generation) + 1;
+            var converged = await AllHoldAsync(held, target, s_eventTimeout);
+            long at;
+            lock (written)
+            {
+                at = written[target];
+            }
+
+            steady.Add(Stopwatch.GetElapsedTime(at, converged).TotalMilliseconds);
+        }
+
+        Log($"  steady: change to all {streams} streams p50 {Percentile(steady, 0.5):0} ms, max {steady.Max():0} ms");
+
+        var events = new List<(string Event, double Seconds, int Change)>();
+        async Task MeasureAsync(string name, Func<Task> fault)
+        {
+            await fault();
+            var at = Stopwatch.GetTimestamp();
+            var target = Volatile.Read(ref generation) + 1;
+            var converged = await AllHoldAsync(held, target, s_eventTimeout);
+            var seconds = Stopwatch.GetElapsedTime(at, converged).TotalSeconds;
+            events.Add((name, seconds, target));
+            Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it");
+        }
+
+        var reader = await ReaderAsync(silos);
+        await MeasureAsync("SIGKILL of the silo reading the directory", async () => await silos[reader].DisposeAsync());
+        silos.RemoveAt(reader);
+        await MeasureAsync("a replacement silo joins", async () => silos.Add(await StartSiloAsync(silo, logs)));
+        var other = silos[0];
+        await MeasureAsync("SIGTERM of the other silo (rolling restart)", async () =>
+        {
+            other.Terminate();
+            await other.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        });
+        await other.DisposeAsync();
+        silos.RemoveAt(0);
+        await MeasureAsync("its replacement joins", async () => silos.Add(await StartSiloAsync(silo, logs)));
+
+        await stop.CancelAsync();
+        await churn.ContinueWith(_ => { }, TaskScheduler.Default);
+        var readers = 0;
+        foreach (var process in silos)
+        {
+            readers += (await process.GetJsonAsync("/debug/config"))?["clusters"]?.AsArray().Count(c => (string?)c?["sourceStatus"]?["state"] == "Watching") ?? 0;
+        }
+
+        var ended = sidecars.Count(s => s.Ended);
+        var report = Render(args, started, clock.Elapsed, streams, steady, events, Interlocked.Read(ref backwards), ended, readers);
+        Console.WriteLine(report);
+        if (output != "-")
+        {
+            var path = BenchOptions.ResolveOutput(output);
+            var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : Report.Header;
+            await File.WriteAllTextAsync(path, existing.TrimEnd() + "\n\n" + report.TrimStart());
+            Log($"appended to {Path.GetFullPath(path)}");
+        }
+
+        foreach (var sidecar in sidecars)
+        {
+            await sidecar.DisposeAsync();
+        }
+
+        foreach (var process in silos)
+        {
+            await process.DisposeAsync();
+        }
+
+        Directory.Delete(directory, recursive: true);
+        return backwards == 0 && ended == 0 && readers == 1 ? 0 : 1;
+    }
+
+    /// <summary>Which silo holds the directory's lease (its source shows Watching).</summary>
+    private static async Task<int> ReaderAsync(List<ChildProcess> silos)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            for (var i = 0; i < silos.Count; i++)
+            {
+                var config = await silos[i].GetJsonAsync("/debug/config");
+                if (config?["clusters"]?.AsArray().Any(c => (string?)c?["sourceStatus"]?["state"] == "Watching") == true)
+                {
+                    return i;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new InvalidOperationException("no silo reads the directory");
+    }
+
+    private static int s_silos;
+
+    private static Task<ChildProcess> StartSiloAsync(string[] args, string logs) =>
+        ChildProcess.StartAsync(
+            "Mesh.Orleans.Silo.dll",
+            [.. args, "--debug-port", "0", "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
+                "--Logging:LogLevel:Mesh.Orleans.Silo.Sources", "Information", "--Logging:LogLevel:Mesh.Orleans.Grains", "Information"],
+            expectXds: false,
+            logFile: Path.Combine(logs, $"silo-{Interlocked.Increment(ref s_silos)}.log"));
+
+    /// <summary>Waits until every stream holds change <paramref name="target"/> or a later one; returns the Stopwatch timestamp.</summary>
+    private static async Task<long> AllHoldAsync(int[] held, int target, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (held.Any(h => Volatile.Read(ref h) < target))
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{held.Count(h => h < target)} streams did not get change {target} within {timeout}");
+            }
+
+            await Task.Delay(5);
+        }
+
+        return Stopwatch.GetTimestamp();
+    }
+
+    /// <summary>The change number an assignment carries: its first endpoint's address is 127.B.C.7 with change (B - 1) * 250 + C.</summary>
+    private static int ChangeOf(ClusterLoadAssignment assignment)
+    {
+        var address = assignment.Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).FirstOrDefault(a => a.EndsWith(".7", StringComparison.Ordinal));
+        if (address is null)
+        {
+            return -1;
+        }
+
+        var parts = address.Split('.');
+        return ((int.Parse(parts[1], CultureInfo.InvariantCulture) - 1) * 250) + int.Parse(parts[2], CultureInfo.InvariantCulture);
+    }
+
+    private static void WriteChurn(string directory, int change)
+    {
+        var yaml = MeshFiles.Header(Service, Namespace);
+        yaml.Append(CultureInfo.InvariantCulture, $"  - addresses: [\"127.{(change / 250) + 1}.{change % 250}.7\"]\n");
+        for (var e = 1; e < 10; e++)
+        {
+            yaml.Append(CultureInfo.InvariantCulture, $"  - addresses: [\"127.200.{e}.1\"]\n");
+        }
+
+        MeshFiles.Replace(directory, Service, yaml.ToString());
+    }
+
+    private static Process StartRedis(int port)
+    {
+        const string executable = "/usr/bin/redis-server";
+        if (!File.Exists(executable))
+        {
+            throw new InvalidOperationException($"{executable} is missing: install Debian's redis-server (apt-get install -y redis-server), or run the test suite once, which installs it");
+        }
+
+        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+                // Already gone.
+            }
+        };
+        _ = process.StandardOutput.ReadToEndAsync();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                client.Connect(IPAddress.Loopback, port);
+                return process;
+            }
+            catch (SocketException)
+            {
+                Thread.Sleep(25);
+            }
+        }
+
+        throw new InvalidOperationException("redis-server did not listen");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static double Percentile(List<double> values, double q)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
+    }
+
+    private static string Render(string[] args, DateTime started, TimeSpan elapsed, int streams, List<double> steady, List<(string Event, double Seconds, int Change)> events, long backwards, int ended, int readers)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        text.AppendLine();
+        text.AppendLine(invariant, $"## {started:yyyy-MM-dd HH:mm} UTC, scenario `faults`");
+        text.AppendLine();
+        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({elapsed.TotalMinutes:0.0} min)");
+        text.AppendLine(invariant, $"- Deployment: `redis-server` (no persistence), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; all on 127.0.0.1 and the same 2 cores as the load generator.");
+        text.AppendLine(invariant, $"- Load: {streams} streams (half on each frontend; half SotW, half Delta; non-Istio node ids, so the whole-mesh `default` scope and its 16 shards) watching one service's ClusterLoadAssignment; its EndpointSlice is rewritten every second with the change's number in an endpoint address.");
+        text.AppendLine(invariant, $"- Events, one after the other, each measured from the event until every stream holds the first change written after it (the change rate bounds the resolution at about 1 s).");
+        text.AppendLine();
+        text.AppendLine("| quantity | value |");
+        text.AppendLine("| --- | --- |");
+        text.AppendLine(invariant, $"| steady: change to every stream, p50 / max over 10 changes | {Percentile(steady, 0.5):0} / {steady.Max():0} ms |");
+        foreach (var (name, seconds, change) in events)
+        {
+            text.AppendLine(invariant, $"| {name}: every stream converged | {seconds:0.00} s (change {change}) |");
+        }
+
+        text.AppendLine(invariant, $"| a stream went back to an older change | {backwards} times |");
+        text.AppendLine(invariant, $"| streams that ended (a frontend never went away) | {ended} of {streams} |");
+        text.AppendLine(invariant, $"| silos reading the directory at the end | {readers} |");
+        return text.ToString();
+    }
+
+    private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
+}
