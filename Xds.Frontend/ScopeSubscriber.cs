@@ -51,6 +51,8 @@ internal sealed partial class ScopeSubscription(
         var needSnapshot = true;
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before subscribing: a change of the connection from now on ends this round's wait.
+            var renewNow = renewals?.Token ?? CancellationToken.None;
             try
             {
                 var snapshot = await mesh.SubscribeAsync(cache.Scope, OnUpdate, needSnapshot, stoppingToken);
@@ -84,7 +86,7 @@ internal sealed partial class ScopeSubscription(
                 {
                     // Renewed at the interval, or at once when the connection to the silos changed.
                     using var timeout = new CancellationTokenSource(options.SubscriptionRenewInterval, time);
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token, renewals?.Token ?? CancellationToken.None);
+                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, timeout.Token, renewNow);
                     await _resync.WaitAsync(linked.Token);
                     needSnapshot = true;
                 }
