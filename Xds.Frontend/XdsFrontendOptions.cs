@@ -79,4 +79,12 @@ public sealed class XdsFrontendOptions
     /// </summary>
     [Range(0.0, 0.5)]
     public double MaxStreamAgeJitter { get; set; } = 0.1;
+
+    /// <summary>
+    /// On shutdown (SIGTERM), new streams are refused at once and each open stream ends with
+    /// Unavailable at a random moment within this period, so that the proxies of a frontend going
+    /// away reconnect to the others spread out rather than all in the same instant. Keep it under
+    /// <c>Mesh:Shutdown:DrainTimeout</c>. Default 2 s; 0 ends every stream at once.
+    /// </summary>
+    public TimeSpan DrainSpread { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -46,6 +46,43 @@ public sealed class StreamAgeTests
     }
 
     [Fact]
+    public async Task OnShutdown_OpenStreamsEndSpreadOverTheDrainSpread_AllWithUnavailable()
+    {
+        var server = await MeshServer.StartAsync(
+            new Dictionary<string, string> { ["a.yaml"] = MeshYaml.Service("a", 7000) },
+            new Dictionary<string, string?> { ["Mesh:Frontend:DrainSpread"] = "00:00:01.500" });
+        var clients = Enumerable.Range(0, 20).Select(i => AdsTestClient.Connect(server.XdsPort, $"drain-{i}")).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                await client.SendAsync(TypeUrls.Cluster);
+                await client.AckAsync(await client.ReceiveAsync());
+            }
+
+            // The stop runs on its own thread (its stopping callbacks block it while the streams drain).
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var ending = clients.Select(async c => (Status: await c.WaitForEndAsync(TimeSpan.FromSeconds(20)), At: clock.Elapsed)).ToList();
+            var stopping = Task.Run(async () => await server.DisposeAsync());
+            var ends = await Task.WhenAll(ending);
+            await stopping;
+
+            Assert.All(ends, e => Assert.Equal((StatusCode.Unavailable, "control plane shutting down"), (e.Status.StatusCode, e.Status.Detail)));
+            var first = ends.Min(e => e.At);
+            var last = ends.Max(e => e.At);
+            Assert.True(last - first > TimeSpan.FromMilliseconds(300), $"the ends are spread: {first.TotalMilliseconds:0} to {last.TotalMilliseconds:0} ms");
+            Assert.True(last < TimeSpan.FromSeconds(5), $"every stream ended within the drain timeout: last after {last.TotalMilliseconds:0} ms");
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public void TheDefaultAge_IsIstios30Minutes_WithTenPercentJitter()
     {
         var options = new Mesh.Orleans.Xds.Frontend.XdsFrontendOptions();

@@ -24,9 +24,10 @@ internal sealed partial class StreamFactory
         ILogger<StreamFactory> logger)
     {
         // One process-wide signal that every stream awaits beside its next request and the next
-        // cache change: on SIGTERM (ApplicationStopping fires before Kestrel stops) each stream ends
-        // at once with Unavailable, so clients reconnect to another frontend instead of waiting
-        // for Kestrel's graceful stop to give up on them and reset the connection.
+        // cache change: on SIGTERM (ApplicationStopping fires before Kestrel stops) new streams end
+        // at once and each open stream ends with Unavailable within the drain spread, so clients
+        // reconnect to another frontend (spread out) instead of waiting for Kestrel's graceful stop
+        // to give up on them and reset the connection.
         var draining = new CancellationTokenSource();
         lifetime.ApplicationStopping.Register(() =>
         {
@@ -36,7 +37,10 @@ internal sealed partial class StreamFactory
             // Kestrel starts closing connections once this callback returns: give the streams a
             // moment (bounded) to end and their Unavailable trailers to be written first, or a
             // client may see the connection close (Internal) instead of the status. CI saw it.
-            for (var i = 0; i < 40 && registry.Count > 0; i++)
+            // The streams end spread over the drain spread; wait for them (the host's shutdown
+            // timeout, Mesh:Shutdown:DrainTimeout, bounds the whole stop).
+            var waits = (int)((options.Value.DrainSpread + TimeSpan.FromSeconds(2)) / s_drainPoll);
+            for (var i = 0; i < waits && registry.Count > 0; i++)
             {
                 Thread.Sleep(s_drainPoll);
             }

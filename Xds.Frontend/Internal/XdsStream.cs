@@ -33,8 +33,10 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly StreamStats _stats = new();
     private readonly CancellationToken _draining;
     private readonly CancellationToken _shuttingDown;
-    private readonly CancellationTokenSource? _aged;
-    private readonly CancellationTokenSource? _ending;
+    private readonly CancellationTokenSource _aged;
+    private readonly CancellationTokenSource _ending;
+    private readonly CancellationTokenSource _linked;
+    private readonly CancellationTokenRegistration _drainRegistration;
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
@@ -54,17 +56,37 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Throttle = context.Shared.PushThrottle;
         FixedTypeUrl = context.FixedTypeUrl;
 
-        // The stream ends when the process drains or when it reaches its age limit (jittered).
-        var maxAge = Options.MaxStreamAge;
-        if (maxAge > TimeSpan.Zero && maxAge != Timeout.InfiniteTimeSpan)
-        {
-            var jitter = Options.MaxStreamAgeJitter * ((Random.Shared.NextDouble() * 2) - 1);
-            _aged = new CancellationTokenSource(maxAge * (1 + jitter), Time);
-            _ending = CancellationTokenSource.CreateLinkedTokenSource(context.Shared.Draining, _aged.Token);
-        }
-
+        // The stream ends when the process drains (at a random moment of the drain spread, so a
+        // frontend's proxies do not all reconnect at once; a stream opened while draining at once)
+        // or when it reaches its age limit (jittered).
         _shuttingDown = context.Shared.Draining;
-        _draining = _ending?.Token ?? context.Shared.Draining;
+        var maxAge = Options.MaxStreamAge;
+        _aged = maxAge > TimeSpan.Zero && maxAge != Timeout.InfiniteTimeSpan
+            ? new CancellationTokenSource(maxAge * (1 + (Options.MaxStreamAgeJitter * ((Random.Shared.NextDouble() * 2) - 1))), Time)
+            : new CancellationTokenSource();
+        _ending = new CancellationTokenSource();
+        var spread = _shuttingDown.IsCancellationRequested ? TimeSpan.Zero : Options.DrainSpread * Random.Shared.NextDouble();
+        _drainRegistration = _shuttingDown.Register(static state =>
+        {
+            var (ending, delay) = ((CancellationTokenSource, TimeSpan))state!;
+            try
+            {
+                if (delay <= TimeSpan.Zero)
+                {
+                    ending.Cancel();
+                }
+                else
+                {
+                    ending.CancelAfter(delay);
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream ended meanwhile.
+            }
+        }, (_ending, spread));
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(_ending.Token, _aged.Token);
+        _draining = _linked.Token;
     }
 
     protected ServerCallContext Call { get; }
@@ -114,8 +136,10 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         finally
         {
             _lease?.Dispose();
-            _ending?.Dispose();
-            _aged?.Dispose();
+            _drainRegistration.Dispose();
+            _linked.Dispose();
+            _ending.Dispose();
+            _aged.Dispose();
         }
     }
 
