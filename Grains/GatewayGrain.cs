@@ -22,7 +22,6 @@ namespace Mesh.Orleans.Grains;
 /// </summary>
 public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<GatewayInputs>(logger), IGatewayGrain
 {
-    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
     private string _memberClusterId = string.Empty;
     private IReadOnlyDictionary<string, string> _labels = new Dictionary<string, string>();
     private string? _namespace;
@@ -55,7 +54,7 @@ public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScop
         if (filters.Count > 0)
         {
             // The listeners and routes here; the clusters in the scope of the gateway's namespace.
-            var context = new PatchContext(Interfaces.Proxies.ProxyKind.Router, null, s_noMetadata, scoping.Value.RootNamespace, Takes: PatchContext.GatewayListeners);
+            var context = PatchContext.Shared(Interfaces.Proxies.ProxyKind.Router, scoping.Value.RootNamespace, takes: PatchContext.GatewayListeners);
             var (patched, patchProblems) = ResourcePatcher.Patch(resources, filters, context);
             resources = patched;
             problems.AddRange(patchProblems);

@@ -69,8 +69,7 @@ internal sealed class ScopeComposer
             ScopeNames.Router => ResourceAudience.Router,
             _ => ResourceAudience.Proxyless,
         };
-        bool? clustersOnly = audience == ResourceAudience.Sidecar && shard is { } part ? part.Shard is not null : null;
-        return new(audience, registryOnly, clustersOnly);
+        return new(audience, registryOnly, ClustersOnly(shard));
     }
 
     /// <summary>
@@ -81,9 +80,15 @@ internal sealed class ScopeComposer
     public static bool Takes(string key, XdsResource resource)
     {
         ArgumentNullException.ThrowIfNull(resource);
-        return ScopeNames.ParseShard(key) is not { Scope: ScopeNames.Sidecar } part
-            || IsClusterType(resource.TypeUrl) == part.Shard is not null;
+        return ClustersOnly(ScopeNames.ParseShard(key)) is not { } clusters || IsClusterType(resource.TypeUrl) == clusters;
     }
+
+    /// <summary>
+    /// For a part of the whole-mesh sidecar scope, whether it takes only clusters and endpoints
+    /// (a shard) or only the rest (the listeners grain); null for any other grain, which takes every type.
+    /// </summary>
+    private static bool? ClustersOnly((string Scope, int? Shard)? part) =>
+        part is { Scope: ScopeNames.Sidecar } sidecar ? sidecar.Shard is not null : null;
 
     /// <summary>
     /// What the grain <paramref name="key"/> keeps of <paramref name="services"/>: for the

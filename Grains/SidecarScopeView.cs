@@ -211,8 +211,8 @@ internal sealed class SidecarScopeView
     {
         // A sidecar's outbound side, or a gateway's clusters (the rest of a gateway is patched in its GatewayGrain).
         var context = _composerKind == ScopeNames.Router
-            ? new PatchContext(Interfaces.Proxies.ProxyKind.Router, null, s_noMetadata, _options.RootNamespace, Takes: PatchContext.GatewayClusters)
-            : new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, _options.RootNamespace, EnvoyFilterContext.SidecarOutbound);
+            ? PatchContext.Shared(Interfaces.Proxies.ProxyKind.Router, _options.RootNamespace, takes: PatchContext.GatewayClusters)
+            : PatchContext.Shared(Interfaces.Proxies.ProxyKind.Sidecar, _options.RootNamespace, EnvoyFilterContext.SidecarOutbound);
         var (patched, problems) = ResourcePatcher.Patch(Composer.All, Choice.EnvoyFilters!, context);
         var after = patched.ToDictionary(r => r.Key);
         var diff = ScopeFeed.Diff(_published!, after);
@@ -225,8 +225,6 @@ internal sealed class SidecarScopeView
 
         return diff;
     }
-
-    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
 
     /// <summary>Ends the loading: from now on only the hostnames shown are held.</summary>
     public void EndLoading() => _revisions = null;

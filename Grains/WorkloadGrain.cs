@@ -16,7 +16,6 @@ namespace Mesh.Orleans.Grains;
 /// </summary>
 public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<WorkloadInputs>(logger), IWorkloadGrain
 {
-    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
     private (Interfaces.Proxies.ProxyKind Kind, string MemberClusterId, string Ip) _workload;
 
     /// <inheritdoc/>
@@ -51,7 +50,7 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
         IReadOnlyList<EnvoyFilterProblem> problems = [];
         if (_workload.Kind == Interfaces.Proxies.ProxyKind.Sidecar && inputs.EnvoyFilters is { Count: > 0 } filters)
         {
-            var context = new PatchContext(Interfaces.Proxies.ProxyKind.Sidecar, null, s_noMetadata, scoping.Value.RootNamespace, EnvoyFilterContext.SidecarInbound);
+            var context = PatchContext.Shared(Interfaces.Proxies.ProxyKind.Sidecar, scoping.Value.RootNamespace, EnvoyFilterContext.SidecarInbound);
             (var patched, problems) = ResourcePatcher.Patch(resources, filters, context);
             resources = patched;
         }

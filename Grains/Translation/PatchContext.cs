@@ -35,6 +35,16 @@ public sealed record PatchContext(
     EnvoyFilterContext? Side = null,
     IReadOnlySet<EnvoyFilterApplyTo>? Takes = null)
 {
+    private static readonly IReadOnlyDictionary<string, string> s_noMetadata = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The context of resources shared by every proxy of a scope (a sidecar scope's outbound side,
+    /// a workload's inbound side, a gateway's listeners or clusters): no Istio version and no node
+    /// metadata, as proxies of any version may share them, so <c>match.proxy</c> matches none.
+    /// </summary>
+    public static PatchContext Shared(ProxyKind kind, string rootNamespace, EnvoyFilterContext? side = null, IReadOnlySet<EnvoyFilterApplyTo>? takes = null) =>
+        new(kind, null, s_noMetadata, rootNamespace, side, takes);
+
     /// <summary>What a gateway's clusters take: CLUSTER patches.</summary>
     public static readonly IReadOnlySet<EnvoyFilterApplyTo> GatewayClusters = new HashSet<EnvoyFilterApplyTo> { EnvoyFilterApplyTo.Cluster };
 
