@@ -13,6 +13,9 @@ internal sealed partial class StreamFactory
 
     private readonly StreamShared _shared;
 
+    /// <summary>xDS calls whose response has not completed yet.</summary>
+    private int _calls;
+
     public StreamFactory(
         ResourceCache cache,
         ScopeCaches caches,
@@ -39,8 +42,11 @@ internal sealed partial class StreamFactory
             // client may see the connection close (Internal) instead of the status. CI saw it.
             // The streams end spread over the drain spread; wait for them (the host's shutdown
             // timeout, Mesh:Shutdown:DrainTimeout, bounds the whole stop).
+            // A call counts until its response is complete (trailers handed to the connection), not
+            // until its handler returns: Kestrel closing a connection between the two showed
+            // clients Internal in CI.
             var waits = (int)((options.Value.DrainSpread + TimeSpan.FromSeconds(2)) / s_drainPoll);
-            for (var i = 0; i < waits && registry.Count > 0; i++)
+            for (var i = 0; i < waits && Volatile.Read(ref _calls) > 0; i++)
             {
                 Thread.Sleep(s_drainPoll);
             }
@@ -51,10 +57,51 @@ internal sealed partial class StreamFactory
     }
 
     public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
-        new SotwStream(new StreamContext<DiscoveryRequest, DiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync();
+        TrackAsync(call, () => new SotwStream(new StreamContext<DiscoveryRequest, DiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync());
 
     public Task RunDeltaAsync(IAsyncStreamReader<DeltaDiscoveryRequest> requests, IServerStreamWriter<DeltaDiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
-        new DeltaStream(new StreamContext<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync();
+        TrackAsync(call, () => new DeltaStream(new StreamContext<DeltaDiscoveryRequest, DeltaDiscoveryResponse>(requests, responses, call, _shared, typeUrl)).RunAsync());
+
+    /// <summary>Counts the call open until its HTTP response completes (or, outside ASP.NET Core, until it returns).</summary>
+    private async Task TrackAsync(ServerCallContext call, Func<Task> run)
+    {
+        Interlocked.Increment(ref _calls);
+        var untilResponseCompletes = false;
+        if (TryGetHttpContext(call) is { } http)
+        {
+            http.Response.OnCompleted(() =>
+            {
+                Interlocked.Decrement(ref _calls);
+                return Task.CompletedTask;
+            });
+            untilResponseCompletes = true;
+        }
+
+        try
+        {
+            await run();
+        }
+        finally
+        {
+            if (!untilResponseCompletes)
+            {
+                Interlocked.Decrement(ref _calls);
+            }
+        }
+    }
+
+    private static Microsoft.AspNetCore.Http.HttpContext? TryGetHttpContext(ServerCallContext call)
+    {
+        try
+        {
+            return call.GetHttpContext();
+        }
+        catch (InvalidOperationException)
+        {
+            // A call context of the tests' own, not ASP.NET Core's.
+            return null;
+        }
+    }
 
     /// <summary>
     /// A unary fetch (the REST-style <c>Fetch*</c> methods): the named resources of the type,
