@@ -124,6 +124,7 @@ public static class MeshHost
         builder.Services.AddOptions<MeshScopingOptions>().BindConfiguration(MeshScopingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<Debug.OrleansMessageCounts>();
         builder.Services.AddSingleton<MeshEndpoints>();
         builder.Services.AddOptions<KubernetesSourceOptions>().BindConfiguration(KubernetesSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (role is MeshRole.All or MeshRole.Silo)
@@ -195,6 +196,9 @@ public static class MeshHost
     {
         ArgumentNullException.ThrowIfNull(builder);
         var app = builder.Build();
+
+        // Counting starts with the process, before the first grain call.
+        app.Services.GetRequiredService<Debug.OrleansMessageCounts>();
         var role = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshHostOptions>>().Value.Role;
         if (role is MeshRole.All or MeshRole.Frontend)
         {

@@ -22,7 +22,8 @@ public sealed record ProcessStats(
     long CacheEpoch,
     int? GrainActivations,
     SiloConnection Silo,
-    long ResourcesShared = 0)
+    long ResourcesShared = 0,
+    IReadOnlyDictionary<string, long>? OrleansMessagesSent = null)
 {
     /// <summary>How long the cluster may take to answer before the stats report it unreachable.</summary>
     public static readonly TimeSpan SiloCallTimeout = TimeSpan.FromSeconds(2);
@@ -71,6 +72,7 @@ public sealed record ProcessStats(
             cache?.Current.Epoch ?? -1,
             activations,
             silo,
-            interner?.Shared ?? 0);
+            interner?.Shared ?? 0,
+            services.GetService<OrleansMessageCounts>()?.Sent);
     }
 }

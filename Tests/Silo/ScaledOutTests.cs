@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,6 +44,18 @@ public sealed class ScaledOutTests
                 Assert.Equal("ok\n", await http.GetStringAsync("/healthz"));
                 await Eventually.TrueAsync(async () => (await http.GetAsync("/ready")).IsSuccessStatusCode, TimeSpan.FromSeconds(30), "the process is ready");
             }
+
+            // The processes count the Orleans messages they sent over connections, by direction:
+            // the silos talk to each other, the frontend only to gateways.
+            var sent = new List<System.Text.Json.Nodes.JsonNode?>();
+            foreach (var process in new[] { first, second, frontend })
+            {
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{process.DebugPort}") };
+                sent.Add((await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/debug/stats"))!["orleansMessagesSent"]);
+            }
+
+            Assert.True((long?)sent[0]?["SiloToSilo"] > 0 && (long?)sent[1]?["SiloToSilo"] > 0, $"silos: {sent[0]?.ToJsonString()} {sent[1]?.ToJsonString()}");
+            Assert.True((long?)sent[2]?["ClientToGateway"] > 0 && sent[2]?["SiloToSilo"] is null, $"frontend: {sent[2]?.ToJsonString()}");
 
             // One reader, one standing by.
             var reader = first.StandardOutput.Contains("Watching " + config.Path, StringComparison.Ordinal) ? first : second;
