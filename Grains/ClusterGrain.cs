@@ -58,6 +58,9 @@ public sealed partial class ClusterGrain(
     private readonly HashSet<string> _retry = new(StringComparer.Ordinal);
     private IGrainTimer? _retryTimer;
     private IGrainTimer? _writeTimer;
+    private StateWriter<ClusterGrainState>? _writer;
+
+    private StateWriter<ClusterGrainState> Writer => _writer ??= new StateWriter<ClusterGrainState>(state, logger, this.GetPrimaryKeyString);
     private Guid? _epoch;
     private long _sequence;
     private bool _scopeTold;
@@ -279,7 +282,7 @@ public sealed partial class ClusterGrain(
     {
         _writeTimer?.Dispose();
         _writeTimer = null;
-        await state.WriteOrTakeOverAsync();
+        await Writer.WriteAsync();
     }
 
     /// <inheritdoc/>
@@ -290,6 +293,7 @@ public sealed partial class ClusterGrain(
             await WriteAsync();
         }
 
+        await Writer.FlushAsync(cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 

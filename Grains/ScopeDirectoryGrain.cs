@@ -1,5 +1,6 @@
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Model;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Orleans.Grains;
 
@@ -11,8 +12,13 @@ namespace Mesh.Orleans.Grains;
 /// </summary>
 public sealed class ScopeDirectoryGrain(
     [PersistentState("scopes", GrainStorage.Mesh)] IPersistentState<ScopeDirectoryState> state,
-    TimeProvider time) : Grain, IScopeDirectoryGrain
+    TimeProvider time,
+    ILogger<ScopeDirectoryGrain> logger) : Grain, IScopeDirectoryGrain
 {
+    private StateWriter<ScopeDirectoryState>? _writer;
+
+    private StateWriter<ScopeDirectoryState> Writer => _writer ??= new StateWriter<ScopeDirectoryState>(state, logger, this.GetPrimaryKeyString);
+
     /// <summary>How long a registration lives without renewal (scopes renew every minute).</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(5);
 
@@ -30,6 +36,13 @@ public sealed class ScopeDirectoryGrain(
 
         _list = Sorted();
         return Task.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await (_writer?.FlushAsync(cancellationToken) ?? Task.CompletedTask);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc/>
@@ -76,7 +89,7 @@ public sealed class ScopeDirectoryGrain(
     {
         _list = Sorted();
         state.State.Scopes = _list.ToList();
-        await state.WriteOrTakeOverAsync();
+        await Writer.WriteAsync();
     }
 
     private List<RegisteredScope> Sorted() => _scopes.Values.Select(s => s.Scope).OrderBy(s => s.Scope, StringComparer.Ordinal).ToList();

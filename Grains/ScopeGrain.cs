@@ -29,6 +29,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     public static readonly TimeSpan SubscriptionLifetime = ScopeFeed.SubscriptionLifetime;
 
     private readonly IPersistentState<ScopeGrainState> _state;
+    private readonly StateWriter<ScopeGrainState> _writer;
     private readonly ILogger<ScopeGrain> _logger;
     private readonly MeshTrafficOptions _traffic;
     private readonly MeshScopingOptions _scoping;
@@ -68,6 +69,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _traffic = traffic.Value;
         _scoping = scoping.Value;
         _logger = logger;
+        _writer = new StateWriter<ScopeGrainState>(state, logger, this.GetPrimaryKeyString);
     }
 
     /// <inheritdoc/>
@@ -157,7 +159,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         {
             _state.State.Hostnames = new HashSet<string>(_services.Keys, StringComparer.Ordinal);
             _state.State.Loaded = true;
-            await _state.WriteOrTakeOverAsync();
+            await _writer.WriteAsync();
         }
 
         // One-way calls: each task completes once sent, so nothing waits on a frontend.
@@ -241,6 +243,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
             }
         }
 
+        await _writer.FlushAsync(cancellationToken);
         await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
@@ -334,7 +337,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         if (_sidecarKnown && Registry.InputHash.Of(choice) != Registry.InputHash.Of(_state.State.Choice))
         {
             _state.State.Choice = choice;
-            await _state.WriteOrTakeOverAsync();
+            await _writer.WriteAsync();
         }
 
         await RegisterAsync(choice.Sidecar);
@@ -381,7 +384,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         if (_state.State.Observers.Add(observer))
         {
             // Kept, so that a later activation can tell this frontend at once (renewals write nothing).
-            await _state.WriteOrTakeOverAsync();
+            await _writer.WriteAsync();
         }
 
         return Snapshot(includeResources);
@@ -394,7 +397,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
         _feed!.Unsubscribe(observer);
         if (_state.State.Observers.Remove(observer))
         {
-            await _state.WriteOrTakeOverAsync();
+            await _writer.WriteAsync();
         }
     }
 
@@ -418,7 +421,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
 
         LogToldSubscribers(_logger, this.GetPrimaryKeyString(), _state.State.Observers.Count);
         _state.State.Observers = [];
-        await _state.WriteOrTakeOverAsync();
+        await _writer.WriteAsync();
     }
 
     private void LogConflicts(string scope)

@@ -3,6 +3,7 @@ using Mesh.Orleans.Grains.Interfaces.Model;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Scoping;
 using Mesh.Orleans.Grains.Translation;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime;
 
@@ -19,9 +20,13 @@ namespace Mesh.Orleans.Grains;
 public sealed class ServiceGrain(
     [PersistentState("service", GrainStorage.Mesh)] IPersistentState<ServiceGrainState> state,
     IOptions<MeshTrafficOptions> traffic,
-    IOptions<MeshScopingOptions> scoping) : Grain, IServiceGrain
+    IOptions<MeshScopingOptions> scoping,
+    ILogger<ServiceGrain> logger) : Grain, IServiceGrain
 {
     private ServiceResources? _resources;
+    private StateWriter<ServiceGrainState>? _writer;
+
+    private StateWriter<ServiceGrainState> Writer => _writer ??= new StateWriter<ServiceGrainState>(state, logger, this.GetPrimaryKeyString);
 
     /// <inheritdoc/>
     public async Task<ServiceResources> UpdateClusterInputAsync(string clusterId, ServiceInput? input)
@@ -39,8 +44,15 @@ public sealed class ServiceGrain(
 
         state.State.Revision++;
         _resources = Translate() with { PreviousVisibility = previous };
-        await state.WriteOrTakeOverAsync();
+        await Writer.WriteAsync();
         return _resources;
+    }
+
+    /// <inheritdoc/>
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await (_writer?.FlushAsync(cancellationToken) ?? Task.CompletedTask);
+        await base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     /// <inheritdoc/>

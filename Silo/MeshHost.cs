@@ -59,7 +59,7 @@ public static class MeshHost
                     silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
                     silo.AddRedisGrainStorage(GrainStorage.Mesh, o => o.Configure<Serializer>((storage, serializer) =>
                     {
-                        storage.ConfigurationOptions = RedisConfiguration.Parse(redis);
+                        storage.ConfigurationOptions = RedisConfiguration.ForGrainStorage(redis);
                         storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                     }));
 

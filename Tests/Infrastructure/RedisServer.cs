@@ -52,6 +52,9 @@ public sealed class RedisServer : IAsyncDisposable
         await LaunchAsync();
     }
 
+    /// <summary>Starts it again after <see cref="StopAsync"/>, on the same port: empty, unless it keeps its data.</summary>
+    public Task StartAgainAsync() => LaunchAsync();
+
     /// <summary>Kills it (SIGKILL).</summary>
     public async Task StopAsync()
     {

@@ -144,34 +144,30 @@ public sealed class ScaledOutTests
         using var config = new TempDirectory();
         config.Write("a.yaml", MeshYaml.Service("a", 7000));
         var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
-        await using var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path, .. deployment], expectXds: false);
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path, .. deployment, "--Logging:LogLevel:Mesh.Orleans.Grains", "Information"], expectXds: false);
         string[] frontend = ["--role", "frontend", .. deployment, "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"];
         await using var first = await SiloProcess.StartAsync(frontend, expectXds: true);
         await using var client = AdsTestClient.Connect(first.XdsPort);
         await client.SendAsync(TypeUrls.Cluster);
         await client.AckAsync(await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60)));
 
-        await redis.RestartAsync();
-        config.Write("b.yaml", MeshYaml.Service("b", 7001));
+        // While Redis is down, changes still reach the open stream: grains keep what they hold and
+        // write it once the store answers again.
+        await redis.StopAsync();
+        config.Write("a.yaml", MeshYaml.Service("a", 7005));
+        await ReceiveClustersAsync(client, names => names.SetEquals(["outbound|7005||a.default.svc.cluster.local"]), "the open stream gets the change made while Redis is down");
+        Assert.Contains("could not write its state", silo.StandardOutput, StringComparison.Ordinal);
 
-        // The open stream gets the change: grains whose stored copy vanished with an emptied Redis
-        // take the store over with what they hold.
-        await Eventually.TrueAsync(
-            async () =>
-            {
-                try
-                {
-                    var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(5));
-                    await client.AckAsync(update);
-                    return update.Resources.Count == 2;
-                }
-                catch (TimeoutException)
-                {
-                    return false;
-                }
-            },
-            TimeSpan.FromSeconds(60),
-            "the open stream gets the change made after Redis restarted");
+        // A new hostname's grain cannot activate without the store (it reads its state): the
+        // cluster grain retries it, and it arrives once Redis is back, empty or with its data
+        // (grains whose stored copy vanished take the store over with what they hold).
+        config.Write("b.yaml", MeshYaml.Service("b", 7001));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        await redis.StartAgainAsync();
+        await ReceiveClustersAsync(client, names => names.Count == 2, "the open stream gets the new hostname once Redis is back");
+        await Eventually.TrueAsync(() => Task.FromResult(silo.StandardOutput.Contains("wrote its state again", StringComparison.Ordinal)), TimeSpan.FromSeconds(30), "the grains that fell behind wrote their state once Redis answered");
+        config.Write("c.yaml", MeshYaml.Service("c", 7002));
+        await ReceiveClustersAsync(client, names => names.Count == 3, "the open stream gets the change made after Redis came back");
         Assert.False(silo.HasExited, $"the silo is still running: {silo.StandardError}");
 
         if (keepData)
@@ -180,9 +176,27 @@ public sealed class ScaledOutTests
             await using var second = await SiloProcess.StartAsync(frontend, expectXds: true);
             await using var late = AdsTestClient.Connect(second.XdsPort);
             await late.SendAsync(TypeUrls.Cluster);
-            Assert.Equal(2, (await late.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60))).Resources.Count);
+            Assert.Equal(3, (await late.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60))).Resources.Count);
         }
     }
+
+    private static async Task ReceiveClustersAsync(AdsTestClient client, Func<HashSet<string>, bool> expected, string because) =>
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                try
+                {
+                    var update = await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(5));
+                    await client.AckAsync(update);
+                    return expected(update.Resources.Select(r => Envoy.Config.Cluster.V3.Cluster.Parser.ParseFrom(r.Value).Name).ToHashSet(StringComparer.Ordinal));
+                }
+                catch (TimeoutException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            because);
 
     [Fact]
     public void AFrontendWithoutASnapshot_IsNotReady_AndIsOnceItHoldsOne()
