@@ -126,7 +126,7 @@ internal sealed partial class ChildProcess : IAsyncDisposable
 
 #pragma warning disable SYSLIB1054 // DllImport: the source-generated form needs unsafe code in the project.
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int SendSignal(int pid, int signal);
+    internal static extern int SendSignal(int pid, int signal);
 #pragma warning restore SYSLIB1054
 
     public async ValueTask DisposeAsync()

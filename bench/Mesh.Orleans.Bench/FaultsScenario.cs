@@ -15,11 +15,12 @@ namespace Mesh.Orleans.Bench;
 /// <c>--role frontend</c> processes) serving N streams (half on each frontend, half SotW, half
 /// Delta) that watch one service whose EndpointSlice changes every second. The change's number is
 /// written into an endpoint address, so each stream knows which change it holds. It measures the
-/// steady change-to-stream latency, then, one after the other: SIGKILL of the silo reading the
-/// directory, a replacement silo joining, SIGTERM of the other silo (a rolling restart) and its
-/// replacement. For each event: the time from the event until every stream holds the first change
-/// written after it; and over the whole run, whether any stream ever went back to an older change,
-/// how many streams ended, and how many silos read the directory at the end.
+/// steady change-to-stream latency, then, one after the other: SIGKILL of a frontend (its streams
+/// reconnect to the other), a restart of Redis, a rolling restart of both silos (SIGTERM, then a
+/// replacement, one by one), and SIGKILL of the silo reading the directory with its replacement. For each event: the time from the event until every stream holds the first
+/// change written after it; and over the whole run, whether any stream ever went back to an older
+/// change or NACKed, what the reconnecting Delta streams were re-sent, how many streams ended for
+/// good, and how many silos read the directory at the end.
 /// </summary>
 internal static partial class FaultsScenario
 {
@@ -36,35 +37,26 @@ internal static partial class FaultsScenario
         var clock = Stopwatch.StartNew();
         Log($"faults: {streams} streams, 2 silos, 2 frontends, Redis");
 
-        var redisPort = FreePort();
-        using var redis = StartRedis(redisPort);
-        try
-        {
-            return await RunDeploymentAsync(args, redisPort, streams, output, started, clock);
-        }
-        finally
-        {
-            // It must not outlive the bench: it would hold what the bench holds (a lock file, a port).
-            if (!redis.HasExited)
-            {
-                redis.Kill();
-                await redis.WaitForExitAsync();
-            }
-        }
+        using var redis = new RedisProcess(FreePort(), Directory.CreateTempSubdirectory("mesh-faults-redis-").FullName);
+        return await RunDeploymentAsync(args, redis, streams, output, started, clock);
     }
 
-    private static async Task<int> RunDeploymentAsync(string[] args, int redisPort, int streams, string output, DateTime started, Stopwatch clock)
+    private static async Task<int> RunDeploymentAsync(string[] args, RedisProcess redis, int streams, string output, DateTime started, Stopwatch clock)
     {
         var directory = Directory.CreateTempSubdirectory("mesh-faults-").FullName;
         var generation = 0;
         WriteChurn(directory, generation);
-        string[] deployment = ["--redis", $"127.0.0.1:{redisPort}", "--service-id", "bench-faults"];
+        string[] deployment = ["--redis", $"127.0.0.1:{redis.Port}", "--service-id", "bench-faults"];
         string[] silo = ["--role", "silo", "--config", directory, .. deployment, "--Mesh:Source:LeaseDuration", "00:00:05", "--Mesh:Source:LeaseRenewInterval", "00:00:01", "--Mesh:Source:DebounceQuiet", "00:00:00.010"];
         var logs = Directory.CreateTempSubdirectory("mesh-faults-logs-").FullName;
         var silos = new List<ChildProcess> { await StartSiloAsync(silo, logs), await StartSiloAsync(silo, logs) };
         string[] frontend = ["--role", "frontend", .. deployment, "--xds-port", "0", "--debug-port", "0", "--Logging:LogLevel:Mesh.Orleans.Xds.Frontend", "Information"];
-        await using var frontendA = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-a.log"));
-        await using var frontendB = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-b.log"));
+        var frontends = new List<ChildProcess>
+        {
+            await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-a.log")),
+            await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-b.log")),
+        };
+        var channels = frontends.Select(f => GrpcChannel.ForAddress($"http://127.0.0.1:{f.XdsPort}")).ToArray();
         Log($"  control-plane logs in {logs}");
 
         // Each stream's latest change, and the number of times one went back to an older change.
@@ -73,8 +65,9 @@ internal static partial class FaultsScenario
         var sidecars = new List<Sidecar>(streams);
         for (var k = 0; k < streams; k++)
         {
-            var port = k % 2 == 0 ? frontendA.XdsPort : frontendB.XdsPort;
-            var sidecar = new Sidecar(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), $"faults-{k}", delta: k % 4 >= 2, [s_cluster], ownsChannel: true);
+            // Half on each frontend; an ended stream reconnects to the other one first, as a load balancer that dropped the dead backend sends it.
+            var own = k % 2;
+            var sidecar = new Sidecar(channels[own], $"faults-{k}", delta: k % 4 >= 2, [s_cluster], ownsChannel: false) { Failover = [channels[1 - own], channels[own]] };
             var index = k;
             sidecar.OnAssignment = (_, assignment, _) =>
             {
@@ -133,25 +126,58 @@ internal static partial class FaultsScenario
             await fault();
             var at = Stopwatch.GetTimestamp();
             var target = Volatile.Read(ref generation) + 1;
-            var converged = await AllHoldAsync(held, target, s_eventTimeout);
-            var seconds = Stopwatch.GetElapsedTime(at, converged).TotalSeconds;
-            events.Add((name, seconds, target));
-            Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it");
+            try
+            {
+                var converged = await AllHoldAsync(held, target, s_eventTimeout);
+                var seconds = Stopwatch.GetElapsedTime(at, converged).TotalSeconds;
+                events.Add((name, seconds, target));
+                Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it");
+            }
+            catch (TimeoutException timeout)
+            {
+                // Reported as not converged; the run goes on to the next event.
+                events.Add((name, double.PositiveInfinity, target));
+                Log($"  {name}: {timeout.Message}");
+            }
         }
 
+        // A frontend dies: its streams reconnect to the other, Delta ones announcing what they hold.
+        var deltaOnA = sidecars.Where((s, k) => k % 2 == 0 && s.Delta).ToList();
+        var resentBefore = deltaOnA.Sum(s => Interlocked.Read(ref s.ResentUnchanged));
+        await MeasureAsync("SIGKILL of a frontend (its streams reconnect to the other)", async () => await frontends[0].DisposeAsync());
+        frontends.RemoveAt(0);
+        var reconnects = sidecars.Sum(s => Volatile.Read(ref s.Reconnects));
+        var resent = deltaOnA.Sum(s => Interlocked.Read(ref s.ResentUnchanged)) - resentBefore;
+        Log($"  {reconnects} reconnects; the {deltaOnA.Count} Delta streams among them were re-sent {resent} resources they held");
+
+        // Redis restarts (SIGTERM, 5 s down, started again on its append-only file).
+        await MeasureAsync("Redis stopped (SIGTERM; the mesh without its store)", redis.StopAsync);
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        await MeasureAsync("Redis started again after 5 s", () =>
+        {
+            redis.Start();
+            return Task.CompletedTask;
+        });
+
+        // A rolling restart: each silo in turn gets SIGTERM, then a replacement joins.
+        for (var turn = 1; turn <= 2; turn++)
+        {
+            var leaving = silos[0];
+            await MeasureAsync($"rolling restart {turn}/2: SIGTERM of a silo", async () =>
+            {
+                leaving.Terminate();
+                await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            });
+            await leaving.DisposeAsync();
+            silos.RemoveAt(0);
+            await MeasureAsync($"rolling restart {turn}/2: its replacement joins", async () => silos.Add(await StartSiloAsync(silo, logs)));
+        }
+
+        // A silo dies: the one reading the directory, which the other must take over.
         var reader = await ReaderAsync(silos);
         await MeasureAsync("SIGKILL of the silo reading the directory", async () => await silos[reader].DisposeAsync());
         silos.RemoveAt(reader);
         await MeasureAsync("a replacement silo joins", async () => silos.Add(await StartSiloAsync(silo, logs)));
-        var other = silos[0];
-        await MeasureAsync("SIGTERM of the other silo (rolling restart)", async () =>
-        {
-            other.Terminate();
-            await other.WaitForExitAsync(TimeSpan.FromSeconds(30));
-        });
-        await other.DisposeAsync();
-        silos.RemoveAt(0);
-        await MeasureAsync("its replacement joins", async () => silos.Add(await StartSiloAsync(silo, logs)));
 
         await stop.CancelAsync();
         await churn.ContinueWith(_ => { }, TaskScheduler.Default);
@@ -162,7 +188,14 @@ internal static partial class FaultsScenario
         }
 
         var ended = sidecars.Count(s => s.Ended);
-        var report = Render(args, started, clock.Elapsed, streams, steady, events, Interlocked.Read(ref backwards), ended, readers);
+        var nacks = sidecars.Sum(s => Interlocked.Read(ref s.Nacks));
+        if (nacks > 0)
+        {
+            Log($"  NACKs: {nacks}, the first: {sidecars.First(s => s.FirstNack is not null).FirstNack}");
+        }
+
+        var tally = new Tally(Interlocked.Read(ref backwards), ended, readers, nacks, reconnects, deltaOnA.Count, resent);
+        var report = Render(args, started, clock.Elapsed, streams, steady, events, tally);
         Console.WriteLine(report);
         if (output != "-")
         {
@@ -177,13 +210,18 @@ internal static partial class FaultsScenario
             await sidecar.DisposeAsync();
         }
 
-        foreach (var process in silos)
+        foreach (var channel in channels)
+        {
+            channel.Dispose();
+        }
+
+        foreach (var process in silos.Concat(frontends))
         {
             await process.DisposeAsync();
         }
 
         Directory.Delete(directory, recursive: true);
-        return backwards == 0 && ended == 0 && readers == 1 ? 0 : 1;
+        return tally.Backwards == 0 && ended == 0 && readers == 1 && nacks == 0 && resent == 0 && events.All(e => double.IsFinite(e.Seconds)) ? 0 : 1;
     }
 
     /// <summary>Which silo holds the directory's lease (its source shows Watching).</summary>
@@ -258,48 +296,102 @@ internal static partial class FaultsScenario
         MeshFiles.Replace(directory, Service, yaml.ToString());
     }
 
-    private static Process StartRedis(int port)
+    /// <summary>
+    /// Debian's <c>redis-server</c> on 127.0.0.1, with an append-only file in a folder of its own,
+    /// so that a restart keeps the membership table and grain state as a deployed Redis does.
+    /// </summary>
+    private sealed class RedisProcess : IDisposable
     {
-        const string executable = "/usr/bin/redis-server";
-        if (!File.Exists(executable))
+        private const string Executable = "/usr/bin/redis-server";
+        private readonly string _directory;
+        private Process? _process;
+
+        public RedisProcess(int port, string directory)
         {
-            throw new InvalidOperationException($"{executable} is missing: install Debian's redis-server (apt-get install -y redis-server), or run the test suite once, which installs it");
+            if (!File.Exists(Executable))
+            {
+                throw new InvalidOperationException($"{Executable} is missing: install Debian's redis-server (apt-get install -y redis-server), or run the test suite once, which installs it");
+            }
+
+            Port = port;
+            _directory = directory;
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill();
+            Start();
         }
 
-        var start = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", string.Empty, "--appendonly", "no" })
+        public int Port { get; }
+
+        /// <summary>Starts it (again) on the same port and folder; returns once it accepts connections.</summary>
+        public void Start()
         {
-            start.ArgumentList.Add(arg);
+            var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var arg in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", _directory, "--save", string.Empty, "--appendonly", "yes" })
+            {
+                start.ArgumentList.Add(arg);
+            }
+
+            _process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
+            _ = _process.StandardOutput.ReadToEndAsync();
+            _ = _process.StandardError.ReadToEndAsync();
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                try
+                {
+                    using var client = new TcpClient();
+                    client.Connect(IPAddress.Loopback, Port);
+                    return;
+                }
+                catch (SocketException)
+                {
+                    Thread.Sleep(25);
+                }
+            }
+
+            throw new InvalidOperationException("redis-server did not listen");
         }
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start redis-server");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        /// <summary>SIGTERM, as a supervisor restarting it does (Redis writes its file and exits).</summary>
+        public async Task StopAsync()
+        {
+            var process = _process ?? throw new InvalidOperationException("redis-server is not running");
+            if (ChildProcess.SendSignal(process.Id, 15) != 0)
+            {
+                throw new InvalidOperationException($"kill({process.Id}, SIGTERM) failed");
+            }
+
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await process.WaitForExitAsync(timeout.Token);
+            process.Dispose();
+            _process = null;
+        }
+
+        private void Kill()
         {
             try
             {
-                process.Kill();
+                _process?.Kill();
+                _process?.WaitForExit(5000);
             }
             catch (InvalidOperationException)
             {
                 // Already gone.
             }
-        };
-        _ = process.StandardOutput.ReadToEndAsync();
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return process;
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(25);
-            }
         }
 
-        throw new InvalidOperationException("redis-server did not listen");
+        // It must not outlive the bench: it would hold what the bench holds (a lock file, a port).
+        public void Dispose()
+        {
+            Kill();
+            _process?.Dispose();
+            try
+            {
+                Directory.Delete(_directory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left in the temp folder.
+            }
+        }
     }
 
     private static int FreePort()
@@ -315,7 +407,9 @@ internal static partial class FaultsScenario
         return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
     }
 
-    private static string Render(string[] args, DateTime started, TimeSpan elapsed, int streams, List<double> steady, List<(string Event, double Seconds, int Change)> events, long backwards, int ended, int readers)
+    private sealed record Tally(long Backwards, int Ended, int Readers, long Nacks, int Reconnects, int DeltaStreamsMoved, long ResentUnchanged);
+
+    private static string Render(string[] args, DateTime started, TimeSpan elapsed, int streams, List<double> steady, List<(string Event, double Seconds, int Change)> events, Tally tally)
     {
         var invariant = CultureInfo.InvariantCulture;
         var text = new StringBuilder();
@@ -324,8 +418,8 @@ internal static partial class FaultsScenario
         text.AppendLine();
         text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({elapsed.TotalMinutes:0.0} min)");
-        text.AppendLine(invariant, $"- Deployment: `redis-server` (no persistence), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; all on 127.0.0.1 and the same 2 cores as the load generator.");
-        text.AppendLine(invariant, $"- Load: {streams} streams (half on each frontend; half SotW, half Delta; non-Istio node ids, so the whole-mesh `default` scope and its 16 shards) watching one service's ClusterLoadAssignment; its EndpointSlice is rewritten every second with the change's number in an endpoint address.");
+        text.AppendLine(invariant, $"- Deployment: `redis-server` (append-only file), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; all on 127.0.0.1 and the same 2 cores as the load generator.");
+        text.AppendLine(invariant, $"- Load: {streams} streams (half on each frontend; half SotW, half Delta; non-Istio node ids, so the whole-mesh `default` scope and its 16 shards) watching one service's ClusterLoadAssignment; its EndpointSlice is rewritten every second with the change's number in an endpoint address. Each stream checks every resource before it ACKs (parses, asked for, has a version) and NACKs otherwise; an ended stream reconnects to the other frontend after a random 0-500 ms, a Delta one with `initial_resource_versions`.");
         text.AppendLine(invariant, $"- Events, one after the other, each measured from the event until every stream holds the first change written after it (the change rate bounds the resolution at about 1 s).");
         text.AppendLine();
         text.AppendLine("| quantity | value |");
@@ -333,12 +427,16 @@ internal static partial class FaultsScenario
         text.AppendLine(invariant, $"| steady: change to every stream, p50 / max over 10 changes | {Percentile(steady, 0.5):0} / {steady.Max():0} ms |");
         foreach (var (name, seconds, change) in events)
         {
-            text.AppendLine(invariant, $"| {name}: every stream converged | {seconds:0.00} s (change {change}) |");
+            var took = double.IsFinite(seconds) ? $"{seconds:0.00} s" : $"**not within {s_eventTimeout.TotalSeconds:0} s**";
+            text.AppendLine(invariant, $"| {name}: every stream converged | {took} (change {change}) |");
         }
 
-        text.AppendLine(invariant, $"| a stream went back to an older change | {backwards} times |");
-        text.AppendLine(invariant, $"| streams that ended (a frontend never went away) | {ended} of {streams} |");
-        text.AppendLine(invariant, $"| silos reading the directory at the end | {readers} |");
+        text.AppendLine(invariant, $"| streams reconnected after the frontend died | {tally.Reconnects} |");
+        text.AppendLine(invariant, $"| resources re-sent at a version the reconnecting Delta stream held ({tally.DeltaStreamsMoved} streams) | {tally.ResentUnchanged} |");
+        text.AppendLine(invariant, $"| NACKs | {tally.Nacks} |");
+        text.AppendLine(invariant, $"| a stream went back to an older change | {tally.Backwards} times |");
+        text.AppendLine(invariant, $"| streams that ended and did not reconnect | {tally.Ended} of {streams} |");
+        text.AppendLine(invariant, $"| silos reading the directory at the end | {tally.Readers} |");
         return text.ToString();
     }
 

@@ -11,7 +11,11 @@ namespace Mesh.Orleans.Bench;
 /// <summary>
 /// One simulated sidecar: a real ADS stream (SotW or Delta) with its own node id, subscribed
 /// to some ClusterLoadAssignments, ACKing every response, and noting when each cluster's
-/// version changes.
+/// version changes. It checks what it receives as a proxy would before it ACKs (each resource
+/// parses, is one it asked for, and carries a version), and NACKs with the reason otherwise.
+/// Given <see cref="Failover"/> channels, a stream that ends after its first response reconnects
+/// as Envoy does: to the next address, a Delta stream announcing the versions it holds in
+/// <c>initial_resource_versions</c>.
 /// </summary>
 internal sealed class Sidecar : IAsyncDisposable
 {
@@ -50,6 +54,21 @@ internal sealed class Sidecar : IAsyncDisposable
     public Action<Sidecar, ClusterLoadAssignment, long>? OnAssignment { get; set; }
 
     public Task FirstResponse => _first.Task;
+
+    /// <summary>Where an ended stream reconnects, in turn (a load balancer's other backends). Unset: an ended stream stays ended.</summary>
+    public IReadOnlyList<GrpcChannel>? Failover { get; init; }
+
+    /// <summary>Streams opened again after one ended.</summary>
+    public int Reconnects;
+
+    /// <summary>Delta: resources a reconnected stream was sent at the very version it announced it held (a re-send a resync should not make).</summary>
+    public long ResentUnchanged;
+
+    /// <summary>Responses NACKed: one of their resources did not parse, was not asked for, or had no version.</summary>
+    public long Nacks;
+
+    /// <summary>The first NACK's reason, for the report.</summary>
+    public string? FirstNack { get; private set; }
 
     /// <summary>Whether the stream ended (by the server or a failure) before it was disposed.</summary>
     public bool Ended => _reader is { IsCompleted: true } && !_cancel.IsCancellationRequested;
@@ -92,11 +111,30 @@ internal sealed class Sidecar : IAsyncDisposable
                     _first.TrySetException(failure);
                 }
 
-                return;
+                break;
             }
 
             Interlocked.Increment(ref Retries);
             await Task.Delay(TimeSpan.FromMilliseconds(50 + random.Next(1000)), CancellationToken.None);
+        }
+
+        if (Failover is not { Count: > 0 } failover || !_first.Task.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        // Reconnect, as Envoy does with a backoff (base 500 ms, jittered), at most 100 times.
+        for (var reconnect = 0; reconnect < 100 && !_cancel.IsCancellationRequested; reconnect++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(random.Next(500)), CancellationToken.None);
+            if (_cancel.IsCancellationRequested)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref Reconnects);
+            client = new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(failover[reconnect % failover.Count]);
+            _ = await (Delta ? RunDeltaAsync(client, Versions()) : RunSotwAsync(client));
         }
     }
 
@@ -104,18 +142,44 @@ internal sealed class Sidecar : IAsyncDisposable
     {
         var request = new DiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, Node = new Node { Id = NodeId } };
         request.ResourceNames.AddRange(Clusters);
+        string? acked = null;
         return RunAsync(client.StreamAggregatedResources(cancellationToken: _cancel.Token), request, (response, now) =>
         {
+            var parsed = new List<(ClusterLoadAssignment Assignment, string Version)>(response.Resources.Count);
+            var problem = string.IsNullOrEmpty(response.VersionInfo) ? "response without version_info" : null;
             foreach (var any in response.Resources)
             {
-                var assignment = ClusterLoadAssignment.Parser.ParseFrom(any.Value);
-                OnAssignment?.Invoke(this, assignment, now);
-                Note(assignment.ClusterName, ResourceVersion.Of(any.Value.Span), now);
+                if (problem is not null)
+                {
+                    break;
+                }
+
+                problem = Check(any.TypeUrl, any.Value, out var assignment);
+                if (problem is null)
+                {
+                    parsed.Add((assignment!, ResourceVersion.Of(any.Value.Span)));
+                }
             }
 
-            var ack = new DiscoveryRequest { TypeUrl = response.TypeUrl, VersionInfo = response.VersionInfo, ResponseNonce = response.Nonce };
-            ack.ResourceNames.AddRange(Clusters);
-            return ack;
+            var reply = new DiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
+            reply.ResourceNames.AddRange(Clusters);
+            if (problem is not null)
+            {
+                Nack(problem);
+                reply.VersionInfo = acked ?? string.Empty;
+                reply.ErrorDetail = new Google.Rpc.Status { Code = 3, Message = problem };
+                return reply;
+            }
+
+            foreach (var (assignment, version) in parsed)
+            {
+                OnAssignment?.Invoke(this, assignment, now);
+                Note(assignment.ClusterName, version, now);
+            }
+
+            acked = response.VersionInfo;
+            reply.VersionInfo = acked;
+            return reply;
         });
     }
 
@@ -123,25 +187,83 @@ internal sealed class Sidecar : IAsyncDisposable
     {
         var request = new DeltaDiscoveryRequest { TypeUrl = TypeUrls.ClusterLoadAssignment, Node = new Node { Id = NodeId } };
         request.ResourceNamesSubscribe.AddRange(Clusters);
-        foreach (var (name, version) in initialVersions ?? new Dictionary<string, string>())
+        var announced = new Dictionary<string, string>(initialVersions ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var (name, version) in announced)
         {
             request.InitialResourceVersions[name] = version;
         }
 
         return RunAsync(client.DeltaAggregatedResources(cancellationToken: _cancel.Token), request, (response, now) =>
         {
+            var parsed = new List<(string Name, ClusterLoadAssignment Assignment, string Version)>(response.Resources.Count);
+            string? problem = null;
             foreach (var resource in response.Resources)
             {
-                if (OnAssignment is { } onAssignment && resource.Resource_ is not null)
+                ClusterLoadAssignment? assignment = null;
+                problem = string.IsNullOrEmpty(resource.Version) ? $"{resource.Name}: no version"
+                    : resource.Resource_ is null ? $"{resource.Name}: no resource"
+                    : Check(resource.Resource_.TypeUrl, resource.Resource_.Value, out assignment);
+                if (problem is null && assignment!.ClusterName != resource.Name)
                 {
-                    onAssignment(this, ClusterLoadAssignment.Parser.ParseFrom(resource.Resource_.Value), now);
+                    problem = $"{resource.Name}: carries cluster {assignment.ClusterName}";
                 }
 
-                Note(resource.Name, resource.Version, now);
+                if (problem is not null)
+                {
+                    break;
+                }
+
+                parsed.Add((resource.Name, assignment!, resource.Version));
+            }
+
+            if (problem is not null)
+            {
+                Nack(problem);
+                return new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce, ErrorDetail = new Google.Rpc.Status { Code = 3, Message = problem } };
+            }
+
+            foreach (var (name, assignment, version) in parsed)
+            {
+                if (announced.Remove(name, out var held) && held == version)
+                {
+                    Interlocked.Increment(ref ResentUnchanged);
+                }
+
+                OnAssignment?.Invoke(this, assignment, now);
+                Note(name, version, now);
             }
 
             return new DeltaDiscoveryRequest { TypeUrl = response.TypeUrl, ResponseNonce = response.Nonce };
         });
+    }
+
+    /// <summary>Null when the resource is a ClusterLoadAssignment this sidecar asked for; otherwise why not.</summary>
+    private string? Check(string typeUrl, Google.Protobuf.ByteString value, out ClusterLoadAssignment? assignment)
+    {
+        assignment = null;
+        if (typeUrl != TypeUrls.ClusterLoadAssignment)
+        {
+            return $"unexpected type {typeUrl}";
+        }
+
+        try
+        {
+            assignment = ClusterLoadAssignment.Parser.ParseFrom(value);
+        }
+        catch (Google.Protobuf.InvalidProtocolBufferException exception)
+        {
+            return $"does not parse: {exception.Message}";
+        }
+
+        return Clusters.Contains(assignment.ClusterName) ? null : $"{assignment.ClusterName}: not asked for";
+    }
+
+    private void Nack(string problem)
+    {
+        if (Interlocked.Increment(ref Nacks) == 1)
+        {
+            FirstNack = problem;
+        }
     }
 
     /// <summary>Sends the subscription, then notes and ACKs every response until the stream ends; returns what ended it.</summary>
