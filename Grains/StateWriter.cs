@@ -7,20 +7,25 @@ namespace Mesh.Orleans.Grains;
 /// store answers, <see cref="WriteAsync"/> completes once the state is written, as a plain write
 /// does. When a write fails (Redis is down or restarting), the activation's state stays the
 /// truth: the call that wrote goes on, so changes keep reaching proxies, and the writer tries
-/// again in the background (after 1 s, doubling to every 10 s) until a write succeeds; changes
+/// again in the background (after 1 s, doubling to every 5 s) until a write succeeds; changes
 /// made meanwhile are taken by the next attempt, one write in flight at a time. The failure is
 /// logged once per outage, the catch-up once.
 /// </summary>
 /// <remarks>
 /// What this risks: a silo that dies while its grains are behind leaves older state in the store.
-/// Every stored state here is rebuilt by the sources (which re-list on takeover) and by the scopes
-/// (which rebuild from their ServiceGrains), so an older copy costs a resync, not a wrong mesh.
-/// A grain deactivated while behind tries once more (bounded by the deactivation's token).
+/// Every stored state here is corrected by the sources (which send everything to a reactivated
+/// member-cluster grain) and by the scopes (which rebuild from their ServiceGrains).
+/// A grain deactivated while behind tries again every 250 ms for up to 3 s (or the deactivation's
+/// time); if the store still fails, the next activation starts from the older copy until its
+/// member cluster's next full sync corrects it: a silo stopped or lost while Redis is down can
+/// briefly serve a hostname as it was before the outage (a double fault; see the README).
 /// </remarks>
 public sealed partial class StateWriter<T>
 {
     private static readonly TimeSpan s_firstRetry = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_maxRetry = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan s_flushRetry = TimeSpan.FromMilliseconds(250);
+    private static readonly TimeSpan s_flushLimit = TimeSpan.FromSeconds(3);
 
     private readonly IPersistentState<T> _state;
     private readonly ILogger _logger;
@@ -91,15 +96,36 @@ public sealed partial class StateWriter<T>
             return;
         }
 
-        try
+        // Every 250 ms, for at most 3 s or the deactivation's time: a Redis just back may need a
+        // moment before this process's connection is.
+        using var timeLimit = new CancellationTokenSource(s_flushLimit, _time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
+        while (true)
         {
-            await _state.WriteOrTakeOverAsync().WaitAsync(cancellationToken);
-            _dirty = false;
-            LogCaughtUp(_logger, _grain());
-        }
-        catch (Exception exception)
-        {
-            LogLost(_logger, exception, _grain(), exception.GetBaseException().Message);
+            try
+            {
+                await _state.WriteOrTakeOverAsync().WaitAsync(limit.Token);
+                _dirty = false;
+                LogCaughtUp(_logger, _grain());
+                return;
+            }
+            catch (Exception exception) when (!limit.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(s_flushRetry, _time, limit.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    LogLost(_logger, exception, _grain(), exception.GetBaseException().Message);
+                    return;
+                }
+            }
+            catch (Exception exception)
+            {
+                LogLost(_logger, exception, _grain(), exception.GetBaseException().Message);
+                return;
+            }
         }
     }
 

@@ -57,6 +57,10 @@ public static class MeshHost
                     silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
                     silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertiseAddress), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: false);
                     silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
+
+                    // How soon a dead silo is declared dead (its grains move then): Orleans'
+                    // failure detector, tunable with Orleans' own names under Mesh:Membership.
+                    silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Mesh:Membership"));
                     silo.AddRedisGrainStorage(GrainStorage.Mesh, o => o.Configure<Serializer>((storage, serializer) =>
                     {
                         storage.ConfigurationOptions = RedisConfiguration.ForGrainStorage(redis);

@@ -5,7 +5,7 @@ namespace Mesh.Orleans.Silo;
 /// <summary>
 /// Reads the <c>--redis</c> value: <c>HOST:PORT</c> or a StackExchange.Redis connection string.
 /// A Redis that is down or restarting must not stop a process from starting or keep it from
-/// reconnecting, so connection failures are retried rather than fatal.
+/// reconnecting, so connection failures are retried rather than fatal, every second.
 /// </summary>
 public static class RedisConfiguration
 {
@@ -29,6 +29,11 @@ public static class RedisConfiguration
         }
 
         options.AbortOnConnectFail = false;
+
+        // Reconnect every second once Redis is back, not on a backoff that grows while it is
+        // down (StackExchange.Redis' default, which left grains unable to write for 10 s and more
+        // after Redis returned).
+        options.ReconnectRetryPolicy = new LinearRetry(1000);
         return options;
     }
 

@@ -6,7 +6,7 @@ namespace Mesh.Orleans.Tests.Grains;
 
 /// <summary>
 /// A grain's state writes while the store is down: the call that wrote goes on, the latest state
-/// is written once the store answers again (retried after 1 s, doubling to every 10 s), one write
+/// is written once the store answers again (retried after 1 s, doubling to every 5 s), one write
 /// at a time, and a deactivation while behind tries once more without failing.
 /// </summary>
 public sealed class StateWriterTests
@@ -57,7 +57,7 @@ public sealed class StateWriterTests
     }
 
     [Fact]
-    public async Task RetriesComeAfterOneSecond_Doubling_AndStopGrowingAtTenSeconds()
+    public async Task RetriesComeAfterOneSecond_Doubling_AndStopGrowingAtFiveSeconds()
     {
         var time = new FakeTimeProvider();
         var store = new FlakyStore { State = ["a"], Down = true, Time = time };
@@ -68,7 +68,7 @@ public sealed class StateWriterTests
 
         // Time moves in ticks of 100 ms, so an interval may come out one tick long.
         var intervals = store.AttemptTimes.Zip(store.AttemptTimes.Skip(1), (a, b) => (b - a).TotalSeconds).ToList();
-        double[] expected = [1, 2, 4, 8, 10, 10];
+        double[] expected = [1, 2, 4, 5, 5, 5];
         Assert.Equal(expected.Length, intervals.Count);
         for (var i = 0; i < expected.Length; i++)
         {
@@ -79,21 +79,34 @@ public sealed class StateWriterTests
     }
 
     [Fact]
-    public async Task ADeactivationWhileBehind_WritesOnceMore_OrGivesUpWithoutFailing()
+    public async Task ADeactivationWhileBehind_TriesForThreeSeconds_ThenGivesUpWithoutFailing()
     {
         var time = new FakeTimeProvider();
         var store = new FlakyStore { State = ["a"], Down = true };
         var writer = new StateWriter<List<string>>(store, NullLogger.Instance, () => "g", time);
         await writer.WriteAsync();
 
-        await writer.FlushAsync(CancellationToken.None);
+        var flush = writer.FlushAsync(CancellationToken.None);
+        await TickUntilAsync(time, () => flush.IsCompleted);
+        await flush;
         Assert.Null(store.Stored);
+        Assert.InRange(store.Attempts, 10, 14); // Every 250 ms for 3 s, after the first.
+    }
 
-        var second = new StateWriter<List<string>>(store, NullLogger.Instance, () => "g", time);
-        await second.WriteAsync();
+    [Fact]
+    public async Task ADeactivationWhileBehind_WritesAsSoonAsTheStoreAnswers_AndTheCatchUpStops()
+    {
+        var time = new FakeTimeProvider();
+        var store = new FlakyStore { State = ["a"], Down = true };
+        var writer = new StateWriter<List<string>>(store, NullLogger.Instance, () => "g", time);
+        await writer.WriteAsync();
         store.State = ["b"];
+
+        var flush = writer.FlushAsync(CancellationToken.None);
+        await TickUntilAsync(time, () => store.Failures >= 3);
         store.Down = false;
-        await second.FlushAsync(CancellationToken.None);
+        await TickUntilAsync(time, () => flush.IsCompleted);
+        await flush;
         Assert.Equal(["b"], store.Stored);
 
         // The catch-up stopped: time passing writes nothing more.

@@ -48,6 +48,12 @@ internal static partial class FaultsScenario
         WriteChurn(directory, generation);
         string[] deployment = ["--redis", $"127.0.0.1:{redis.Port}", "--service-id", "bench-faults"];
         string[] silo = ["--role", "silo", "--config", directory, .. deployment, "--Mesh:Source:LeaseDuration", "00:00:05", "--Mesh:Source:LeaseRenewInterval", "00:00:01", "--Mesh:Source:DebounceQuiet", "00:00:00.010"];
+        if (BenchOptions.Value(args, "--probe-timeout") is { } probeTimeout)
+        {
+            // Orleans' failure detector, faster than its default (5 s, at least 2.5 s).
+            silo = [.. silo, "--Mesh:Membership:ProbeTimeout", probeTimeout, "--Mesh:Membership:MinProbeTimeout", probeTimeout];
+        }
+
         var logs = Directory.CreateTempSubdirectory("mesh-faults-logs-").FullName;
         var silos = new List<ChildProcess> { await StartSiloAsync(silo, logs), await StartSiloAsync(silo, logs) };
         string[] frontend = ["--role", "frontend", .. deployment, "--xds-port", "0", "--debug-port", "0", "--Logging:LogLevel:Mesh.Orleans.Xds.Frontend", "Information"];
@@ -72,9 +78,11 @@ internal static partial class FaultsScenario
             sidecar.OnAssignment = (_, assignment, _) =>
             {
                 var change = ChangeOf(assignment);
-                if (change < Volatile.Read(ref held[index]))
+                var before = Volatile.Read(ref held[index]);
+                if (change < before && Interlocked.Increment(ref backwards) == 1)
                 {
-                    Interlocked.Increment(ref backwards);
+                    var endpoints = string.Join(", ", assignment.Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).Take(3));
+                    Log($"  stream {index} went back from change {before} to {change} (endpoints {endpoints}; latest written {Volatile.Read(ref generation)})");
                 }
 
                 Volatile.Write(ref held[index], Math.Max(change, Volatile.Read(ref held[index])));
@@ -123,6 +131,7 @@ internal static partial class FaultsScenario
         var events = new List<(string Event, double Seconds, int Change)>();
         async Task MeasureAsync(string name, Func<Task> fault)
         {
+            var backwardsBefore = Interlocked.Read(ref backwards);
             await fault();
             var at = Stopwatch.GetTimestamp();
             var target = Volatile.Read(ref generation) + 1;
@@ -131,7 +140,8 @@ internal static partial class FaultsScenario
                 var converged = await AllHoldAsync(held, target, s_eventTimeout);
                 var seconds = Stopwatch.GetElapsedTime(at, converged).TotalSeconds;
                 events.Add((name, seconds, target));
-                Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it");
+                var back = Interlocked.Read(ref backwards) - backwardsBefore;
+                Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it{(back > 0 ? $"; {back} times a stream went back" : string.Empty)}");
             }
             catch (TimeoutException timeout)
             {
@@ -418,7 +428,7 @@ internal static partial class FaultsScenario
         text.AppendLine();
         text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({elapsed.TotalMinutes:0.0} min)");
-        text.AppendLine(invariant, $"- Deployment: `redis-server` (append-only file), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; all on 127.0.0.1 and the same 2 cores as the load generator.");
+        text.AppendLine(invariant, $"- Deployment: `redis-server` (append-only file), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; Orleans' failure detector: {(BenchOptions.Value(args, "--probe-timeout") is { } probe ? $"probe timeout {probe}" : "its defaults (probe timeout 5 s, 3 missed probes)")}; all on 127.0.0.1 and the same 2 cores as the load generator.");
         text.AppendLine(invariant, $"- Load: {streams} streams (half on each frontend; half SotW, half Delta; non-Istio node ids, so the whole-mesh `default` scope and its 16 shards) watching one service's ClusterLoadAssignment; its EndpointSlice is rewritten every second with the change's number in an endpoint address. Each stream checks every resource before it ACKs (parses, asked for, has a version) and NACKs otherwise; an ended stream reconnects to the other frontend after a random 0-500 ms, a Delta one with `initial_resource_versions`.");
         text.AppendLine(invariant, $"- Events, one after the other, each measured from the event until every stream holds the first change written after it (the change rate bounds the resolution at about 1 s).");
         text.AppendLine();
