@@ -36,7 +36,8 @@ internal static class Program
                 "scoping" => await ScopingScenario.RunAsync(ScopingOptions.Parse(args), args),
                 "churn" => await ChurnScenario.RunAsync(args),
                 "faults" => await FaultsScenario.RunAsync(args),
-                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry, scoping, churn or faults.", nameof(args)),
+                "scale" => await ScaleScenario.RunAsync(args),
+                _ => throw new ArgumentException($"Unknown --scenario {scenario}: push (the default), registry, scoping, churn, faults or scale.", nameof(args)),
             };
         }
 
