@@ -32,7 +32,7 @@ try
 catch (Exception exception)
 {
     // What the pre-flight checks could not foresee (a port taken in between, a failing silo).
-    Console.Error.WriteLine("error: could not start: " + string.Join(": ", Messages(exception)));
+    Console.Error.WriteLine("error: " + StartupCheck.DescribeStartFailure(exception, app.Configuration));
     using var abandon = new CancellationTokenSource(TimeSpan.FromSeconds(5));
     try
     {
@@ -64,14 +64,3 @@ foreach (var (name, failure) in failed)
 }
 
 return failed.Count > 0 ? 1 : 0;
-
-static IEnumerable<string> Messages(Exception exception)
-{
-    for (Exception? e = exception; e is not null; e = e.InnerException)
-    {
-        if (e is not AggregateException)
-        {
-            yield return e.Message.ReplaceLineEndings(" ");
-        }
-    }
-}

@@ -210,6 +210,32 @@ public static class StartupCheck
         return $"{Flag(memberKey)} {shown}: {result.ErrorMessage}";
     }
 
+    /// <summary>
+    /// The one line for a start that failed after the checks passed. Redis that does not answer
+    /// (down, or not there yet) names <c>--redis</c> and what the connection said, so an operator
+    /// reads the cause rather than a client library's diagnostics; anything else is every
+    /// message of the exception chain.
+    /// </summary>
+    public static string DescribeStartFailure(Exception exception, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        ArgumentNullException.ThrowIfNull(configuration);
+        var chain = new List<Exception>();
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            chain.Add(e);
+        }
+
+        var redis = configuration.GetSection(MeshHostOptions.Section).Get<MeshHostOptions>()?.Redis;
+        if (redis is not null && chain.Any(e => e is StackExchange.Redis.RedisConnectionException or StackExchange.Redis.RedisTimeoutException))
+        {
+            var cause = chain.LastOrDefault(e => e is System.Net.Sockets.SocketException)?.Message ?? "no connection within the timeout";
+            return $"{Flag("Mesh:Redis")} {redis}: Redis did not answer ({cause}); start it first, or let the supervisor restart this process until it does";
+        }
+
+        return "could not start: " + string.Join(": ", chain.Where(e => e is not AggregateException).Select(e => e.Message.ReplaceLineEndings(" ")));
+    }
+
     /// <summary>The command-line flag that sets <paramref name="key"/>: its named flag, or <c>--Section:Key</c>.</summary>
     public static string Flag(string key)
     {

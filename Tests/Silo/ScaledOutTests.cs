@@ -209,6 +209,20 @@ public sealed class ScaledOutTests
         Assert.Empty(Mesh.Orleans.Silo.Debug.HealthEndpoints.NotReady(services, Mesh.Orleans.Silo.MeshRole.Frontend));
     }
 
+    [Theory]
+    [InlineData("silo")]
+    [InlineData("frontend")]
+    public async Task RedisNotAnsweringAtStart_StopsTheProcessWithOneLineNamingIt(string role)
+    {
+        // Nothing listens on the port: the process cannot join, says why in one line and exits 1,
+        // so its supervisor restarts it until Redis is up.
+        var address = $"127.0.0.1:{TestPorts.Free()}";
+        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--role", role, "--redis", address, "--xds-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"error: --redis {address}: Redis did not answer (Connection refused)", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ABadRedisAddress_StopsTheProcessWithOneLine()
     {

@@ -69,6 +69,25 @@ public sealed class StartupCheckTests
             ("Mesh:Scoping:DefaultServiceExportTo:0", "."), ("Mesh:Scoping:DefaultServiceExportTo:1", "shared"), ("Mesh:Scoping:DefaultDestinationRuleExportTo:0", "*"))));
     }
 
+    [Fact]
+    public void DescribeStartFailure_RedisNotAnswering_NamesTheFlagAndTheSocketsReason()
+    {
+        var refused = new StackExchange.Redis.RedisConnectionException(StackExchange.Redis.ConnectionFailureType.UnableToConnect, StackExchange.Redis.CommandFlags.None, "UnableToConnect on 127.0.0.1:1 (a long diagnostic)", new System.Net.Sockets.SocketException(111));
+        var wrapped = new InvalidOperationException("Silo start failed", new AggregateException(refused));
+
+        var line = StartupCheck.DescribeStartFailure(wrapped, Configuration(("Mesh:Redis", "127.0.0.1:1")));
+
+        Assert.Equal($"--redis 127.0.0.1:1: Redis did not answer ({new System.Net.Sockets.SocketException(111).Message}); start it first, or let the supervisor restart this process until it does", line);
+    }
+
+    [Fact]
+    public void DescribeStartFailure_AnythingElse_IsEveryMessageOfTheChain()
+    {
+        var failure = new InvalidOperationException("Silo start failed", new AggregateException(new IOException("port taken")));
+
+        Assert.Equal("could not start: Silo start failed: port taken", StartupCheck.DescribeStartFailure(failure, Configuration()));
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] overrides)
     {
         var values = new Dictionary<string, string?>
