@@ -90,6 +90,60 @@ public sealed class ScaledOutTests
     }
 
     [Fact]
+    public async Task ARollingRestartOfBothSilos_UnderChanges_StreamsGetEveryChange_AndOneSiloReadsTheDirectory()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var config = new TempDirectory();
+        config.Write("a.yaml", MeshYaml.Service("a", 7000));
+        var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
+        string[] silo = ["--role", "silo", "--config", config.Path, .. deployment, .. s_fastLease];
+        var silos = new List<SiloProcess> { await SiloProcess.StartAsync(silo, expectXds: false), await SiloProcess.StartAsync(silo, expectXds: false) };
+        try
+        {
+            await using var frontend = await SiloProcess.StartAsync(["--role", "frontend", .. deployment, "--Mesh:Frontend:SubscriptionRenewInterval", "00:00:01"], expectXds: true);
+            await using var client = AdsTestClient.Connect(frontend.XdsPort);
+            await client.SendAsync(TypeUrls.Cluster);
+            await client.AckAsync(await client.ReceiveTypeAsync(TypeUrls.Cluster, TimeSpan.FromSeconds(60)));
+
+            // Each silo in turn: SIGTERM (it exits 0), a change while it is gone, a replacement.
+            for (var turn = 1; turn <= 2; turn++)
+            {
+                var leaving = silos[0];
+                leaving.Terminate(SiloProcess.SigTerm);
+                Assert.Equal(0, await leaving.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+                await leaving.DisposeAsync();
+                silos.RemoveAt(0);
+
+                config.Write($"t{turn}.yaml", MeshYaml.Service($"t{turn}", 7100 + turn));
+                var count = 1 + turn;
+                await ReceiveClustersAsync(client, names => names.Count == count, $"the open stream gets change {turn}, made while a silo was stopped");
+                silos.Add(await SiloProcess.StartAsync(silo, expectXds: false));
+            }
+
+            config.Write("t3.yaml", MeshYaml.Service("t3", 7103));
+            await ReceiveClustersAsync(client, names => names.Count == 4, "the open stream gets a change made after both silos were replaced");
+
+            // Exactly one of the two new silos reads the directory.
+            var readers = 0;
+            foreach (var process in silos)
+            {
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{process.DebugPort}") };
+                var status = await http.GetFromJsonAsync<System.Text.Json.Nodes.JsonObject>("/debug/config");
+                readers += status!["clusters"]!.AsArray().Count(c => (string?)c?["sourceStatus"]?["state"] == "Watching");
+            }
+
+            Assert.Equal(1, readers);
+        }
+        finally
+        {
+            foreach (var process in silos)
+            {
+                await process.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task AFrontendKilled_ItsDeltaProxyReconnectsToTheOther_AndIsSentOnlyWhatChanged()
     {
         await using var redis = await RedisServer.StartAsync();
