@@ -51,35 +51,7 @@ public static class MeshHost
         {
             builder.UseOrleans(silo =>
             {
-                if (host.Redis is { } redis)
-                {
-                    // Several silos: membership and the state that must outlive a silo in Redis.
-                    silo.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
-                    silo.ConfigureEndpoints(IPAddress.Parse(host.AdvertiseAddress), host.SiloPort, host.GatewayPort, listenOnAnyHostAddress: false);
-                    silo.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
-
-                    // How soon a dead silo is declared dead (its grains move then): Orleans'
-                    // failure detector, tunable with Orleans' own names under Mesh:Membership.
-                    silo.Configure<ClusterMembershipOptions>(builder.Configuration.GetSection("Mesh:Membership"));
-                    silo.AddRedisGrainStorage(GrainStorage.Mesh, o => o.Configure<Serializer>((storage, serializer) =>
-                    {
-                        storage.ConfigurationOptions = RedisConfiguration.ForGrainStorage(redis);
-                        storage.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
-                    }));
-
-                    // In a pod (the Helm chart gives it POD_NAME, POD_NAMESPACE, POD_IP and the
-                    // ORLEANS_* ids from the downward API): Orleans' Kubernetes hosting names the
-                    // silo after its pod and deletes the pods of silos membership declared dead.
-                    if (Environment.GetEnvironmentVariable("POD_NAME") is { Length: > 0 } && Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 })
-                    {
-                        silo.UseKubernetesHosting();
-                    }
-                }
-                else
-                {
-                    silo.UseLocalhostClustering(host.SiloPort, host.GatewayPort);
-                    silo.AddMemoryGrainStorage(GrainStorage.Mesh);
-                }
+                silo.UseMeshClustering(host, builder.Configuration);
 
                 // A ProxyGrain without open streams is collected after its idle timeout; the
                 // collection quantum (1 min by default) must be short enough for that to hold.
@@ -97,24 +69,7 @@ public static class MeshHost
         {
             // A stand-alone frontend is an Orleans client of the silos' gateways: found in Redis's
             // membership, else the one local silo's.
-            builder.UseOrleansClient(client =>
-            {
-                if (host.Redis is { } redis)
-                {
-                    client.Configure<ClusterOptions>(o => (o.ClusterId, o.ServiceId) = (host.ServiceId, host.ServiceId));
-                    client.UseRedisClustering(o => o.ConfigurationOptions = RedisConfiguration.Parse(redis));
-
-                    // Silos come and go: learn new gateways within seconds, and when the set of
-                    // gateways changes, renew every scope subscription at once (updates sent while
-                    // no gateway routed them are lost; grains on a silo that left are a new generation).
-                    client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
-                    client.AddGatewayCountChangedHandler(sp => (_, _) => sp.GetRequiredService<SubscriptionRenewals>().RenewNow());
-                }
-                else
-                {
-                    client.UseLocalhostClustering(host.GatewayPort);
-                }
-            });
+            builder.UseOrleansClient(client => client.UseMeshClustering(host));
         }
 
         // Streams end at once on SIGTERM, so the stop is short; the host's shutdown timeout (30 s by

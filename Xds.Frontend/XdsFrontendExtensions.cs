@@ -32,6 +32,7 @@ public static class XdsFrontendExtensions
         services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();
+        services.AddHostedService<Internal.StreamDrain>();
         services.AddHostedService<ScopeSubscriber>();
         services.AddHostedService<ProxyReporter>();
         return services;

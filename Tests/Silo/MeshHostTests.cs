@@ -49,24 +49,4 @@ public sealed class MeshHostTests
 
         Assert.StartsWith("--Mesh:Source:DebounceMax soon: ", exception.Message, StringComparison.Ordinal);
     }
-
-    [Fact]
-    public async Task MeshMembership_SetsOrleansFailureDetector_OnASiloOnRedis()
-    {
-        var builder = MeshHost.CreateBuilder(new Dictionary<string, string?>
-        {
-            ["Mesh:Role"] = "silo",
-            ["Mesh:Redis"] = "127.0.0.1:1",
-            ["Mesh:DebugPort"] = "0",
-            ["Mesh:Membership:ProbeTimeout"] = "00:00:01.500",
-            ["Mesh:Membership:NumMissedProbesLimit"] = "2",
-            ["Logging:LogLevel:Default"] = "None",
-        });
-        await using var app = MeshHost.Build(builder);
-
-        var membership = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<global::Orleans.Configuration.ClusterMembershipOptions>>().Value;
-
-        Assert.Equal(TimeSpan.FromSeconds(1.5), membership.ProbeTimeout);
-        Assert.Equal(2, membership.NumMissedProbesLimit);
-    }
 }

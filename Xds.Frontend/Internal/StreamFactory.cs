@@ -10,8 +10,14 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 internal sealed partial class StreamFactory
 {
     private static readonly TimeSpan s_drainPoll = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan s_trailersGrace = TimeSpan.FromMilliseconds(500);
 
     private readonly StreamShared _shared;
+
+    private readonly CancellationTokenSource _draining = new();
+    private readonly StreamRegistry _registry;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _drainSpread;
 
     /// <summary>xDS calls whose response has not completed yet.</summary>
     private int _calls;
@@ -27,33 +33,67 @@ internal sealed partial class StreamFactory
         ILogger<StreamFactory> logger)
     {
         // One process-wide signal that every stream awaits beside its next request and the next
-        // cache change: on SIGTERM (ApplicationStopping fires before Kestrel stops) new streams end
-        // at once and each open stream ends with Unavailable within the drain spread, so clients
-        // reconnect to another frontend (spread out) instead of waiting for Kestrel's graceful stop
-        // to give up on them and reset the connection.
-        var draining = new CancellationTokenSource();
-        lifetime.ApplicationStopping.Register(() =>
-        {
-            LogDraining(logger, registry.Count);
-            draining.Cancel();
+        // cache change: once the process stops, new streams end at once and each open stream ends
+        // with Unavailable within the drain spread, so clients reconnect to another frontend
+        // (spread out). SIGTERM begins it at once (ApplicationStopping); StreamDrain waits for
+        // the streams before anything stops (see DrainAsync).
+        _registry = registry;
+        _logger = logger;
+        _drainSpread = options.Value.DrainSpread;
+        lifetime.ApplicationStopping.Register(BeginDrain);
+        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), _draining.Token);
+    }
 
-            // Kestrel starts closing connections once this callback returns: give the streams a
-            // moment (bounded) to end and their Unavailable trailers to be written first, or a
-            // client may see the connection close (Internal) instead of the status. CI saw it.
-            // The streams end spread over the drain spread; wait for them (the host's shutdown
-            // timeout, Mesh:Shutdown:DrainTimeout, bounds the whole stop).
-            // A call counts until its response is complete (trailers handed to the connection), not
-            // until its handler returns: Kestrel closing a connection between the two showed
-            // clients Internal in CI.
-            var waits = (int)((options.Value.DrainSpread + TimeSpan.FromSeconds(2)) / s_drainPoll);
-            for (var i = 0; i < waits && Volatile.Read(ref _calls) > 0; i++)
+    /// <summary>Ends every open stream (each at a random moment of the drain spread) and refuses new ones.</summary>
+    public void BeginDrain()
+    {
+        if (_draining.IsCancellationRequested)
+        {
+            return;
+        }
+
+        LogDraining(_logger, _registry.Count);
+        try
+        {
+            _draining.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The process is past stopping.
+        }
+    }
+
+    /// <summary>
+    /// Begins the drain and waits until every call's response has completed (trailers handed to
+    /// the connection, not only the handler returned: Kestrel closing a connection between the
+    /// two showed clients Internal), at most the drain spread and 2 s, then half a second more:
+    /// a completed response's trailers may still sit in the connection's output, and a socket
+    /// closed while the client's last request lies unread in it is reset by the kernel, losing
+    /// them. Runs before Kestrel stops (<see cref="StreamDrain"/>), so no connection closes under
+    /// a stream that is still ending.
+    /// </summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        BeginDrain();
+        if (Volatile.Read(ref _calls) == 0)
+        {
+            return;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            while (Volatile.Read(ref _calls) > 0 && clock.Elapsed < _drainSpread + TimeSpan.FromSeconds(2))
             {
-                Thread.Sleep(s_drainPoll);
+                await Task.Delay(s_drainPoll, cancellationToken);
             }
 
-            Thread.Sleep(s_drainPoll);
-        });
-        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), draining.Token);
+            await Task.Delay(s_trailersGrace, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The host's shutdown timeout is up: stop anyway.
+        }
     }
 
     public Task RunSotwAsync(IAsyncStreamReader<DiscoveryRequest> requests, IServerStreamWriter<DiscoveryResponse> responses, ServerCallContext call, string? typeUrl) =>
