@@ -23,6 +23,9 @@ public static class MeshCommandLine
         ["--redis"] = "Mesh:Redis",
         ["--service-id"] = "Mesh:ServiceId",
         ["--advertise-address"] = "Mesh:AdvertiseAddress",
+        ["--ca-cert"] = "Mesh:Security:CaCertFile",
+        ["--ca-key"] = "Mesh:Security:CaKeyFile",
+        ["--trust-domain"] = "Mesh:Security:TrustDomain",
     };
 
     /// <summary>What <c>--help</c> prints.</summary>
@@ -45,6 +48,10 @@ public static class MeshCommandLine
                                 connection string): several silos and frontends; default: one silo, in memory
           --service-id ID       the deployment's Orleans cluster/service id in Redis (default mesh-orleans)
           --advertise-address A the IP other silos and frontends reach this silo at (default 127.0.0.1)
+          --ca-cert FILE        a plug-in CA's signing certificate (PEM, Istio's ca-cert.pem), with --ca-key;
+                                default: a self-signed root made at first start and kept in grain storage
+          --ca-key FILE         the plug-in CA's private key (PEM, Istio's ca-key.pem)
+          --trust-domain TD     the trust domain of workload identities spiffe://TD/ns/N/sa/SA (default cluster.local)
           --Section:Key VALUE   any other configuration value, e.g. --Mesh:Source:DebounceQuiet 00:00:00.200
           --help                this text
         """;

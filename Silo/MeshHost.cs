@@ -81,6 +81,7 @@ public static class MeshHost
         builder.Services.AddOptions<ProxyGrainOptions>().BindConfiguration(ProxyGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshTrafficOptions>().BindConfiguration(MeshTrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshScopingOptions>().BindConfiguration(MeshScopingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Grains.Security.MeshSecurityOptions>().BindConfiguration(Grains.Security.MeshSecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Debug.OrleansMessageCounts>();

@@ -29,6 +29,7 @@ public static class StartupCheck
         (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
         (MeshTrafficOptions.Section, typeof(MeshTrafficOptions)),
         (MeshScopingOptions.Section, typeof(MeshScopingOptions)),
+        (Grains.Security.MeshSecurityOptions.Section, typeof(Grains.Security.MeshSecurityOptions)),
         (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
     ];
 
@@ -72,6 +73,11 @@ public static class StartupCheck
             {
                 return $"{Flag("Mesh:AdvertiseAddress")} {host.AdvertiseAddress}: not an IP address";
             }
+        }
+
+        if (silo && CheckCa(configuration) is { } caProblem)
+        {
+            return caProblem;
         }
 
         if (silo)
@@ -208,6 +214,50 @@ public static class StartupCheck
             ?? (current is List<string> entries ? string.Join(',', entries) : Convert.ToString(current, CultureInfo.InvariantCulture))
             ?? string.Empty;
         return $"{Flag(memberKey)} {shown}: {result.ErrorMessage}";
+    }
+
+    /// <summary>A plug-in CA must be given whole (certificate and key), as files that load as a CA able to sign now.</summary>
+    private static string? CheckCa(IConfiguration configuration)
+    {
+        var security = configuration.GetSection(Grains.Security.MeshSecurityOptions.Section).Get<Grains.Security.MeshSecurityOptions>() ?? new Grains.Security.MeshSecurityOptions();
+        if (security.CaCertFile is null && security.CaKeyFile is null)
+        {
+            return security.CaChainFile is null ? null : $"{Flag("Mesh:Security:CaChainFile")} {security.CaChainFile}: given without --ca-cert and --ca-key";
+        }
+
+        if (security.CaCertFile is null || security.CaKeyFile is null)
+        {
+            return security.CaCertFile is null
+                ? $"{Flag("Mesh:Security:CaKeyFile")} {security.CaKeyFile}: given without --ca-cert"
+                : $"{Flag("Mesh:Security:CaCertFile")} {security.CaCertFile}: given without --ca-key";
+        }
+
+        foreach (var (key, file) in new[] { ("Mesh:Security:CaCertFile", security.CaCertFile), ("Mesh:Security:CaKeyFile", security.CaKeyFile), ("Mesh:Security:CaChainFile", security.CaChainFile) })
+        {
+            if (file is not null && !File.Exists(file))
+            {
+                return $"{Flag(key)} {file}: no such file";
+            }
+        }
+
+        try
+        {
+            using var ca = Grains.Security.MeshCertificateAuthority.FromPem(
+                File.ReadAllText(security.CaCertFile),
+                File.ReadAllText(security.CaKeyFile),
+                security.CaChainFile is null ? null : File.ReadAllText(security.CaChainFile),
+                security.TrustDomain);
+            return null;
+        }
+        catch (ArgumentException exception)
+        {
+            // The reason names certificates and the key's fit, never the key's content.
+            return $"{Flag("Mesh:Security:CaCertFile")} {security.CaCertFile}: {exception.Message.Split(" (Parameter", 2)[0]}";
+        }
+        catch (IOException exception)
+        {
+            return $"{Flag("Mesh:Security:CaCertFile")} {security.CaCertFile}: {exception.Message}";
+        }
     }
 
     /// <summary>

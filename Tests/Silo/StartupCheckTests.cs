@@ -88,6 +88,30 @@ public sealed class StartupCheckTests
         Assert.Equal("could not start: Silo start failed: port taken", StartupCheck.DescribeStartFailure(failure, Configuration()));
     }
 
+    [Fact]
+    public void FindProblem_APlugInCa_IsCheckedAtStart_WholeAndAbleToSign()
+    {
+        using var folder = new TempDirectory();
+        using var root = Mesh.Orleans.Grains.Security.MeshCertificateAuthority.CreateSelfSigned("cluster.local");
+        using var rootKey = System.Security.Cryptography.X509Certificates.ECDsaCertificateExtensions.GetECDsaPrivateKey(root.Root)!;
+        folder.Write("ca-cert.pem", root.Root.ExportCertificatePem());
+        folder.Write("ca-key.pem", rootKey.ExportPkcs8PrivateKeyPem());
+        using var otherKey = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        folder.Write("other-key.pem", otherKey.ExportPkcs8PrivateKeyPem());
+        var cert = Path.Combine(folder.Path, "ca-cert.pem");
+        var key = Path.Combine(folder.Path, "ca-key.pem");
+        var other = Path.Combine(folder.Path, "other-key.pem");
+
+        Assert.Null(StartupCheck.FindProblem(Configuration(("Mesh:Security:CaCertFile", cert), ("Mesh:Security:CaKeyFile", key))));
+        Assert.Equal($"--ca-cert {cert}: given without --ca-key", StartupCheck.FindProblem(Configuration(("Mesh:Security:CaCertFile", cert))));
+        Assert.Equal($"--ca-key {key}: given without --ca-cert", StartupCheck.FindProblem(Configuration(("Mesh:Security:CaKeyFile", key))));
+        Assert.Equal($"--ca-key {key}.gone: no such file", StartupCheck.FindProblem(Configuration(("Mesh:Security:CaCertFile", cert), ("Mesh:Security:CaKeyFile", key + ".gone"))));
+        var mismatch = StartupCheck.FindProblem(Configuration(("Mesh:Security:CaCertFile", cert), ("Mesh:Security:CaKeyFile", other)));
+        Assert.StartsWith($"--ca-cert {cert}: the CA certificate and key do not load together", mismatch, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", mismatch, StringComparison.Ordinal);
+        Assert.StartsWith("--trust-domain Cluster.Local: ", StartupCheck.FindProblem(Configuration(("Mesh:Security:TrustDomain", "Cluster.Local"))), StringComparison.Ordinal);
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] overrides)
     {
         var values = new Dictionary<string, string?>
