@@ -26,24 +26,7 @@ internal static class ChurnMesh
                 yaml.Append("---\n");
             }
 
-            yaml.Append(CultureInfo.InvariantCulture, $"""
-                apiVersion: v1
-                kind: Service
-                metadata: {"{"}name: {name}, namespace: {MeshFiles.Namespace}{"}"}
-                spec:
-                  ports: [{"{"}name: grpc, port: 8080{"}"}]
-                ---
-                apiVersion: discovery.k8s.io/v1
-                kind: EndpointSlice
-                metadata:
-                  name: {name}-1
-                  namespace: {MeshFiles.Namespace}
-                  labels: {"{"}kubernetes.io/service-name: {name}{"}"}
-                addressType: IPv4
-                ports: [{"{"}name: grpc, port: 8080{"}"}]
-                endpoints:
-
-                """);
+            yaml.Append(MeshFiles.Header(name, MeshFiles.Namespace));
             var g = i < moving ? generation : 0;
             for (var e = 0; e < endpoints; e++)
             {

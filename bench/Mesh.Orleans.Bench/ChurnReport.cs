@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Mesh.Orleans.Bench;
@@ -13,7 +12,7 @@ internal static class ChurnReport
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, scenario `churn`");
         text.AppendLine();
-        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}`");
         text.AppendLine(invariant, $"- Mesh: {options.Services} services x {options.EndpointsPerService} endpoints in one multi-document YAML file; every stream subscribes (EDS) to all {options.Services} ClusterLoadAssignments; a change rewrites the file once, moving every endpoint of the moving services (debounce quiet period 10 ms). Case A: {options.StreamsA} streams, every service moving, all-Delta then all-SotW. Case B: {options.StreamsB} Delta streams, one service moving. {options.StreamsPerConnection} streams per HTTP/2 connection.");
         text.AppendLine(invariant, $"- Each case and protocol: a control plane (`--role silo` + `--role frontend`, 127.0.0.1) and the bare Kestrel baseline loaded with the bytes the control plane sent, each with its own fleet, both connected; 2 unmeasured changes each, then {options.Runs} runs of {options.ChangesPerRun} changes, the two targets' changes alternating (so the shared machine's other load weighs on both alike); figures are medians over the runs (a run's p50/p99/max is over all its changes and streams). Latency: from the trigger (file rewrite, or the baseline's `POST /push`) to a stream holding every moving assignment. CPU: the serving process over a change, ACKs included. Memory: after a full GC, per idle stream.");

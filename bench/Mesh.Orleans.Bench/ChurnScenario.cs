@@ -3,7 +3,6 @@ using System.Globalization;
 using Envoy.Service.Discovery.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Net.Client;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 
 namespace Mesh.Orleans.Bench;
@@ -187,49 +186,15 @@ internal static class ChurnScenario
     {
         var before = await server.StatsAsync(collect: true);
         var clock = Stopwatch.StartNew();
-        var sidecars = await ConnectAsync(server.XdsPort, streams, delta, options);
+        var sidecars = await ChurnFleet.ConnectAsync(
+            [server.XdsPort], streams, delta, Enumerable.Range(0, options.Services).Select(MeshFiles.Cluster).ToList(), options.StreamsPerConnection, "churn",
+            (k, sidecar) => sidecar.Captured = k == 0 ? new Dictionary<string, ByteString>(StringComparer.Ordinal) : null);
         result.ConnectSeconds = clock.Elapsed.TotalSeconds;
         await Task.Delay(2000);
         var idle = await server.StatsAsync(collect: true);
         result.RssPerStream = Program.Delta(before, idle, "rssBytes") / streams;
         result.HeapPerStream = Program.Delta(before, idle, "managedHeapBytes") / streams;
         Program.Log($"  {streams} streams up in {result.ConnectSeconds:0.0} s; RSS {result.RssPerStream / 1024:0.0} KB, heap {result.HeapPerStream / 1024:0.0} KB per stream");
-        return sidecars;
-    }
-
-    private static async Task<List<ChurnSidecar>> ConnectAsync(int port, int streams, bool delta, ChurnOptions options)
-    {
-        var clusters = Enumerable.Range(0, options.Services).Select(MeshFiles.Cluster).ToList();
-        var sidecars = new List<ChurnSidecar>(streams);
-        GrpcChannel? channel = null;
-        for (var k = 0; k < streams; k++)
-        {
-            if (k % options.StreamsPerConnection == 0)
-            {
-                channel = GrpcChannel.ForAddress($"http://127.0.0.1:{port}", new GrpcChannelOptions
-                {
-                    MaxReceiveMessageSize = null,
-                    HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-                });
-            }
-
-            var nodeId = $"sidecar~127.0.0.1~churn-{k}.{MeshFiles.Namespace}~{MeshFiles.Namespace}.svc.cluster.local";
-            var sidecar = new ChurnSidecar(channel!, nodeId, delta, clusters, ownsChannel: k % options.StreamsPerConnection == 0);
-            if (k == 0)
-            {
-                sidecar.Captured = new Dictionary<string, ByteString>(StringComparer.Ordinal);
-            }
-
-            sidecar.Start();
-            sidecars.Add(sidecar);
-            if (k % 200 == 199)
-            {
-                // Open in waves, as a fleet rolling in would.
-                await Task.WhenAll(sidecars.Skip(k - 199).Take(200).Select(s => s.FirstResponse.WaitAsync(TimeSpan.FromSeconds(120))));
-            }
-        }
-
-        await Task.WhenAll(sidecars.Select(s => s.FirstResponse.WaitAsync(TimeSpan.FromSeconds(300))));
         return sidecars;
     }
 
@@ -245,36 +210,16 @@ internal static class ChurnScenario
     /// <summary>One change: every stream's time from the trigger to holding every moving assignment, the server's CPU seconds and bytes.</summary>
     private static async Task<(List<double> Latencies, double CpuSeconds, double Bytes)> ChangeAsync(List<ChurnSidecar> sidecars, HashSet<string> expected, ChildProcess server, Func<Task> trigger, ChurnResult result)
     {
-        var arrivals = new long[sidecars.Count];
-        var remaining = sidecars.Count;
-        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        for (var i = 0; i < sidecars.Count; i++)
-        {
-            var index = i;
-            sidecars[i].Arm(expected, at =>
-            {
-                arrivals[index] = at;
-                if (Interlocked.Decrement(ref remaining) == 0)
-                {
-                    all.TrySetResult();
-                }
-            });
-        }
-
+        var arrivals = ChurnFleet.Arm(sidecars, expected);
         var before = await server.StatsAsync();
         var start = Stopwatch.GetTimestamp();
         await trigger();
-        await Task.WhenAny(all.Task, Task.Delay(s_changeTimeout));
+        await Task.WhenAny(arrivals.All, Task.Delay(s_changeTimeout));
 
         // Let the ACKs land: their handling is part of the change's cost.
         await Task.Delay(300);
         var after = await server.StatsAsync();
-        foreach (var sidecar in sidecars)
-        {
-            sidecar.Disarm();
-        }
-
-        var latencies = arrivals.Where(at => at != 0).Select(at => Stopwatch.GetElapsedTime(start, at).TotalMilliseconds).ToList();
+        var latencies = arrivals.Disarm(start);
         if (latencies.Count < sidecars.Count)
         {
             result.Missed += sidecars.Count - latencies.Count;

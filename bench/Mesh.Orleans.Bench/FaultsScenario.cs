@@ -1,8 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Text;
 using Envoy.Config.Endpoint.V3;
 using Grpc.Net.Client;
@@ -35,9 +32,9 @@ internal static partial class FaultsScenario
         var output = BenchOptions.Value(args, "--out") ?? "BENCHMARKS.md";
         var started = DateTime.UtcNow;
         var clock = Stopwatch.StartNew();
-        Log($"faults: {streams} streams, 2 silos, 2 frontends, Redis");
+        Program.Log($"faults: {streams} streams, 2 silos, 2 frontends, Redis");
 
-        using var redis = new RedisProcess(FreePort(), Directory.CreateTempSubdirectory("mesh-faults-redis-").FullName);
+        using var redis = new RedisProcess(Program.FreePort(), Directory.CreateTempSubdirectory("mesh-faults-redis-").FullName);
         return await RunDeploymentAsync(args, redis, streams, output, started, clock);
     }
 
@@ -63,7 +60,7 @@ internal static partial class FaultsScenario
             await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-b.log")),
         };
         var channels = frontends.Select(f => GrpcChannel.ForAddress($"http://127.0.0.1:{f.XdsPort}")).ToArray();
-        Log($"  control-plane logs in {logs}");
+        Program.Log($"  control-plane logs in {logs}");
 
         // Each stream's latest change, and the number of times one went back to an older change.
         var held = new int[streams];
@@ -82,7 +79,7 @@ internal static partial class FaultsScenario
                 if (change < before && Interlocked.Increment(ref backwards) == 1)
                 {
                     var endpoints = string.Join(", ", assignment.Endpoints.SelectMany(l => l.LbEndpoints).Select(e => e.Endpoint.Address.SocketAddress.Address).Take(3));
-                    Log($"  stream {index} went back from change {before} to {change} (endpoints {endpoints}; latest written {Volatile.Read(ref generation)})");
+                    Program.Log($"  stream {index} went back from change {before} to {change} (endpoints {endpoints}; latest written {Volatile.Read(ref generation)})");
                 }
 
                 Volatile.Write(ref held[index], Math.Max(change, Volatile.Read(ref held[index])));
@@ -92,7 +89,7 @@ internal static partial class FaultsScenario
         }
 
         await Task.WhenAll(sidecars.Select(s => s.FirstResponse)).WaitAsync(TimeSpan.FromMinutes(2));
-        Log($"  {streams} streams hold change 0");
+        Program.Log($"  {streams} streams hold change 0");
 
         // The churn: one change a second, for the whole run.
         var written = new Dictionary<int, long>();
@@ -126,7 +123,7 @@ internal static partial class FaultsScenario
             steady.Add(Stopwatch.GetElapsedTime(at, converged).TotalMilliseconds);
         }
 
-        Log($"  steady: change to all {streams} streams p50 {Percentile(steady, 0.5):0} ms, max {steady.Max():0} ms");
+        Program.Log($"  steady: change to all {streams} streams p50 {ChurnResult.Percentile(steady, 50):0} ms, max {steady.Max():0} ms");
 
         var events = new List<(string Event, double Seconds, int Change)>();
         async Task MeasureAsync(string name, Func<Task> fault)
@@ -141,13 +138,13 @@ internal static partial class FaultsScenario
                 var seconds = Stopwatch.GetElapsedTime(at, converged).TotalSeconds;
                 events.Add((name, seconds, target));
                 var back = Interlocked.Read(ref backwards) - backwardsBefore;
-                Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it{(back > 0 ? $"; {back} times a stream went back" : string.Empty)}");
+                Program.Log($"  {name}: every stream holds change {target} {seconds:0.00} s after it{(back > 0 ? $"; {back} times a stream went back" : string.Empty)}");
             }
             catch (TimeoutException timeout)
             {
                 // Reported as not converged; the run goes on to the next event.
                 events.Add((name, double.PositiveInfinity, target));
-                Log($"  {name}: {timeout.Message}");
+                Program.Log($"  {name}: {timeout.Message}");
             }
         }
 
@@ -158,7 +155,7 @@ internal static partial class FaultsScenario
         frontends.RemoveAt(0);
         var reconnects = sidecars.Sum(s => Volatile.Read(ref s.Reconnects));
         var resent = deltaOnA.Sum(s => Interlocked.Read(ref s.ResentUnchanged)) - resentBefore;
-        Log($"  {reconnects} reconnects; the {deltaOnA.Count} Delta streams among them were re-sent {resent} resources they held");
+        Program.Log($"  {reconnects} reconnects; the {deltaOnA.Count} Delta streams among them were re-sent {resent} resources they held");
 
         // Redis restarts (SIGTERM, 5 s down, started again on its append-only file).
         await MeasureAsync("Redis stopped (SIGTERM; the mesh without its store)", redis.StopAsync);
@@ -201,7 +198,7 @@ internal static partial class FaultsScenario
         var nacks = sidecars.Sum(s => Interlocked.Read(ref s.Nacks));
         if (nacks > 0)
         {
-            Log($"  NACKs: {nacks}, the first: {sidecars.First(s => s.FirstNack is not null).FirstNack}");
+            Program.Log($"  NACKs: {nacks}, the first: {sidecars.First(s => s.FirstNack is not null).FirstNack}");
         }
 
         var tally = new Tally(Interlocked.Read(ref backwards), ended, readers, nacks, reconnects, deltaOnA.Count, resent);
@@ -212,7 +209,7 @@ internal static partial class FaultsScenario
             var path = BenchOptions.ResolveOutput(output);
             var existing = File.Exists(path) ? await File.ReadAllTextAsync(path) : Report.Header;
             await File.WriteAllTextAsync(path, existing.TrimEnd() + "\n\n" + report.TrimStart());
-            Log($"appended to {Path.GetFullPath(path)}");
+            Program.Log($"appended to {Path.GetFullPath(path)}");
         }
 
         foreach (var sidecar in sidecars)
@@ -259,7 +256,7 @@ internal static partial class FaultsScenario
     private static Task<ChildProcess> StartSiloAsync(string[] args, string logs) =>
         ChildProcess.StartAsync(
             "Mesh.Orleans.Silo.dll",
-            [.. args, "--debug-port", "0", "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", FreePort().ToString(CultureInfo.InvariantCulture),
+            [.. args, "--debug-port", "0", "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", Program.FreePort().ToString(CultureInfo.InvariantCulture),
                 "--Logging:LogLevel:Mesh.Orleans.Silo.Sources", "Information", "--Logging:LogLevel:Mesh.Orleans.Grains", "Information"],
             expectXds: false,
             logFile: Path.Combine(logs, $"silo-{Interlocked.Increment(ref s_silos)}.log"));
@@ -306,19 +303,6 @@ internal static partial class FaultsScenario
         MeshFiles.Replace(directory, Service, yaml.ToString());
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static double Percentile(List<double> values, double q)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(q * sorted.Count) - 1)];
-    }
-
     private sealed record Tally(long Backwards, int Ended, int Readers, long Nacks, int Reconnects, int DeltaStreamsMoved, long ResentUnchanged);
 
     private static string Render(string[] args, DateTime started, TimeSpan elapsed, int streams, List<double> steady, List<(string Event, double Seconds, int Change)> events, Tally tally)
@@ -328,7 +312,7 @@ internal static partial class FaultsScenario
         text.AppendLine();
         text.AppendLine(invariant, $"## {started:yyyy-MM-dd HH:mm} UTC, scenario `faults`");
         text.AppendLine();
-        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({elapsed.TotalMinutes:0.0} min)");
         text.AppendLine(invariant, $"- Deployment: `redis-server` (append-only file), two `--role silo` processes given the same `--config` directory (source lease 5 s, renewed every 1 s; debounce 10 ms), two `--role frontend` processes; Orleans' failure detector: {(BenchOptions.Value(args, "--probe-timeout") is { } probe ? $"probe timeout {probe}" : "its defaults (probe timeout 5 s, 3 missed probes)")}; all on 127.0.0.1 and the same 2 cores as the load generator.");
         text.AppendLine(invariant, $"- Load: {streams} streams (half on each frontend; half SotW, half Delta; non-Istio node ids, so the whole-mesh `default` scope and its 16 shards) watching one service's ClusterLoadAssignment; its EndpointSlice is rewritten every second with the change's number in an endpoint address. Each stream checks every resource before it ACKs (parses, asked for, has a version) and NACKs otherwise; an ended stream reconnects to the other frontend after a random 0-500 ms, a Delta one with `initial_resource_versions`.");
@@ -336,7 +320,7 @@ internal static partial class FaultsScenario
         text.AppendLine();
         text.AppendLine("| quantity | value |");
         text.AppendLine("| --- | --- |");
-        text.AppendLine(invariant, $"| steady: change to every stream, p50 / max over 10 changes | {Percentile(steady, 0.5):0} / {steady.Max():0} ms |");
+        text.AppendLine(invariant, $"| steady: change to every stream, p50 / max over 10 changes | {ChurnResult.Percentile(steady, 50):0} / {steady.Max():0} ms |");
         foreach (var (name, seconds, change) in events)
         {
             var took = double.IsFinite(seconds) ? $"{seconds:0.00} s" : $"**not within {s_eventTimeout.TotalSeconds:0} s**";
@@ -352,5 +336,4 @@ internal static partial class FaultsScenario
         return text.ToString();
     }
 
-    private static void Log(string line) => Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {line}");
 }

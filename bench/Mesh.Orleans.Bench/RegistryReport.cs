@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Mesh.Orleans.Bench;
@@ -21,7 +20,7 @@ internal static class RegistryReport
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, scenario `registry`");
         text.AppendLine();
-        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}`");
         text.AppendLine(invariant, $"- Registry: Services in namespace `bench`, each with one EndpointSlice of {options.EndpointsPerService} endpoints (addresses in 127.0.0.0/8, never dialled). Each run starts a fresh single control-plane process (`--role all`: silo, source and xDS) on 127.0.0.1 and opens {options.Streams} Delta streams, each subscribed to {options.ClustersPerSidecar} ClusterLoadAssignments (one hot service shared by all, the rest at random). The load generator, and in the Kubernetes run the fake API server, run in a second process on the same cores.");
         text.AppendLine("- Initial load: from starting the process to a Delta stream, opened as soon as the xDS port is printed, holding the ClusterLoadAssignment of the last listed service (the last by name) with all its endpoints. The YAML source reads its directory before it opens the port, so for it most of the load is before \"ports\".");

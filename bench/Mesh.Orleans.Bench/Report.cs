@@ -20,7 +20,7 @@ internal static class Report
         var invariant = CultureInfo.InvariantCulture;
         text.AppendLine(invariant, $"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, profile `{options.Profile}`");
         text.AppendLine();
-        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}`");
         text.AppendLine(invariant, $"- Mesh: {options.Services} services x {options.EndpointsPerService} endpoints; each sidecar subscribes to {options.ClustersPerSidecar} ClusterLoadAssignments (one hot cluster shared by all, the rest random); half the sidecars SotW, half Delta; {options.StreamsPerConnection} stream(s) per HTTP/2 connection; {options.Changes} endpoint changes of the hot cluster per run, made by rewriting its YAML file (debounce quiet period 10 ms).");
         text.AppendLine("- Control plane: a `--role silo` process (silo, YAML source, grains) and a `--role frontend` process (xDS), both on 127.0.0.1; the load generator is a third process on the same 2 cores.");
@@ -62,6 +62,9 @@ internal static class Report
             return "unknown CPU";
         }
     }
+
+    /// <summary>The "- Machine: ..." line every report starts with: cores, CPU, memory, OS and runtime.</summary>
+    internal static string MachineLine() => string.Create(CultureInfo.InvariantCulture, $"- Machine: {Environment.ProcessorCount} cores ({CpuModel()}), {TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
 
     internal static double TotalMemoryGiB() => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024.0 * 1024 * 1024);
 }

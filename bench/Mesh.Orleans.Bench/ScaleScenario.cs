@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json.Nodes;
-using Grpc.Net.Client;
 
 namespace Mesh.Orleans.Bench;
 
@@ -201,36 +199,8 @@ internal static class ScaleScenario
         }
 
         /// <summary>Opens the streams, split evenly over the frontends, ten to an HTTP/2 connection, and waits until each holds the mesh.</summary>
-        public async Task ConnectAsync(int streams)
-        {
-            var clusters = Enumerable.Range(0, _services).Select(MeshFiles.Cluster).ToList();
-            var channels = new GrpcChannel?[_frontends.Count];
-            for (var k = 0; k < streams; k++)
-            {
-                var f = k % _frontends.Count;
-                var first = k / _frontends.Count % 10 == 0;
-                if (first)
-                {
-                    channels[f] = GrpcChannel.ForAddress($"http://127.0.0.1:{_frontends[f].XdsPort}", new GrpcChannelOptions
-                    {
-                        MaxReceiveMessageSize = null,
-                        HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false, PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan },
-                    });
-                }
-
-                var channel = channels[f];
-                var nodeId = $"sidecar~127.0.0.1~scale-{k}.{MeshFiles.Namespace}~{MeshFiles.Namespace}.svc.cluster.local";
-                var sidecar = new ChurnSidecar(channel!, nodeId, delta: true, clusters, ownsChannel: first);
-                sidecar.Start();
-                _fleet.Add(sidecar);
-                if (k % 200 == 199)
-                {
-                    await Task.WhenAll(_fleet.Skip(k - 199).Take(200).Select(s => s.FirstResponse.WaitAsync(TimeSpan.FromSeconds(120))));
-                }
-            }
-
-            await Task.WhenAll(_fleet.Select(s => s.FirstResponse.WaitAsync(TimeSpan.FromSeconds(300))));
-        }
+        public async Task ConnectAsync(int streams) =>
+            _fleet.AddRange(await ChurnFleet.ConnectAsync(_frontends.Select(f => f.XdsPort).ToList(), streams, delta: true, Enumerable.Range(0, _services).Select(MeshFiles.Cluster).ToList(), 10, "scale"));
 
         /// <summary>Measures the CPU the deployment's processes use over <paramref name="period"/> with no change.</summary>
         public async Task MeasureIdleAsync(TimeSpan period)
@@ -245,40 +215,20 @@ internal static class ScaleScenario
         /// <summary>Moves the moving services' endpoints and measures the change until every stream holds it.</summary>
         public async Task<Change> ChangeAsync(RedisProcess redis)
         {
-            var arrivals = new long[_fleet.Count];
-            var remaining = _fleet.Count;
-            var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            for (var i = 0; i < _fleet.Count; i++)
-            {
-                var index = i;
-                _fleet[i].Arm(_expected, at =>
-                {
-                    arrivals[index] = at;
-                    if (Interlocked.Decrement(ref remaining) == 0)
-                    {
-                        all.TrySetResult();
-                    }
-                });
-            }
-
+            var arrivals = ChurnFleet.Arm(_fleet, _expected);
             var before = await StatsAsync();
             var redisBefore = redis.Cpu;
             var window = Stopwatch.StartNew();
             var start = Stopwatch.GetTimestamp();
             ChurnMesh.Write(_directory, _services, _endpoints, _moving, ++_generation);
-            await Task.WhenAny(all.Task, Task.Delay(s_changeTimeout));
+            await Task.WhenAny(arrivals.All, Task.Delay(s_changeTimeout));
 
             // Let the ACKs and the grains' state writes land: they are part of the change's cost.
             await Task.Delay(500);
             var after = await StatsAsync();
             var redisAfter = redis.Cpu;
             window.Stop();
-            foreach (var sidecar in _fleet)
-            {
-                sidecar.Disarm();
-            }
-
-            var latencies = arrivals.Where(at => at != 0).Select(at => Stopwatch.GetElapsedTime(start, at).TotalMilliseconds).ToList();
+            var latencies = arrivals.Disarm(start);
             if (latencies.Count < _fleet.Count)
             {
                 Missed += _fleet.Count - latencies.Count;
@@ -335,7 +285,7 @@ internal static class ScaleScenario
         text.AppendLine();
         text.AppendLine(invariant, $"## {started:yyyy-MM-dd HH:mm} UTC, scenario `scale`");
         text.AppendLine();
-        text.AppendLine(invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({elapsed.TotalMinutes:0.0} min)");
         text.AppendLine(invariant, $"- Deployments, both up for the whole run and sharing one `redis-server` (append-only file) under their own service ids: {string.Join(" and ", layouts.Select(l => l.Name))}; every process on 127.0.0.1 and the same {Environment.ProcessorCount} cores as the load generator.");
         text.AppendLine(invariant, $"- Mesh: {services} services x {endpoints} endpoints (one YAML file per deployment); each change moves every endpoint of {moving} services (one rewrite, 10 ms debounce).");

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Mesh.Orleans.Bench;
@@ -17,7 +16,7 @@ internal static class ScopingReport
         var perNamespace = options.Sidecars / mesh.Namespaces;
         text.AppendLine(s_invariant, $"## {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, scenario `scoping`");
         text.AppendLine();
-        text.AppendLine(s_invariant, $"- Machine: {Environment.ProcessorCount} cores ({Report.CpuModel()}), {Report.TotalMemoryGiB():0} GiB, {RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}");
+        text.AppendLine(Report.MachineLine());
         text.AppendLine(s_invariant, $"- Command: `dotnet run -c Release --project bench/Mesh.Orleans.Bench -- {string.Join(' ', args)}` ({took.TotalMinutes:0.0} min)");
         text.AppendLine(s_invariant, $"- Mesh: {mesh.Namespaces} namespaces (`{mesh.Namespace(0)}` ... `{mesh.Namespace(mesh.Namespaces - 2)}` and `{ScopingMesh.SharedNamespace}`) x {mesh.ServicesPerNamespace} Services = {mesh.Services} services, each with one EndpointSlice of {mesh.Endpoints} endpoints; every namespace has a namespace-wide Sidecar `default` with `egress: [{{hosts: [\"./*\", \"shared/*\"]}}]`, so a sidecar sees {2 * mesh.ServicesPerNamespace} services ({mesh.ServicesPerNamespace} in `shared`). YAML directory, one file per object ({(2 * mesh.Services) + mesh.Namespaces} files), `Mesh:Source:DebounceQuiet` default (100 ms).");
         text.AppendLine(s_invariant, $"- Fleet: {options.Sidecars} simulated Envoy sidecars, {perNamespace}{(options.Sidecars % mesh.Namespaces == 0 ? string.Empty : "-" + (perNamespace + 1))} per namespace (node metadata `NAMESPACE`, all at 127.0.0.1), half of each namespace's SotW and half Delta, {options.StreamsPerConnection} streams per HTTP/2 connection; each subscribes to CDS (wildcard) and then EDS for every EDS cluster CDS brought (as Envoy does), and ACKs everything. Bytes are protobuf message sizes of the responses (without gRPC framing).");
