@@ -53,15 +53,14 @@ public sealed partial class StateWriter<T>
     /// <summary>Writes the state now, or, while the store fails, leaves it to the background catch-up.</summary>
     public async Task WriteAsync()
     {
-        _dirty = true;
         if (_behind is not null)
         {
+            _dirty = true;
             return;
         }
 
         try
         {
-            _dirty = false;
             await _state.WriteOrTakeOverAsync();
         }
         catch (Exception exception)

@@ -15,9 +15,6 @@ internal sealed partial class StreamFactory
     private readonly StreamShared _shared;
 
     private readonly CancellationTokenSource _draining = new();
-    private readonly StreamRegistry _registry;
-    private readonly ILogger _logger;
-    private readonly TimeSpan _drainSpread;
 
     /// <summary>xDS calls whose response has not completed yet.</summary>
     private int _calls;
@@ -37,11 +34,8 @@ internal sealed partial class StreamFactory
         // with Unavailable within the drain spread, so clients reconnect to another frontend
         // (spread out). SIGTERM begins it at once (ApplicationStopping); StreamDrain waits for
         // the streams before anything stops (see DrainAsync).
-        _registry = registry;
-        _logger = logger;
-        _drainSpread = options.Value.DrainSpread;
-        lifetime.ApplicationStopping.Register(BeginDrain);
         _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), _draining.Token);
+        lifetime.ApplicationStopping.Register(BeginDrain);
     }
 
     /// <summary>Ends every open stream (each at a random moment of the drain spread) and refuses new ones.</summary>
@@ -52,7 +46,7 @@ internal sealed partial class StreamFactory
             return;
         }
 
-        LogDraining(_logger, _registry.Count);
+        LogDraining(_shared.Logger, _shared.Registry.Count);
         try
         {
             _draining.Cancel();
@@ -83,7 +77,7 @@ internal sealed partial class StreamFactory
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            while (Volatile.Read(ref _calls) > 0 && clock.Elapsed < _drainSpread + TimeSpan.FromSeconds(2))
+            while (Volatile.Read(ref _calls) > 0 && clock.Elapsed < _shared.Options.DrainSpread + TimeSpan.FromSeconds(2))
             {
                 await Task.Delay(s_drainPoll, cancellationToken);
             }
