@@ -31,6 +31,7 @@ public static class StartupCheck
         (MeshScopingOptions.Section, typeof(MeshScopingOptions)),
         (Grains.Security.MeshSecurityOptions.Section, typeof(Grains.Security.MeshSecurityOptions)),
         (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
+        (MeshClustering.MembershipSection, typeof(global::Orleans.Configuration.ClusterMembershipOptions)),
     ];
 
     /// <summary>The first problem with <paramref name="configuration"/>, as one line without the <c>error: </c> prefix, or null.</summary>

@@ -112,6 +112,13 @@ public sealed class StartupCheckTests
         Assert.StartsWith("--trust-domain Cluster.Local: ", StartupCheck.FindProblem(Configuration(("Mesh:Security:TrustDomain", "Cluster.Local"))), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void FindProblem_AMembershipSettingThatDoesNotConvert_NamesItInOneLine()
+    {
+        Assert.StartsWith("--Mesh:Membership:ProbeTimeout soon: ", StartupCheck.FindProblem(Configuration(("Mesh:Membership:ProbeTimeout", "soon"))), StringComparison.Ordinal);
+        Assert.Null(StartupCheck.FindProblem(Configuration(("Mesh:Membership:ProbeTimeout", "00:00:02"), ("Mesh:Membership:NumMissedProbesLimit", "2"))));
+    }
+
     private static IConfiguration Configuration(params (string Key, string Value)[] overrides)
     {
         var values = new Dictionary<string, string?>
