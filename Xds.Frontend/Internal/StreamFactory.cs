@@ -10,7 +10,7 @@ namespace Mesh.Orleans.Xds.Frontend.Internal;
 internal sealed partial class StreamFactory
 {
     private static readonly TimeSpan s_drainPoll = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan s_trailersGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan s_trailersGrace = TimeSpan.FromSeconds(1);
 
     private readonly StreamShared _shared;
 
@@ -60,7 +60,7 @@ internal sealed partial class StreamFactory
     /// <summary>
     /// Begins the drain and waits until every call's response has completed (trailers handed to
     /// the connection, not only the handler returned: Kestrel closing a connection between the
-    /// two showed clients Internal), at most the drain spread and 2 s, then half a second more:
+    /// two showed clients Internal), at most the drain spread and 2 s, then a second more (half a second was not enough for a client on a starved machine, CI showed):
     /// a completed response's trailers may still sit in the connection's output, and a socket
     /// closed while the client's last request lies unread in it is reset by the kernel, losing
     /// them. Runs before Kestrel stops (<see cref="StreamDrain"/>), so no connection closes under
