@@ -20,6 +20,14 @@ public interface ICertificateAuthorityGrain : IGrainWithStringKey
     /// null: the chain (certificate first, PEM each), or the reason it was refused.
     /// </summary>
     Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime);
+
+    /// <summary>
+    /// Signs <paramref name="csrPem"/> as a control-plane process's TLS server certificate (the TLS
+    /// xDS port's), naming <paramref name="dnsNames"/> and <paramref name="addresses"/> (IP
+    /// literals), for <paramref name="lifetime"/>. Called by frontends only: the CA service never
+    /// reaches it.
+    /// </summary>
+    Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime);
 }
 
 /// <summary>What <see cref="ICertificateAuthorityGrain.SignAsync"/> answers: the chain, or why not (never key material).</summary>

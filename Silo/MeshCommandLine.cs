@@ -15,6 +15,9 @@ public static class MeshCommandLine
         ["--clusters"] = "Mesh:Kubernetes:ClustersFile",
         ["--xds-port"] = "Mesh:XdsPort",
         ["--xds-address"] = "Mesh:XdsAddress",
+        ["--xds-tls-port"] = "Mesh:XdsTlsPort",
+        ["--no-plaintext-xds"] = "Mesh:NoPlaintextXds",
+        ["--token-file"] = "Mesh:Security:TokenFile",
         ["--debug-port"] = "Mesh:DebugPort",
         ["--debug-address"] = "Mesh:DebugAddress",
         ["--silo-port"] = "Mesh:SiloPort",
@@ -35,7 +38,10 @@ public static class MeshCommandLine
           --config DIR          Kubernetes/Istio YAML directory to serve and watch (default: the sample mesh,
                                 unless --kubeconfig/--clusters are given or it runs in a pod)
           --xds-port P          plaintext xDS (ADS) port; 0 picks a free port and prints it (default 15010)
-          --xds-address A       address the xDS port binds to (default 127.0.0.1)
+          --xds-tls-port P      TLS xDS port (ADS, SDS and Istio's CA service; callers authenticate with a mesh
+                                client certificate or a bearer token); 0 picks a free port and prints it (default 15012)
+          --no-plaintext-xds    do not open the plaintext xDS port: only the TLS port serves
+          --xds-address A       address the xDS ports bind to (default 127.0.0.1)
           --debug-port P        debug HTTP port for /debug/syncz and /debug/config (default 15014)
           --debug-address A     address the debug port binds to (default 127.0.0.1)
           --kubeconfig FILE     read one Kubernetes cluster's API with FILE's current context (as --cluster-id)
@@ -51,6 +57,7 @@ public static class MeshCommandLine
           --ca-cert FILE        a plug-in CA's signing certificate (PEM, Istio's ca-cert.pem), with --ca-key;
                                 default: a self-signed root made at first start and kept in grain storage
           --ca-key FILE         the plug-in CA's private key (PEM, Istio's ca-key.pem)
+          --token-file FILE     bearer tokens for the TLS port without Kubernetes: TOKEN NAMESPACE SERVICEACCOUNT per line
           --trust-domain TD     the trust domain of workload identities spiffe://TD/ns/N/sa/SA (default cluster.local)
           --Section:Key VALUE   any other configuration value, e.g. --Mesh:Source:DebounceQuiet 00:00:00.200
           --help                this text
@@ -92,6 +99,13 @@ public static class MeshCommandLine
                 return (values, false, $"unknown option '{arg}'");
             }
 
+            if (flag == "--no-plaintext-xds")
+            {
+                // A switch: no value follows (--no-plaintext-xds=false is still accepted).
+                values[key] = value ?? "true";
+                continue;
+            }
+
             if (value is null)
             {
                 if (i + 1 >= args.Count)
@@ -102,7 +116,7 @@ public static class MeshCommandLine
                 value = args[++i];
             }
 
-            if (flag is "--xds-port" or "--debug-port" or "--silo-port" or "--gateway-port"
+            if (flag is "--xds-port" or "--xds-tls-port" or "--debug-port" or "--silo-port" or "--gateway-port"
                 && (!int.TryParse(value, out var port) || port < 0 || port > 65535))
             {
                 return (values, false, $"option '{flag}' needs a port number from 0 to 65535, not '{value}'");

@@ -81,7 +81,7 @@ public static class MeshHost
         builder.Services.AddOptions<ProxyGrainOptions>().BindConfiguration(ProxyGrainOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshTrafficOptions>().BindConfiguration(MeshTrafficOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<MeshScopingOptions>().BindConfiguration(MeshScopingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<Grains.Security.MeshSecurityOptions>().BindConfiguration(Grains.Security.MeshSecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Grains.Interfaces.Security.MeshSecurityOptions>().BindConfiguration(Grains.Interfaces.Security.MeshSecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<YamlSourceOptions>().BindConfiguration(YamlSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Debug.OrleansMessageCounts>();
@@ -121,10 +121,20 @@ public static class MeshHost
             // Plaintext gRPC needs HTTP/2 only: with Http1AndHttp2 a cleartext client gets HTTP_1_1_REQUIRED.
             if (role is MeshRole.All or MeshRole.Frontend)
             {
-                kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsPort, listen =>
+                if (!host.NoPlaintextXds)
+                {
+                    kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsPort, listen =>
+                    {
+                        listen.Protocols = HttpProtocols.Http2;
+                        endpoints.Xds = listen;
+                    });
+                }
+
+                kestrel.Listen(IPAddress.Parse(host.XdsAddress), host.XdsTlsPort, listen =>
                 {
                     listen.Protocols = HttpProtocols.Http2;
-                    endpoints.Xds = listen;
+                    Xds.Frontend.Security.MeshTlsListener.UseMeshTls(listen, kestrel.ApplicationServices.GetRequiredService<Xds.Frontend.Security.MeshTls>());
+                    endpoints.XdsTls = listen;
                 });
             }
 

@@ -19,6 +19,18 @@ public sealed class MeshHostOptions
     [Range(0, 65535)]
     public int XdsPort { get; set; } = 15010;
 
+    /// <summary>
+    /// The TLS xDS port (<c>--xds-tls-port</c>): the same xDS services and Istio's CA service over
+    /// TLS with the mesh CA's server certificate; callers authenticate with a mesh client
+    /// certificate or a bearer token. 0 picks a free one. Default 15012, as istiod's. Binds to
+    /// <see cref="XdsAddress"/>.
+    /// </summary>
+    [Range(0, 65535)]
+    public int XdsTlsPort { get; set; } = 15012;
+
+    /// <summary>Refuses the plaintext xDS port (<c>--no-plaintext-xds</c>): only the TLS port serves.</summary>
+    public bool NoPlaintextXds { get; set; }
+
     /// <summary>The address the debug HTTP port binds to. Default 127.0.0.1.</summary>
     [Required]
     public string DebugAddress { get; set; } = "127.0.0.1";

@@ -52,6 +52,11 @@ if (endpoints.Xds is not null)
     Console.WriteLine($"Mesh.Orleans xDS (ADS) listening on {endpoints.XdsEndpoint}");
 }
 
+if (endpoints.XdsTls is not null)
+{
+    Console.WriteLine($"Mesh.Orleans xDS over TLS (ADS, SDS, CA) on {endpoints.XdsTlsEndpoint}");
+}
+
 Console.WriteLine($"Mesh.Orleans debug endpoints on http://{endpoints.DebugEndpoint}/debug/syncz and /debug/config");
 await app.WaitForShutdownAsync();
 

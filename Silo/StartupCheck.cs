@@ -29,7 +29,7 @@ public static class StartupCheck
         (ProxyGrainOptions.Section, typeof(ProxyGrainOptions)),
         (MeshTrafficOptions.Section, typeof(MeshTrafficOptions)),
         (MeshScopingOptions.Section, typeof(MeshScopingOptions)),
-        (Grains.Security.MeshSecurityOptions.Section, typeof(Grains.Security.MeshSecurityOptions)),
+        (Grains.Interfaces.Security.MeshSecurityOptions.Section, typeof(Grains.Interfaces.Security.MeshSecurityOptions)),
         (Sources.Kubernetes.KubernetesSourceOptions.Section, typeof(Sources.Kubernetes.KubernetesSourceOptions)),
         (MeshClustering.MembershipSection, typeof(global::Orleans.Configuration.ClusterMembershipOptions)),
     ];
@@ -81,6 +81,11 @@ public static class StartupCheck
             return caProblem;
         }
 
+        if (frontend && CheckTokenFile(configuration) is { } tokenProblem)
+        {
+            return tokenProblem;
+        }
+
         if (silo)
         {
             var source = configuration.GetSection(YamlSourceOptions.Section).Get<YamlSourceOptions>() ?? new YamlSourceOptions();
@@ -103,7 +108,12 @@ public static class StartupCheck
         var ports = new List<(string Key, IPAddress Address, int Port)>();
         if (frontend)
         {
-            ports.Add(("Mesh:XdsPort", IPAddress.Parse(host.XdsAddress), host.XdsPort));
+            if (!host.NoPlaintextXds)
+            {
+                ports.Add(("Mesh:XdsPort", IPAddress.Parse(host.XdsAddress), host.XdsPort));
+            }
+
+            ports.Add(("Mesh:XdsTlsPort", IPAddress.Parse(host.XdsAddress), host.XdsTlsPort));
         }
 
         ports.Add(("Mesh:DebugPort", IPAddress.Parse(host.DebugAddress), host.DebugPort));
@@ -218,9 +228,29 @@ public static class StartupCheck
     }
 
     /// <summary>A plug-in CA must be given whole (certificate and key), as files that load as a CA able to sign now.</summary>
+    private static string? CheckTokenFile(IConfiguration configuration)
+    {
+        var file = configuration["Mesh:Security:TokenFile"];
+        if (file is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            // The reason names a line, never a token.
+            _ = new Xds.Frontend.Security.StaticTokenFile(file);
+            return null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return $"{Flag("Mesh:Security:TokenFile")} {file}: {(exception is FileNotFoundException or DirectoryNotFoundException ? "no such file" : exception.Message)}";
+        }
+    }
+
     private static string? CheckCa(IConfiguration configuration)
     {
-        var security = configuration.GetSection(Grains.Security.MeshSecurityOptions.Section).Get<Grains.Security.MeshSecurityOptions>() ?? new Grains.Security.MeshSecurityOptions();
+        var security = configuration.GetSection(Grains.Interfaces.Security.MeshSecurityOptions.Section).Get<Grains.Interfaces.Security.MeshSecurityOptions>() ?? new Grains.Interfaces.Security.MeshSecurityOptions();
         if (security.CaCertFile is null && security.CaKeyFile is null)
         {
             return security.CaChainFile is null ? null : $"{Flag("Mesh:Security:CaChainFile")} {security.CaChainFile}: given without --ca-cert and --ca-key";

@@ -1,4 +1,6 @@
 using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Security;
+using Mesh.Orleans.Xds.Frontend.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,6 +34,21 @@ public static class XdsFrontendExtensions
         services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
         services.AddSingleton<Internal.StreamFactory>();
+
+        // The TLS xDS port: caller authentication, SDS and the CA service.
+        services.AddOptions<MeshSecurityOptions>().BindConfiguration(MeshSecurityOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<IMeshCertificateClient, OrleansMeshCertificateClient>();
+        services.TryAddSingleton<ITokenReviewer>(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshSecurityOptions>>().Value.TokenFile is { } tokenFile
+            ? new StaticTokenFile(tokenFile, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<StaticTokenFile>>())
+            : new NoTokenReviewer());
+        services.AddSingleton<MeshTls>();
+        services.AddHostedService(sp => sp.GetRequiredService<MeshTls>());
+        services.AddSingleton<CallerAuthenticator>();
+        services.AddSingleton(sp => new Internal.StreamSecurity(
+            sp.GetRequiredService<CallerAuthenticator>(),
+            sp.GetRequiredService<IMeshCertificateClient>(),
+            sp.GetRequiredService<MeshTls>(),
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshSecurityOptions>>().Value.WorkloadCertLifetime));
         services.AddHostedService<Internal.StreamDrain>();
         services.AddHostedService<ScopeSubscriber>();
         services.AddHostedService<ProxyReporter>();
@@ -46,6 +63,8 @@ public static class XdsFrontendExtensions
         endpoints.MapGrpcService<EndpointDiscoveryServiceImpl>();
         endpoints.MapGrpcService<ListenerDiscoveryServiceImpl>();
         endpoints.MapGrpcService<RouteDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<SecretDiscoveryServiceImpl>();
+        endpoints.MapGrpcService<IstioCertificateServiceImpl>();
         return endpoints;
     }
 }

@@ -18,6 +18,9 @@ public static class TypeUrls
     /// <summary>RDS.</summary>
     public const string RouteConfiguration = Prefix + "envoy.config.route.v3.RouteConfiguration";
 
+    /// <summary>SDS: a TLS certificate and key, or a validation context (per proxy, never in a shared cache).</summary>
+    public const string Secret = Prefix + "envoy.extensions.transport_sockets.tls.v3.Secret";
+
     /// <summary>
     /// Not an xDS type: one service port's Envoy <c>VirtualHost</c>, built by its ServiceGrain and
     /// put together with the others of its port into a sidecar's RouteConfiguration named by port.
@@ -39,7 +42,8 @@ public static class TypeUrls
     /// considerations"): clusters before the endpoints they load, both before the
     /// listeners and routes that name them. Removals go in the reverse order.
     /// </summary>
-    public static IReadOnlyList<string> PushOrder { get; } = [Cluster, ClusterLoadAssignment, Listener, RouteConfiguration];
+    /// Secrets go last: Envoy warms a cluster or listener that names an SDS secret until it arrives.
+    public static IReadOnlyList<string> PushOrder { get; } = [Cluster, ClusterLoadAssignment, Listener, RouteConfiguration, Secret];
 
     /// <summary>
     /// True for the types where a SotW response carries the whole set, so that a resource
@@ -48,5 +52,5 @@ public static class TypeUrls
     public static bool IsFullStateInSotw(string typeUrl) => typeUrl is Listener or Cluster;
 
     /// <summary>True for a type the mesh serves.</summary>
-    public static bool IsKnown(string typeUrl) => typeUrl is Cluster or ClusterLoadAssignment or Listener or RouteConfiguration;
+    public static bool IsKnown(string typeUrl) => typeUrl is Cluster or ClusterLoadAssignment or Listener or RouteConfiguration or Secret;
 }

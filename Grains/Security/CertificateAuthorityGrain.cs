@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -76,6 +77,35 @@ public sealed partial class CertificateAuthorityGrain(
         catch (CertificateRequestRefusedException refused)
         {
             LogRefused(logger, identity, refused.Message);
+            return Task.FromResult(new SignedCertificate([], refused.Message));
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        var parsed = new List<System.Net.IPAddress>(addresses.Count);
+        foreach (var address in addresses)
+        {
+            if (!System.Net.IPAddress.TryParse(address, out var ip))
+            {
+                return Task.FromResult(new SignedCertificate([], $"'{address}' is not an IP address"));
+            }
+
+            parsed.Add(ip);
+        }
+
+        var names = string.Join(", ", dnsNames.Concat(addresses));
+        try
+        {
+            using var certificate = Authority.SignServer(csrPem, dnsNames, parsed, lifetime);
+            LogSigned(logger, names, certificate.SerialNumber, certificate.NotAfter.ToUniversalTime());
+            return Task.FromResult(new SignedCertificate(Authority.ChainPem(certificate), null));
+        }
+        catch (Exception refused) when (refused is CertificateRequestRefusedException or ArgumentException)
+        {
+            LogRefused(logger, names, refused.Message);
             return Task.FromResult(new SignedCertificate([], refused.Message));
         }
     }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Mesh.Orleans.Grains.Interfaces.Security;
 
 namespace Mesh.Orleans.Grains.Security;
 
@@ -139,6 +140,67 @@ public sealed class MeshCertificateAuthority : IDisposable
             throw new CertificateRequestRefusedException("the requested lifetime is not positive");
         }
 
+        var request = LoadRequest(csrPem);
+        SubjectAltNames asked;
+        try
+        {
+            asked = SubjectAltNames.Read(request.CertificateExtensions);
+        }
+        catch (System.Formats.Asn1.AsnContentException exception)
+        {
+            throw new CertificateRequestRefusedException($"the CSR's subjectAltName does not parse: {exception.Message}");
+        }
+
+        if (asked.Uris.Count != 1 || asked.DnsNames.Count > 0 || asked.Others.Count > 0 || asked.Uris[0] != caller.ToString())
+        {
+            var names = string.Join(", ", asked.Uris.Concat(asked.DnsNames).Concat(asked.Others));
+            throw new CertificateRequestRefusedException($"the CSR must name exactly the caller's identity {caller} as its URI SAN, and names {(names.Length == 0 ? "nothing" : names)}");
+        }
+
+        var identity = new SubjectAlternativeNameBuilder();
+        identity.AddUri(new Uri(caller.ToString()));
+        return Issue(request.PublicKey, identity.Build(critical: true), lifetime);
+    }
+
+    /// <summary>
+    /// Signs <paramref name="csrPem"/> as the control plane's own TLS server certificate: the
+    /// CSR's key, the DNS names and addresses given here (whatever the CSR asks for), for
+    /// <paramref name="lifetime"/>. Only the control plane's own processes ask for it (through
+    /// the CA grain, never through the CA service), so the names are theirs to choose.
+    /// </summary>
+    public X509Certificate2 SignServer(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<System.Net.IPAddress> addresses, TimeSpan lifetime)
+    {
+        ArgumentNullException.ThrowIfNull(dnsNames);
+        ArgumentNullException.ThrowIfNull(addresses);
+        if (dnsNames.Count + addresses.Count == 0)
+        {
+            throw new CertificateRequestRefusedException("a server certificate needs at least one DNS name or address");
+        }
+
+        if (lifetime <= TimeSpan.Zero)
+        {
+            throw new CertificateRequestRefusedException("the requested lifetime is not positive");
+        }
+
+        var request = LoadRequest(csrPem);
+        var names = new SubjectAlternativeNameBuilder();
+        foreach (var name in dnsNames)
+        {
+            names.AddDnsName(name);
+        }
+
+        foreach (var address in addresses)
+        {
+            names.AddIpAddress(address);
+        }
+
+        // Critical, as a workload's: the subject is empty, so the SAN is the certificate's only name (RFC 5280 4.2.1.6).
+        return Issue(request.PublicKey, names.Build(critical: true), lifetime);
+    }
+
+    /// <summary>The CSR in <paramref name="csrPem"/>, its signature verified and its key strong enough, or the reason it is refused.</summary>
+    private static CertificateRequest LoadRequest(string csrPem)
+    {
         if (string.IsNullOrWhiteSpace(csrPem) || csrPem.Length > 64 * 1024)
         {
             throw new CertificateRequestRefusedException("the CSR is empty or longer than 64 KiB");
@@ -160,22 +222,12 @@ public sealed class MeshCertificateAuthority : IDisposable
             throw new CertificateRequestRefusedException(weak);
         }
 
-        SubjectAltNames asked;
-        try
-        {
-            asked = SubjectAltNames.Read(request.CertificateExtensions);
-        }
-        catch (System.Formats.Asn1.AsnContentException exception)
-        {
-            throw new CertificateRequestRefusedException($"the CSR's subjectAltName does not parse: {exception.Message}");
-        }
+        return request;
+    }
 
-        if (asked.Uris.Count != 1 || asked.DnsNames.Count > 0 || asked.Others.Count > 0 || asked.Uris[0] != caller.ToString())
-        {
-            var names = string.Join(", ", asked.Uris.Concat(asked.DnsNames).Concat(asked.Others));
-            throw new CertificateRequestRefusedException($"the CSR must name exactly the caller's identity {caller} as its URI SAN, and names {(names.Length == 0 ? "nothing" : names)}");
-        }
-
+    /// <summary>A leaf certificate for <paramref name="key"/> naming <paramref name="subjectAltName"/>, signed by the signer, valid for <paramref name="lifetime"/> but never past the signer.</summary>
+    private X509Certificate2 Issue(PublicKey key, X509Extension subjectAltName, TimeSpan lifetime)
+    {
         var now = _time.GetUtcNow();
         var notBefore = Max(now - s_clockSkew, Signer.NotBefore.ToUniversalTime());
         var notAfter = Min(now + lifetime, Signer.NotAfter.ToUniversalTime());
@@ -185,10 +237,8 @@ public sealed class MeshCertificateAuthority : IDisposable
         }
 
         // The padding applies only when the signer's key is RSA (a plug-in CA's may be).
-        var leaf = new CertificateRequest(new X500DistinguishedName(string.Empty), request.PublicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var identity = new SubjectAlternativeNameBuilder();
-        identity.AddUri(new Uri(caller.ToString()));
-        leaf.CertificateExtensions.Add(identity.Build(critical: true));
+        var leaf = new CertificateRequest(new X500DistinguishedName(string.Empty), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        leaf.CertificateExtensions.Add(subjectAltName);
         leaf.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
         leaf.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, critical: true));
         leaf.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuth), new Oid(ClientAuth)], critical: false));

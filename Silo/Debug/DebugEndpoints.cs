@@ -18,6 +18,10 @@ public static class DebugEndpoints
     public static IEndpointRouteBuilder MapDebugEndpoints(this IEndpointRouteBuilder endpoints, MeshRole role)
     {
         endpoints.MapGet("/debug/stats", async (HttpContext http, IServiceProvider services) => Results.Json(await ProcessStats.ReadAsync(services, http.Request.Query.ContainsKey("gc"))));
+
+        // The mesh root (public: what proxies trust, Istio's istio-ca-root-cert), so a client of the TLS port can check the server.
+        endpoints.MapGet("/debug/rootca", async (IGrainFactory grains) =>
+            Results.Text(await grains.GetGrain<Grains.Interfaces.ICertificateAuthorityGrain>(Grains.Interfaces.ICertificateAuthorityGrain.Key).GetRootCertificateAsync(), "application/x-pem-file"));
         if (role is MeshRole.Silo)
         {
             MapConfig(endpoints);

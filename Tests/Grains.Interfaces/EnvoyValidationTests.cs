@@ -16,6 +16,7 @@ using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Grains.Translation;
 using Mesh.Orleans.Tests.EndToEnd;
 using Mesh.Orleans.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace Mesh.Orleans.Tests.Grains.Interfaces;
@@ -255,6 +256,8 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
     [InlineData("REGISTRY_ONLY")]
     public async Task EveryResourceServed_ToProxylessClientsSidecarsAndGateways_PassesEnvoysRules(string outboundTrafficPolicy)
     {
+        using var tokens = new TempDirectory();
+        var tokenFile = tokens.Write("tokens", "bookinfo-productpage-token-0123 bookinfo productpage\n");
         await using var server = await MeshServer.StartAsync(
             new Dictionary<string, string>
             {
@@ -264,7 +267,7 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
                 ["rich.yaml"] = RichVirtualServices,
                 ["gateways.yaml"] = RichGateways,
             },
-            new Dictionary<string, string?> { ["Mesh:Traffic:OutboundTrafficPolicy"] = outboundTrafficPolicy });
+            new Dictionary<string, string?> { ["Mesh:Traffic:OutboundTrafficPolicy"] = outboundTrafficPolicy, ["Mesh:Security:TokenFile"] = tokenFile });
         var before = validation.CheckedRules;
         var nodes = new (string NodeId, Struct? Metadata)[]
         {
@@ -289,6 +292,22 @@ public sealed class EnvoyValidationTests(EnvoyValidation validation, ITestOutput
                     {
                         failures.Add($"{nodeId.Split('~')[2]}: {any.TypeUrl[TypeUrls.Prefix.Length..]} {NameOf(any)}: {violation}");
                     }
+                }
+            }
+        }
+
+        // A sidecar's SDS secrets, over the TLS port with its service account's token.
+        var root = server.Services.GetRequiredService<Mesh.Orleans.Xds.Frontend.Security.MeshTls>().Root;
+        using (var channel = MeshTlsClient.Channel(server.XdsTlsPort, root, token: "bookinfo-productpage-token-0123"))
+        {
+            await using var client = AdsTestClient.Connect(channel, nodes[1].NodeId, nodes[1].Metadata);
+            await client.SendAsync(TypeUrls.Secret, [Mesh.Orleans.Xds.Frontend.Security.ProxySecrets.Default, Mesh.Orleans.Xds.Frontend.Security.ProxySecrets.RootCa]);
+            foreach (var any in (await client.ReceiveTypeAsync(TypeUrls.Secret)).Resources)
+            {
+                counts[any.TypeUrl] = counts.GetValueOrDefault(any.TypeUrl) + 1;
+                foreach (var violation in await validation.ValidateAsync(any.TypeUrl, any.Value))
+                {
+                    failures.Add($"secret: {violation}");
                 }
             }
         }

@@ -14,6 +14,11 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
     {
     }
 
+    private AdsTestClient(GrpcChannel channel, string nodeId, Func<CallInvoker, CancellationToken, AsyncDuplexStreamingCall<DiscoveryRequest, DiscoveryResponse>> open)
+        : base(channel, nodeId, open, read: true)
+    {
+    }
+
     /// <summary>Opens a stream to the server on <paramref name="port"/>.</summary>
     /// <param name="port">The server's xDS port.</param>
     /// <param name="nodeId">The node id to announce.</param>
@@ -30,6 +35,14 @@ public sealed class AdsTestClient : XdsTestClient<DiscoveryRequest, DiscoveryRes
             Locality = locality,
             Metadata = metadata ?? ProxylessMetadata(),
         };
+
+    /// <summary>Opens a stream over <paramref name="channel"/> (a TLS one, say).</summary>
+    public static AdsTestClient Connect(GrpcChannel channel, string nodeId, Google.Protobuf.WellKnownTypes.Struct? metadata = null) =>
+        new(channel, nodeId, read: true) { Metadata = metadata ?? ProxylessMetadata() };
+
+    /// <summary>Opens <c>SecretDiscoveryService.StreamSecrets</c> over <paramref name="channel"/>.</summary>
+    public static AdsTestClient ConnectSecrets(GrpcChannel channel, string nodeId) =>
+        new(channel, nodeId, (invoker, token) => new Envoy.Service.Secret.V3.SecretDiscoveryService.SecretDiscoveryServiceClient(invoker).StreamSecrets(cancellationToken: token)) { Metadata = ProxylessMetadata() };
 
     /// <summary>Sends a request; the node is included unless <paramref name="withNode"/> is false.</summary>
     public Task SendAsync(string typeUrl, IEnumerable<string>? names = null, string version = "", string nonce = "", string? error = null, bool withNode = true)

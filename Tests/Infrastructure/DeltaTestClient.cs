@@ -22,6 +22,10 @@ public sealed class DeltaTestClient : XdsTestClient<DeltaDiscoveryRequest, Delta
             Metadata = metadata ?? ProxylessMetadata(),
         };
 
+    /// <summary>Opens <c>DeltaAggregatedResources</c> over <paramref name="channel"/> (a TLS one, say).</summary>
+    public static DeltaTestClient Connect(GrpcChannel channel, string nodeId) =>
+        new(channel, nodeId, (invoker, token) => new AggregatedDiscoveryService.AggregatedDiscoveryServiceClient(invoker).DeltaAggregatedResources(cancellationToken: token)) { Metadata = ProxylessMetadata() };
+
     /// <summary>Opens <c>ClusterDiscoveryService.DeltaClusters</c>.</summary>
     public static DeltaTestClient ConnectClusters(int port, string nodeId = "sidecar~127.0.0.254~cds.default~default.svc.cluster.local") =>
         new(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), nodeId,

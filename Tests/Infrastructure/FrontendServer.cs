@@ -28,6 +28,7 @@ public sealed class FrontendServer : IAsyncDisposable
             ["Mesh:Role"] = "frontend",
             ["Mesh:GatewayPort"] = gatewayPort.ToString(CultureInfo.InvariantCulture),
             ["Mesh:XdsPort"] = "0",
+            ["Mesh:XdsTlsPort"] = "0",
             ["Mesh:DebugPort"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",

@@ -3,6 +3,7 @@ using Mesh.Orleans.Silo.Sources;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Mesh.Orleans.Tests.Infrastructure;
 
@@ -30,6 +31,9 @@ public sealed class MeshServer : IAsyncDisposable
     public int GatewayPort => Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshHostOptions>>().Value.GatewayPort;
 
     /// <summary>The bound debug port.</summary>
+    /// <summary>The bound TLS xDS port.</summary>
+    public int XdsTlsPort => Services.GetRequiredService<MeshEndpoints>().XdsTlsEndpoint.Port;
+
     public int DebugPort => Services.GetRequiredService<MeshEndpoints>().DebugEndpoint.Port;
 
     /// <summary>The host's services.</summary>
@@ -54,7 +58,7 @@ public sealed class MeshServer : IAsyncDisposable
     /// <summary>
     /// Starts a control plane whose config directory holds <paramref name="files"/> (name to YAML).
     /// </summary>
-    public static async Task<MeshServer> StartAsync(IReadOnlyDictionary<string, string>? files = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<MeshServer> StartAsync(IReadOnlyDictionary<string, string>? files = null, IReadOnlyDictionary<string, string?>? settings = null, Microsoft.Extensions.Logging.ILoggerProvider? logs = null)
     {
         var directory = Directory.CreateTempSubdirectory("mesh-config-").FullName;
         foreach (var (name, text) in files ?? new Dictionary<string, string>())
@@ -66,6 +70,7 @@ public sealed class MeshServer : IAsyncDisposable
         {
             ["Mesh:Source:Directory"] = directory,
             ["Mesh:XdsPort"] = "0",
+            ["Mesh:XdsTlsPort"] = "0",
             ["Mesh:DebugPort"] = "0",
             ["Mesh:SiloPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mesh:GatewayPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -82,7 +87,13 @@ public sealed class MeshServer : IAsyncDisposable
             values[key] = value;
         }
 
-        var app = MeshHost.Build(MeshHost.CreateBuilder(values));
+        var builder = MeshHost.CreateBuilder(values);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+        }
+
+        var app = MeshHost.Build(builder);
         await app.StartAsync();
         var server = new MeshServer(app, directory);
         await server.Cache.Ready.WaitAsync(TimeSpan.FromSeconds(30));

@@ -23,16 +23,20 @@ public sealed partial class SiloProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly Output _output;
 
-    private SiloProcess(Process process, Output output, int xdsPort, int debugPort)
+    private SiloProcess(Process process, Output output, int xdsPort, int xdsTlsPort, int debugPort)
     {
         _process = process;
         _output = output;
         XdsPort = xdsPort;
+        XdsTlsPort = xdsTlsPort;
         DebugPort = debugPort;
     }
 
-    /// <summary>The bound xDS port (0 when the process runs no frontend).</summary>
+    /// <summary>The bound xDS port (0 when the process runs no frontend or no plaintext port).</summary>
     public int XdsPort { get; }
+
+    /// <summary>The bound TLS xDS port (0 when the process runs no frontend).</summary>
+    public int XdsTlsPort { get; }
 
     /// <summary>The bound debug port.</summary>
     public int DebugPort { get; }
@@ -71,7 +75,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
     {
         var process = Launch(args.Concat(
         [
-            "--xds-port", "0", "--debug-port", "0",
+            "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0",
             "--silo-port", TestPorts.Free().ToString(CultureInfo.InvariantCulture),
             "--gateway-port", (gatewayPort ?? TestPorts.Free()).ToString(CultureInfo.InvariantCulture),
         ]));
@@ -79,6 +83,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         try
         {
             int? xds = expectXds ? null : 0;
+            var tls = 0;
             int? debug = null;
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             while (xds is null || debug is null)
@@ -90,13 +95,19 @@ public sealed partial class SiloProcess : IAsyncDisposable
                     xds = int.Parse(x.Groups[1].Value, CultureInfo.InvariantCulture);
                 }
 
+                if (TlsLine().Match(line) is { Success: true } t)
+                {
+                    tls = int.Parse(t.Groups[1].Value, CultureInfo.InvariantCulture);
+                }
+
                 if (DebugLine().Match(line) is { Success: true } d)
                 {
                     debug = int.Parse(d.Groups[1].Value, CultureInfo.InvariantCulture);
                 }
             }
 
-            return new SiloProcess(process, output, xds.Value, debug.Value);
+            // The TLS line comes before the debug line, so it is in by now when the process prints one.
+            return new SiloProcess(process, output, xds.Value, tls, debug.Value);
         }
         catch
         {
@@ -177,6 +188,9 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     [GeneratedRegex(@"listening on 127\.0\.0\.1:(\d+)")]
     private static partial Regex XdsLine();
+
+    [GeneratedRegex(@"xDS over TLS \(ADS, SDS, CA\) on 127\.0\.0\.1:(\d+)")]
+    private static partial Regex TlsLine();
 
     [GeneratedRegex(@"http://127\.0\.0\.1:(\d+)/debug")]
     private static partial Regex DebugLine();

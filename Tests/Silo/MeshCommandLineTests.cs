@@ -7,7 +7,7 @@ public sealed class MeshCommandLineTests
     [Fact]
     public void Parse_ProductFlags_MapToConfiguration()
     {
-        var (values, help, error) = MeshCommandLine.Parse(["--config", "/tmp/mesh", "--xds-port", "0", "--debug-port=15099"]);
+        var (values, help, error) = MeshCommandLine.Parse(["--config", "/tmp/mesh", "--xds-port", "0", "--xds-tls-port", "0", "--debug-port=15099"]);
 
         Assert.Null(error);
         Assert.False(help);
@@ -29,11 +29,24 @@ public sealed class MeshCommandLineTests
     [InlineData("--bogus", "x", "unknown option")]
     [InlineData("--xds-port", "http", "port number")]
     [InlineData("--xds-port", "70000", "port number")]
+    [InlineData("--xds-tls-port", "-1", "port number")]
     public void Parse_BadArguments_AreAnError(string flag, string value, string message)
     {
         var (_, _, error) = MeshCommandLine.Parse([flag, value]);
 
         Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_SecurityFlags_MapToConfiguration_AndNoPlaintextXdsIsASwitch()
+    {
+        var (values, _, error) = MeshCommandLine.Parse(["--no-plaintext-xds", "--xds-tls-port", "15099", "--token-file", "/etc/mesh/tokens", "--no-plaintext-xds=false"]);
+
+        Assert.Null(error);
+        Assert.Equal("15099", values["Mesh:XdsTlsPort"]);
+        Assert.Equal("/etc/mesh/tokens", values["Mesh:Security:TokenFile"]);
+        Assert.Equal("false", values["Mesh:NoPlaintextXds"]);
+        Assert.Equal("true", MeshCommandLine.Parse(["--no-plaintext-xds", "--config", "/tmp/mesh"]).Values["Mesh:NoPlaintextXds"]);
     }
 
     [Fact]

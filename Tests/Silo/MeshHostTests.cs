@@ -18,6 +18,7 @@ public sealed class MeshHostTests
             {
                 ["Mesh:Source:Directory"] = directory,
                 ["Mesh:XdsPort"] = "0",
+                ["Mesh:XdsTlsPort"] = "0",
                 ["Mesh:DebugPort"] = "0",
                 ["Mesh:SiloPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),
                 ["Mesh:GatewayPort"] = TestPorts.Free().ToString(CultureInfo.InvariantCulture),

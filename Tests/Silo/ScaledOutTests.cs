@@ -271,7 +271,7 @@ public sealed class ScaledOutTests
         // Nothing listens on the port: the process cannot join, says why in one line and exits 1,
         // so its supervisor restarts it until Redis is up.
         var address = $"127.0.0.1:{TestPorts.Free()}";
-        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--role", role, "--redis", address, "--xds-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
+        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--role", role, "--redis", address, "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
 
         Assert.Equal(1, exitCode);
         Assert.Contains($"error: --redis {address}: Redis did not answer (Connection refused)", stderr, StringComparison.Ordinal);
@@ -280,7 +280,7 @@ public sealed class ScaledOutTests
     [Fact]
     public async Task ABadRedisAddress_StopsTheProcessWithOneLine()
     {
-        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--redis", ",,,", "--xds-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
+        var (exitCode, _, stderr) = await SiloProcess.RunToExitAsync(["--redis", ",,,", "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0"], TimeSpan.FromSeconds(60));
 
         Assert.NotEqual(0, exitCode);
         Assert.Contains("--redis ,,,:", stderr, StringComparison.Ordinal);

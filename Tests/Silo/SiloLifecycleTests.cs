@@ -168,6 +168,7 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
 
     [Theory]
     [InlineData("--xds-port", null, "is already in use")]
+    [InlineData("--xds-tls-port", null, "is already in use")]
     [InlineData("--debug-port", null, "is already in use")]
     [InlineData("--silo-port", null, "is already in use")]
     [InlineData("--gateway-port", null, "is already in use")]
@@ -185,6 +186,7 @@ public sealed class SiloLifecycleTests(ITestOutputHelper output)
         var ports = new Dictionary<string, string>
         {
             ["--xds-port"] = "0",
+            ["--xds-tls-port"] = "0",
             ["--debug-port"] = "0",
             ["--silo-port"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["--gateway-port"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),

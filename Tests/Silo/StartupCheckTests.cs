@@ -89,6 +89,18 @@ public sealed class StartupCheckTests
     }
 
     [Fact]
+    public void FindProblem_ATokenFile_IsReadAtStart_AndALineThatDoesNotParseIsNamedWithoutItsToken()
+    {
+        using var folder = new TempDirectory();
+        var good = folder.Write("tokens", "shop-web-token-0123456789 shop web\n");
+        var bad = folder.Write("bad-tokens", "# header\nshop-web-token-0123456789 shop\n");
+
+        Assert.Null(StartupCheck.FindProblem(Configuration(("Mesh:Security:TokenFile", good))));
+        Assert.Equal($"--token-file {bad}: line 2: expected TOKEN NAMESPACE SERVICEACCOUNT, found 2 field(s)", StartupCheck.FindProblem(Configuration(("Mesh:Security:TokenFile", bad))));
+        Assert.Equal($"--token-file {good}.gone: no such file", StartupCheck.FindProblem(Configuration(("Mesh:Security:TokenFile", good + ".gone"))));
+    }
+
+    [Fact]
     public void FindProblem_APlugInCa_IsCheckedAtStart_WholeAndAbleToSign()
     {
         using var folder = new TempDirectory();
@@ -125,6 +137,7 @@ public sealed class StartupCheckTests
         {
             ["Mesh:Source:Directory"] = AppContext.BaseDirectory,
             ["Mesh:XdsPort"] = "0",
+            ["Mesh:XdsTlsPort"] = "0",
             ["Mesh:DebugPort"] = "0",
             ["Mesh:SiloPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Mesh:GatewayPort"] = TestPorts.Free().ToString(System.Globalization.CultureInfo.InvariantCulture),

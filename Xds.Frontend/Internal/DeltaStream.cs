@@ -35,6 +35,8 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
 
     protected override Node? NodeOf(DeltaDiscoveryRequest request) => request.Node;
 
+    protected override string TypeUrlOf(DeltaDiscoveryRequest request) => request.TypeUrl;
+
     protected override void HandleRequest(DeltaDiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
@@ -61,7 +63,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
             {
                 // Share the cache's strings where the client holds the current version.
                 // A proxy with a locality holds its locality's variant, so compare with that.
-                var current = Cache.Current.Of(typeUrl).GetValueOrDefault(name) is { } cached ? ForProxy(cached) : null;
+                var current = ResourcesOf(Cache.Current, typeUrl).GetValueOrDefault(name) is { } cached ? ForProxy(cached) : null;
                 state.ClientHas[current?.Name ?? name] = current is not null && current.Version == version ? current.Version : version;
             }
 
@@ -166,6 +168,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         (TypeUrls.RouteConfiguration, Phase.All),
         (TypeUrls.ClusterLoadAssignment, Phase.RemovalsOnly),
         (TypeUrls.Cluster, Phase.RemovalsOnly),
+        (TypeUrls.Secret, Phase.All),
     ];
 
     /// <summary>
@@ -178,14 +181,17 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
     {
         var from = LastSeen;
         var (view, changed) = AdvanceView();
+        var secretsChanged = TakeSecretsChanged();
         foreach (var (typeUrl, phase) in s_pushPlan)
         {
-            if (!_types.TryGetValue(typeUrl, out var state) || !state.Requested || !Touches(changed, typeUrl, state.Wildcard, state.Names))
+            if (!_types.TryGetValue(typeUrl, out var state) || !state.Requested
+                || !(Touches(changed, typeUrl, state.Wildcard, state.Names) || (secretsChanged && typeUrl == TypeUrls.Secret)))
             {
                 continue;
             }
 
-            if (changed is not null && from is not null && view.ChangesSince(from.Generation, from.Epoch, typeUrl) is { } changes)
+            // Secrets are the stream's own: the cache's change log knows nothing of them.
+            if (typeUrl != TypeUrls.Secret && changed is not null && from is not null && view.ChangesSince(from.Generation, from.Epoch, typeUrl) is { } changes)
             {
                 PushChanged(state, view, changes, phase);
             }
@@ -243,7 +249,7 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
 
     private void PushType(DeltaTypeState state, ResourceCache.CacheView view, Phase phase, bool alwaysRespond)
     {
-        var available = view.Of(state.TypeUrl);
+        var available = ResourcesOf(view, state.TypeUrl);
         var upserts = new List<CachedResource>();
         var removed = new List<string>();
         if (phase != Phase.RemovalsOnly)

@@ -26,6 +26,8 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
     protected override Node? NodeOf(DiscoveryRequest request) => request.Node;
 
+    protected override string TypeUrlOf(DiscoveryRequest request) => request.TypeUrl;
+
     protected override void HandleRequest(DiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);
@@ -139,7 +141,8 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
     protected override void PushChanges()
     {
         var (view, changed) = AdvanceView();
-        bool Relevant(TypeState state) => Touches(changed, state.TypeUrl, state.Wildcard, state.Names);
+        var secretsChanged = TakeSecretsChanged();
+        bool Relevant(TypeState state) => Touches(changed, state.TypeUrl, state.Wildcard, state.Names) || (secretsChanged && state.TypeUrl == TypeUrls.Secret);
 
         _types.TryGetValue(TypeUrls.Cluster, out var clusters);
         var clustersChanged = clusters is not null && Relevant(clusters);
@@ -169,7 +172,7 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
             return;
         }
 
-        var available = view.Of(state.TypeUrl);
+        var available = ResourcesOf(view, state.TypeUrl);
         var included = new Dictionary<string, CachedResource>(StringComparer.Ordinal);
         if (state.Wildcard)
         {

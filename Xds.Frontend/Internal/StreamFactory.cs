@@ -27,14 +27,15 @@ internal sealed partial class StreamFactory
         IOptions<XdsFrontendOptions> options,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
-        ILogger<StreamFactory> logger)
+        ILogger<StreamFactory> logger,
+        StreamSecurity? security = null)
     {
         // One process-wide signal that every stream awaits beside its next request and the next
         // cache change: once the process stops, new streams end at once and each open stream ends
         // with Unavailable within the drain spread, so clients reconnect to another frontend
         // (spread out). SIGTERM begins it at once (ApplicationStopping); StreamDrain waits for
         // the streams before anything stops (see DrainAsync).
-        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), _draining.Token);
+        _shared = new StreamShared(cache, caches, mesh, registry, options.Value, time, logger, new SemaphoreSlim(options.Value.MaxConcurrentPushes, options.Value.MaxConcurrentPushes), _draining.Token, security);
         lifetime.ApplicationStopping.Register(BeginDrain);
     }
 

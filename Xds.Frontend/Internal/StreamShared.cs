@@ -18,4 +18,12 @@ internal sealed record StreamShared(
     TimeProvider Time,
     ILogger Logger,
     SemaphoreSlim PushThrottle,
-    CancellationToken Draining);
+    CancellationToken Draining,
+    StreamSecurity? Security);
+
+/// <summary>What streams on the TLS xDS port need: caller authentication, the CA and the mesh root, and the workload certificate lifetime.</summary>
+internal sealed record StreamSecurity(
+    Security.CallerAuthenticator Authenticator,
+    Security.IMeshCertificateClient Ca,
+    Security.MeshTls Tls,
+    TimeSpan WorkloadCertLifetime);

@@ -4,6 +4,7 @@ using Grpc.Core;
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Proxies;
 using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Xds.Frontend.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Mesh.Orleans.Xds.Frontend.Internal;
@@ -40,6 +41,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private ResourceCache.CacheView? _seen;
     private TaskCompletionSource _cacheChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nonce;
+    private readonly StreamSecurity? _security;
+    private ProxySecrets? _secrets;
+    private bool _secretsRefusedLogged;
 
     protected XdsStream(StreamContext<TRequest, TResponse> context)
     {
@@ -55,6 +59,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         Logger = context.Shared.Logger;
         Throttle = context.Shared.PushThrottle;
         FixedTypeUrl = context.FixedTypeUrl;
+        _security = context.Shared.Security;
 
         // The stream ends when the process drains (at a random moment of the drain spread, so a
         // frontend's proxies do not all reconnect at once; a stream opened while draining at once)
@@ -121,6 +126,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     protected abstract Node? NodeOf(TRequest request);
 
+    /// <summary>The type URL a request names (empty when it names none).</summary>
+    protected abstract string TypeUrlOf(TRequest request);
+
     /// <summary>Handles one request; responses it produces go through <see cref="Send"/>.</summary>
     protected abstract void HandleRequest(TRequest request);
 
@@ -136,6 +144,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         finally
         {
             _lease?.Dispose();
+            _secrets?.Dispose();
             _drainRegistration.Dispose();
             _linked.Dispose();
             _ending.Dispose();
@@ -179,6 +188,12 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             throw new RpcException(new Status(StatusCode.InvalidArgument, refused!));
         }
 
+        if (_security is not null && CallerAuthenticator.IsSecure(Call))
+        {
+            var caller = await AuthorizeAsync(node, identity, cancellation);
+            _secrets = new ProxySecrets(caller, _security.Ca, _security.Tls, _security.WorkloadCertLifetime, Time, SignalCacheChanged, Logger);
+        }
+
         NodeId = node.Id;
         _scope = ScopeResolver.Resolve(identity);
         _lease = _caches.Acquire(_scope);
@@ -199,6 +214,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         _cacheListener = Cache.Listen(SignalCacheChanged);
         try
         {
+            await BeforeRequestAsync(first, cancellation);
             HandleRequest(first);
 
             // Holding the first request (its node and names) for the stream's lifetime would cost every idle stream its size.
@@ -268,6 +284,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
                     var request = _requests.Current;
                     ValidateNode(NodeOf(request));
+                    await BeforeRequestAsync(request, cancellation);
                     HandleRequest(request);
                     read = _requests.MoveNext(cancellation);
                 }
@@ -299,6 +316,71 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             LogStreamClosed(Logger, Protocol, NodeId, StreamId);
         }
     }
+
+    /// <summary>
+    /// Authenticates the caller of a stream on the TLS port and checks, as istiod does, that the node
+    /// is its own: the node's namespace (and node metadata <c>SERVICE_ACCOUNT</c>, when given) must be
+    /// the caller identity's. Unauthenticated or PermissionDenied otherwise.
+    /// </summary>
+    private async Task<XdsCaller> AuthorizeAsync(Node node, ProxyIdentity identity, CancellationToken cancellation)
+    {
+        var (caller, problem) = await _security!.Authenticator.AuthenticateAsync(Call, cancellation);
+        if (caller is null)
+        {
+            LogUnauthenticated(Logger, node.Id, Call.Peer, problem!);
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"authentication failed: {problem}"));
+        }
+
+        var serviceAccount = node.Metadata?.Fields.TryGetValue("SERVICE_ACCOUNT", out var sa) == true && sa.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue ? sa.StringValue : string.Empty;
+        string? refused = null;
+        if (identity.Namespace.Length > 0 && identity.Namespace != caller.Identity.Namespace)
+        {
+            refused = $"node {node.Id} is in namespace {identity.Namespace}, but the caller is {caller.Identity}";
+        }
+        else if (serviceAccount.Length > 0 && serviceAccount != caller.Identity.ServiceAccount)
+        {
+            refused = $"node {node.Id} says service account {serviceAccount}, but the caller is {caller.Identity}";
+        }
+
+        if (refused is not null)
+        {
+            LogForbidden(Logger, node.Id, Call.Peer, refused);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"authorization failed: {refused}"));
+        }
+
+        return caller;
+    }
+
+    /// <summary>Before a request for secrets is handled: its stream's certificate is issued first (bounded), so the answer carries it.</summary>
+    private async Task BeforeRequestAsync(TRequest request, CancellationToken cancellation)
+    {
+        if ((FixedTypeUrl ?? TypeUrlOf(request)) != TypeUrls.Secret)
+        {
+            return;
+        }
+
+        if (_secrets is not null)
+        {
+            await _secrets.ReadyAsync(Options.CacheReadyTimeout, cancellation);
+        }
+        else if (!_secretsRefusedLogged)
+        {
+            _secretsRefusedLogged = true;
+            LogSecretsRefused(Logger, NodeId, Call.Peer);
+        }
+    }
+
+    /// <summary>
+    /// The resources of <paramref name="typeUrl"/> this stream may be sent: the scope cache's, or for
+    /// secrets the stream's own (none on a connection that is not authenticated).
+    /// </summary>
+    protected System.Collections.Immutable.ImmutableDictionary<string, CachedResource> ResourcesOf(ResourceCache.CacheView view, string typeUrl) =>
+        typeUrl == TypeUrls.Secret
+            ? _secrets?.Current ?? System.Collections.Immutable.ImmutableDictionary<string, CachedResource>.Empty
+            : view.Of(typeUrl);
+
+    /// <summary>True once after the stream's secrets changed (a renewed certificate).</summary>
+    protected bool TakeSecretsChanged() => _secrets?.TakeChanged() == true;
 
     /// <summary>The type URL a request is about: its own, or the per-type service's.</summary>
     protected string ResolveTypeUrl(string requested)
@@ -413,7 +495,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         ProxyLocality is null ? resource : Cache.ForLocality(resource, ProxyLocality);
 
     /// <summary>True when what this stream sends of <paramref name="typeUrl"/> may differ from the cache's own resources.</summary>
-    protected bool SendsVariants(string typeUrl) => ProxyLocality is not null && typeUrl == TypeUrls.ClusterLoadAssignment;
+    protected bool SendsVariants(string typeUrl) => typeUrl == TypeUrls.Secret || (ProxyLocality is not null && typeUrl == TypeUrls.ClusterLoadAssignment);
 
     /// <summary>A fresh nonce, unique on this stream.</summary>
     protected string NextNonce() => (++_nonce).ToString("x", System.Globalization.CultureInfo.InvariantCulture);
@@ -670,6 +752,15 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     [LoggerMessage(EventId = 421, Level = LogLevel.Information, Message = "Stream {StreamId} of node {NodeId} reached its maximum age (about {MaxAge}): ending it and asking its connection to close")]
     private static partial void LogAged(ILogger logger, string streamId, string nodeId, TimeSpan maxAge);
+
+    [LoggerMessage(EventId = 447, Level = LogLevel.Warning, Message = "Stream of node {NodeId} from {Peer} refused: not authenticated ({Reason})")]
+    private static partial void LogUnauthenticated(ILogger logger, string nodeId, string peer, string reason);
+
+    [LoggerMessage(EventId = 448, Level = LogLevel.Warning, Message = "Stream of node {NodeId} from {Peer} refused: {Reason}")]
+    private static partial void LogForbidden(ILogger logger, string nodeId, string peer, string reason);
+
+    [LoggerMessage(EventId = 449, Level = LogLevel.Warning, Message = "Node {NodeId} from {Peer} asked for SDS secrets on a connection that is not authenticated; secrets are served on the TLS xDS port only")]
+    private static partial void LogSecretsRefused(ILogger logger, string nodeId, string peer);
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Stream {StreamId} of node {NodeId} stays in its scope: the cache of scope {To} was not ready in time")]
     private static partial void LogMoveTimedOut(ILogger logger, string streamId, string nodeId, string to);

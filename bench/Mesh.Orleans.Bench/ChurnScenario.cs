@@ -79,7 +79,7 @@ internal static class ChurnScenario
                 ["--role", "silo", "--config", directory, "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture),
                  "--debug-port", "0", "--Mesh:Source:DebounceQuiet", "00:00:00.010"], expectXds: false);
             await using var frontend = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-                ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true);
+                ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0"], expectXds: true);
             await Task.Delay(1000);
             Program.Log("  control plane:");
             var cpFleet = await ConnectMeasuredAsync(frontend, streams, delta, options, cp);

@@ -53,7 +53,7 @@ internal static partial class FaultsScenario
 
         var logs = Directory.CreateTempSubdirectory("mesh-faults-logs-").FullName;
         var silos = new List<ChildProcess> { await StartSiloAsync(silo, logs), await StartSiloAsync(silo, logs) };
-        string[] frontend = ["--role", "frontend", .. deployment, "--xds-port", "0", "--debug-port", "0", "--Logging:LogLevel:Mesh.Orleans.Xds.Frontend", "Information"];
+        string[] frontend = ["--role", "frontend", .. deployment, "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0", "--Logging:LogLevel:Mesh.Orleans.Xds.Frontend", "Information"];
         var frontends = new List<ChildProcess>
         {
             await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", frontend, expectXds: true, logFile: Path.Combine(logs, "frontend-a.log")),

@@ -72,7 +72,7 @@ internal static class Program
             ["--role", "silo", "--config", directory, "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--silo-port", FreePort().ToString(CultureInfo.InvariantCulture),
              "--debug-port", "0", "--Mesh:Source:DebounceQuiet", "00:00:00.010"], expectXds: false);
         await using var frontend = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true);
+            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0"], expectXds: true);
         await Task.Delay(1000);
         var frontendBefore = await frontend.StatsAsync(collect: true);
         var siloBefore = await silo.StatsAsync(collect: true);

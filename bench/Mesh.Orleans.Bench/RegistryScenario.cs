@@ -94,7 +94,7 @@ internal static class RegistryScenario
             // Initial load: from starting the process to a stream holding the last listed service.
             var start = Stopwatch.GetTimestamp();
             silo = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-                [.. siloArgs, "--xds-port", "0", "--debug-port", "0",
+                [.. siloArgs, "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0",
                  "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", Program.FreePort().ToString(CultureInfo.InvariantCulture)],
                 expectXds: true, startTimeout: s_loadTimeout);
             result.PortsSeconds = Stopwatch.GetElapsedTime(start).TotalSeconds;

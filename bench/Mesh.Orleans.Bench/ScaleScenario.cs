@@ -192,7 +192,7 @@ internal static class ScaleScenario
 
             for (var i = 0; i < frontends; i++)
             {
-                deployment._frontends.Add(await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", ["--role", "frontend", .. shared, "--xds-port", "0"], expectXds: true));
+                deployment._frontends.Add(await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll", ["--role", "frontend", .. shared, "--xds-port", "0", "--xds-tls-port", "0"], expectXds: true));
             }
 
             return deployment;

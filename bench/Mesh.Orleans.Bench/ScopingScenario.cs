@@ -101,7 +101,7 @@ internal static class ScopingScenario
         result.Begin("unscoped control plane starts");
         var unscopedStart = Stopwatch.GetTimestamp();
         await using (var unscoped = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-            ["--role", "all", "--config", directory, "--xds-port", "0", "--debug-port", "0",
+            ["--role", "all", "--config", directory, "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0",
              "--silo-port", Program.FreePort().ToString(CultureInfo.InvariantCulture), "--gateway-port", Program.FreePort().ToString(CultureInfo.InvariantCulture)],
             expectXds: true, startTimeout: s_loadTimeout, logFile: Path.Combine(logs, "unscoped.log")))
         {
@@ -120,7 +120,7 @@ internal static class ScopingScenario
         var start = Stopwatch.GetTimestamp();
         await using var silo = await StartSiloAsync(directory, gateway, Path.Combine(logs, "silo.log"));
         await using var frontend = await ChildProcess.StartAsync("Mesh.Orleans.Silo.dll",
-            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--debug-port", "0"], expectXds: true, logFile: Path.Combine(logs, "frontend.log"));
+            ["--role", "frontend", "--gateway-port", gateway.ToString(CultureInfo.InvariantCulture), "--xds-port", "0", "--xds-tls-port", "0", "--debug-port", "0"], expectXds: true, logFile: Path.Combine(logs, "frontend.log"));
         result.LoadSeconds = await WaitForLastServiceAsync(mesh, frontend.XdsPort, start);
         Program.Log($"  scoped control plane serves the last service after {result.LoadSeconds:0.0} s");
         await Task.Delay(2000);

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Mesh.Orleans.Grains.Interfaces;
+using Mesh.Orleans.Grains.Interfaces.Security;
 using Mesh.Orleans.Grains.Security;
 using Mesh.Orleans.Tests.Infrastructure;
 

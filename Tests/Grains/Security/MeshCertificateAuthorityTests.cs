@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Mesh.Orleans.Grains.Interfaces.Security;
 using Mesh.Orleans.Grains.Security;
 using Microsoft.Extensions.Time.Testing;
 
@@ -228,4 +229,29 @@ public sealed class MeshCertificateAuthorityTests
     }
 
     private static string ExportKey(X509Certificate2 certificate) => certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem();
+
+    [Fact]
+    public void AServerCertificate_NamesTheGivenHostsAndAddresses_NotTheCsrs_AndVerifiesForServerAuthentication()
+    {
+        using var ca = MeshCertificateAuthority.CreateSelfSigned("cluster.local", _time);
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var server = ca.SignServer(Csr(key, "spiffe://cluster.local/ns/evil/sa/x"), ["istiod.istio-system.svc", "localhost"], [System.Net.IPAddress.Loopback], TimeSpan.FromHours(24));
+
+        var names = SubjectAltNames.Read(server.Extensions.Cast<X509Extension>());
+        Assert.Empty(names.Uris);
+        Assert.Equal(["istiod.istio-system.svc", "localhost"], names.DnsNames);
+        Assert.True(server.MatchesHostname("istiod.istio-system.svc"));
+        Assert.True(server.MatchesHostname("127.0.0.1"));
+        Assert.False(server.MatchesHostname("istiod.other.svc"));
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
+        chain.ChainPolicy.CustomTrustStore.Add(ca.Root);
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid("1.3.6.1.5.5.7.3.1"));
+        Assert.True(chain.Build(server), string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation)));
+
+        Assert.Equal("a server certificate needs at least one DNS name or address", Assert.Throws<CertificateRequestRefusedException>(() => ca.SignServer(Csr(key, "spiffe://cluster.local/ns/a/sa/b"), [], [], TimeSpan.FromHours(1))).Message);
+        Assert.StartsWith("the CSR does not parse", Assert.Throws<CertificateRequestRefusedException>(() => ca.SignServer("-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----", ["localhost"], [], TimeSpan.FromHours(1))).Message, StringComparison.Ordinal);
+    }
 }

@@ -1,3 +1,4 @@
+using Mesh.Orleans.Grains.Interfaces.Security;
 using Mesh.Orleans.Grains.Security;
 
 namespace Mesh.Orleans.Tests.Grains.Security;

@@ -1,7 +1,7 @@
 using System.Formats.Asn1;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Mesh.Orleans.Grains.Security;
+namespace Mesh.Orleans.Grains.Interfaces.Security;
 
 /// <summary>
 /// The names in a subjectAltName extension (RFC 5280 4.2.1.6), read with .NET's ASN.1 reader:

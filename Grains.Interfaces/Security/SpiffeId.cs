@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace Mesh.Orleans.Grains.Security;
+namespace Mesh.Orleans.Grains.Interfaces.Security;
 
 /// <summary>
 /// A workload identity as Istio writes it: <c>spiffe://&lt;trust-domain&gt;/ns/&lt;namespace&gt;/sa/&lt;service-account&gt;</c>.

@@ -1,0 +1,36 @@
+using Mesh.Orleans.Grains.Interfaces;
+
+namespace Mesh.Orleans.Xds.Frontend.Security;
+
+/// <summary>
+/// What the frontend asks of the mesh CA: the root, workload certificates and its own TLS server
+/// certificate. Only CSRs and certificates cross it; private keys stay in the frontend process.
+/// </summary>
+public interface IMeshCertificateClient
+{
+    /// <summary>The root certificate (PEM).</summary>
+    Task<string> GetRootCertificateAsync(CancellationToken cancellationToken);
+
+    /// <summary>Signs a workload CSR for an authenticated identity (a SPIFFE URI); null lifetime: the CA's default.</summary>
+    Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime, CancellationToken cancellationToken);
+
+    /// <summary>Signs this process's TLS server certificate.</summary>
+    Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime, CancellationToken cancellationToken);
+}
+
+/// <summary>The CA as a grain (<see cref="ICertificateAuthorityGrain"/>).</summary>
+public sealed class OrleansMeshCertificateClient(IGrainFactory grains) : IMeshCertificateClient
+{
+    private ICertificateAuthorityGrain Grain => grains.GetGrain<ICertificateAuthorityGrain>(ICertificateAuthorityGrain.Key);
+
+    /// <inheritdoc/>
+    public Task<string> GetRootCertificateAsync(CancellationToken cancellationToken) => Grain.GetRootCertificateAsync().WaitAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime, CancellationToken cancellationToken) =>
+        Grain.SignAsync(csrPem, identity, lifetime).WaitAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime, CancellationToken cancellationToken) =>
+        Grain.SignServerAsync(csrPem, dnsNames, addresses, lifetime).WaitAsync(cancellationToken);
+}
