@@ -112,6 +112,17 @@ public static class MeshHost
 
         if (role is MeshRole.All or MeshRole.Frontend)
         {
+            // Bearer tokens on the TLS port: the token file when given, else TokenReview in the
+            // first Kubernetes member cluster (the one this deployment runs in), else none.
+            var security = builder.Configuration.GetSection(Grains.Interfaces.Security.MeshSecurityOptions.Section).Get<Grains.Interfaces.Security.MeshSecurityOptions>() ?? new Grains.Interfaces.Security.MeshSecurityOptions();
+            if (security.TokenFile is null && MemberClusters.From(builder.Configuration, KubernetesClientConfiguration.IsInCluster).Kubernetes is [var local, ..])
+            {
+                builder.Services.AddSingleton<Xds.Frontend.Security.ITokenReviewer>(sp => new Security.KubernetesTokenReviewer(
+                    () => KubernetesSource.Connect(local),
+                    security.TokenAudience,
+                    sp.GetRequiredService<ILogger<Security.KubernetesTokenReviewer>>()));
+            }
+
             builder.Services.AddXdsFrontend();
         }
 

@@ -59,7 +59,7 @@ public sealed class HelmChartTests
         Assert.Equal("frontend", Flag(frontendContainer, "--role"));
         Assert.Equal("0.0.0.0", Flag(frontendContainer, "--xds-address"));
         var service = objects.OfType<V1Service>().Single(s => s.Metadata.Name == "demo-mesh-orleans");
-        Assert.Equal([("grpc-xds", 15010), ("http-debug", 15014)], service.Spec.Ports.Select(p => (p.Name, p.Port)));
+        Assert.Equal([("grpc-xds", 15010), ("grpc-xds-tls", 15012), ("http-debug", 15014)], service.Spec.Ports.Select(p => (p.Name, p.Port)));
         Assert.Equal("frontend", service.Spec.Selector["app.kubernetes.io/component"]);
         var autoscaler = Assert.Single(objects.OfType<V2HorizontalPodAutoscaler>());
         Assert.Equal("demo-mesh-orleans-frontend", autoscaler.Spec.ScaleTargetRef.Name);
@@ -70,13 +70,17 @@ public sealed class HelmChartTests
     }
 
     [Fact]
-    public async Task TheClusterRole_GrantsReadingExactlyTheKindsTheKubernetesSourceReads()
+    public async Task TheClusterRole_GrantsReadingExactlyTheKindsTheKubernetesSourceReads_AndCreatingTokenReviews()
     {
         var objects = await RenderAsync(null);
 
         var role = Assert.Single(objects.OfType<V1ClusterRole>());
-        Assert.All(role.Rules, r => Assert.Equal(["get", "list", "watch"], r.Verbs));
-        var granted = role.Rules.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.Select(resource => (Group: g, Resource: resource)))).Order().ToList();
+        var reviews = Assert.Single(role.Rules, r => r.ApiGroups.Contains("authentication.k8s.io"));
+        Assert.Equal(["tokenreviews"], reviews.Resources);
+        Assert.Equal(["create"], reviews.Verbs);
+        var reads = role.Rules.Where(r => r != reviews).ToList();
+        Assert.All(reads, r => Assert.Equal(["get", "list", "watch"], r.Verbs));
+        var granted = reads.SelectMany(r => r.ApiGroups.SelectMany(g => r.Resources.Select(resource => (Group: g, Resource: resource)))).Order().ToList();
         var read = ResourceKinds.All.Select(k => k is CustomResourceKind custom
             ? (Group: k.ApiVersion.Split('/')[0], Resource: custom.Plural)
             : (Group: k.ApiVersion.Contains('/', StringComparison.Ordinal) ? k.ApiVersion.Split('/')[0] : string.Empty, Resource: k.Kind.ToLowerInvariant() + "s")).Order().ToList();

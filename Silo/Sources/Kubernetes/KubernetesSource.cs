@@ -479,7 +479,7 @@ public sealed partial class KubernetesSource
         : exception.InnerException?.Message ?? exception.Message;
 
     /// <summary>A client from the spec's kubeconfig (its current context), or in-cluster credentials.</summary>
-    private static IKubernetes Connect(MemberClusterSpec spec)
+    internal static IKubernetes Connect(MemberClusterSpec spec)
     {
         var config = spec.Kubeconfig is null
             ? KubernetesClientConfiguration.InClusterConfig()

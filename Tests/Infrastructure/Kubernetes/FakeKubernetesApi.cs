@@ -68,6 +68,7 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     private readonly FakeKubernetesCertificates _certificates;
     private readonly FakeKubernetesApiOptions _options;
     private readonly List<FakeKubernetesRequest> _requests = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Namespace, string ServiceAccount, string[] Audiences)> _serviceAccountTokens = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private Task _bookmarks = Task.CompletedTask;
     private volatile bool _down;
@@ -217,6 +218,13 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         _store.WatchCount(KubernetesResourceTypes.FindByResource(resource) ?? throw new ArgumentException($"Unknown resource {resource}.", nameof(resource)));
 
     /// <summary>Forgets the request log.</summary>
+    /// <summary>
+    /// Makes <paramref name="token"/> a token of <paramref name="serviceAccount"/> in <paramref name="ns"/>
+    /// for <paramref name="audiences"/>, as the TokenReview API (<c>authentication.k8s.io/v1</c>) reviews it.
+    /// </summary>
+    public void AddServiceAccountToken(string token, string ns, string serviceAccount, params string[] audiences) =>
+        _serviceAccountTokens[token] = (ns, serviceAccount, audiences);
+
     public void ClearRequests()
     {
         lock (_requests)
@@ -314,6 +322,9 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
                 return;
             case ["api", var version, .. var rest]:
                 await ServeGroupVersionAsync(context, "", version, rest);
+                return;
+            case ["apis", "authentication.k8s.io", "v1", "tokenreviews"] when HttpMethods.IsPost(context.Request.Method):
+                await ReviewTokenAsync(context);
                 return;
             case ["apis", var group, var version, .. var rest]:
                 await ServeGroupVersionAsync(context, group, version, rest);
@@ -524,6 +535,39 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             ["groupVersion"] = group.Length == 0 ? version : group + "/" + version,
             ["resources"] = resources,
         };
+    }
+
+    /// <summary>
+    /// A TokenReview, as the API server answers it: authenticated with the service account's user
+    /// name and the audiences asked for that the token holds, or not authenticated with an error.
+    /// </summary>
+    private async Task ReviewTokenAsync(HttpContext context)
+    {
+        var review = await System.Text.Json.JsonSerializer.DeserializeAsync<JsonObject>(context.Request.Body, cancellationToken: context.RequestAborted)
+            ?? throw new KubernetesStatusException(400, "BadRequest", "empty body");
+        var token = (string?)review["spec"]?["token"] ?? string.Empty;
+        var asked = review["spec"]?["audiences"]?.AsArray().Select(a => (string)a!).ToList() ?? [];
+        JsonObject status;
+        if (_serviceAccountTokens.TryGetValue(token, out var account) && (asked.Count == 0 || asked.Intersect(account.Audiences).Any()))
+        {
+            status = new JsonObject
+            {
+                ["authenticated"] = true,
+                ["user"] = new JsonObject
+                {
+                    ["username"] = $"system:serviceaccount:{account.Namespace}:{account.ServiceAccount}",
+                    ["groups"] = new JsonArray("system:serviceaccounts", $"system:serviceaccounts:{account.Namespace}", "system:authenticated"),
+                },
+                ["audiences"] = new JsonArray([.. (asked.Count == 0 ? account.Audiences : asked.Intersect(account.Audiences)).Select(a => (JsonNode?)a)]),
+            };
+        }
+        else
+        {
+            status = new JsonObject { ["authenticated"] = false, ["error"] = account.Namespace is null ? "invalid bearer token" : "token audiences is invalid for the target audiences" };
+        }
+
+        review["status"] = status;
+        await WriteJsonAsync(context, 201, review);
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int statusCode, JsonObject body)
