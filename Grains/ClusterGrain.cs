@@ -511,8 +511,12 @@ public sealed partial class ClusterGrain(
             };
         }
 
+        // Mutual TLS on the inbound side, from the PeerAuthentications that apply to the pod.
+        var mtls = Security.PeerAuthentications.Compose(_index.PeerAuthentications, pod.Namespace, pod.Labels, root);
         return inputs with
         {
+            Ports = inputs.Ports.Select(p => p with { Mtls = Security.PeerAuthentications.Served(mtls.ModeFor(p.Port), pod.Labels) }).ToList(),
+            PassthroughMtls = Security.PeerAuthentications.Served(mtls.Mode, pod.Labels),
             SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting, selectingFilters),
             EnvoyFilters = filters.Count > 0 ? filters : null,
         };

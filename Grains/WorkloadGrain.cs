@@ -14,7 +14,7 @@ namespace Mesh.Orleans.Grains;
 /// member cluster's <see cref="ClusterGrain"/>, which tells it when the workload's ports change
 /// (see <see cref="WatchingScopeGrain{TInputs}"/>).
 /// </summary>
-public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshScopingOptions> scoping) : WatchingScopeGrain<WorkloadInputs>(logger), IWorkloadGrain
+public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshScopingOptions> scoping, IOptions<Interfaces.Security.MeshSecurityOptions> security) : WatchingScopeGrain<WorkloadInputs>(logger), IWorkloadGrain
 {
     private (Interfaces.Proxies.ProxyKind Kind, string MemberClusterId, string Ip) _workload;
 
@@ -46,7 +46,7 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
     /// </remarks>
     protected override IEnumerable<XdsResource> Build(WorkloadInputs inputs)
     {
-        var resources = WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs);
+        var resources = WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs, security.Value.TrustDomain);
         IReadOnlyList<EnvoyFilterProblem> problems = [];
         if (_workload.Kind == Interfaces.Proxies.ProxyKind.Sidecar && inputs.EnvoyFilters is { Count: > 0 } filters)
         {

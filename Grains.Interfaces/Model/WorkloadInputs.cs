@@ -11,18 +11,20 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// at the address (the proxy then stays in the scope of the namespace its node names).
 /// </param>
 /// <param name="EnvoyFilters">The EnvoyFilters that select a sidecar at this address (for its inbound side); null: none.</param>
+/// <param name="PassthroughMtls">The inbound chains of traffic to a port no Service or Sidecar names (the workload-wide mode; see <see cref="WorkloadPort.Mtls"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadInputs(
     [property: Id(0)] IReadOnlyList<WorkloadPort> Ports,
     [property: Id(1)] string? SidecarScope = null,
-    [property: Id(2)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null)
+    [property: Id(2)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null,
+    [property: Id(3)] MtlsMode PassthroughMtls = MtlsMode.Disable)
 {
     /// <summary>A workload no Service selects.</summary>
     public static WorkloadInputs None { get; } = new(new List<WorkloadPort>());
 
     /// <summary>True when both list the same ports with the same protocols and name the same sidecar scope.</summary>
     public bool SameAs(WorkloadInputs? other) =>
-        other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal)
+        other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal) && PassthroughMtls == other.PassthroughMtls
         && (EnvoyFilters ?? []).SequenceEqual(other.EnvoyFilters ?? []);
 }
 
@@ -37,8 +39,14 @@ public sealed record WorkloadInputs(
 /// <c>127.0.0.1:PORT</c>, <c>[::1]:PORT</c>, <c>0.0.0.0:PORT</c>, <c>[::]:PORT</c>, <c>:PORT</c> or
 /// <c>unix://</c> a socket); null: the port on the workload's loopback.
 /// </param>
+/// <param name="Mtls">
+/// The inbound chains its sidecar serves: plaintext (<see cref="MtlsMode.Disable"/>, the default),
+/// mutual TLS and plaintext (<see cref="MtlsMode.Permissive"/>), or mutual TLS only
+/// (<see cref="MtlsMode.Strict"/>), from the PeerAuthentications that apply (<c>ClusterGrain</c>).
+/// </param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadPort(
     [property: Id(0)] int Port,
     [property: Id(1)] MeshProtocol Protocol,
-    [property: Id(2)] string? Endpoint = null);
+    [property: Id(2)] string? Endpoint = null,
+    [property: Id(3)] MtlsMode Mtls = MtlsMode.Disable);

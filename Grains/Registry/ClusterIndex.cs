@@ -41,6 +41,7 @@ public sealed partial class ClusterIndex
     private readonly Dictionary<string, Dictionary<MeshObjectKey, ServiceEntrySpec>> _selectors = new(StringComparer.Ordinal);
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
     private readonly SortedDictionary<(string Namespace, string Name), EnvoyFilterSpec> _envoyFilters = new(s_byNamespacedName);
+    private readonly SortedDictionary<(string Namespace, string Name), PeerAuthenticationSpec> _peerAuthentications = new(s_byNamespacedName);
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
     /// <summary>How many objects the cluster holds.</summary>
@@ -51,6 +52,9 @@ public sealed partial class ClusterIndex
     /// proxy's scope (<see cref="EnvoyFiltersFor"/>), so a change of one touches no hostname.
     /// </summary>
     public IReadOnlyCollection<EnvoyFilterSpec> EnvoyFilters => _envoyFilters.Values;
+
+    /// <summary>The cluster's PeerAuthentications by namespace and name; they decide workloads' inbound mutual TLS (<see cref="Security.PeerAuthentications"/>).</summary>
+    public IReadOnlyCollection<PeerAuthenticationSpec> PeerAuthentications => _peerAuthentications.Values;
 
     /// <summary>
     /// The valid objects that refer to what the cluster does not have, in kind, namespace, name
@@ -524,6 +528,11 @@ public sealed partial class ClusterIndex
                 _envoyFilters[(envoyFilter.Namespace, envoyFilter.Name)] = envoyFilter;
                 SidecarGeneration++;
                 break;
+            case PeerAuthenticationSpec peer:
+                // What a workload's inbound side takes: every workload is looked at again.
+                _peerAuthentications[(peer.Namespace, peer.Name)] = peer;
+                SidecarGeneration++;
+                break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
@@ -621,6 +630,10 @@ public sealed partial class ClusterIndex
                 break;
             case EnvoyFilterSpec envoyFilter:
                 _envoyFilters.Remove((envoyFilter.Namespace, envoyFilter.Name));
+                SidecarGeneration++;
+                break;
+            case PeerAuthenticationSpec peer:
+                _peerAuthentications.Remove((peer.Namespace, peer.Name));
                 SidecarGeneration++;
                 break;
             case VirtualServiceSpec virtualService:

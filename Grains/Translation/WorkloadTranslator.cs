@@ -51,7 +51,7 @@ public static class WorkloadTranslator
     /// The resources of a workload of <paramref name="kind"/> at <paramref name="ip"/> that serves
     /// <paramref name="inputs"/>: a sidecar's inbound side, or a proxyless gRPC server's listeners.
     /// </summary>
-    public static IReadOnlyList<XdsResource> Build(ProxyKind kind, string ip, WorkloadInputs inputs)
+    public static IReadOnlyList<XdsResource> Build(ProxyKind kind, string ip, WorkloadInputs inputs, string trustDomain = Interfaces.Security.SpiffeId.DefaultTrustDomain)
     {
         ArgumentNullException.ThrowIfNull(ip);
         ArgumentNullException.ThrowIfNull(inputs);
@@ -70,7 +70,7 @@ public static class WorkloadTranslator
         var ports = inputs.Ports.Where(p => p.Protocol != MeshProtocol.Udp).ToList();
         var resources = new List<XdsResource>(ports.Count + 1)
         {
-            SidecarTranslator.Pack(TypeUrls.Listener, SidecarTranslator.VirtualInbound, VirtualInbound(ports)),
+            SidecarTranslator.Pack(TypeUrls.Listener, SidecarTranslator.VirtualInbound, VirtualInbound(ports, inputs.PassthroughMtls, trustDomain)),
         };
         foreach (var port in ports)
         {
@@ -159,8 +159,15 @@ public static class WorkloadTranslator
         return listener;
     }
 
-    /// <summary>The <c>virtualInbound</c> listener for <paramref name="ports"/>.</summary>
-    public static Listener VirtualInbound(IReadOnlyList<WorkloadPort> ports)
+    /// <summary>
+    /// The <c>virtualInbound</c> listener for <paramref name="ports"/>, with the filter chains of
+    /// each port's mutual TLS mode as Istio's inbound listener builder makes them
+    /// (<c>filterchain_options.go</c>): for a port in DISABLE plaintext chains; in STRICT chains
+    /// that match TLS only and terminate it (plaintext matches no chain and is refused); in
+    /// PERMISSIVE both, the TLS ones told apart by the ALPN Istio's clients send. Traffic to a port
+    /// no Service declares goes through to the workload in <paramref name="passthroughMtls"/>.
+    /// </summary>
+    public static Listener VirtualInbound(IReadOnlyList<WorkloadPort> ports, MtlsMode passthroughMtls = MtlsMode.Disable, string trustDomain = Interfaces.Security.SpiffeId.DefaultTrustDomain)
     {
         ArgumentNullException.ThrowIfNull(ports);
         var listener = new Listener
@@ -170,50 +177,125 @@ public static class WorkloadTranslator
             TrafficDirection = TrafficDirection.Inbound,
         };
         listener.ListenerFilters.Add(new ListenerFilter { Name = SidecarTranslator.OriginalDstName, TypedConfig = Any.Pack(new OriginalDst()) });
-        if (ports.Any(p => p.Protocol == MeshProtocol.Unknown))
-        {
-            listener.ListenerFilters.Add(new ListenerFilter { Name = HttpInspectorName, TypedConfig = Any.Pack(new HttpInspector()) });
-        }
-
+        var tls = MtlsTranslator.InboundTls(trustDomain);
         foreach (var port in ports)
         {
             var cluster = InboundCluster(port.Port);
             var chainName = SidecarTranslator.HttpListenerName(port.Port);
-            if (port.Protocol.IsHttp() || port.Protocol == MeshProtocol.Unknown)
+            FilterChain Http() => new()
             {
-                var http = new FilterChain
-                {
-                    Name = chainName,
-                    FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
-                };
-                if (port.Protocol == MeshProtocol.Unknown)
-                {
-                    // Sniffed: plain HTTP/1.1 or HTTP/2 cleartext goes through the HTTP connection manager.
-                    http.FilterChainMatch.ApplicationProtocols.AddRange(SidecarTranslator.PlaintextHttpAlpns);
-                }
-
-                http.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster)) });
-                listener.FilterChains.Add(http);
-            }
-
-            if (!port.Protocol.IsHttp())
+                Name = chainName,
+                FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
+                Filters = { new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster)) } },
+            };
+            FilterChain Tcp() => new()
             {
-                var tcp = new FilterChain
-                {
-                    Name = port.Protocol == MeshProtocol.Unknown ? $"{chainName}-tcp" : chainName,
-                    FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
-                };
-                tcp.Filters.Add(SidecarTranslator.TcpProxyFilter(cluster, cluster));
-                listener.FilterChains.Add(tcp);
+                Name = port.Protocol == MeshProtocol.Unknown ? $"{chainName}-tcp" : chainName,
+                FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
+                Filters = { SidecarTranslator.TcpProxyFilter(cluster, cluster) },
+            };
+
+            foreach (var chain in Chains(port.Protocol, port.Mtls, Http, Tcp, tls))
+            {
+                listener.FilterChains.Add(chain);
             }
         }
 
         // Traffic to a port no Service declares still reaches the workload, as Istio lets it.
-        var passthrough = new FilterChain { Name = "virtualInbound-catchall-tcp", FilterChainMatch = new FilterChainMatch() };
-        passthrough.FilterChainMatch.PrefixRanges.Add(new CidrRange { AddressPrefix = "0.0.0.0", PrefixLen = 0 });
-        passthrough.Filters.Add(SidecarTranslator.TcpProxyFilter(SidecarTranslator.InboundPassthroughCluster, SidecarTranslator.InboundPassthroughCluster));
-        listener.FilterChains.Add(passthrough);
+        FilterChain Passthrough() => new()
+        {
+            Name = "virtualInbound-catchall-tcp",
+            FilterChainMatch = new FilterChainMatch { PrefixRanges = { new CidrRange { AddressPrefix = "0.0.0.0", PrefixLen = 0 } } },
+            Filters = { SidecarTranslator.TcpProxyFilter(SidecarTranslator.InboundPassthroughCluster, SidecarTranslator.InboundPassthroughCluster) },
+        };
+        foreach (var chain in Chains(MeshProtocol.Tcp, passthroughMtls, Passthrough, Passthrough, tls))
+        {
+            listener.FilterChains.Add(chain);
+        }
+
+        // The inspectors that tell the chains apart: TLS (and its ALPN), then plaintext HTTP.
+        if (listener.FilterChains.Any(c => c.FilterChainMatch?.TransportProtocol == MtlsTranslator.TlsTransportProtocol))
+        {
+            listener.ListenerFilters.Add(new ListenerFilter { Name = L4RouteTranslator.TlsInspectorName, TypedConfig = Any.Pack(new Envoy.Extensions.Filters.Listener.TlsInspector.V3.TlsInspector()) });
+        }
+
+        if (listener.FilterChains.Any(c => c.FilterChainMatch?.ApplicationProtocols.Contains("h2c") == true))
+        {
+            listener.ListenerFilters.Add(new ListenerFilter { Name = HttpInspectorName, TypedConfig = Any.Pack(new HttpInspector()) });
+        }
+
         return listener;
+    }
+
+    /// <summary>
+    /// One port's chains for its protocol (HTTP, TCP or undeclared, sniffed) and mutual TLS mode,
+    /// per Istio's table (<c>getFilterChainMatchOptions</c>): each an HTTP connection manager
+    /// (<paramref name="http"/>) or a TCP proxy (<paramref name="tcp"/>) chain, matching a
+    /// transport protocol and ALPN, terminating mutual TLS with <paramref name="tls"/> or not.
+    /// </summary>
+    private static IEnumerable<FilterChain> Chains(MeshProtocol protocol, MtlsMode mode, Func<FilterChain> http, Func<FilterChain> tcp, TransportSocket tls)
+    {
+        var kind = protocol.IsHttp() ? 'h' : protocol == MeshProtocol.Unknown ? 'a' : 't';
+        FilterChain Make(Func<FilterChain> make, string? transport, IReadOnlyList<string> alpns, bool terminate)
+        {
+            var chain = make();
+            if (transport is not null)
+            {
+                chain.FilterChainMatch.TransportProtocol = transport;
+            }
+
+            chain.FilterChainMatch.ApplicationProtocols.AddRange(alpns);
+            if (terminate)
+            {
+                chain.TransportSocket = tls;
+            }
+
+            return chain;
+        }
+
+        const string Tls = MtlsTranslator.TlsTransportProtocol;
+        const string Raw = SidecarTranslator.RawBufferTransportProtocol;
+        switch (mode, kind)
+        {
+            case (MtlsMode.Strict, 'h'):
+                yield return Make(http, Tls, [], terminate: true);
+                break;
+            case (MtlsMode.Strict, 't'):
+                yield return Make(tcp, Tls, [], terminate: true);
+                break;
+            case (MtlsMode.Strict, _):
+                yield return Make(http, Tls, MtlsTranslator.MtlsHttpAlpns, terminate: true);
+                yield return Make(tcp, Tls, [], terminate: true);
+                break;
+            case (MtlsMode.Permissive, 'h'):
+                yield return Make(http, Tls, MtlsTranslator.AllIstioMtlsAlpns, terminate: true);
+                yield return Make(http, Raw, [], terminate: false);
+                break;
+            case (MtlsMode.Permissive, 't'):
+                yield return Make(tcp, Tls, MtlsTranslator.AllIstioMtlsAlpns, terminate: true);
+                yield return Make(tcp, Tls, [], terminate: false);
+                yield return Make(tcp, Raw, [], terminate: false);
+                break;
+            case (MtlsMode.Permissive, _):
+                yield return Make(http, Tls, MtlsTranslator.MtlsHttpAlpns, terminate: true);
+                yield return Make(http, Raw, SidecarTranslator.PlaintextHttpAlpns, terminate: false);
+                yield return Make(tcp, Tls, MtlsTranslator.MtlsTcpAlpns, terminate: true);
+                yield return Make(tcp, Raw, [], terminate: false);
+                yield return Make(tcp, Tls, [], terminate: false);
+                break;
+
+            // DISABLE: plaintext, as before mutual TLS (a sniffed port's HTTP told apart by ALPN).
+            case (_, 'h'):
+                yield return http();
+                break;
+            case (_, 't'):
+                yield return tcp();
+                break;
+            default:
+                yield return Make(http, null, SidecarTranslator.PlaintextHttpAlpns, terminate: false);
+                yield return tcp();
+                break;
+        }
     }
 
     /// <summary>

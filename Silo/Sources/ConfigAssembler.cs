@@ -183,6 +183,7 @@ public sealed class ConfigAssembler
         var serviceEntries = new List<ServiceEntrySpec>();
         var sidecars = new List<SidecarSpec>();
         var envoyFilters = new List<EnvoyFilterSpec>();
+        var peerAuthentications = new List<PeerAuthenticationSpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -230,6 +231,7 @@ public sealed class ConfigAssembler
         {
             Sidecars = sidecars,
             EnvoyFilters = envoyFilters,
+            PeerAuthentications = peerAuthentications,
         };
 
         void Add(object value)
@@ -263,12 +265,15 @@ public sealed class ConfigAssembler
                 case EnvoyFilterSpec envoyFilter:
                     envoyFilters.Add(envoyFilter);
                     break;
+                case PeerAuthenticationSpec peer:
+                    peerAuthentications.Add(peer);
+                    break;
             }
         }
     }
 
     private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec
-        || value is SidecarSpec or EnvoyFilterSpec;
+        || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;

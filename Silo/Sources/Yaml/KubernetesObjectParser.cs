@@ -140,6 +140,8 @@ public static partial class KubernetesObjectParser
                     ServiceEntryParser.Parse(map, ns, name),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", "Sidecar") => SidecarParser.Parse(map, ns, name),
                 ("networking.istio.io/v1alpha3", "EnvoyFilter") => EnvoyFilterParser.Parse(map, ns, name),
+                ("security.istio.io/v1" or "security.istio.io/v1beta1", "PeerAuthentication") => PeerAuthenticationParser.Parse(map, ns, name),
+                (_, "PeerAuthentication") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
@@ -151,6 +153,7 @@ public static partial class KubernetesObjectParser
                 (_, "Sidecar") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("networking.istio.io/v1" or "networking.istio.io/v1beta1" or "networking.istio.io/v1alpha3", _) =>
                     new IgnoredObject($"Istio {kind} is not supported yet"),
+                ("security.istio.io/v1" or "security.istio.io/v1beta1", _) => new IgnoredObject($"Istio {kind} is not supported yet"),
 
                 // Deployments, ConfigMaps, ServiceAccounts...: operators' YAML is full of them. Counted, not rejected.
                 _ => new IgnoredObject(string.Empty) { Quiet = true },

@@ -36,9 +36,12 @@ public static class KubernetesResourceTypes
     /// <summary>networking.istio.io/v1alpha3 EnvoyFilters (the only version Istio serves them in).</summary>
     public static readonly KubernetesResourceType EnvoyFilters = new("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter", Namespaced: true, IsCustom: true);
 
+    /// <summary>Istio's <c>security.istio.io/v1</c> PeerAuthentication, a custom resource whose CRD may be missing.</summary>
+    public static readonly KubernetesResourceType PeerAuthentications = new("security.istio.io", "v1", "peerauthentications", "PeerAuthentication", Namespaced: true, IsCustom: true);
+
     /// <summary>Every known type, core group first.</summary>
     public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices, DestinationRules, Gateways, ServiceEntries,
-        Sidecars, EnvoyFilters];
+        Sidecars, EnvoyFilters, PeerAuthentications];
 
     /// <summary>The type served at <paramref name="group"/>/<paramref name="version"/>/<paramref name="resource"/>, if any.</summary>
     public static KubernetesResourceType? FindByPath(string group, string version, string resource) =>

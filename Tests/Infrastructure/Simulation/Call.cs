@@ -43,6 +43,12 @@ public sealed record Call
     /// <summary>The ALPN protocols a TLS call's ClientHello offers, in preference order.</summary>
     public IReadOnlyList<string> Alpn { get; init; } = [];
 
+    /// <summary>What a TLS call carries once a proxy terminates its TLS (HTTP or TCP); null: opaque to the proxy.</summary>
+    public CallProtocol? Inside { get; init; }
+
+    /// <summary>The identity (URI subjectAltName) of a TLS call's client certificate; null: it presents none.</summary>
+    public string? ClientIdentity { get; init; }
+
     /// <summary>The client's address (for source matching of filter chains).</summary>
     public string SourceAddress { get; init; } = "127.0.0.1";
 
@@ -60,6 +66,14 @@ public sealed record Call
     /// <summary>An outbound TLS connection with SNI <paramref name="sni"/> the proxy passes through.</summary>
     public static Call Tls(string sni, string address, int port) =>
         new() { Address = address, Port = port, Protocol = CallProtocol.Tls, Sni = sni };
+
+    /// <summary>
+    /// Mesh mutual TLS from a sidecar with identity <paramref name="clientIdentity"/>, carrying
+    /// <paramref name="inside"/>, offering <paramref name="alpn"/> (Istio's clients: <c>istio-http/1.1</c>
+    /// for HTTP/1.1, <c>istio</c> for TCP).
+    /// </summary>
+    public static Call MutualTls(string? clientIdentity, string address, int port, CallProtocol inside, params string[] alpn) =>
+        new() { Address = address, Port = port, Protocol = CallProtocol.Tls, Inside = inside, ClientIdentity = clientIdentity, Alpn = alpn, Authority = $"{address}:{port}" };
 
     /// <summary>This call, arriving at the workload from elsewhere (redirected to 15006).</summary>
     public Call Inbound() => this with { Mode = CallMode.Inbound };

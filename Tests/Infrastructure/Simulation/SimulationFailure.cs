@@ -32,4 +32,7 @@ public enum SimulationFailure
 
     /// <summary>The configuration uses something this simulator does not model; it says what rather than guess.</summary>
     Unsupported,
+
+    /// <summary>A filter chain terminating TLS refuses the handshake (no client certificate where one is required, an identity its matchers refuse).</summary>
+    TlsHandshake,
 }

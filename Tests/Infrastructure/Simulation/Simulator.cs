@@ -87,9 +87,23 @@ public sealed class Simulator
         result = result with { FilterChain = chain == listener.DefaultFilterChain && chain.Name.Length == 0 ? "(default)" : chain.Name };
         if (chain.TransportSocket is not null)
         {
-            return call.Protocol == CallProtocol.Tls
-                ? Fail(result, SimulationFailure.Unsupported, $"filter chain '{chain.Name}' of listener {listener.Name} terminates TLS, which this simulator does not model")
-                : Fail(result, SimulationFailure.ProtocolMismatch, $"filter chain '{chain.Name}' of listener {listener.Name} expects TLS, the call is plaintext");
+            if (call.Protocol != CallProtocol.Tls)
+            {
+                return Fail(result, SimulationFailure.ProtocolMismatch, $"filter chain '{chain.Name}' of listener {listener.Name} expects TLS, the call is plaintext");
+            }
+
+            if (call.Inside is not { } inside)
+            {
+                return Fail(result, SimulationFailure.Unsupported, $"filter chain '{chain.Name}' of listener {listener.Name} terminates TLS, and the call does not say what it carries inside");
+            }
+
+            if (Handshake(chain.TransportSocket, call) is { } refused)
+            {
+                return Fail(result, SimulationFailure.TlsHandshake, $"filter chain '{chain.Name}' of listener {listener.Name}: {refused}");
+            }
+
+            // Terminated: what follows sees the protocol inside.
+            call = call with { Protocol = inside };
         }
 
         var terminal = chain.Filters.LastOrDefault();
@@ -213,6 +227,43 @@ public sealed class Simulator
 
         return null;
     }
+
+    /// <summary>
+    /// Why the TLS handshake of <paramref name="call"/> with a chain terminating <paramref name="socket"/>
+    /// fails, or null: a required client certificate missing, or naming an identity none of the
+    /// context's subjectAltName matchers accept (certificate chains themselves are not modelled).
+    /// </summary>
+    private static string? Handshake(Envoy.Config.Core.V3.TransportSocket socket, Call call)
+    {
+        if (socket.TypedConfig is null || !socket.TypedConfig.Is(Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext.Descriptor))
+        {
+            return $"transport socket {socket.Name} is not a DownstreamTlsContext";
+        }
+
+        var context = socket.TypedConfig.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.DownstreamTlsContext>();
+        if (context.RequireClientCertificate == true && call.ClientIdentity is null)
+        {
+            return "it requires a client certificate, and the call presents none";
+        }
+
+        var validation = context.CommonTlsContext?.CombinedValidationContext?.DefaultValidationContext ?? context.CommonTlsContext?.ValidationContext;
+        var matchers = validation?.MatchSubjectAltNames;
+        if (call.ClientIdentity is { } identity && matchers is { Count: > 0 } && !matchers.Any(m => StringMatches(m, identity)))
+        {
+            return $"the client identity {identity} matches none of its subjectAltName matchers";
+        }
+
+        return null;
+    }
+
+    private static bool StringMatches(Envoy.Type.Matcher.V3.StringMatcher matcher, string value) => matcher.MatchPatternCase switch
+    {
+        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Exact => string.Equals(matcher.Exact, value, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
+        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Prefix => value.StartsWith(matcher.Prefix, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
+        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Suffix => value.EndsWith(matcher.Suffix, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
+        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Contains => value.Contains(matcher.Contains, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
+        _ => false,
+    };
 
     /// <summary>What the listener filters of <paramref name="listener"/> learn of the connection.</summary>
     private static Connection Inspect(Listener listener, Call call, (string Address, int Port) destination)
