@@ -36,7 +36,7 @@ public sealed partial class ClusterGrain(
     // endpoint changes costs one storage write (the state is as large as the cluster), not one each.
     private static readonly TimeSpan s_hashWriteDelay = TimeSpan.FromSeconds(5);
 
-    private readonly ClusterIndex _index = new();
+    private readonly ClusterIndex _index = new() { RootNamespace = scoping.Value.RootNamespace };
     private readonly WorkloadIndex _workloads = new();
 
     // The workloads whose grains watch them, with what each was last told.
@@ -517,6 +517,7 @@ public sealed partial class ClusterGrain(
         {
             Ports = inputs.Ports.Select(p => p with { Mtls = Security.PeerAuthentications.Served(mtls.ModeFor(p.Port), pod.Labels) }).ToList(),
             PassthroughMtls = Security.PeerAuthentications.Served(mtls.Mode, pod.Labels),
+            AuthorizationPolicies = _index.AuthorizationPoliciesFor(pod.Namespace, pod.Labels) is { Count: > 0 } policies ? policies : null,
             SidecarScope = ScopeNames.SidecarScope(this.GetPrimaryKeyString(), pod.Namespace, selecting, selectingFilters),
             EnvoyFilters = filters.Count > 0 ? filters : null,
         };

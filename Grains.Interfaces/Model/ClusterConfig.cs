@@ -16,6 +16,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="Sidecars">The Sidecars, by namespace and name; null reads as none.</param>
 /// <param name="EnvoyFilters">The EnvoyFilters, by namespace and name; null reads as none.</param>
 /// <param name="PeerAuthentications">The PeerAuthentications, by namespace and name; null reads as none.</param>
+/// <param name="AuthorizationPolicies">The AuthorizationPolicies, by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
@@ -28,7 +29,8 @@ public sealed record ClusterConfig(
     [property: Id(7)] IReadOnlyList<ServiceEntrySpec>? ServiceEntries = null,
     [property: Id(8)] IReadOnlyList<SidecarSpec>? Sidecars = null,
     [property: Id(9)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null,
-    [property: Id(10)] IReadOnlyList<PeerAuthenticationSpec>? PeerAuthentications = null)
+    [property: Id(10)] IReadOnlyList<PeerAuthenticationSpec>? PeerAuthentications = null,
+    [property: Id(11)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
@@ -54,6 +56,7 @@ public sealed record ClusterConfig(
             Sidecars = values.OfType<SidecarSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             EnvoyFilters = values.OfType<EnvoyFilterSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             PeerAuthentications = values.OfType<PeerAuthenticationSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            AuthorizationPolicies = values.OfType<AuthorizationPolicySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }
 }

@@ -26,6 +26,7 @@ public sealed record MeshObjectKey(
         SidecarSpec sidecar => new("Sidecar", sidecar.Namespace, sidecar.Name),
         EnvoyFilterSpec envoyFilter => new("EnvoyFilter", envoyFilter.Namespace, envoyFilter.Name),
         PeerAuthenticationSpec peer => new("PeerAuthentication", peer.Namespace, peer.Name),
+        AuthorizationPolicySpec policy => new("AuthorizationPolicy", policy.Namespace, policy.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

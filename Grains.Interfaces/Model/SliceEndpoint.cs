@@ -12,6 +12,12 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// The labels of the Pod <paramref name="TargetRef"/> names, joined in by the registry when the
 /// host has DestinationRule subsets to select by them; null otherwise (as a source reads it).
 /// </param>
+/// <param name="TlsMode">
+/// <c>istio</c> when the endpoint's pod takes mesh mutual TLS (labelled
+/// <c>security.istio.io/tlsMode: istio</c> and not DISABLEd by its PeerAuthentications), joined in
+/// by the registry; auto mutual TLS sends TLS to such endpoints only. Null otherwise.
+/// </param>
+/// <param name="PlaintextPorts">Ports of a <paramref name="TlsMode"/> endpoint whose PeerAuthentication disables mutual TLS on them.</param>
 [GenerateSerializer, Immutable]
 public sealed record SliceEndpoint(
     [property: Id(0)] IReadOnlyList<string> Addresses,
@@ -21,4 +27,6 @@ public sealed record SliceEndpoint(
     [property: Id(4)] string? Zone,
     [property: Id(5)] string? NodeName,
     [property: Id(6)] string? TargetRef,
-    [property: Id(7)] IReadOnlyDictionary<string, string>? Labels = null);
+    [property: Id(7)] IReadOnlyDictionary<string, string>? Labels = null,
+    [property: Id(8)] string? TlsMode = null,
+    [property: Id(9)] IReadOnlyList<int>? PlaintextPorts = null);

@@ -5,8 +5,9 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="LoadBalancer">How endpoints are picked.</param>
 /// <param name="ConnectionPool">Connection and request limits (Envoy circuit breakers and timeouts).</param>
 /// <param name="OutlierDetection">When endpoints are ejected for failing.</param>
-/// <param name="TlsMode">The <c>tls.mode</c> asked for (<c>DISABLE</c> or <c>ISTIO_MUTUAL</c>), or null.</param>
+/// <param name="TlsMode">The <c>tls.mode</c> asked for, or null (the mode of <paramref name="Tls"/>).</param>
 /// <param name="PortLevelSettings">Per-port overrides, each with its <see cref="Port"/>.</param>
+/// <param name="Tls">The <c>tls</c> settings, or null.</param>
 [GenerateSerializer, Immutable]
 public sealed record TrafficPolicySpec(
     [property: Id(0)] int? Port,
@@ -14,4 +15,5 @@ public sealed record TrafficPolicySpec(
     [property: Id(2)] ConnectionPoolSpec? ConnectionPool,
     [property: Id(3)] OutlierDetectionSpec? OutlierDetection,
     [property: Id(4)] string? TlsMode,
-    [property: Id(5)] IReadOnlyList<TrafficPolicySpec> PortLevelSettings);
+    [property: Id(5)] IReadOnlyList<TrafficPolicySpec> PortLevelSettings,
+    [property: Id(6)] ClientTlsSpec? Tls = null);

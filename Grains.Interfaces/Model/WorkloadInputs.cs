@@ -11,13 +11,15 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// at the address (the proxy then stays in the scope of the namespace its node names).
 /// </param>
 /// <param name="EnvoyFilters">The EnvoyFilters that select a sidecar at this address (for its inbound side); null: none.</param>
+/// <param name="AuthorizationPolicies">The AuthorizationPolicies that apply to the workload, in the order Istio lists them; null: none.</param>
 /// <param name="PassthroughMtls">The inbound chains of traffic to a port no Service or Sidecar names (the workload-wide mode; see <see cref="WorkloadPort.Mtls"/>).</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkloadInputs(
     [property: Id(0)] IReadOnlyList<WorkloadPort> Ports,
     [property: Id(1)] string? SidecarScope = null,
     [property: Id(2)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null,
-    [property: Id(3)] MtlsMode PassthroughMtls = MtlsMode.Disable)
+    [property: Id(3)] MtlsMode PassthroughMtls = MtlsMode.Disable,
+    [property: Id(4)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null)
 {
     /// <summary>A workload no Service selects.</summary>
     public static WorkloadInputs None { get; } = new(new List<WorkloadPort>());
@@ -25,6 +27,7 @@ public sealed record WorkloadInputs(
     /// <summary>True when both list the same ports with the same protocols and name the same sidecar scope.</summary>
     public bool SameAs(WorkloadInputs? other) =>
         other is not null && Ports.SequenceEqual(other.Ports) && string.Equals(SidecarScope, other.SidecarScope, StringComparison.Ordinal) && PassthroughMtls == other.PassthroughMtls
+        && (AuthorizationPolicies ?? []).SequenceEqual(other.AuthorizationPolicies ?? [])
         && (EnvoyFilters ?? []).SequenceEqual(other.EnvoyFilters ?? []);
 }
 

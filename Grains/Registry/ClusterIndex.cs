@@ -42,6 +42,7 @@ public sealed partial class ClusterIndex
     private readonly Dictionary<MeshObjectKey, IReadOnlyList<ConfigWarning>> _warnings = [];
     private readonly SortedDictionary<(string Namespace, string Name), EnvoyFilterSpec> _envoyFilters = new(s_byNamespacedName);
     private readonly SortedDictionary<(string Namespace, string Name), PeerAuthenticationSpec> _peerAuthentications = new(s_byNamespacedName);
+    private readonly SortedDictionary<(string Namespace, string Name), AuthorizationPolicySpec> _authorizationPolicies = new(s_byNamespacedName);
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
     /// <summary>How many objects the cluster holds.</summary>
@@ -52,6 +53,24 @@ public sealed partial class ClusterIndex
     /// proxy's scope (<see cref="EnvoyFiltersFor"/>), so a change of one touches no hostname.
     /// </summary>
     public IReadOnlyCollection<EnvoyFilterSpec> EnvoyFilters => _envoyFilters.Values;
+
+    /// <summary>
+    /// The AuthorizationPolicies that apply to a workload of <paramref name="ns"/> with
+    /// <paramref name="labels"/>, as Istio's <c>ListAuthorizationPolicies</c> picks them: those of the
+    /// root namespace and of <paramref name="ns"/> without a selector or with one the labels satisfy
+    /// (a root-namespace selector selects in every namespace); by namespace, then creation time and name.
+    /// </summary>
+    public List<AuthorizationPolicySpec> AuthorizationPoliciesFor(string ns, IReadOnlyDictionary<string, string> labels) =>
+        _authorizationPolicies.Values
+            .Where(p => (p.Namespace == RootNamespace || p.Namespace == ns)
+                && (p.Selector is null || p.Selector.All(l => labels.TryGetValue(l.Key, out var v) && v == l.Value)))
+            .OrderBy(p => p.Namespace == RootNamespace ? 0 : 1)
+            .ThenBy(p => p.CreationTimestamp ?? DateTimeOffset.MinValue)
+            .ThenBy(p => p.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The mesh's root namespace (its PeerAuthentications apply to every workload); the ClusterGrain sets it from the scoping options.</summary>
+    public string RootNamespace { get; set; } = "istio-system";
 
     /// <summary>The cluster's PeerAuthentications by namespace and name; they decide workloads' inbound mutual TLS (<see cref="Security.PeerAuthentications"/>).</summary>
     public IReadOnlyCollection<PeerAuthenticationSpec> PeerAuthentications => _peerAuthentications.Values;
@@ -141,9 +160,11 @@ public sealed partial class ClusterIndex
         var rules = DestinationRules.Bind(hostname, candidates);
         var rule = DestinationRules.Merge(rules);
 
-        // Pods' labels when some rule (this one, or one a namespace looks up) selects subsets.
+        // Pods' labels when some rule (this one, or one a namespace looks up) selects subsets; and
+        // whether each pod takes mesh mutual TLS.
+        var withLabels = candidates.Any(r => r.Subsets.Count > 0);
         IReadOnlyList<MeshEndpointSlice> slices = _slices.TryGetValue(hostname, out var bySlice)
-            ? (candidates.Any(r => r.Subsets.Count > 0) ? bySlice.Values.Select(WithPodLabels) : bySlice.Values).ToList()
+            ? bySlice.Values.Select(s => WithPods(s, withLabels)).ToList()
             : [];
         var virtualServices = _routes.TryGetValue(hostname, out var byRoute) ? byRoute.Values.ToList() : [];
 
@@ -269,8 +290,12 @@ public sealed partial class ClusterIndex
             .Order(DestinationRules.Oldest)
             .ToList();
 
-    /// <summary><paramref name="slice"/> with each endpoint that names a known Pod carrying its labels.</summary>
-    private MeshEndpointSlice WithPodLabels(MeshEndpointSlice slice)
+    /// <summary>
+    /// <paramref name="slice"/> with each endpoint that names a known Pod carrying its labels (when
+    /// <paramref name="labels"/>), and, when the pod takes mesh mutual TLS, its TLS mode and the ports
+    /// its PeerAuthentications disable it on (Istio's endpoint builder, <c>mtls_checker.go</c>).
+    /// </summary>
+    private MeshEndpointSlice WithPods(MeshEndpointSlice slice, bool labels)
     {
         if (!slice.Endpoints.Any(e => PodOf(e, slice) is not null))
         {
@@ -279,8 +304,27 @@ public sealed partial class ClusterIndex
 
         return slice with
         {
-            Endpoints = slice.Endpoints.Select(e => PodOf(e, slice) is { } pod ? e with { Labels = pod.Labels } : e).ToList(),
+            Endpoints = slice.Endpoints.Select(e => PodOf(e, slice) is { } pod ? WithPod(e, pod, labels) : e).ToList(),
         };
+    }
+
+    private SliceEndpoint WithPod(SliceEndpoint endpoint, MeshPod pod, bool labels)
+    {
+        var joined = labels ? endpoint with { Labels = pod.Labels } : endpoint;
+        if (!pod.Labels.TryGetValue(Security.PeerAuthentications.TlsModeLabel, out var mode) || mode != "istio")
+        {
+            return joined;
+        }
+
+        var mtls = Security.PeerAuthentications.Compose(_peerAuthentications.Values, pod.Namespace, pod.Labels, RootNamespace);
+        if (mtls.Mode == MtlsMode.Disable)
+        {
+            // (A port-level mode enabling mutual TLS on a workload that disables it is not followed: the endpoint stays plaintext.)
+            return joined;
+        }
+
+        var plaintext = mtls.PerPort.Where(p => p.Value == MtlsMode.Disable).Select(p => p.Key).ToList();
+        return joined with { TlsMode = "istio", PlaintextPorts = plaintext is { Count: > 0 } ? plaintext : null };
     }
 
     private MeshPod? PodOf(SliceEndpoint endpoint, MeshEndpointSlice slice) =>
@@ -360,6 +404,17 @@ public sealed partial class ClusterIndex
                 break;
             case SidecarSpec:
                 reanalyze.Add(key);
+                break;
+            case PeerAuthenticationSpec peer:
+                // Which endpoints take mutual TLS: those of its namespace, or of every namespace (the mesh's).
+                foreach (var (host, slices) in _slices)
+                {
+                    if (peer.Namespace == RootNamespace || slices.Keys.Any(k => k.Namespace == peer.Namespace))
+                    {
+                        touched.Add(host);
+                    }
+                }
+
                 break;
             case GatewaySpec:
                 // Whether the gateways VirtualServices name exist.
@@ -533,6 +588,10 @@ public sealed partial class ClusterIndex
                 _peerAuthentications[(peer.Namespace, peer.Name)] = peer;
                 SidecarGeneration++;
                 break;
+            case AuthorizationPolicySpec policy:
+                _authorizationPolicies[(policy.Namespace, policy.Name)] = policy;
+                SidecarGeneration++;
+                break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
@@ -634,6 +693,10 @@ public sealed partial class ClusterIndex
                 break;
             case PeerAuthenticationSpec peer:
                 _peerAuthentications.Remove((peer.Namespace, peer.Name));
+                SidecarGeneration++;
+                break;
+            case AuthorizationPolicySpec policy:
+                _authorizationPolicies.Remove((policy.Namespace, policy.Name));
                 SidecarGeneration++;
                 break;
             case VirtualServiceSpec virtualService:

@@ -39,7 +39,12 @@ public static class ClusterTranslator
     /// <see cref="ClusterShape.Proxyless"/> (the default) for the shape proxyless gRPC clients
     /// accept; <see cref="ClusterShape.Envoy"/> for the full policy Envoy sidecars and gateways read.
     /// </param>
-    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Proxyless)
+    /// <param name="autoMtls">
+    /// True for a cluster some of whose endpoints take mesh mutual TLS: without a DestinationRule
+    /// <c>tls</c>, an Envoy cluster gets Istio's auto mutual TLS (see <see cref="MtlsTranslator.AutoMtls"/>).
+    /// A cluster none of whose endpoints does is served as Istio's would behave: plaintext.
+    /// </param>
+    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Proxyless, bool autoMtls = false)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         var cluster = new Cluster
@@ -54,6 +59,7 @@ public static class ClusterTranslator
             ConnectTimeout = Duration.FromTimeSpan(ConnectTimeout),
             LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
         };
+        ApplyTls(cluster, policy?.Tls, shape, autoMtls);
         if (policy is null)
         {
             return cluster;
@@ -71,6 +77,39 @@ public static class ClusterTranslator
         }
 
         return cluster;
+    }
+
+    /// <summary>
+    /// A DestinationRule's <c>tls</c> (Istio's <c>cluster_tls.go</c>): ISTIO_MUTUAL with the mesh's
+    /// certificates (SNI <c>outbound_.PORT_.SUBSET_.HOST</c> unless the rule gives one), SIMPLE and
+    /// MUTUAL with files on the proxy, DISABLE nothing; without one, auto mutual TLS. A proxyless
+    /// gRPC client takes ISTIO_MUTUAL only, from its bootstrap's certificate provider, and no auto
+    /// mutual TLS (as Istio's grpcgen; gRPC refuses <c>transport_socket_matches</c>).
+    /// </summary>
+    private static void ApplyTls(Cluster cluster, ClientTlsSpec? tls, ClusterShape shape, bool autoMtls)
+    {
+        if (shape == ClusterShape.Proxyless)
+        {
+            if (tls is { Mode: "ISTIO_MUTUAL" })
+            {
+                cluster.TransportSocket = MtlsTranslator.ProxylessUpstream(tls.SubjectAltNames);
+            }
+
+            return;
+        }
+
+        switch (tls?.Mode)
+        {
+            case null when autoMtls:
+                cluster.TransportSocketMatches.AddRange(MtlsTranslator.AutoMtls(MtlsTranslator.DefaultSni(cluster.Name)));
+                break;
+            case "ISTIO_MUTUAL":
+                cluster.TransportSocket = MtlsTranslator.IstioMutual(tls.Sni ?? MtlsTranslator.DefaultSni(cluster.Name), tls.SubjectAltNames);
+                break;
+            case "SIMPLE" or "MUTUAL":
+                cluster.TransportSocket = MtlsTranslator.FileTls(tls);
+                break;
+        }
     }
 
     /// <summary>

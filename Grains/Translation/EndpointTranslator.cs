@@ -16,14 +16,18 @@ public static class EndpointTranslator
     /// each locality weighted by its endpoint count; duplicates (same address and port in
     /// two slices) are sent once. For a subset cluster, only the endpoints whose pod labels
     /// (<see cref="SliceEndpoint.Labels"/>) hold every one of <paramref name="subsetLabels"/>.
+    /// An endpoint whose pod takes mesh mutual TLS on its port carries Istio's
+    /// <c>envoy.transport_socket_match: {tlsMode: istio}</c>, which picks the cluster's mutual TLS
+    /// socket (auto mutual TLS), unless the DestinationRule's <paramref name="tlsMode"/> for the
+    /// cluster is set and not ISTIO_MUTUAL (Istio's <c>checkMtlsEnabled</c>).
     /// </summary>
-    public static ClusterLoadAssignment Build(string clusterName, ServicePort port, IEnumerable<MeshEndpointSlice> slices, IReadOnlyDictionary<string, string>? subsetLabels = null)
+    public static ClusterLoadAssignment Build(string clusterName, ServicePort port, IEnumerable<MeshEndpointSlice> slices, IReadOnlyDictionary<string, string>? subsetLabels = null, string? tlsMode = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         ArgumentNullException.ThrowIfNull(port);
         ArgumentNullException.ThrowIfNull(slices);
 
-        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedDictionary<(string Address, int Port), (string? Cluster, string? Network, string? Workload, string Namespace, string Service, IReadOnlyDictionary<string, string>? Labels)>>();
+        var byLocality = new SortedDictionary<(string Region, string Zone, string SubZone), SortedDictionary<(string Address, int Port), (string? Cluster, string? Network, string? Workload, string Namespace, string Service, IReadOnlyDictionary<string, string>? Labels, bool Mtls)>>();
         foreach (var slice in slices)
         {
             var slicePort = slice.Ports.FirstOrDefault(p => p.Name == port.Name && p.Port is > 0);
@@ -47,7 +51,8 @@ public static class EndpointTranslator
                 }
 
                 // A duplicate (same address and port in two slices) is sent once, with the first slice's origin.
-                set.TryAdd((endpoint.Addresses[0], targetPort), (slice.MemberClusterId, slice.Network, WorkloadName(endpoint.TargetRef), slice.Namespace, slice.ServiceName, endpoint.Labels));
+                var mtls = endpoint.TlsMode == "istio" && (endpoint.PlaintextPorts is null || !endpoint.PlaintextPorts.Contains(targetPort)) && tlsMode is null or "ISTIO_MUTUAL";
+                set.TryAdd((endpoint.Addresses[0], targetPort), (slice.MemberClusterId, slice.Network, WorkloadName(endpoint.TargetRef), slice.Namespace, slice.ServiceName, endpoint.Labels, mtls));
             }
         }
 
@@ -72,7 +77,7 @@ public static class EndpointTranslator
                     },
                     HealthStatus = HealthStatus.Healthy,
                     LoadBalancingWeight = 1,
-                    Metadata = Origin(origin.Cluster, origin.Network, origin.Workload, origin.Namespace, origin.Service, origin.Labels),
+                    Metadata = WithTlsMode(Origin(origin.Cluster, origin.Network, origin.Workload, origin.Namespace, origin.Service, origin.Labels), origin.Mtls),
                 });
             }
 
@@ -80,6 +85,23 @@ public static class EndpointTranslator
         }
 
         return assignment;
+    }
+
+    /// <summary>The key of endpoint metadata a cluster's <c>transport_socket_matches</c> match on (Istio's <c>EnvoyTransportSocketMetadataKey</c>).</summary>
+    public const string TransportSocketMatchKey = "envoy.transport_socket_match";
+
+    private static Metadata? WithTlsMode(Metadata? metadata, bool mtls)
+    {
+        if (!mtls)
+        {
+            return metadata;
+        }
+
+        metadata ??= new Metadata();
+        var match = new Struct();
+        match.Fields["tlsMode"] = Value.ForString("istio");
+        metadata.FilterMetadata[TransportSocketMatchKey] = match;
+        return metadata;
     }
 
     /// <summary>

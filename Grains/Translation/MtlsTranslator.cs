@@ -56,6 +56,12 @@ public static class MtlsTranslator
         },
     };
 
+    /// <summary>The file Envoy images keep the system's CA certificates in: what SIMPLE and MUTUAL check a server against when the rule names no CA.</summary>
+    public const string SystemRootCertificates = "/etc/ssl/certs/ca-certificates.crt";
+
+    /// <summary>The plaintext transport socket.</summary>
+    public const string RawBufferName = "envoy.transport_sockets.raw_buffer";
+
     /// <summary>
     /// The transport socket of a sidecar's inbound mutual TLS chain: the workload certificate,
     /// a client certificate required and checked against ROOTCA and the trust domain's SPIFFE
@@ -64,61 +70,135 @@ public static class MtlsTranslator
     public static TransportSocket InboundTls(string trustDomain)
     {
         ArgumentException.ThrowIfNullOrEmpty(trustDomain);
-        var common = new CommonTlsContext
-        {
-            TlsParams = new TlsParameters
-            {
-                TlsMinimumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv12,
-                TlsMaximumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv13,
-            },
-            CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
-            {
-                DefaultValidationContext = new CertificateValidationContext(),
-                ValidationContextSdsSecretConfig = Sds(RootSecret),
-            },
-        };
+        var common = MeshCommon([new StringMatcher { Prefix = $"spiffe://{trustDomain}/" }]);
         common.TlsParams.CipherSuites.AddRange(CipherSuites);
         common.AlpnProtocols.AddRange(["h2", "http/1.1"]);
-        common.TlsCertificateSdsSecretConfigs.Add(Sds(DefaultSecret));
-        common.CombinedValidationContext.DefaultValidationContext.MatchSubjectAltNames.Add(new StringMatcher { Prefix = $"spiffe://{trustDomain}/" });
-        var context = new DownstreamTlsContext { CommonTlsContext = common, RequireClientCertificate = true };
-        return new TransportSocket { Name = TlsTransportSocketName, TypedConfig = Any.Pack(context) };
+        return Socket(new DownstreamTlsContext { CommonTlsContext = common, RequireClientCertificate = true });
     }
 
     /// <summary>
     /// ISTIO_MUTUAL to an upstream: the workload certificate, the peer checked against ROOTCA and,
     /// when <paramref name="subjectAltNames"/> names any, against those identities; SNI
-    /// <paramref name="sni"/>; ALPN <c>istio</c> (and <c>h2</c> for an HTTP/2 cluster).
+    /// <paramref name="sni"/>; ALPN <c>istio</c>.
     /// </summary>
-    public static TransportSocket IstioMutual(string sni, IEnumerable<string> subjectAltNames, bool http2)
+    public static TransportSocket IstioMutual(string sni, IEnumerable<string> subjectAltNames)
     {
         ArgumentNullException.ThrowIfNull(subjectAltNames);
+        var common = MeshCommon(subjectAltNames.Select(san => new StringMatcher { Exact = san }));
+        common.AlpnProtocols.Add("istio");
+        return Socket(new UpstreamTlsContext { CommonTlsContext = common, Sni = sni });
+    }
+
+    /// <summary>
+    /// Istio's auto mutual TLS (<c>transport_socket_matches</c>, when no DestinationRule sets
+    /// <c>tls</c>): ISTIO_MUTUAL to endpoints whose metadata says <c>tlsMode: istio</c> (pods in the
+    /// mesh), plaintext to the others.
+    /// </summary>
+    public static IEnumerable<Envoy.Config.Cluster.V3.Cluster.Types.TransportSocketMatch> AutoMtls(string sni)
+    {
+        var match = new Struct();
+        match.Fields["tlsMode"] = Value.ForString("istio");
+        yield return new() { Name = "tlsMode-istio", Match = match, TransportSocket = IstioMutual(sni, []) };
+        yield return new() { Name = "tlsMode-disabled", Match = new Struct(), TransportSocket = RawBuffer() };
+    }
+
+    /// <summary>The plaintext transport socket.</summary>
+    public static TransportSocket RawBuffer() => new()
+    {
+        Name = RawBufferName,
+        TypedConfig = Any.Pack(new Envoy.Extensions.TransportSockets.RawBuffer.V3.RawBuffer()),
+    };
+
+    /// <summary>
+    /// A DestinationRule's SIMPLE or MUTUAL TLS with files on the proxy (Istio's file-based
+    /// <c>constructUpstreamTLS</c>, the files read by Envoy itself rather than through an agent's
+    /// SDS): the client certificate and key (MUTUAL), the server checked against the CA file
+    /// (else the system's), the subject alternative names and the revocation list, unless
+    /// <c>insecureSkipVerify</c>; the rule's SNI.
+    /// </summary>
+    public static TransportSocket FileTls(Interfaces.Model.ClientTlsSpec tls)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        var common = new CommonTlsContext { TlsParams = Versions() };
+        if (tls.Mode == "MUTUAL")
+        {
+            common.TlsCertificates.Add(new TlsCertificate
+            {
+                CertificateChain = new DataSource { Filename = tls.ClientCertificate },
+                PrivateKey = new DataSource { Filename = tls.PrivateKey },
+            });
+        }
+
+        if (!tls.InsecureSkipVerify)
+        {
+            var validation = new CertificateValidationContext { TrustedCa = new DataSource { Filename = tls.CaCertificates ?? SystemRootCertificates } };
+            validation.MatchSubjectAltNames.AddRange(tls.SubjectAltNames.Select(san => new StringMatcher { Exact = san }));
+            if (tls.CaCrl is { } crl)
+            {
+                validation.Crl = new DataSource { Filename = crl };
+            }
+
+            common.ValidationContext = validation;
+        }
+
+        return Socket(new UpstreamTlsContext { CommonTlsContext = common, Sni = tls.Sni ?? string.Empty });
+    }
+
+    /// <summary>
+    /// ISTIO_MUTUAL for a proxyless gRPC client (Istio's grpcgen <c>buildCommonTLSContext</c>): the
+    /// certificate and the roots from the certificate provider instance <c>default</c> of its
+    /// bootstrap (names <c>default</c> and <c>ROOTCA</c>), the peer checked against
+    /// <paramref name="subjectAltNames"/> when any are given. No SNI, no ALPN.
+    /// </summary>
+    public static TransportSocket ProxylessUpstream(IEnumerable<string> subjectAltNames) =>
+        Socket(new UpstreamTlsContext { CommonTlsContext = ProxylessCommon(subjectAltNames) });
+
+    /// <summary>A proxyless gRPC server's mutual TLS (Istio's grpcgen STRICT chain): its certificate provider's certificate and roots, a client certificate required.</summary>
+    public static TransportSocket ProxylessDownstream() =>
+        Socket(new DownstreamTlsContext { CommonTlsContext = ProxylessCommon([]), RequireClientCertificate = true });
+
+    /// <summary>Istio's default SNI for ISTIO_MUTUAL to cluster <paramref name="clusterName"/> (<c>outbound|PORT|SUBSET|HOST</c>): <c>outbound_.PORT_.SUBSET_.HOST</c>.</summary>
+    public static string DefaultSni(string clusterName)
+    {
+        ArgumentNullException.ThrowIfNull(clusterName);
+        var parts = clusterName.Split('|');
+        return parts.Length == 4 ? $"{parts[0]}_.{parts[1]}_.{parts[2]}_.{parts[3]}" : clusterName;
+    }
+
+    private static CommonTlsContext ProxylessCommon(IEnumerable<string> subjectAltNames)
+    {
+        var validation = new CertificateValidationContext { CaCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = "default", CertificateName = RootSecret } };
+        validation.MatchSubjectAltNames.AddRange(subjectAltNames.Select(san => new StringMatcher { Exact = san }));
+        return new CommonTlsContext
+        {
+            TlsCertificateProviderInstance = new CertificateProviderPluginInstance { InstanceName = "default", CertificateName = DefaultSecret },
+            // The plain validation context (not Istio's combined one, whose SDS part Envoy requires and gRPC refuses).
+            ValidationContext = validation,
+        };
+    }
+
+    /// <summary>Mesh TLS: TLS 1.2 to 1.3, the certificate <c>default</c>, the peer checked against <c>ROOTCA</c> and <paramref name="subjectAltNames"/>.</summary>
+    private static CommonTlsContext MeshCommon(IEnumerable<StringMatcher> subjectAltNames)
+    {
         var common = new CommonTlsContext
         {
-            TlsParams = new TlsParameters
-            {
-                TlsMinimumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv12,
-                TlsMaximumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv13,
-            },
+            TlsParams = Versions(),
             CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
             {
                 DefaultValidationContext = new CertificateValidationContext(),
                 ValidationContextSdsSecretConfig = Sds(RootSecret),
             },
         };
-        common.AlpnProtocols.Add("istio");
-        if (http2)
-        {
-            common.AlpnProtocols.Add("h2");
-        }
-
         common.TlsCertificateSdsSecretConfigs.Add(Sds(DefaultSecret));
-        foreach (var san in subjectAltNames)
-        {
-            common.CombinedValidationContext.DefaultValidationContext.MatchSubjectAltNames.Add(new StringMatcher { Exact = san });
-        }
-
-        var context = new UpstreamTlsContext { CommonTlsContext = common, Sni = sni };
-        return new TransportSocket { Name = TlsTransportSocketName, TypedConfig = Any.Pack(context) };
+        common.CombinedValidationContext.DefaultValidationContext.MatchSubjectAltNames.AddRange(subjectAltNames);
+        return common;
     }
+
+    private static TlsParameters Versions() => new()
+    {
+        TlsMinimumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv12,
+        TlsMaximumProtocolVersion = TlsParameters.Types.TlsProtocol.Tlsv13,
+    };
+
+    private static TransportSocket Socket(Google.Protobuf.IMessage context) => new() { Name = TlsTransportSocketName, TypedConfig = Any.Pack(context) };
 }

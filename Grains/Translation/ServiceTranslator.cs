@@ -82,17 +82,19 @@ public static class ServiceTranslator
             return resources;
         }
 
+        // Auto mutual TLS where some endpoint's pod is in the mesh.
+        var autoMtls = slices.Any(s => s.Endpoints.Any(e => e.TlsMode == "istio"));
         foreach (var port in service.Ports)
         {
             var clusterName = MeshNames.OutboundCluster(host, port.Port);
             var hostPort = MeshNames.HostPort(host, port.Port);
-            AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port));
-            resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices)), TrafficPolicies.For(destinationRule, port.Port)));
+            AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port), autoMtls);
+            resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices, tlsMode: TrafficPolicies.For(destinationRule, port.Port)?.TlsMode)), TrafficPolicies.For(destinationRule, port.Port)));
             foreach (var subset in subsets)
             {
                 var subsetCluster = MeshNames.OutboundCluster(host, port.Port, subset.Name);
-                AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name));
-                resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels)), TrafficPolicies.For(destinationRule, port.Port, subset.Name)));
+                AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name), autoMtls);
+                resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels, TrafficPolicies.For(destinationRule, port.Port, subset.Name)?.TlsMode)), TrafficPolicies.For(destinationRule, port.Port, subset.Name)));
             }
 
             var routes = RouteTranslator.Build(host, port.Port, virtualServices, destinationPorts);
@@ -111,10 +113,10 @@ public static class ServiceTranslator
     /// otherwise the Envoy shape (the whole load-balancer choice) for sidecars and gateways and
     /// the narrowed shape for proxyless gRPC clients, under the same name, each serialised once.
     /// </summary>
-    private static void AddOutboundCluster(List<XdsResource> resources, string clusterName, TrafficPolicySpec? policy)
+    private static void AddOutboundCluster(List<XdsResource> resources, string clusterName, TrafficPolicySpec? policy, bool autoMtls)
     {
         var proxyless = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Proxyless);
-        var envoy = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Envoy);
+        var envoy = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Envoy, autoMtls);
         if (envoy.Equals(proxyless))
         {
             resources.Add(Pack(TypeUrls.Cluster, clusterName, proxyless));

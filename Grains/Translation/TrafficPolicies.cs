@@ -45,6 +45,7 @@ public static class TrafficPolicies
             ConnectionPool = overriding.ConnectionPool is not null || portLevel ? overriding.ConnectionPool : original.ConnectionPool,
             OutlierDetection = overriding.OutlierDetection is not null || portLevel ? overriding.OutlierDetection : original.OutlierDetection,
             TlsMode = overriding.TlsMode is not null || portLevel ? overriding.TlsMode : original.TlsMode,
+            Tls = overriding.Tls is not null || portLevel ? overriding.Tls : original.Tls,
         };
     }
 

@@ -57,7 +57,7 @@ public static class WorkloadTranslator
         ArgumentNullException.ThrowIfNull(inputs);
         if (kind == ProxyKind.Proxyless)
         {
-            var listeners = ServerListeners(ip, inputs);
+            var listeners = ServerListeners(ip, inputs, trustDomain);
             return inputs.SidecarScope is { } proxylessScope ? [.. listeners, ScopeAssignment(ScopeNames.ForKind(proxylessScope, kind))] : listeners;
         }
 
@@ -70,7 +70,7 @@ public static class WorkloadTranslator
         var ports = inputs.Ports.Where(p => p.Protocol != MeshProtocol.Udp).ToList();
         var resources = new List<XdsResource>(ports.Count + 1)
         {
-            SidecarTranslator.Pack(TypeUrls.Listener, SidecarTranslator.VirtualInbound, VirtualInbound(ports, inputs.PassthroughMtls, trustDomain)),
+            SidecarTranslator.Pack(TypeUrls.Listener, SidecarTranslator.VirtualInbound, VirtualInbound(ports, inputs.PassthroughMtls, trustDomain, inputs.AuthorizationPolicies)),
         };
         foreach (var port in ports)
         {
@@ -105,9 +105,10 @@ public static class WorkloadTranslator
     /// address, and one filter chain whose inline routes accept every call
     /// (<c>non_forwarding_action</c>, which a server's routes must use) ending in the router filter.
     /// </summary>
-    public static IReadOnlyList<XdsResource> ServerListeners(string ip, WorkloadInputs inputs)
+    public static IReadOnlyList<XdsResource> ServerListeners(string ip, WorkloadInputs inputs, string trustDomain = Interfaces.Security.SpiffeId.DefaultTrustDomain)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        var rbac = AuthorizationTranslator.ProxylessFilters(inputs.AuthorizationPolicies ?? [], trustDomain);
         var resources = new List<XdsResource>();
         foreach (var port in inputs.Ports.Where(p => p.Protocol != MeshProtocol.Udp))
         {
@@ -117,7 +118,7 @@ public static class WorkloadTranslator
                 foreach (var template in ServerListenerTemplates)
                 {
                     var name = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, listening);
-                    var payload = ServerListener(name, address, port.Port).ToByteArray();
+                    var payload = ServerListener(name, address, port.Port, port.Mtls, rbac).ToByteArray();
                     resources.Add(new XdsResource(TypeUrls.Listener, name, ResourceVersion.Of(payload), payload, ResourceAudience.Proxyless));
                 }
             }
@@ -126,8 +127,13 @@ public static class WorkloadTranslator
         return resources;
     }
 
-    /// <summary>One gRPC server Listener named <paramref name="name"/> for <paramref name="address"/>:<paramref name="port"/>.</summary>
-    public static Listener ServerListener(string name, string address, int port)
+    /// <summary>
+    /// One gRPC server Listener named <paramref name="name"/> for <paramref name="address"/>:<paramref name="port"/>:
+    /// mutual TLS from its bootstrap's certificate provider when <paramref name="mtls"/> is STRICT, or
+    /// PERMISSIVE (a gRPC server cannot take both, so, as Istio's grpcgen, a pod in the mesh
+    /// takes mutual TLS only), else plaintext.
+    /// </summary>
+    public static Listener ServerListener(string name, string address, int port, MtlsMode mtls = MtlsMode.Disable, IReadOnlyList<HttpFilter>? authorization = null)
     {
         var route = new Route
         {
@@ -144,11 +150,17 @@ public static class WorkloadTranslator
             StatPrefix = $"inbound_{address}_{port}",
             RouteConfig = routes,
         };
+        manager.HttpFilters.AddRange(authorization ?? []);
         manager.HttpFilters.Add(new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) });
         // No filter_chain_match: grpc-js matches a chain whose match is present only when it names
         // transport_protocol raw_buffer, and an absent one means "every connection" to every client.
         var chain = new FilterChain { Name = InboundCluster(port) };
         chain.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
+        if (mtls is MtlsMode.Strict or MtlsMode.Permissive)
+        {
+            chain.TransportSocket = MtlsTranslator.ProxylessDownstream();
+        }
+
         var listener = new Listener
         {
             Name = name,
@@ -167,9 +179,13 @@ public static class WorkloadTranslator
     /// PERMISSIVE both, the TLS ones told apart by the ALPN Istio's clients send. Traffic to a port
     /// no Service declares goes through to the workload in <paramref name="passthroughMtls"/>.
     /// </summary>
-    public static Listener VirtualInbound(IReadOnlyList<WorkloadPort> ports, MtlsMode passthroughMtls = MtlsMode.Disable, string trustDomain = Interfaces.Security.SpiffeId.DefaultTrustDomain)
+    public static Listener VirtualInbound(IReadOnlyList<WorkloadPort> ports, MtlsMode passthroughMtls = MtlsMode.Disable, string trustDomain = Interfaces.Security.SpiffeId.DefaultTrustDomain, IReadOnlyList<AuthorizationPolicySpec>? policies = null)
     {
         ArgumentNullException.ThrowIfNull(ports);
+
+        // The workload's AuthorizationPolicies, the same on every inbound chain (ports told apart by destination_port).
+        var httpRbac = AuthorizationTranslator.HttpFilters(policies ?? [], trustDomain);
+        var tcpRbac = AuthorizationTranslator.NetworkFilters(policies ?? [], trustDomain);
         var listener = new Listener
         {
             Name = SidecarTranslator.VirtualInbound,
@@ -186,13 +202,13 @@ public static class WorkloadTranslator
             {
                 Name = chainName,
                 FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
-                Filters = { new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster)) } },
+                Filters = { new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(InboundManager(port.Port, cluster, httpRbac)) } },
             };
             FilterChain Tcp() => new()
             {
                 Name = port.Protocol == MeshProtocol.Unknown ? $"{chainName}-tcp" : chainName,
                 FilterChainMatch = new FilterChainMatch { DestinationPort = (uint)port.Port },
-                Filters = { SidecarTranslator.TcpProxyFilter(cluster, cluster) },
+                Filters = { tcpRbac, SidecarTranslator.TcpProxyFilter(cluster, cluster) },
             };
 
             foreach (var chain in Chains(port.Protocol, port.Mtls, Http, Tcp, tls))
@@ -206,7 +222,7 @@ public static class WorkloadTranslator
         {
             Name = "virtualInbound-catchall-tcp",
             FilterChainMatch = new FilterChainMatch { PrefixRanges = { new CidrRange { AddressPrefix = "0.0.0.0", PrefixLen = 0 } } },
-            Filters = { SidecarTranslator.TcpProxyFilter(SidecarTranslator.InboundPassthroughCluster, SidecarTranslator.InboundPassthroughCluster) },
+            Filters = { tcpRbac, SidecarTranslator.TcpProxyFilter(SidecarTranslator.InboundPassthroughCluster, SidecarTranslator.InboundPassthroughCluster) },
         };
         foreach (var chain in Chains(MeshProtocol.Tcp, passthroughMtls, Passthrough, Passthrough, tls))
         {
@@ -348,7 +364,7 @@ public static class WorkloadTranslator
         return SidecarTranslator.SocketAddressOf(address, target);
     }
 
-    private static HttpConnectionManager InboundManager(int port, string cluster)
+    private static HttpConnectionManager InboundManager(int port, string cluster, IReadOnlyList<HttpFilter> authorization)
     {
         var route = new Route
         {
@@ -367,6 +383,7 @@ public static class WorkloadTranslator
             RouteConfig = routes,
             UseRemoteAddress = false,
         };
+        manager.HttpFilters.AddRange(authorization);
         manager.HttpFilters.Add(new HttpFilter { Name = ListenerTranslator.RouterFilterName, TypedConfig = Any.Pack(new Router()) });
         return manager;
     }

@@ -184,6 +184,7 @@ public sealed class ConfigAssembler
         var sidecars = new List<SidecarSpec>();
         var envoyFilters = new List<EnvoyFilterSpec>();
         var peerAuthentications = new List<PeerAuthenticationSpec>();
+        var authorizationPolicies = new List<AuthorizationPolicySpec>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -232,6 +233,7 @@ public sealed class ConfigAssembler
             Sidecars = sidecars,
             EnvoyFilters = envoyFilters,
             PeerAuthentications = peerAuthentications,
+            AuthorizationPolicies = authorizationPolicies,
         };
 
         void Add(object value)
@@ -268,12 +270,15 @@ public sealed class ConfigAssembler
                 case PeerAuthenticationSpec peer:
                     peerAuthentications.Add(peer);
                     break;
+                case AuthorizationPolicySpec policy:
+                    authorizationPolicies.Add(policy);
+                    break;
             }
         }
     }
 
     private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec
-        || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec;
+        || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec or AuthorizationPolicySpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;

@@ -18,7 +18,12 @@ grpcXds.register();
 const target = process.argv[2];
 const echoDefinition = protoLoader.loadSync(path.join(__dirname, 'echo.proto'));
 const Echo = grpc.loadPackageDefinition(echoDefinition).meshtest.Echo;
-const client = new Echo(target, grpc.credentials.createInsecure());
+// MESH_XDS_CREDENTIALS=1: xDS channel credentials (the cluster's transport socket decides: mutual
+// TLS from the bootstrap's certificate provider, or plaintext).
+const credentials = process.env.MESH_XDS_CREDENTIALS === '1'
+  ? new grpcXds.XdsChannelCredentials(grpc.credentials.createInsecure())
+  : grpc.credentials.createInsecure();
+const client = new Echo(target, credentials);
 
 const xdsDeps = path.join(path.dirname(require.resolve('@grpc/grpc-js-xds/package.json')), 'deps');
 const csdsDefinition = protoLoader.loadSync('envoy/service/status/v3/csds.proto', {

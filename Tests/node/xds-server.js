@@ -2,7 +2,9 @@
 // (IP:port), with the bootstrap in GRPC_XDS_BOOTSTRAP_CONFIG. The server serves only once the
 // control plane has sent it a valid Listener for that address; then this script calls it once
 // with a plain client and prints {"serving": true, "who": <answer>} as one JSON line. It exits
-// when stdin closes.
+// when stdin closes. With MESH_XDS_CREDENTIALS=1 it serves with xDS server credentials (the
+// control plane's transport socket decides: mutual TLS from the bootstrap's certificate provider,
+// or plaintext) and prints {"serving": true} once bound, without calling itself.
 'use strict';
 const path = require('path');
 const grpc = require('@grpc/grpc-js');
@@ -21,9 +23,15 @@ server.addService(echo.service, {
   Who: (call, callback) => callback(null, { backend: id }),
 });
 
-server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err) => {
+const secure = process.env.MESH_XDS_CREDENTIALS === '1';
+const credentials = secure ? new grpcXds.XdsServerCredentials(grpc.ServerCredentials.createInsecure()) : grpc.ServerCredentials.createInsecure();
+server.bindAsync(address, credentials, (err) => {
   if (err) {
     process.stdout.write(JSON.stringify({ serving: false, error: String(err) }) + '\n');
+    return;
+  }
+  if (secure) {
+    process.stdout.write(JSON.stringify({ serving: true, who: null, error: null }) + '\n');
     return;
   }
   const client = new echo(address, grpc.credentials.createInsecure());

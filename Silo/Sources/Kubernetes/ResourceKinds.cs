@@ -6,7 +6,7 @@ namespace Mesh.Orleans.Silo.Sources.Kubernetes;
 /// <summary>The kinds the mesh reads from a member cluster's API, in the order they are listed at start.</summary>
 public static class ResourceKinds
 {
-    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars and EnvoyFilters, and PeerAuthentications.</summary>
+    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars and EnvoyFilters, and PeerAuthentications and AuthorizationPolicies.</summary>
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
         new TypedResourceKind<V1Namespace, V1NamespaceList>("v1", "Namespace",
@@ -31,5 +31,6 @@ public static class ResourceKinds
         new CustomResourceKind("networking.istio.io", "v1", "sidecars", "Sidecar"),
         new CustomResourceKind("networking.istio.io", "v1alpha3", "envoyfilters", "EnvoyFilter"),
         new CustomResourceKind("security.istio.io", "v1", "peerauthentications", "PeerAuthentication"),
+        new CustomResourceKind("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy"),
     ];
 }

@@ -145,7 +145,7 @@ internal static class DestinationRuleParser
         var loadBalancer = YamlFields.OptionalMap(map, "loadBalancer", path) is { } lb ? LoadBalancer(lb, path + ".loadBalancer") : null;
         var pool = YamlFields.OptionalMap(map, "connectionPool", path) is { } cp ? Pool(cp, path + ".connectionPool") : null;
         var outlier = YamlFields.OptionalMap(map, "outlierDetection", path) is { } od ? Outlier(od, path + ".outlierDetection") : null;
-        var tls = YamlFields.OptionalMap(map, "tls", path) is { } t ? TlsMode(t, path + ".tls") : null;
+        var tls = YamlFields.OptionalMap(map, "tls", path) is { } t ? Tls(t, path + ".tls") : null;
 
         var ports = new List<TrafficPolicySpec>();
         var seen = new HashSet<int>();
@@ -166,7 +166,7 @@ internal static class DestinationRuleParser
             ports.Add(Policy(item, itemPath, number));
         }
 
-        return new TrafficPolicySpec(port, loadBalancer, pool, outlier, tls, ports);
+        return new TrafficPolicySpec(port, loadBalancer, pool, outlier, tls?.Mode, ports, tls);
     }
 
     private static LoadBalancerSpec LoadBalancer(YamlMappingNode map, string path)
@@ -456,16 +456,57 @@ internal static class DestinationRuleParser
             YamlFields.OptionalInt(map, "minHealthPercent", path, 0, 100));
     }
 
-    private static string? TlsMode(YamlMappingNode map, string path)
+    /// <summary>
+    /// A <c>tls</c> block as Istio's <c>validateTLSSettings</c> checks it: a known mode; MUTUAL with a
+    /// client certificate and key; ISTIO_MUTUAL without certificate files (the mesh's are used);
+    /// SNI a DNS name. <c>credentialName</c> is refused for now: it needs Kubernetes Secrets over SDS,
+    /// which the gateway credentials bring.
+    /// </summary>
+    private static ClientTlsSpec Tls(YamlMappingNode map, string path)
     {
         YamlFields.OnlyKeys(map, path, s_tlsKeys);
         var mode = YamlFields.OptionalString(map, "mode", path) ?? "DISABLE";
-        return mode switch
+        if (mode is not ("DISABLE" or "SIMPLE" or "MUTUAL" or "ISTIO_MUTUAL"))
         {
-            "DISABLE" or "ISTIO_MUTUAL" => mode,
-            "SIMPLE" or "MUTUAL" => throw new InvalidFieldException(path + ".mode", $"{mode} TLS needs certificates, which the mesh cannot hand out yet"),
-            _ => throw new InvalidFieldException(path + ".mode", $"must be DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL, not '{YamlFields.Truncate(mode)}'"),
-        };
+            throw new InvalidFieldException(path + ".mode", $"must be DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL, not '{YamlFields.Truncate(mode)}'");
+        }
+
+        var sni = YamlFields.OptionalString(map, "sni", path);
+        if (sni is not null && (sni.Length > 255 || IstioFields.WildcardDomainProblem(sni) is not null))
+        {
+            throw new InvalidFieldException(path + ".sni", $"'{YamlFields.Truncate(sni)}' is not a DNS name");
+        }
+
+        var names = IstioFields.Strings(map, "subjectAltNames", path, maxItems: 64);
+        var ca = YamlFields.OptionalString(map, "caCertificates", path);
+        var certificate = YamlFields.OptionalString(map, "clientCertificate", path);
+        var key = YamlFields.OptionalString(map, "privateKey", path);
+        var crl = YamlFields.OptionalString(map, "caCrl", path);
+        var insecure = YamlFields.OptionalBool(map, "insecureSkipVerify", path) ?? false;
+        if (YamlFields.OptionalString(map, "credentialName", path) is not null)
+        {
+            throw new InvalidFieldException(path + ".credentialName", "is not supported yet: it needs Kubernetes Secrets over SDS; give the files (clientCertificate, privateKey, caCertificates) instead");
+        }
+
+        if (mode == "MUTUAL" && (string.IsNullOrEmpty(certificate) || string.IsNullOrEmpty(key)))
+        {
+            throw new InvalidFieldException(path, "MUTUAL needs clientCertificate and privateKey");
+        }
+
+        if (mode == "ISTIO_MUTUAL" && (certificate ?? key ?? ca ?? crl) is not null)
+        {
+            throw new InvalidFieldException(path, "ISTIO_MUTUAL uses the mesh's certificates: clientCertificate, privateKey, caCertificates and caCrl must be left out");
+        }
+
+        foreach (var (field, file) in new[] { ("caCertificates", ca), ("clientCertificate", certificate), ("privateKey", key), ("caCrl", crl) })
+        {
+            if (file is not null && (!file.StartsWith('/') || file.Length > 4096))
+            {
+                throw new InvalidFieldException($"{path}.{field}", "must be an absolute file path on the proxy");
+            }
+        }
+
+        return new ClientTlsSpec(mode, sni, names, ca, certificate, key, crl, insecure);
     }
 
     private static Dictionary<string, string> Labels(YamlMappingNode map, string key, string path)

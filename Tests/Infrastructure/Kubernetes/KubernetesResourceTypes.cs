@@ -39,9 +39,12 @@ public static class KubernetesResourceTypes
     /// <summary>Istio's <c>security.istio.io/v1</c> PeerAuthentication, a custom resource whose CRD may be missing.</summary>
     public static readonly KubernetesResourceType PeerAuthentications = new("security.istio.io", "v1", "peerauthentications", "PeerAuthentication", Namespaced: true, IsCustom: true);
 
+    /// <summary>Istio's <c>security.istio.io/v1</c> AuthorizationPolicy, a custom resource whose CRD may be missing.</summary>
+    public static readonly KubernetesResourceType AuthorizationPolicies = new("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy", Namespaced: true, IsCustom: true);
+
     /// <summary>Every known type, core group first.</summary>
     public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices, DestinationRules, Gateways, ServiceEntries,
-        Sidecars, EnvoyFilters, PeerAuthentications];
+        Sidecars, EnvoyFilters, PeerAuthentications, AuthorizationPolicies];
 
     /// <summary>The type served at <paramref name="group"/>/<paramref name="version"/>/<paramref name="resource"/>, if any.</summary>
     public static KubernetesResourceType? FindByPath(string group, string version, string resource) =>

@@ -35,4 +35,7 @@ public enum SimulationFailure
 
     /// <summary>A filter chain terminating TLS refuses the handshake (no client certificate where one is required, an identity its matchers refuse).</summary>
     TlsHandshake,
+
+    /// <summary>An RBAC filter (an AuthorizationPolicy) denies the call.</summary>
+    Denied,
 }

@@ -119,6 +119,11 @@ public sealed class Simulator
 
         if (Is(terminal, TcpProxyName, TcpProxy.Descriptor))
         {
+            if (RbacEvaluator.Denies(chain.Filters.Select(f => (f.Name, (Google.Protobuf.WellKnownTypes.Any?)f.TypedConfig)), call, destination.Port, http: false) is { } denied)
+            {
+                return Fail(result, SimulationFailure.Denied, $"filter chain '{chain.Name}' of listener {listener.Name}: {denied}");
+            }
+
             var proxy = terminal!.TypedConfig.Unpack<TcpProxy>();
             var owner = $"tcp_proxy of filter chain '{chain.Name}' of listener {listener.Name}";
             return proxy.ClusterSpecifierCase switch
@@ -248,22 +253,13 @@ public sealed class Simulator
 
         var validation = context.CommonTlsContext?.CombinedValidationContext?.DefaultValidationContext ?? context.CommonTlsContext?.ValidationContext;
         var matchers = validation?.MatchSubjectAltNames;
-        if (call.ClientIdentity is { } identity && matchers is { Count: > 0 } && !matchers.Any(m => StringMatches(m, identity)))
+        if (call.ClientIdentity is { } identity && matchers is { Count: > 0 } && !matchers.Any(m => RouteMatcher.StringMatches(m, identity)))
         {
             return $"the client identity {identity} matches none of its subjectAltName matchers";
         }
 
         return null;
     }
-
-    private static bool StringMatches(Envoy.Type.Matcher.V3.StringMatcher matcher, string value) => matcher.MatchPatternCase switch
-    {
-        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Exact => string.Equals(matcher.Exact, value, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
-        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Prefix => value.StartsWith(matcher.Prefix, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
-        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Suffix => value.EndsWith(matcher.Suffix, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
-        Envoy.Type.Matcher.V3.StringMatcher.MatchPatternOneofCase.Contains => value.Contains(matcher.Contains, matcher.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal),
-        _ => false,
-    };
 
     /// <summary>What the listener filters of <paramref name="listener"/> learn of the connection.</summary>
     private static Connection Inspect(Listener listener, Call call, (string Address, int Port) destination)
@@ -291,6 +287,11 @@ public sealed class Simulator
 
     private Result Http(Result result, Listener listener, FilterChain chain, HttpConnectionManager manager, (string Address, int Port) destination, Random? random)
     {
+        if (RbacEvaluator.Denies(manager.HttpFilters.Select(f => (f.Name, (Google.Protobuf.WellKnownTypes.Any?)f.TypedConfig)), result.Call, destination.Port, http: true) is { } denied)
+        {
+            return Fail(result, SimulationFailure.Denied, $"filter chain '{chain.Name}' of listener {listener.Name}: {denied}");
+        }
+
         RouteConfiguration? routes;
         switch (manager.RouteSpecifierCase)
         {

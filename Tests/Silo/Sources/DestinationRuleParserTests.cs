@@ -157,7 +157,13 @@ public sealed class DestinationRuleParserTests
     [InlineData("{host: r, trafficPolicy: {connectionPool: {tcp: {connectTimeout: soon}}}}", "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "is not a duration")]
     [InlineData("{host: r, trafficPolicy: {connectionPool: {http: {maxRetries: -1}}}}", "spec.trafficPolicy.connectionPool.http.maxRetries", "must be between")]
     [InlineData("{host: r, trafficPolicy: {outlierDetection: {maxEjectionPercent: 101}}}", "spec.trafficPolicy.outlierDetection.maxEjectionPercent", "must be between 0 and 100")]
-    [InlineData("{host: r, trafficPolicy: {tls: {mode: MUTUAL}}}", "spec.trafficPolicy.tls.mode", "needs certificates")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: MUTUAL}}}", "spec.trafficPolicy.tls", "MUTUAL needs clientCertificate and privateKey")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: MUTUAL, clientCertificate: /c.pem}}}", "spec.trafficPolicy.tls", "MUTUAL needs clientCertificate and privateKey")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: ISTIO_MUTUAL, caCertificates: /ca.pem}}}", "spec.trafficPolicy.tls", "uses the mesh's certificates")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: SIMPLE, caCertificates: ca.pem}}}", "spec.trafficPolicy.tls.caCertificates", "absolute file path")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: SIMPLE, credentialName: api-cert}}}", "spec.trafficPolicy.tls.credentialName", "not supported yet")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: SIMPLE, sni: 'not a name'}}}", "spec.trafficPolicy.tls.sni", "not a DNS name")]
+    [InlineData("{host: r, trafficPolicy: {tls: {mode: OPTIONAL}}}", "spec.trafficPolicy.tls.mode", "must be DISABLE, SIMPLE, MUTUAL or ISTIO_MUTUAL")]
     [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{port: {number: 80}}, {port: {number: 80}}]}}", "spec.trafficPolicy.portLevelSettings[1].port.number", "earlier in the list")]
     [InlineData("{host: r, trafficPolicy: {portLevelSettings: [{loadBalancer: {simple: RANDOM}}]}}", "spec.trafficPolicy.portLevelSettings[0].port", "is required")]
     [InlineData("{host: r, trafficPolicy: {tunnel: {protocol: CONNECT}}}", "spec.trafficPolicy.tunnel", "not supported")]
@@ -201,6 +207,39 @@ public sealed class DestinationRuleParserTests
         var document = Parse("apiVersion: networking.istio.io/v2\nkind: DestinationRule\nmetadata: {name: r}\nspec: {host: r}\n");
 
         Assert.Equal("apiVersion", document.Rejection!.Field);
+    }
+
+    [Fact]
+    public void ClientTls_EveryModeAndField_IsReadIntoTheModel()
+    {
+        var document = Parse("""
+            apiVersion: networking.istio.io/v1
+            kind: DestinationRule
+            metadata: {name: external, namespace: shop}
+            spec:
+              host: api.example.com
+              trafficPolicy:
+                tls:
+                  mode: MUTUAL
+                  clientCertificate: /etc/certs/client.pem
+                  privateKey: /etc/certs/key.pem
+                  caCertificates: /etc/certs/ca.pem
+                  caCrl: /etc/certs/crl.pem
+                  sni: api.example.com
+                  subjectAltNames: [api.example.com, spiffe://cluster.local/ns/shop/sa/api]
+                portLevelSettings:
+                - port: {number: 8443}
+                  tls: {mode: SIMPLE, insecureSkipVerify: true}
+            """);
+
+        var rule = Assert.IsType<Mesh.Orleans.Grains.Interfaces.Model.DestinationRuleSpec>(document.Value);
+        var tls = rule.TrafficPolicy!.Tls!;
+        Assert.Equal(("MUTUAL", "api.example.com", "/etc/certs/client.pem", "/etc/certs/key.pem", "/etc/certs/ca.pem", "/etc/certs/crl.pem", false),
+            (tls.Mode, tls.Sni, tls.ClientCertificate, tls.PrivateKey, tls.CaCertificates, tls.CaCrl, tls.InsecureSkipVerify));
+        Assert.Equal(["api.example.com", "spiffe://cluster.local/ns/shop/sa/api"], tls.SubjectAltNames);
+        Assert.Equal("MUTUAL", rule.TrafficPolicy.TlsMode);
+        var port = Assert.Single(rule.TrafficPolicy.PortLevelSettings).Tls!;
+        Assert.Equal(("SIMPLE", true), (port.Mode, port.InsecureSkipVerify));
     }
 
     private static ParsedDocument Parse(string yaml) => Assert.Single(KubernetesObjectParser.Parse("dr.yaml", yaml).Documents);
