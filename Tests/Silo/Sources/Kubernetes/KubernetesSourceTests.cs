@@ -88,6 +88,38 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PeerAuthenticationAndAuthorizationPolicy_FromTheApi_ShapeTheWorkloadsInboundSide_AndAnInvalidOneIsRejected()
+    {
+        var api = await ApiAsync();
+        api.Apply(MeshYaml.Service("echo", 7000, "shop"));
+        api.Apply(MeshYaml.SliceOfPods("echo-1", "echo", 17000, "shop", ("127.0.0.1", "echo-a")));
+        api.Apply("apiVersion: v1\nkind: Pod\nmetadata: {name: echo-a, namespace: shop, labels: {app: echo, security.istio.io/tlsMode: istio}}\nstatus: {podIP: 127.0.0.1, phase: Running}");
+        api.Apply("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: shop}\nspec: {mtls: {mode: STRICT}}");
+        api.Apply("apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: web-only, namespace: shop}\nspec: {rules: [{from: [{source: {namespaces: [web]}}]}]}");
+        api.Apply("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: broken, namespace: shop}\nspec: {portLevelMtls: {17000: {mode: DISABLE}}}");
+        await using var server = await ServerAsync(("east", api));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+
+        await Eventually.TrueAsync(
+            async () =>
+            {
+                var metadata = Mesh.Orleans.Tests.EndToEnd.SidecarServingTests.SidecarMetadata("shop");
+                metadata.Fields["CLUSTER_ID"] = Google.Protobuf.WellKnownTypes.Value.ForString("east");
+                await using var sidecar = AdsTestClient.Connect(server.XdsPort, "sidecar~127.0.0.1~echo-a.shop~shop.svc.cluster.local", metadata: metadata);
+                var inbound = (await Infrastructure.Simulation.AdsProxyConfig.FetchAsync(sidecar)).Listeners.SingleOrDefault(l => l.Name == "virtualInbound");
+                var chain = inbound?.FilterChains.FirstOrDefault(c => c.FilterChainMatch?.DestinationPort == 17000);
+                return chain?.TransportSocket is not null && chain.FilterChainMatch.TransportProtocol == "tls"
+                    && chain.Filters[0].TypedConfig.Unpack<Envoy.Extensions.Filters.Network.HttpConnectionManager.V3.HttpConnectionManager>().HttpFilters[0].Name == "envoy.filters.http.rbac";
+            },
+            s_wait,
+            "the workload takes mutual TLS only, behind its AuthorizationPolicy");
+
+        var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
+        var rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray().Single()!;
+        Assert.Equal(("PeerAuthentication", "broken", "spec.portLevelMtls"), ((string)rejected["kind"]!, (string)rejected["name"]!, (string)rejected["field"]!));
+    }
+
+    [Fact]
     public async Task DeletionMissedWhileTheWatchWasDown_IsRepairedByThe410Relist()
     {
         var api = await ApiAsync();
