@@ -23,6 +23,7 @@ namespace Mesh.Orleans.Grains;
 public sealed partial class ClusterGrain(
     [PersistentState("cluster", GrainStorage.Mesh)] IPersistentState<ClusterGrainState> state,
     IOptions<MeshScopingOptions> scoping,
+    IOptions<Interfaces.Security.MeshSecurityOptions> security,
     ILogger<ClusterGrain> logger) : Grain, IClusterGrain
 {
     private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(1);
@@ -36,7 +37,7 @@ public sealed partial class ClusterGrain(
     // endpoint changes costs one storage write (the state is as large as the cluster), not one each.
     private static readonly TimeSpan s_hashWriteDelay = TimeSpan.FromSeconds(5);
 
-    private readonly ClusterIndex _index = new() { RootNamespace = scoping.Value.RootNamespace };
+    private readonly ClusterIndex _index = new() { RootNamespace = scoping.Value.RootNamespace, TrustDomain = security.Value.TrustDomain };
     private readonly WorkloadIndex _workloads = new();
 
     // The workloads whose grains watch them, with what each was last told.

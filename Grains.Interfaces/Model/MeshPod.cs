@@ -12,12 +12,14 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="Name">The pod's name.</param>
 /// <param name="Labels">Its <c>metadata.labels</c>.</param>
 /// <param name="Ip">Its <c>status.podIP</c>, or null while it has none.</param>
+/// <param name="ServiceAccount">Its <c>spec.serviceAccountName</c> (its workload identity's), or null.</param>
 [GenerateSerializer, Immutable]
 public sealed record MeshPod(
     [property: Id(0)] string Namespace,
     [property: Id(1)] string Name,
     [property: Id(2)] IReadOnlyDictionary<string, string> Labels,
-    [property: Id(3)] string? Ip = null)
+    [property: Id(3)] string? Ip = null,
+    [property: Id(4)] string? ServiceAccount = null)
 {
     /// <summary>The <c>targetRef</c> an endpoint backed by this pod carries: <c>Pod/namespace/name</c>.</summary>
     public string TargetRef => PodRef(Namespace, Name);

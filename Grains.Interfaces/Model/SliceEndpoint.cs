@@ -17,6 +17,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <c>security.istio.io/tlsMode: istio</c> and not DISABLEd by its PeerAuthentications), joined in
 /// by the registry; auto mutual TLS sends TLS to such endpoints only. Null otherwise.
 /// </param>
+/// <param name="Identity">The SPIFFE identity of the endpoint's pod (from its service account), joined in by the registry; null when unknown.</param>
 /// <param name="PlaintextPorts">Ports of a <paramref name="TlsMode"/> endpoint whose PeerAuthentication disables mutual TLS on them.</param>
 [GenerateSerializer, Immutable]
 public sealed record SliceEndpoint(
@@ -29,4 +30,5 @@ public sealed record SliceEndpoint(
     [property: Id(6)] string? TargetRef,
     [property: Id(7)] IReadOnlyDictionary<string, string>? Labels = null,
     [property: Id(8)] string? TlsMode = null,
-    [property: Id(9)] IReadOnlyList<int>? PlaintextPorts = null);
+    [property: Id(9)] IReadOnlyList<int>? PlaintextPorts = null,
+    [property: Id(10)] string? Identity = null);

@@ -69,6 +69,9 @@ public sealed partial class ClusterIndex
             .ThenBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
 
+    /// <summary>The trust domain of workload identities; the ClusterGrain sets it from the security options.</summary>
+    public string TrustDomain { get; set; } = "cluster.local";
+
     /// <summary>The mesh's root namespace (its PeerAuthentications apply to every workload); the ClusterGrain sets it from the scoping options.</summary>
     public string RootNamespace { get; set; } = "istio-system";
 
@@ -311,6 +314,11 @@ public sealed partial class ClusterIndex
     private SliceEndpoint WithPod(SliceEndpoint endpoint, MeshPod pod, bool labels)
     {
         var joined = labels ? endpoint with { Labels = pod.Labels } : endpoint;
+        if (pod.ServiceAccount is { } account)
+        {
+            joined = joined with { Identity = $"spiffe://{TrustDomain}/ns/{pod.Namespace}/sa/{account}" };
+        }
+
         if (!pod.Labels.TryGetValue(Security.PeerAuthentications.TlsModeLabel, out var mode) || mode != "istio")
         {
             return joined;

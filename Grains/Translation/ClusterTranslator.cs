@@ -44,7 +44,12 @@ public static class ClusterTranslator
     /// <c>tls</c>, an Envoy cluster gets Istio's auto mutual TLS (see <see cref="MtlsTranslator.AutoMtls"/>).
     /// A cluster none of whose endpoints does is served as Istio's would behave: plaintext.
     /// </param>
-    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Proxyless, bool autoMtls = false)
+    /// <param name="identities">
+    /// The SPIFFE identities of the service's endpoints: what ISTIO_MUTUAL checks the server
+    /// against when the DestinationRule names no <c>subjectAltNames</c> (Istio's service accounts of
+    /// the service); empty: any identity of the mesh.
+    /// </param>
+    public static Cluster BuildOutbound(string clusterName, TrafficPolicySpec? policy = null, ClusterShape shape = ClusterShape.Proxyless, bool autoMtls = false, IReadOnlyList<string>? identities = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(clusterName);
         var cluster = new Cluster
@@ -59,7 +64,7 @@ public static class ClusterTranslator
             ConnectTimeout = Duration.FromTimeSpan(ConnectTimeout),
             LbPolicy = Cluster.Types.LbPolicy.RoundRobin,
         };
-        ApplyTls(cluster, policy?.Tls, shape, autoMtls);
+        ApplyTls(cluster, policy?.Tls, shape, autoMtls, identities ?? []);
         if (policy is null)
         {
             return cluster;
@@ -86,13 +91,14 @@ public static class ClusterTranslator
     /// gRPC client takes ISTIO_MUTUAL only, from its bootstrap's certificate provider, and no auto
     /// mutual TLS (as Istio's grpcgen; gRPC refuses <c>transport_socket_matches</c>).
     /// </summary>
-    private static void ApplyTls(Cluster cluster, ClientTlsSpec? tls, ClusterShape shape, bool autoMtls)
+    private static void ApplyTls(Cluster cluster, ClientTlsSpec? tls, ClusterShape shape, bool autoMtls, IReadOnlyList<string> identities)
     {
+        var names = tls is { SubjectAltNames.Count: > 0 } ? tls.SubjectAltNames : identities;
         if (shape == ClusterShape.Proxyless)
         {
             if (tls is { Mode: "ISTIO_MUTUAL" })
             {
-                cluster.TransportSocket = MtlsTranslator.ProxylessUpstream(tls.SubjectAltNames);
+                cluster.TransportSocket = MtlsTranslator.ProxylessUpstream(names);
             }
 
             return;
@@ -101,10 +107,10 @@ public static class ClusterTranslator
         switch (tls?.Mode)
         {
             case null when autoMtls:
-                cluster.TransportSocketMatches.AddRange(MtlsTranslator.AutoMtls(MtlsTranslator.DefaultSni(cluster.Name)));
+                cluster.TransportSocketMatches.AddRange(MtlsTranslator.AutoMtls(MtlsTranslator.DefaultSni(cluster.Name), identities));
                 break;
             case "ISTIO_MUTUAL":
-                cluster.TransportSocket = MtlsTranslator.IstioMutual(tls.Sni ?? MtlsTranslator.DefaultSni(cluster.Name), tls.SubjectAltNames);
+                cluster.TransportSocket = MtlsTranslator.IstioMutual(tls.Sni ?? MtlsTranslator.DefaultSni(cluster.Name), names);
                 break;
             case "SIMPLE" or "MUTUAL":
                 cluster.TransportSocket = MtlsTranslator.FileTls(tls);

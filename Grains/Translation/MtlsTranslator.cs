@@ -94,11 +94,11 @@ public static class MtlsTranslator
     /// <c>tls</c>): ISTIO_MUTUAL to endpoints whose metadata says <c>tlsMode: istio</c> (pods in the
     /// mesh), plaintext to the others.
     /// </summary>
-    public static IEnumerable<Envoy.Config.Cluster.V3.Cluster.Types.TransportSocketMatch> AutoMtls(string sni)
+    public static IEnumerable<Envoy.Config.Cluster.V3.Cluster.Types.TransportSocketMatch> AutoMtls(string sni, IReadOnlyList<string>? identities = null)
     {
         var match = new Struct();
         match.Fields["tlsMode"] = Value.ForString("istio");
-        yield return new() { Name = "tlsMode-istio", Match = match, TransportSocket = IstioMutual(sni, []) };
+        yield return new() { Name = "tlsMode-istio", Match = match, TransportSocket = IstioMutual(sni, identities ?? []) };
         yield return new() { Name = "tlsMode-disabled", Match = new Struct(), TransportSocket = RawBuffer() };
     }
 

@@ -84,16 +84,19 @@ public static class ServiceTranslator
 
         // Auto mutual TLS where some endpoint's pod is in the mesh.
         var autoMtls = slices.Any(s => s.Endpoints.Any(e => e.TlsMode == "istio"));
+
+        // The identities a client checks the server against under ISTIO_MUTUAL (Istio's ServiceAccounts of the service).
+        var identities = slices.SelectMany(s => s.Endpoints).Select(e => e.Identity).OfType<string>().Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         foreach (var port in service.Ports)
         {
             var clusterName = MeshNames.OutboundCluster(host, port.Port);
             var hostPort = MeshNames.HostPort(host, port.Port);
-            AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port), autoMtls);
+            AddOutboundCluster(resources, clusterName, TrafficPolicies.For(destinationRule, port.Port), autoMtls, identities);
             resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, clusterName, EndpointTranslator.Build(clusterName, port, slices, tlsMode: TrafficPolicies.For(destinationRule, port.Port)?.TlsMode)), TrafficPolicies.For(destinationRule, port.Port)));
             foreach (var subset in subsets)
             {
                 var subsetCluster = MeshNames.OutboundCluster(host, port.Port, subset.Name);
-                AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name), autoMtls);
+                AddOutboundCluster(resources, subsetCluster, TrafficPolicies.For(destinationRule, port.Port, subset.Name), autoMtls, identities);
                 resources.Add(WithLocalityLb(Pack(TypeUrls.ClusterLoadAssignment, subsetCluster, EndpointTranslator.Build(subsetCluster, port, slices, subset.Labels, TrafficPolicies.For(destinationRule, port.Port, subset.Name)?.TlsMode)), TrafficPolicies.For(destinationRule, port.Port, subset.Name)));
             }
 
@@ -113,10 +116,10 @@ public static class ServiceTranslator
     /// otherwise the Envoy shape (the whole load-balancer choice) for sidecars and gateways and
     /// the narrowed shape for proxyless gRPC clients, under the same name, each serialised once.
     /// </summary>
-    private static void AddOutboundCluster(List<XdsResource> resources, string clusterName, TrafficPolicySpec? policy, bool autoMtls)
+    private static void AddOutboundCluster(List<XdsResource> resources, string clusterName, TrafficPolicySpec? policy, bool autoMtls, IReadOnlyList<string> identities)
     {
-        var proxyless = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Proxyless);
-        var envoy = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Envoy, autoMtls);
+        var proxyless = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Proxyless, identities: identities);
+        var envoy = ClusterTranslator.BuildOutbound(clusterName, policy, ClusterShape.Envoy, autoMtls, identities);
         if (envoy.Equals(proxyless))
         {
             resources.Add(Pack(TypeUrls.Cluster, clusterName, proxyless));

@@ -205,7 +205,7 @@ public sealed class ConfigAssembler
             {
                 var value = _current.TryGetValue(key, out var claim) && IsRouting(claim.Value) ? claim.Value : null;
                 var sent = _sent.GetValueOrDefault(key);
-                if (ReferenceEquals(value, sent) || (value is PodInfo pod && sent is MeshPod sentPod && SameLabels(pod.Labels, sentPod.Labels) && string.Equals(pod.Ip, sentPod.Ip, StringComparison.Ordinal)))
+                if (ReferenceEquals(value, sent) || (value is PodInfo pod && sent is MeshPod sentPod && SameLabels(pod.Labels, sentPod.Labels) && string.Equals(pod.Ip, sentPod.Ip, StringComparison.Ordinal) && string.Equals(pod.ServiceAccount, sentPod.ServiceAccount, StringComparison.Ordinal)))
                 {
                     continue;
                 }
@@ -281,7 +281,7 @@ public sealed class ConfigAssembler
         || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec or AuthorizationPolicySpec;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
-    private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip) : value;
+    private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip, pod.ServiceAccount) : value;
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
         a.Count == b.Count && a.All(l => b.TryGetValue(l.Key, out var value) && string.Equals(value, l.Value, StringComparison.Ordinal));

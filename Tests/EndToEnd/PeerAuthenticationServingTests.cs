@@ -35,6 +35,7 @@ public sealed class PeerAuthenticationServingTests(EnvoyValidation validation) :
           name: api-1
           namespace: secure
           labels: {app: api, security.istio.io/tlsMode: istio}
+        spec: {serviceAccountName: api}
         status: {podIP: 127.3.0.1}
         ---
         apiVersion: discovery.k8s.io/v1
@@ -150,6 +151,9 @@ public sealed class PeerAuthenticationServingTests(EnvoyValidation validation) :
         var upstream = UpstreamFor(web.Config, Cluster, "127.3.0.1");
         Assert.NotNull(upstream);
         Assert.Equal("outbound_.8080_._.api.secure.svc.cluster.local", upstream!.Sni);
+
+        // The client accepts only the identity of api's pods (their service account), as Istio's ServiceAccounts(host).
+        Assert.Equal(["spiffe://cluster.local/ns/secure/sa/api"], upstream.CommonTlsContext.CombinedValidationContext.DefaultValidationContext.MatchSubjectAltNames.Select(m => m.Exact));
 
         // What the client opens is what api's STRICT inbound side takes.
         api.Simulate(Call.MutualTls(Client, "127.3.0.1", 8080, CallProtocol.Http1, [.. upstream.CommonTlsContext.AlpnProtocols]).Inbound()).ShouldReach("inbound|8080||");

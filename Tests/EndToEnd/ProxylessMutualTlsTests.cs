@@ -33,7 +33,7 @@ public sealed class ProxylessMutualTlsTests
                 ["api.yaml"] = MeshYaml.Documents(
                     MeshYaml.Service("api", port, "secure"),
                     MeshYaml.SliceOfPods("api-1", "api", port, "secure", (ServerIp, "api-1")),
-                    $"apiVersion: v1\nkind: Pod\nmetadata: {{name: api-1, namespace: secure, labels: {{app: api, security.istio.io/tlsMode: istio}}}}\nstatus: {{podIP: {ServerIp}, phase: Running}}\n",
+                    $"apiVersion: v1\nkind: Pod\nmetadata: {{name: api-1, namespace: secure, labels: {{app: api, security.istio.io/tlsMode: istio}}}}\nspec: {{serviceAccountName: api}}\nstatus: {{podIP: {ServerIp}, phase: Running}}\n",
                     "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: secure}\nspec: {mtls: {mode: STRICT}}\n"),
                 ["dr.yaml"] = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: api, namespace: web}\nspec:\n  host: api.secure.svc.cluster.local\n  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n",
             },

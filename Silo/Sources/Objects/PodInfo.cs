@@ -8,4 +8,4 @@ namespace Mesh.Orleans.Silo.Sources.Objects;
 /// <param name="NodeName">The node it runs on, or null before it is scheduled.</param>
 /// <param name="Phase">Its phase (<c>Pending</c>, <c>Running</c>, ...).</param>
 /// <param name="Ready">Whether its <c>Ready</c> condition is true.</param>
-public sealed record PodInfo(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels, string? Ip, string? NodeName, string Phase, bool Ready);
+public sealed record PodInfo(string Namespace, string Name, IReadOnlyDictionary<string, string> Labels, string? Ip, string? NodeName, string Phase, bool Ready, string? ServiceAccount = null);

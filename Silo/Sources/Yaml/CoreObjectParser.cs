@@ -29,6 +29,13 @@ internal static class CoreObjectParser
         var spec = YamlFields.OptionalMap(root, "spec", string.Empty);
         var status = YamlFields.OptionalMap(root, "status", string.Empty);
         var nodeName = spec is null ? null : YamlFields.OptionalString(spec, "nodeName", "spec");
+
+        // Its workload identity's service account (the API server sets "default" when a pod names none).
+        var serviceAccount = spec is null ? null : YamlFields.OptionalString(spec, "serviceAccountName", "spec");
+        if (serviceAccount is not null)
+        {
+            YamlFields.RequireDnsSubdomain(serviceAccount, "spec.serviceAccountName");
+        }
         string? ip = null;
         var phase = "Pending";
         var ready = false;
@@ -52,7 +59,7 @@ internal static class CoreObjectParser
             }
         }
 
-        return new PodInfo(ns, name, Labels(root), ip, nodeName, phase, ready);
+        return new PodInfo(ns, name, Labels(root), ip, nodeName, phase, ready, serviceAccount);
     }
 
     /// <summary>An object's <c>metadata.labels</c>: string keys to string values.</summary>
