@@ -76,25 +76,9 @@ public sealed class ProxylessMutualTlsTests
         await Eventually.TrueAsync(async () => FailedWith(await client.AskAsync(new { op = "call", n = 1 }, TimeSpan.FromSeconds(30)), "7: "), TimeSpan.FromSeconds(60), "the DENY stops the calls");
 
         // An ALLOW for its identity alone lets them through again; one for another identity does not.
-        await server.WriteConfigAsync("authz.yaml", """
-            apiVersion: security.istio.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: frontend-only, namespace: secure}
-            spec:
-              rules:
-              - from:
-                - source: {principals: ["cluster.local/ns/web/sa/frontend"]}
-            """);
+        await server.WriteConfigAsync("authz.yaml", AllowOnly("cluster.local/ns/web/sa/frontend"));
         await Eventually.TrueAsync(() => OneCallSucceedsAsync(client), TimeSpan.FromSeconds(60), "the ALLOW lets them through");
-        await server.WriteConfigAsync("authz.yaml", """
-            apiVersion: security.istio.io/v1
-            kind: AuthorizationPolicy
-            metadata: {name: frontend-only, namespace: secure}
-            spec:
-              rules:
-              - from:
-                - source: {principals: ["cluster.local/ns/web/sa/someone-else"]}
-            """);
+        await server.WriteConfigAsync("authz.yaml", AllowOnly("cluster.local/ns/web/sa/someone-else"));
         await Eventually.TrueAsync(async () => FailedWith(await client.AskAsync(new { op = "call", n = 1 }, TimeSpan.FromSeconds(30)), "7: "), TimeSpan.FromSeconds(60), "an ALLOW for another identity stops them");
 
         // Without the DestinationRule the client opens plaintext, which the STRICT server does not take (UNAVAILABLE, 14).
@@ -102,6 +86,10 @@ public sealed class ProxylessMutualTlsTests
         server.DeleteConfig("dr.yaml");
         await Eventually.TrueAsync(async () => FailedWith(await client.AskAsync(new { op = "call", n = 1 }, TimeSpan.FromSeconds(30)), "14: "), TimeSpan.FromSeconds(60), "a plaintext call is refused");
     }
+
+    /// <summary>An ALLOW AuthorizationPolicy for the api workloads that lets in <paramref name="principal"/> only.</summary>
+    private static string AllowOnly(string principal) =>
+        $"apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: allow-only, namespace: secure}}\nspec:\n  rules:\n  - from:\n    - source: {{principals: [\"{principal}\"]}}\n";
 
     private static async Task<bool> OneCallSucceedsAsync(NodeProcess client) =>
         (int)(await client.AskAsync(new { op = "call", n = 1 }, TimeSpan.FromSeconds(30)))["ok"]! == 1;

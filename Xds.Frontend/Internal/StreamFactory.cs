@@ -102,7 +102,7 @@ internal sealed partial class StreamFactory
     {
         Interlocked.Increment(ref _calls);
         var untilResponseCompletes = false;
-        if (TryGetHttpContext(call) is { } http)
+        if (CallContexts.HttpContextOf(call) is { } http)
         {
             http.Response.OnCompleted(() =>
             {
@@ -122,19 +122,6 @@ internal sealed partial class StreamFactory
             {
                 Interlocked.Decrement(ref _calls);
             }
-        }
-    }
-
-    private static Microsoft.AspNetCore.Http.HttpContext? TryGetHttpContext(ServerCallContext call)
-    {
-        try
-        {
-            return call.GetHttpContext();
-        }
-        catch (InvalidOperationException)
-        {
-            // A call context of the tests' own, not ASP.NET Core's.
-            return null;
         }
     }
 

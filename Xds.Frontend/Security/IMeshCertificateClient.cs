@@ -3,14 +3,12 @@ using Mesh.Orleans.Grains.Interfaces;
 namespace Mesh.Orleans.Xds.Frontend.Security;
 
 /// <summary>
-/// What the frontend asks of the mesh CA: the root, workload certificates and its own TLS server
-/// certificate. Only CSRs and certificates cross it; private keys stay in the frontend process.
+/// What the frontend asks of the mesh CA: workload certificates and its own TLS server
+/// certificate, each answered with its chain up to the root. Only CSRs and certificates cross it;
+/// private keys stay in the frontend process.
 /// </summary>
 public interface IMeshCertificateClient
 {
-    /// <summary>The root certificate (PEM).</summary>
-    Task<string> GetRootCertificateAsync(CancellationToken cancellationToken);
-
     /// <summary>Signs a workload CSR for an authenticated identity (a SPIFFE URI); null lifetime: the CA's default.</summary>
     Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime, CancellationToken cancellationToken);
 
@@ -22,9 +20,6 @@ public interface IMeshCertificateClient
 public sealed class OrleansMeshCertificateClient(IGrainFactory grains) : IMeshCertificateClient
 {
     private ICertificateAuthorityGrain Grain => grains.GetGrain<ICertificateAuthorityGrain>(ICertificateAuthorityGrain.Key);
-
-    /// <inheritdoc/>
-    public Task<string> GetRootCertificateAsync(CancellationToken cancellationToken) => Grain.GetRootCertificateAsync().WaitAsync(cancellationToken);
 
     /// <inheritdoc/>
     public Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime, CancellationToken cancellationToken) =>

@@ -28,16 +28,15 @@ public sealed partial class MeshTls(
     private volatile Credentials? _current;
 
     /// <summary>The mesh root, once fetched.</summary>
-    public X509Certificate2 Root => (_current ?? throw new InvalidOperationException("the TLS credentials are not loaded yet")).Root;
+    public X509Certificate2 Root => Current.Root;
 
     /// <summary>The mesh root as PEM (what <c>ROOTCA</c> carries).</summary>
-    public string RootPem => (_current ?? throw new InvalidOperationException("the TLS credentials are not loaded yet")).RootPem;
-
-    /// <summary>The server certificate with its key.</summary>
-    public X509Certificate2 ServerCertificate => (_current ?? throw new InvalidOperationException("the TLS credentials are not loaded yet")).Server;
+    public string RootPem => Current.RootPem;
 
     /// <summary>The server certificate with the CA chain above it (a plug-in intermediate's), as a TLS handshake sends it.</summary>
-    public System.Net.Security.SslStreamCertificateContext ServerContext => (_current ?? throw new InvalidOperationException("the TLS credentials are not loaded yet")).ServerContext;
+    public System.Net.Security.SslStreamCertificateContext ServerContext => Current.ServerContext;
+
+    private Credentials Current => _current ?? throw new InvalidOperationException("the TLS credentials are not loaded yet");
 
     /// <summary>The trust domain identities must be in.</summary>
     public string TrustDomain => options.Value.TrustDomain;
@@ -49,8 +48,7 @@ public sealed partial class MeshTls(
         {
             try
             {
-                _current = await LoadAsync(cancellationToken);
-                LogLoaded(logger, _current.Server.NotAfter.ToUniversalTime(), _current.Root.Thumbprint);
+                await ReloadAsync(cancellationToken);
                 break;
             }
             catch (Exception exception) when (exception is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -79,8 +77,7 @@ public sealed partial class MeshTls(
                     await Task.Delay(wait, time, stoppingToken);
                 }
 
-                _current = await LoadAsync(stoppingToken);
-                LogLoaded(logger, _current.Server.NotAfter.ToUniversalTime(), _current.Root.Thumbprint);
+                await ReloadAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -148,9 +145,25 @@ public sealed partial class MeshTls(
             : (null, $"the client certificate's trust domain {id.TrustDomain} is not the mesh's ({current.TrustDomain})");
     }
 
+    /// <summary>
+    /// The chain the CA answers without its last certificate, the root (it ends at the self-signed
+    /// root, as Istio's CA answers): the leaf and any intermediates.
+    /// </summary>
+    public static IReadOnlyList<string> BelowRoot(IReadOnlyList<string> chainPem)
+    {
+        ArgumentNullException.ThrowIfNull(chainPem);
+        return chainPem.Take(chainPem.Count - 1).ToList();
+    }
+
+    private async Task ReloadAsync(CancellationToken cancellationToken)
+    {
+        var loaded = await LoadAsync(cancellationToken);
+        _current = loaded;
+        LogLoaded(logger, loaded.Server.NotAfter.ToUniversalTime(), loaded.Root.Thumbprint);
+    }
+
     private async Task<Credentials> LoadAsync(CancellationToken cancellationToken)
     {
-        var rootPem = await ca.GetRootCertificateAsync(cancellationToken);
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(new X500DistinguishedName(string.Empty), key, HashAlgorithmName.SHA256);
         var names = options.Value.XdsServerNames;
@@ -160,12 +173,13 @@ public sealed partial class MeshTls(
             throw new InvalidOperationException($"the mesh CA refused this frontend's server certificate: {refused}");
         }
 
+        var rootPem = signed.Chain[^1];
         var root = X509Certificate2.CreateFromPem(rootPem);
         using var leaf = X509Certificate2.CreateFromPem(signed.Chain[0]);
         var server = leaf.CopyWithPrivateKey(key);
 
         // The certificates between the leaf and the root: the signer, when it is not the root itself.
-        var intermediates = signed.Chain.Skip(1).Select(pem => X509Certificate2.CreateFromPem(pem)).Where(c => c.Thumbprint != root.Thumbprint).ToList();
+        var intermediates = BelowRoot(signed.Chain).Skip(1).Select(pem => X509Certificate2.CreateFromPem(pem)).ToList();
         var context = System.Net.Security.SslStreamCertificateContext.Create(server, new X509Certificate2Collection(intermediates.ToArray()), offline: true);
         return new Credentials(root, rootPem, server, intermediates, context, options.Value.TrustDomain);
     }

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using Envoy.Extensions.TransportSockets.Tls.V3;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
@@ -143,23 +142,13 @@ public sealed partial class ProxySecrets : IDisposable
         using var leaf = X509Certificate2.CreateFromPem(signed.Chain[0]);
 
         // The chain a peer needs to reach the root: the leaf and any intermediates (the root is ROOTCA's).
-        var rootThumbprint = _tls.Root.Thumbprint;
-        var chain = new StringBuilder();
-        foreach (var pem in signed.Chain)
-        {
-            using var certificate = X509Certificate2.CreateFromPem(pem);
-            if (certificate.Thumbprint != rootThumbprint)
-            {
-                chain.Append(pem.TrimEnd()).Append('\n');
-            }
-        }
-
+        var chain = string.Concat(MeshTls.BelowRoot(signed.Chain).Select(pem => pem.TrimEnd() + "\n"));
         var secret = new Secret
         {
             Name = Default,
             TlsCertificate = new TlsCertificate
             {
-                CertificateChain = Inline(chain.ToString()),
+                CertificateChain = Inline(chain),
                 PrivateKey = Inline(key.ExportPkcs8PrivateKeyPem()),
             },
         };

@@ -26,14 +26,14 @@ public sealed class CallerAuthenticator(MeshTls tls, ITokenReviewer tokens)
     public static bool IsSecure(ServerCallContext call)
     {
         ArgumentNullException.ThrowIfNull(call);
-        return HttpContextOf(call)?.Features.Get<ITlsHandshakeFeature>() is not null;
+        return Internal.CallContexts.HttpContextOf(call)?.Features.Get<ITlsHandshakeFeature>() is not null;
     }
 
     /// <summary>The caller, or why it is not authenticated (safe to send back: never a token or a key).</summary>
     public async Task<(XdsCaller? Caller, string? Problem)> AuthenticateAsync(ServerCallContext call, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(call);
-        var http = HttpContextOf(call);
+        var http = Internal.CallContexts.HttpContextOf(call);
         var certificate = http?.Features.Get<ITlsConnectionFeature>()?.ClientCertificate;
         if (certificate is not null)
         {
@@ -67,18 +67,5 @@ public sealed class CallerAuthenticator(MeshTls tls, ITokenReviewer tokens)
         return SpiffeId.TryParse($"{SpiffeId.Scheme}{tls.TrustDomain}/ns/{review.Namespace}/sa/{review.ServiceAccount}", out var id, out var why)
             ? (new XdsCaller(id, "token"), null)
             : (null, $"the token's service account is not a workload identity: {why}");
-    }
-
-    private static Microsoft.AspNetCore.Http.HttpContext? HttpContextOf(ServerCallContext call)
-    {
-        try
-        {
-            return call.GetHttpContext();
-        }
-        catch (InvalidOperationException)
-        {
-            // A call context of the tests' own, not ASP.NET Core's: not a TLS connection.
-            return null;
-        }
     }
 }

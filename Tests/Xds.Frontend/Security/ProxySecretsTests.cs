@@ -118,8 +118,6 @@ public sealed class ProxySecretsTests : IDisposable
 
         public int Signed => Volatile.Read(ref _signed);
 
-        public Task<string> GetRootCertificateAsync(CancellationToken cancellationToken) => Task.FromResult(authority.Root.ExportCertificatePem());
-
         public Task<SignedCertificate> SignAsync(string csrPem, string identity, TimeSpan? lifetime, CancellationToken cancellationToken)
         {
             Interlocked.Increment(ref _asked);
