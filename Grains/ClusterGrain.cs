@@ -513,7 +513,7 @@ public sealed partial class ClusterGrain(
         }
 
         // Mutual TLS on the inbound side, from the PeerAuthentications that apply to the pod.
-        var mtls = Security.PeerAuthentications.Compose(_index.PeerAuthentications, pod.Namespace, pod.Labels, root);
+        var mtls = _index.MtlsOf(pod);
         return inputs with
         {
             Ports = inputs.Ports.Select(p => p with { Mtls = Security.PeerAuthentications.Served(mtls.ModeFor(p.Port), pod.Labels) }).ToList(),

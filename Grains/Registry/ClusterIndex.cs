@@ -75,8 +75,12 @@ public sealed partial class ClusterIndex
     /// <summary>The mesh's root namespace (its PeerAuthentications apply to every workload); the ClusterGrain sets it from the scoping options.</summary>
     public string RootNamespace { get; set; } = "istio-system";
 
-    /// <summary>The cluster's PeerAuthentications by namespace and name; they decide workloads' inbound mutual TLS (<see cref="Security.PeerAuthentications"/>).</summary>
-    public IReadOnlyCollection<PeerAuthenticationSpec> PeerAuthentications => _peerAuthentications.Values;
+    /// <summary>The mutual TLS modes of <paramref name="pod"/>'s workload, from this cluster's PeerAuthentications (<see cref="Security.PeerAuthentications.Compose"/>).</summary>
+    public Security.EffectiveMtls MtlsOf(MeshPod pod)
+    {
+        ArgumentNullException.ThrowIfNull(pod);
+        return Security.PeerAuthentications.Compose(_peerAuthentications.Values, pod.Namespace, pod.Labels, RootNamespace);
+    }
 
     /// <summary>
     /// The valid objects that refer to what the cluster does not have, in kind, namespace, name
@@ -324,7 +328,7 @@ public sealed partial class ClusterIndex
             return joined;
         }
 
-        var mtls = Security.PeerAuthentications.Compose(_peerAuthentications.Values, pod.Namespace, pod.Labels, RootNamespace);
+        var mtls = MtlsOf(pod);
         if (mtls.Mode == MtlsMode.Disable)
         {
             // (A port-level mode enabling mutual TLS on a workload that disables it is not followed: the endpoint stays plaintext.)
