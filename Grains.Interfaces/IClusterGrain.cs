@@ -33,6 +33,16 @@ public interface IClusterGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetHostnamesAsync();
 
     /// <summary>
+    /// The Secret <paramref name="name"/> of <paramref name="ns"/> that holds a TLS credential (a
+    /// gateway server's <c>credentialName</c>), for the xDS frontends' SDS only: it carries a
+    /// private key. Held in memory, like every object of the cluster; the answer says whether the
+    /// grain has applied its source's declaration since it activated (if not, "no such Secret"
+    /// means "not known yet"). Interleaved: a lookup touches only the index.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<SecretLookup> GetSecretAsync(string ns, string name);
+
+    /// <summary>
     /// The Sidecar resource that decides what the proxies of the sidecar scope
     /// <paramref name="scope"/> (<see cref="ScopeNames.SidecarScope"/> of this cluster) see, and
     /// from now on <paramref name="watcher"/> is told (<see cref="IScopeGrain.SetSidecarAsync"/>)
@@ -86,3 +96,11 @@ public interface IClusterGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task UnwatchGatewayAsync(IReadOnlyDictionary<string, string> labels, string? ns, IGatewayGrain watcher);
 }
+
+/// <summary>What <see cref="IClusterGrain.GetSecretAsync"/> answers.</summary>
+/// <param name="Loaded">Whether the grain has applied its source's declaration since it activated.</param>
+/// <param name="Secret">The Secret, or null when the cluster has none by that name (or is not loaded).</param>
+[GenerateSerializer, Immutable]
+public sealed record SecretLookup(
+    [property: Id(0)] bool Loaded,
+    [property: Id(1)] MeshSecret? Secret);

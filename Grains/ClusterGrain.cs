@@ -338,6 +338,14 @@ public sealed partial class ClusterGrain(
         Task.FromResult<IReadOnlyList<string>>(state.State.InputHashes.Keys.Order(StringComparer.Ordinal).ToList());
 
     /// <inheritdoc/>
+    public Task<SecretLookup> GetSecretAsync(string ns, string name)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(name);
+        return Task.FromResult(new SecretLookup(_epoch is not null, _index.SecretOf(ns, name)));
+    }
+
+    /// <inheritdoc/>
     public Task<WorkloadInputs?> WatchWorkloadAsync(string ip, IWorkloadGrain watcher)
     {
         ArgumentException.ThrowIfNullOrEmpty(ip);

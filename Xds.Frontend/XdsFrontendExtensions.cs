@@ -44,11 +44,14 @@ public static class XdsFrontendExtensions
         services.AddSingleton<MeshTls>();
         services.AddHostedService(sp => sp.GetRequiredService<MeshTls>());
         services.AddSingleton<CallerAuthenticator>();
+        services.AddSingleton<GatewayCredentials>();
+        services.AddHostedService(sp => sp.GetRequiredService<GatewayCredentials>());
         services.AddSingleton(sp => new Internal.StreamSecurity(
             sp.GetRequiredService<CallerAuthenticator>(),
             sp.GetRequiredService<IMeshCertificateClient>(),
             sp.GetRequiredService<MeshTls>(),
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshSecurityOptions>>().Value.WorkloadCertLifetime));
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshSecurityOptions>>().Value.WorkloadCertLifetime,
+            sp.GetRequiredService<GatewayCredentials>()));
         services.AddHostedService<Internal.StreamDrain>();
         services.AddHostedService<ScopeSubscriber>();
         services.AddHostedService<ProxyReporter>();

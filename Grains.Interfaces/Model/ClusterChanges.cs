@@ -24,6 +24,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="EnvoyFilters">EnvoyFilters added or replaced; null reads as none.</param>
 /// <param name="PeerAuthentications">PeerAuthentications added or replaced; null reads as none.</param>
 /// <param name="AuthorizationPolicies">AuthorizationPolicies added or replaced; null reads as none.</param>
+/// <param name="Secrets">TLS credential Secrets added or replaced (they carry private keys: never logged); null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterChanges(
     [property: Id(0)] Guid Epoch,
@@ -41,7 +42,8 @@ public sealed record ClusterChanges(
     [property: Id(12)] IReadOnlyList<SidecarSpec>? Sidecars = null,
     [property: Id(13)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null,
     [property: Id(14)] IReadOnlyList<PeerAuthenticationSpec>? PeerAuthentications = null,
-    [property: Id(15)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null)
+    [property: Id(15)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null,
+    [property: Id(16)] IReadOnlyList<MeshSecret>? Secrets = null)
 {
     /// <summary>The whole of <paramref name="config"/> as one full message.</summary>
     public static ClusterChanges FullOf(ClusterConfig config, Guid epoch, long sequence)
@@ -54,15 +56,16 @@ public sealed record ClusterChanges(
             EnvoyFilters = config.EnvoyFilters ?? [],
             PeerAuthentications = config.PeerAuthentications ?? [],
             AuthorizationPolicies = config.AuthorizationPolicies ?? [],
+            Secrets = config.Secrets ?? [],
         };
     }
 
     /// <summary>How many objects the message adds, replaces or removes.</summary>
     public int Count => Services.Count + EndpointSlices.Count + VirtualServices.Count + DestinationRules.Count + Pods.Count + (Gateways?.Count ?? 0) + (ServiceEntries?.Count ?? 0) + Deleted.Count
         + (Sidecars?.Count ?? 0)
-        + (EnvoyFilters?.Count ?? 0) + (PeerAuthentications?.Count ?? 0) + (AuthorizationPolicies?.Count ?? 0);
+        + (EnvoyFilters?.Count ?? 0) + (PeerAuthentications?.Count ?? 0) + (AuthorizationPolicies?.Count ?? 0) + (Secrets?.Count ?? 0);
 
     /// <summary>Every object added or replaced.</summary>
     public IEnumerable<object> Upserted => Services.Cast<object>().Concat(EndpointSlices).Concat(VirtualServices).Concat(DestinationRules).Concat(Pods).Concat(Gateways ?? []).Concat(ServiceEntries ?? [])
-        .Concat(Sidecars ?? []).Concat(EnvoyFilters ?? []).Concat(PeerAuthentications ?? []).Concat(AuthorizationPolicies ?? []);
+        .Concat(Sidecars ?? []).Concat(EnvoyFilters ?? []).Concat(PeerAuthentications ?? []).Concat(AuthorizationPolicies ?? []).Concat(Secrets ?? []);
 }

@@ -17,6 +17,7 @@ namespace Mesh.Orleans.Grains.Interfaces.Model;
 /// <param name="EnvoyFilters">The EnvoyFilters, by namespace and name; null reads as none.</param>
 /// <param name="PeerAuthentications">The PeerAuthentications, by namespace and name; null reads as none.</param>
 /// <param name="AuthorizationPolicies">The AuthorizationPolicies, by namespace and name; null reads as none.</param>
+/// <param name="Secrets">The Secrets that hold TLS credentials, by namespace and name; null reads as none.</param>
 [GenerateSerializer, Immutable]
 public sealed record ClusterConfig(
     [property: Id(0)] IReadOnlyList<MeshService> Services,
@@ -30,7 +31,8 @@ public sealed record ClusterConfig(
     [property: Id(8)] IReadOnlyList<SidecarSpec>? Sidecars = null,
     [property: Id(9)] IReadOnlyList<EnvoyFilterSpec>? EnvoyFilters = null,
     [property: Id(10)] IReadOnlyList<PeerAuthenticationSpec>? PeerAuthentications = null,
-    [property: Id(11)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null)
+    [property: Id(11)] IReadOnlyList<AuthorizationPolicySpec>? AuthorizationPolicies = null,
+    [property: Id(12)] IReadOnlyList<MeshSecret>? Secrets = null)
 {
     /// <summary>A cluster that declares nothing.</summary>
     public static ClusterConfig Empty { get; } = new([], [], [], []);
@@ -57,6 +59,7 @@ public sealed record ClusterConfig(
             EnvoyFilters = values.OfType<EnvoyFilterSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             PeerAuthentications = values.OfType<PeerAuthenticationSpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
             AuthorizationPolicies = values.OfType<AuthorizationPolicySpec>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            Secrets = values.OfType<MeshSecret>().OrderBy(s => s.Namespace, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
     }
 }

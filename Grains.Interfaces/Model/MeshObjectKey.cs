@@ -27,6 +27,7 @@ public sealed record MeshObjectKey(
         EnvoyFilterSpec envoyFilter => new("EnvoyFilter", envoyFilter.Namespace, envoyFilter.Name),
         PeerAuthenticationSpec peer => new("PeerAuthentication", peer.Namespace, peer.Name),
         AuthorizationPolicySpec policy => new("AuthorizationPolicy", policy.Namespace, policy.Name),
+        MeshSecret secret => new("Secret", secret.Namespace, secret.Name),
         null => throw new ArgumentNullException(nameof(value)),
         _ => throw new ArgumentException($"{value.GetType().Name} is not an object the mesh routes by", nameof(value)),
     };

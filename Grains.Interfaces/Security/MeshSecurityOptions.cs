@@ -42,4 +42,11 @@ public sealed class MeshSecurityOptions
 
     /// <summary>The token audience asked of the Kubernetes TokenReview API (Istio's <c>istio-ca</c>).</summary>
     public string TokenAudience { get; set; } = "istio-ca";
+
+    /// <summary>
+    /// How often a frontend asks the member clusters again for the gateway credentials (Secrets
+    /// named by <c>credentialName</c>) its streams serve: a rotated Secret reaches gateways within it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "01:00:00")]
+    public TimeSpan CredentialRefreshInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

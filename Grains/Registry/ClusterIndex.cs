@@ -43,6 +43,7 @@ public sealed partial class ClusterIndex
     private readonly SortedDictionary<(string Namespace, string Name), EnvoyFilterSpec> _envoyFilters = new(s_byNamespacedName);
     private readonly SortedDictionary<(string Namespace, string Name), PeerAuthenticationSpec> _peerAuthentications = new(s_byNamespacedName);
     private readonly SortedDictionary<(string Namespace, string Name), AuthorizationPolicySpec> _authorizationPolicies = new(s_byNamespacedName);
+    private readonly Dictionary<(string Namespace, string Name), MeshSecret> _secrets = [];
     private IReadOnlyList<ConfigWarning>? _orderedWarnings = [];
 
     /// <summary>How many objects the cluster holds.</summary>
@@ -68,6 +69,12 @@ public sealed partial class ClusterIndex
             .ThenBy(p => p.CreationTimestamp ?? DateTimeOffset.MinValue)
             .ThenBy(p => p.Name, StringComparer.Ordinal)
             .ToList();
+
+    /// <summary>
+    /// The Secret <paramref name="name"/> of <paramref name="ns"/> that holds a TLS credential, or
+    /// null. Secrets touch no hostname: gateways fetch them over SDS, by name.
+    /// </summary>
+    public MeshSecret? SecretOf(string ns, string name) => _secrets.GetValueOrDefault((ns, name));
 
     /// <summary>The trust domain of workload identities; the ClusterGrain sets it from the security options.</summary>
     public string TrustDomain { get; set; } = "cluster.local";
@@ -604,6 +611,9 @@ public sealed partial class ClusterIndex
                 _authorizationPolicies[(policy.Namespace, policy.Name)] = policy;
                 SidecarGeneration++;
                 break;
+            case MeshSecret secret:
+                _secrets[(secret.Namespace, secret.Name)] = secret;
+                break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])
                 {
@@ -710,6 +720,9 @@ public sealed partial class ClusterIndex
             case AuthorizationPolicySpec policy:
                 _authorizationPolicies.Remove((policy.Namespace, policy.Name));
                 SidecarGeneration++;
+                break;
+            case MeshSecret secret:
+                _secrets.Remove((secret.Namespace, secret.Name));
                 break;
             case VirtualServiceSpec virtualService:
                 foreach (var host in virtualService.AppliesToMesh ? virtualService.Hosts : [])

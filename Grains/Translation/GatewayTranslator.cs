@@ -39,7 +39,7 @@ public static class GatewayTranslator
     private enum PortKind
     {
         Http,
-        TlsPassthrough,
+        Tls,
         Tcp,
         Unsupported,
     }
@@ -47,6 +47,18 @@ public static class GatewayTranslator
     /// <summary>The route configuration name of a plain HTTP port: <c>http.&lt;port&gt;</c>, with <c>.&lt;bind&gt;</c> when the server binds an address.</summary>
     public static string RouteName(int port, string? bind) =>
         "http." + port.ToString(CultureInfo.InvariantCulture) + (string.IsNullOrEmpty(bind) ? string.Empty : "." + bind);
+
+    /// <summary>
+    /// The route configuration name of an HTTPS server that terminates TLS (Istio's
+    /// <c>gatewayRDSRouteName</c>): <c>https.&lt;port&gt;.&lt;port name&gt;.&lt;gateway&gt;.&lt;namespace&gt;</c>,
+    /// with <c>.&lt;bind&gt;</c> when the server binds an address. Each such server has its own.
+    /// </summary>
+    public static string HttpsRouteName(GatewayServerSpec server, string gatewayNamespace, string gatewayName)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return $"https.{server.PortNumber.ToString(CultureInfo.InvariantCulture)}.{server.PortName}.{gatewayName}.{gatewayNamespace}"
+            + (string.IsNullOrEmpty(server.Bind) ? string.Empty : "." + server.Bind);
+    }
 
     /// <summary>The listener name of a port: <c>&lt;bind&gt;_&lt;port&gt;</c>.</summary>
     public static string ListenerName(int port, string? bind) =>
@@ -70,7 +82,13 @@ public static class GatewayTranslator
                     resources.Add(Pack(TypeUrls.Listener, port.ListenerName, HttpListener(port, routeName)));
                     resources.Add(Pack(TypeUrls.RouteConfiguration, routeName, RouteConfiguration(routeName, port, inputs, labels)));
                     break;
-                case PortKind.TlsPassthrough:
+                case PortKind.Tls:
+                    if (TlsListener(port, inputs, labels, resources) is { } tlsListener)
+                    {
+                        resources.Add(Pack(TypeUrls.Listener, port.ListenerName, tlsListener));
+                    }
+
+                    break;
                 case PortKind.Tcp:
                     if (L4Listener(port, inputs) is { } listener)
                     {
@@ -129,7 +147,7 @@ public static class GatewayTranslator
 
         if (server.Protocol is "HTTPS" or "TLS")
         {
-            return server.Tls is { Mode: "PASSTHROUGH" } ? PortKind.TlsPassthrough : PortKind.Unsupported;
+            return server.Tls is { Mode: "PASSTHROUGH" } or { Terminates: true } ? PortKind.Tls : PortKind.Unsupported;
         }
 
         return PortKind.Tcp;
@@ -137,20 +155,25 @@ public static class GatewayTranslator
 
     private static Listener HttpListener(MergedPort port, string routeName)
     {
+        var chain = new FilterChain();
+        chain.Filters.Add(HttpManager($"outbound_{port.ListenerName}", routeName));
+        var listener = NewListener(port);
+        listener.FilterChains.Add(chain);
+        return listener;
+    }
+
+    private static Filter HttpManager(string statPrefix, string routeName)
+    {
         var manager = new HttpConnectionManager
         {
-            StatPrefix = $"outbound_{port.ListenerName}",
+            StatPrefix = statPrefix,
             Rds = new Rds { ConfigSource = ClusterTranslator.AdsConfigSource(), RouteConfigName = routeName },
 
             // A gateway is the edge: the client's address is the connection's.
             UseRemoteAddress = true,
         };
         manager.HttpFilters.AddRange(SidecarTranslator.HttpFilters());
-        var chain = new FilterChain();
-        chain.Filters.Add(new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(manager) });
-        var listener = NewListener(port);
-        listener.FilterChains.Add(chain);
-        return listener;
+        return new Filter { Name = SidecarTranslator.HttpConnectionManagerName, TypedConfig = Any.Pack(manager) };
     }
 
     private static Listener NewListener(MergedPort port) => new()
@@ -160,11 +183,15 @@ public static class GatewayTranslator
         TrafficDirection = Envoy.Config.Core.V3.TrafficDirection.Outbound,
     };
 
-    private static RouteConfiguration RouteConfiguration(string routeName, MergedPort port, GatewayInputs inputs, IReadOnlyDictionary<string, string> labels)
+    private static RouteConfiguration RouteConfiguration(string routeName, MergedPort port, GatewayInputs inputs, IReadOnlyDictionary<string, string> labels) =>
+        RouteConfiguration(routeName, port.Number, port.Servers, inputs, labels);
+
+    private static RouteConfiguration RouteConfiguration(
+        string routeName, int portNumber, IEnumerable<(string Gateway, GatewayServerSpec Server)> servers, GatewayInputs inputs, IReadOnlyDictionary<string, string> labels)
     {
         var delegates = inputs.VirtualServices.Where(v => v.IsDelegate).ToDictionary(v => (v.Namespace, v.Name));
         var hosts = new Dictionary<string, VirtualHost>(StringComparer.Ordinal);
-        foreach (var (gateway, server) in port.Servers)
+        foreach (var (gateway, server) in servers)
         {
             var redirect = server.Tls?.HttpsRedirect == true;
             foreach (var virtualService in BoundTo(inputs, gateway))
@@ -176,11 +203,11 @@ public static class GatewayTranslator
                 }
 
                 var routes = RouteTranslator.HttpRoutes(virtualService, delegates)
-                    .SelectMany(http => RouteTranslator.GatewayRoutes(virtualService, http, port.Number, gateway, labels, inputs.DestinationPorts))
+                    .SelectMany(http => RouteTranslator.GatewayRoutes(virtualService, http, portNumber, gateway, labels, inputs.DestinationPorts))
                     .ToList();
                 foreach (var host in meeting)
                 {
-                    var virtualHost = HostOf(hosts, host, port.Number);
+                    var virtualHost = HostOf(hosts, host, portNumber);
                     virtualHost.Routes.AddRange(routes.Select(r => r.Clone()));
                     if (redirect)
                     {
@@ -192,7 +219,7 @@ public static class GatewayTranslator
             // A redirecting server's hosts redirect even with no VirtualService bound to them.
             foreach (var host in redirect ? server.Hosts.Select(h => h.Host) : [])
             {
-                HostOf(hosts, host, port.Number).RequireTls = VirtualHost.Types.TlsRequirementType.All;
+                HostOf(hosts, host, portNumber).RequireTls = VirtualHost.Types.TlsRequirementType.All;
             }
         }
 
@@ -205,7 +232,7 @@ public static class GatewayTranslator
         if (hosts.Count == 0)
         {
             // Istio's default: every request on the port answered 404 (no route).
-            var blackhole = new VirtualHost { Name = MeshNames.HostPort("blackhole", port.Number) };
+            var blackhole = new VirtualHost { Name = MeshNames.HostPort("blackhole", portNumber) };
             blackhole.Domains.Add("*");
             configuration.VirtualHosts.Add(blackhole);
             return configuration;
@@ -298,16 +325,97 @@ public static class GatewayTranslator
         || (wildcard.StartsWith("*.", StringComparison.Ordinal) && host.Length > wildcard.Length - 1 && host.EndsWith(wildcard[1..], StringComparison.Ordinal));
 
     /// <summary>
+    /// The listener of a TLS port (Istio's gateway TLS filter chains): first, one chain per server
+    /// that terminates TLS, matching its hosts as SNI (none for <c>*</c>), with its TLS context
+    /// (<see cref="MtlsTranslator.GatewayTls"/>) and, for HTTPS, an HTTP connection manager whose
+    /// routes come over RDS as <see cref="HttpsRouteName"/> (added to <paramref name="resources"/>),
+    /// for TLS, the first TCP route of a bound VirtualService; then the passthrough servers'
+    /// chains (<see cref="L4Listener"/>). A server with a host an earlier server on the port took
+    /// is left out, and a passthrough SNI host a terminating server took, as Istio's
+    /// <c>CheckDuplicates</c> leaves them out (Envoy refuses two chains with the same match).
+    /// </summary>
+    private static Listener? TlsListener(MergedPort port, GatewayInputs inputs, IReadOnlyDictionary<string, string> labels, List<XdsResource> resources)
+    {
+        var listener = NewListener(port);
+        var claimed = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (gateway, server) in port.Servers.Where(s => s.Server.Tls!.Terminates))
+        {
+            var sniHosts = server.Hosts.Select(h => h.Host).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            if (sniHosts.Any(claimed.Contains))
+            {
+                continue;
+            }
+
+            claimed.UnionWith(sniHosts);
+            var http = server.Protocol == "HTTPS";
+            var chain = new FilterChain { TransportSocket = MtlsTranslator.GatewayTls(server.Tls!, http) };
+            if (!sniHosts.Contains("*"))
+            {
+                chain.FilterChainMatch = new FilterChainMatch();
+                chain.FilterChainMatch.ServerNames.AddRange(sniHosts);
+            }
+
+            if (http)
+            {
+                var slash = gateway.IndexOf('/', StringComparison.Ordinal);
+                var routeName = HttpsRouteName(server, gateway[..slash], gateway[(slash + 1)..]);
+                chain.Filters.Add(HttpManager(string.IsNullOrEmpty(server.Name) ? $"outbound_{port.ListenerName}" : server.Name, routeName));
+                resources.Add(Pack(TypeUrls.RouteConfiguration, routeName, RouteConfiguration(routeName, port.Number, [(gateway, server)], inputs, labels)));
+            }
+            else if (TcpRoute(port, gateway, server, inputs) is { } proxy)
+            {
+                chain.Filters.Add(proxy);
+            }
+            else
+            {
+                // Istio: "listener missed network filter"; no chain.
+                continue;
+            }
+
+            listener.FilterChains.Add(chain);
+        }
+
+        if (L4Listener(port, inputs, claimed) is { } passthrough)
+        {
+            listener.FilterChains.AddRange(passthrough.FilterChains);
+        }
+
+        if (listener.FilterChains.Count == 0)
+        {
+            return null;
+        }
+
+        listener.ListenerFilters.Add(new ListenerFilter { Name = L4RouteTranslator.TlsInspectorName, TypedConfig = Any.Pack(new TlsInspector()) });
+        return listener;
+    }
+
+    /// <summary>The TCP proxy of the first TCP route of a VirtualService bound to <paramref name="gateway"/> whose hosts meet the server's and whose match applies.</summary>
+    private static Filter? TcpRoute(MergedPort port, string gateway, GatewayServerSpec server, GatewayInputs inputs)
+    {
+        foreach (var virtualService in BoundTo(inputs, gateway).Where(v => Intersect(server, v).Count > 0))
+        {
+            var tcp = (virtualService.Tcp ?? []).FirstOrDefault(t => t.Route.Count > 0
+                && (t.Match.Count == 0 || t.Match.Any(m => L4Applies(virtualService, m.Port, m.Gateways, port.Number, gateway))));
+            if (tcp is not null)
+            {
+                return L4RouteTranslator.TcpProxy(virtualService, tcp.Route, port.Number, inputs.DestinationPorts);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
     /// The listener of a TCP or TLS passthrough port: for an opaque TCP server, the first TCP route
     /// of a bound VirtualService whose hosts meet the server's and whose match applies; for TLS
     /// passthrough, one filter chain per applying TLS match, on its SNI hosts, behind the TLS
     /// inspector. No listener when nothing routes the port (Istio's has no filter chain either).
     /// </summary>
-    private static Listener? L4Listener(MergedPort port, GatewayInputs inputs)
+    private static Listener? L4Listener(MergedPort port, GatewayInputs inputs, HashSet<string>? claimed = null)
     {
         var listener = NewListener(port);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (gateway, server) in port.Servers)
+        var seen = claimed is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(claimed, StringComparer.Ordinal);
+        foreach (var (gateway, server) in port.Servers.Where(s => s.Server.Tls is not { Terminates: true }))
         {
             foreach (var virtualService in BoundTo(inputs, gateway).Where(v => Intersect(server, v).Count > 0))
             {
@@ -351,7 +459,7 @@ public static class GatewayTranslator
             return null;
         }
 
-        if (port.Kind == PortKind.TlsPassthrough)
+        if (port.Kind == PortKind.Tls)
         {
             listener.ListenerFilters.Add(new ListenerFilter { Name = L4RouteTranslator.TlsInspectorName, TypedConfig = Any.Pack(new TlsInspector()) });
         }

@@ -157,6 +157,123 @@ public static class MtlsTranslator
     public static TransportSocket ProxylessDownstream() =>
         Socket(new DownstreamTlsContext { CommonTlsContext = ProxylessCommon([]), RequireClientCertificate = true });
 
+    /// <summary>
+    /// The SDS config of a gateway credential (Istio's <c>ConstructSdsSecretConfigForCredential</c>):
+    /// <c>kubernetes://NAME</c> over ADS, with Envoy's default initial fetch timeout.
+    /// </summary>
+    public static SdsSecretConfig CredentialSds(string credentialName)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(credentialName);
+        return new SdsSecretConfig
+        {
+            Name = credentialName.StartsWith(KubernetesSecretPrefix, StringComparison.Ordinal) ? credentialName : KubernetesSecretPrefix + credentialName,
+            SdsConfig = new ConfigSource { Ads = new AggregatedConfigSource(), ResourceApiVersion = ApiVersion.V3 },
+        };
+    }
+
+    /// <summary>The prefix of an SDS name that names a Kubernetes Secret.</summary>
+    public const string KubernetesSecretPrefix = "kubernetes://";
+
+    /// <summary>
+    /// The <c>DownstreamTlsContext</c> of a gateway server that terminates TLS, as Istio's
+    /// <c>BuildListenerTLSContext</c> writes it: ALPN <c>h2</c>, <c>http/1.1</c> (<c>istio-peer-exchange</c>, <c>istio</c> for a
+    /// TCP server in ISTIO_MUTUAL); a client certificate required in MUTUAL and ISTIO_MUTUAL.
+    /// ISTIO_MUTUAL: the gateway's workload certificate <c>default</c>, clients checked against
+    /// <c>ROOTCA</c> and the subject alternative names. With <c>credentialName(s)</c>: the
+    /// certificates <c>kubernetes://NAME</c> over ADS, and in MUTUAL and OPTIONAL_MUTUAL the CA
+    /// <c>kubernetes://NAME-cacert</c> (or <c>caCertCredentialName</c>) beside the subject alternative
+    /// names, SPKI and hash pins. With files: Envoy reads the certificate, key and CA itself. SIMPLE
+    /// and the mutual modes take the server's protocol versions and cipher suites.
+    /// </summary>
+    public static TransportSocket GatewayTls(Interfaces.Model.GatewayTlsSpec tls, bool http)
+    {
+        ArgumentNullException.ThrowIfNull(tls);
+        var common = new CommonTlsContext();
+        common.AlpnProtocols.AddRange(!http && tls.Mode == "ISTIO_MUTUAL" ? MtlsTcpAlpns : ["h2", "http/1.1"]);
+        var requireClient = tls.Mode is "MUTUAL" or "ISTIO_MUTUAL";
+        var validateClient = requireClient || tls.Mode == "OPTIONAL_MUTUAL";
+        var names = tls.SubjectAltNames.Select(san => new StringMatcher { Exact = san }).ToList();
+        if (tls.Mode == "ISTIO_MUTUAL")
+        {
+            common.TlsCertificateSdsSecretConfigs.Add(Sds(DefaultSecret));
+            common.CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+            {
+                DefaultValidationContext = new CertificateValidationContext { MatchSubjectAltNames = { names } },
+                ValidationContextSdsSecretConfig = Sds(RootSecret),
+            };
+        }
+        else if (tls.CredentialName is not null || tls.CredentialNames.Count > 0)
+        {
+            var credentials = tls.CredentialNames.Count > 0 ? tls.CredentialNames : [tls.CredentialName!];
+            common.TlsCertificateSdsSecretConfigs.AddRange(credentials.Select(CredentialSds));
+            if (validateClient)
+            {
+                var validation = new CertificateValidationContext { MatchSubjectAltNames = { names } };
+                validation.VerifyCertificateSpki.AddRange(tls.VerifyCertificateSpki ?? []);
+                validation.VerifyCertificateHash.AddRange(tls.VerifyCertificateHash ?? []);
+                common.CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
+                {
+                    DefaultValidationContext = validation,
+                    ValidationContextSdsSecretConfig = CredentialSds(tls.CaCertCredentialName ?? credentials[0] + Interfaces.Model.MeshSecret.CaSuffix),
+                };
+            }
+            else if (names.Count > 0)
+            {
+                common.ValidationContext = new CertificateValidationContext { MatchSubjectAltNames = { names } };
+            }
+        }
+        else
+        {
+            common.TlsCertificates.Add(new TlsCertificate
+            {
+                CertificateChain = new DataSource { Filename = tls.ServerCertificate },
+                PrivateKey = new DataSource { Filename = tls.PrivateKey },
+            });
+            if (validateClient && tls.CaCertificates is { } ca)
+            {
+                var validation = new CertificateValidationContext { TrustedCa = new DataSource { Filename = ca }, MatchSubjectAltNames = { names } };
+                validation.VerifyCertificateSpki.AddRange(tls.VerifyCertificateSpki ?? []);
+                validation.VerifyCertificateHash.AddRange(tls.VerifyCertificateHash ?? []);
+                if (tls.CaCrl is { } crl)
+                {
+                    validation.Crl = new DataSource { Filename = crl };
+                }
+
+                common.ValidationContext = validation;
+            }
+        }
+
+        if (tls.Mode is "SIMPLE" or "MUTUAL" or "OPTIONAL_MUTUAL")
+        {
+            // Istio's applyServerTLSSettings: only what the server sets.
+            if (Protocol(tls.MinProtocolVersion) is { } min)
+            {
+                (common.TlsParams ??= new TlsParameters()).TlsMinimumProtocolVersion = min;
+            }
+
+            if (Protocol(tls.MaxProtocolVersion) is { } max)
+            {
+                (common.TlsParams ??= new TlsParameters()).TlsMaximumProtocolVersion = max;
+            }
+
+            if (tls.CipherSuites.Count > 0)
+            {
+                (common.TlsParams ??= new TlsParameters()).CipherSuites.AddRange(tls.CipherSuites);
+            }
+        }
+
+        return Socket(new DownstreamTlsContext { CommonTlsContext = common, RequireClientCertificate = requireClient });
+    }
+
+    private static TlsParameters.Types.TlsProtocol? Protocol(string? version) => version switch
+    {
+        "TLSV1_0" => TlsParameters.Types.TlsProtocol.Tlsv10,
+        "TLSV1_1" => TlsParameters.Types.TlsProtocol.Tlsv11,
+        "TLSV1_2" => TlsParameters.Types.TlsProtocol.Tlsv12,
+        "TLSV1_3" => TlsParameters.Types.TlsProtocol.Tlsv13,
+        _ => null,
+    };
+
     /// <summary>Istio's default SNI for ISTIO_MUTUAL to cluster <paramref name="clusterName"/> (<c>outbound|PORT|SUBSET|HOST</c>): <c>outbound_.PORT_.SUBSET_.HOST</c>.</summary>
     public static string DefaultSni(string clusterName)
     {

@@ -185,6 +185,7 @@ public sealed class ConfigAssembler
         var envoyFilters = new List<EnvoyFilterSpec>();
         var peerAuthentications = new List<PeerAuthenticationSpec>();
         var authorizationPolicies = new List<AuthorizationPolicySpec>();
+        var secrets = new List<MeshSecret>();
         var deleted = new List<MeshObjectKey>();
         if (full)
         {
@@ -234,6 +235,7 @@ public sealed class ConfigAssembler
             EnvoyFilters = envoyFilters,
             PeerAuthentications = peerAuthentications,
             AuthorizationPolicies = authorizationPolicies,
+            Secrets = secrets,
         };
 
         void Add(object value)
@@ -273,12 +275,15 @@ public sealed class ConfigAssembler
                 case AuthorizationPolicySpec policy:
                     authorizationPolicies.Add(policy);
                     break;
+                case MeshSecret secret:
+                    secrets.Add(secret);
+                    break;
             }
         }
     }
 
     private static bool IsRouting(object value) => value is MeshService or MeshEndpointSlice or VirtualServiceSpec or DestinationRuleSpec or PodInfo or GatewaySpec or ServiceEntrySpec
-        || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec or AuthorizationPolicySpec;
+        || value is SidecarSpec or EnvoyFilterSpec or PeerAuthenticationSpec or AuthorizationPolicySpec or MeshSecret;
 
     /// <summary>What the mesh is handed for a value read: a Pod's labels and IP, anything else as it is.</summary>
     private static object ToMesh(object value) => value is PodInfo pod ? new MeshPod(pod.Namespace, pod.Name, pod.Labels, string.IsNullOrEmpty(pod.Ip) ? null : pod.Ip, pod.ServiceAccount) : value;

@@ -37,6 +37,8 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
 
     protected override string TypeUrlOf(DeltaDiscoveryRequest request) => request.TypeUrl;
 
+    protected override IEnumerable<string> RequestedNamesOf(DeltaDiscoveryRequest request) => request.ResourceNamesSubscribe;
+
     protected override void HandleRequest(DeltaDiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);

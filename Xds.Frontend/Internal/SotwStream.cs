@@ -28,6 +28,8 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
     protected override string TypeUrlOf(DiscoveryRequest request) => request.TypeUrl;
 
+    protected override IEnumerable<string> RequestedNamesOf(DiscoveryRequest request) => request.ResourceNames;
+
     protected override void HandleRequest(DiscoveryRequest request)
     {
         var typeUrl = ResolveTypeUrl(request.TypeUrl);

@@ -26,4 +26,5 @@ internal sealed record StreamSecurity(
     Security.CallerAuthenticator Authenticator,
     Security.IMeshCertificateClient Ca,
     Security.MeshTls Tls,
-    TimeSpan WorkloadCertLifetime);
+    TimeSpan WorkloadCertLifetime,
+    Security.GatewayCredentials? Credentials = null);

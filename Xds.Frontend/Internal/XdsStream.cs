@@ -129,6 +129,9 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     /// <summary>The type URL a request names (empty when it names none).</summary>
     protected abstract string TypeUrlOf(TRequest request);
 
+    /// <summary>The resource names a request asks for (SotW: its names; Delta: those it subscribes to).</summary>
+    protected abstract IEnumerable<string> RequestedNamesOf(TRequest request);
+
     /// <summary>Handles one request; responses it produces go through <see cref="Send"/>.</summary>
     protected abstract void HandleRequest(TRequest request);
 
@@ -191,7 +194,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         if (_security is not null && CallerAuthenticator.IsSecure(Call))
         {
             var caller = await AuthorizeAsync(node, identity, cancellation);
-            _secrets = new ProxySecrets(caller, _security.Ca, _security.Tls, _security.WorkloadCertLifetime, Time, SignalCacheChanged, Logger);
+            _secrets = new ProxySecrets(caller, _security.Ca, _security.Tls, _security.WorkloadCertLifetime, Time, SignalCacheChanged, Logger,
+                _security.Credentials, identity.Kind == ProxyKind.Router, identity.MemberClusterId.Length > 0 ? identity.MemberClusterId : MeshNames.DefaultClusterId);
         }
 
         NodeId = node.Id;
@@ -362,6 +366,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         if (_secrets is not null)
         {
             await _secrets.ReadyAsync(Options.CacheReadyTimeout, cancellation);
+            await _secrets.HoldAsync(RequestedNamesOf(request), Options.CacheReadyTimeout, cancellation);
         }
         else if (!_secretsRefusedLogged)
         {

@@ -5,7 +5,8 @@ namespace Mesh.Orleans.Xds.Frontend.Security;
 /// <summary>
 /// What the frontend asks of the mesh CA: workload certificates and its own TLS server
 /// certificate, each answered with its chain up to the root. Only CSRs and certificates cross it;
-/// private keys stay in the frontend process.
+/// the keys of those stay in the frontend process. It also reads gateway credentials (Secrets,
+/// with their keys) from the member clusters, for SDS.
 /// </summary>
 public interface IMeshCertificateClient
 {
@@ -14,6 +15,9 @@ public interface IMeshCertificateClient
 
     /// <summary>Signs this process's TLS server certificate.</summary>
     Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime, CancellationToken cancellationToken);
+
+    /// <summary>The Secret <paramref name="name"/> of <paramref name="ns"/> in member cluster <paramref name="clusterId"/> (<see cref="IClusterGrain.GetSecretAsync"/>).</summary>
+    Task<SecretLookup> GetSecretAsync(string clusterId, string ns, string name, CancellationToken cancellationToken);
 }
 
 /// <summary>The CA as a grain (<see cref="ICertificateAuthorityGrain"/>).</summary>
@@ -28,4 +32,8 @@ public sealed class OrleansMeshCertificateClient(IGrainFactory grains) : IMeshCe
     /// <inheritdoc/>
     public Task<SignedCertificate> SignServerAsync(string csrPem, IReadOnlyList<string> dnsNames, IReadOnlyList<string> addresses, TimeSpan lifetime, CancellationToken cancellationToken) =>
         Grain.SignServerAsync(csrPem, dnsNames, addresses, lifetime).WaitAsync(cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<SecretLookup> GetSecretAsync(string clusterId, string ns, string name, CancellationToken cancellationToken) =>
+        grains.GetGrain<IClusterGrain>(clusterId).GetSecretAsync(ns, name).WaitAsync(cancellationToken);
 }

@@ -16,6 +16,12 @@ namespace Mesh.Orleans.Xds.Frontend.Security;
 /// written to this stream: never in a shared cache, a log or a grain. The certificate is renewed
 /// at half its lifetime (Istio's default grace ratio) and pushed as any change is.
 /// </summary>
+/// <remarks>
+/// A gateway also gets the credentials its servers name (<c>kubernetes://NAME</c>, and
+/// <c>kubernetes://NAME-cacert</c>), through <see cref="GatewayCredentials"/>, as Istio's
+/// <c>SecretGen</c> authorizes them: only Secrets of the caller's own namespace; a certificate
+/// and key only to a gateway (<c>router</c>) node, a CA part to any node of the namespace.
+/// </remarks>
 public sealed partial class ProxySecrets : IDisposable
 {
     /// <summary>The workload certificate and key (Istio's name).</summary>
@@ -36,13 +42,26 @@ public sealed partial class ProxySecrets : IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly TaskCompletionSource _firstIssued = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly GatewayCredentials? _credentials;
+    private readonly bool _isGateway;
+    private readonly string _clusterId;
+    private readonly Dictionary<string, GatewayCredentials.Subscription> _held = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
     private ImmutableDictionary<string, CachedResource> _current;
     private Task? _renewing;
     private int _unseenChange;
 
-    /// <summary>Secrets for <paramref name="caller"/>; <paramref name="changed"/> is called (from any thread) when they change.</summary>
-    public ProxySecrets(XdsCaller caller, IMeshCertificateClient ca, MeshTls tls, TimeSpan lifetime, TimeProvider time, Action changed, ILogger logger)
+    /// <summary>
+    /// Secrets for <paramref name="caller"/>; <paramref name="changed"/> is called (from any thread)
+    /// when they change. With <paramref name="credentials"/>, the stream may also hold gateway
+    /// credentials of member cluster <paramref name="clusterId"/> (keys only when <paramref name="isGateway"/>).
+    /// </summary>
+    public ProxySecrets(XdsCaller caller, IMeshCertificateClient ca, MeshTls tls, TimeSpan lifetime, TimeProvider time, Action changed, ILogger logger,
+        GatewayCredentials? credentials = null, bool isGateway = false, string clusterId = "")
     {
+        _credentials = credentials;
+        _isGateway = isGateway;
+        _clusterId = clusterId;
         _caller = caller;
         _ca = ca;
         _tls = tls;
@@ -79,6 +98,94 @@ public sealed partial class ProxySecrets : IDisposable
             }
         }
     }
+
+    /// <summary>At most this many gateway credentials are held per stream; names beyond it are not served.</summary>
+    public const int MaxCredentials = 64;
+
+    /// <summary>
+    /// Starts holding the gateway credentials among <paramref name="names"/> (the names a request
+    /// asks for) that the caller may have, and waits until each has its first answer or
+    /// <paramref name="timeout"/> passes. Names refused are logged once and never served.
+    /// </summary>
+    public async Task HoldAsync(IEnumerable<string> names, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        if (_credentials is null)
+        {
+            return;
+        }
+
+        var waiting = new List<(string Name, Task<CachedResource?> Answer)>();
+        foreach (var name in names)
+        {
+            if (!name.StartsWith(GatewayCredentials.KubernetesPrefix, StringComparison.Ordinal) || _held.ContainsKey(name) || _refused.Contains(name))
+            {
+                continue;
+            }
+
+            var (parsed, problem) = GatewayCredentials.Parse(name, _caller.Identity.Namespace);
+            if (parsed is not null && parsed.Namespace != _caller.Identity.Namespace)
+            {
+                problem = $"it is a Secret of namespace {parsed.Namespace}, and the caller is {_caller.Identity}";
+            }
+            else if (parsed is { CaOnly: false } && !_isGateway)
+            {
+                problem = "a credential's certificate and key are served to gateways (router nodes) only";
+            }
+            else if (parsed is not null && _held.Count >= MaxCredentials)
+            {
+                problem = $"the stream holds {MaxCredentials} credentials already";
+            }
+
+            if (problem is not null)
+            {
+                _refused.Add(name);
+                LogCredentialRefused(_logger, Shorten(name), _caller.Identity.ToString(), problem);
+                continue;
+            }
+
+            var subscription = _credentials.Subscribe(_clusterId, parsed!, resource => SetCredential(name, resource));
+            _held[name] = subscription;
+            waiting.Add((name, subscription.FirstAnswer));
+        }
+
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(waiting.Select(w => w.Answer)).WaitAsync(timeout, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // Those not answered yet go out as a change once they are.
+        }
+
+        foreach (var (name, answer) in waiting.Where(w => w.Answer.IsCompletedSuccessfully))
+        {
+            SetCredential(name, answer.Result, signal: false);
+        }
+    }
+
+    private void SetCredential(string name, CachedResource? resource, bool signal = true)
+    {
+        var before = Current.GetValueOrDefault(name);
+        if (before?.Version == resource?.Version)
+        {
+            return;
+        }
+
+        ImmutableInterlocked.Update(ref _current, static (current, change) => change.Resource is null ? current.Remove(change.Name) : current.SetItem(change.Name, change.Resource), (Name: name, Resource: resource));
+        if (signal)
+        {
+            Interlocked.Exchange(ref _unseenChange, 1);
+            _changed();
+        }
+    }
+
+    private static string Shorten(string name) => name.Length <= 300 ? name : name[..300] + "...";
 
     private async Task RenewLoopAsync()
     {
@@ -166,12 +273,20 @@ public sealed partial class ProxySecrets : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
+        foreach (var subscription in _held.Values)
+        {
+            subscription.Dispose();
+        }
+
         _stopping.Cancel();
         _stopping.Dispose();
     }
 
     [LoggerMessage(EventId = 445, Level = LogLevel.Debug, Message = "Issued the SDS workload certificate of {Identity}, valid until {NotAfter:u}")]
     private static partial void LogIssued(ILogger logger, string identity, DateTimeOffset notAfter);
+
+    [LoggerMessage(EventId = 453, Level = LogLevel.Warning, Message = "Not serving SDS resource {ResourceName} to {Identity}: {Reason}")]
+    private static partial void LogCredentialRefused(ILogger logger, string resourceName, string identity, string reason);
 
     [LoggerMessage(EventId = 446, Level = LogLevel.Warning, Message = "Could not issue the SDS workload certificate of {Identity} ({Reason}); trying again in {Retry}")]
     private static partial void LogFailed(ILogger logger, string identity, string reason, TimeSpan retry);

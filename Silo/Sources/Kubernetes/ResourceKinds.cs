@@ -6,7 +6,7 @@ namespace Mesh.Orleans.Silo.Sources.Kubernetes;
 /// <summary>The kinds the mesh reads from a member cluster's API, in the order they are listed at start.</summary>
 public static class ResourceKinds
 {
-    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars and EnvoyFilters, and PeerAuthentications and AuthorizationPolicies.</summary>
+    /// <summary>Namespaces, Nodes, Services, EndpointSlices, Pods, Secrets (those holding TLS credentials are kept, the rest ignored) and Istio VirtualServices, DestinationRules, Gateways, ServiceEntries, Sidecars and EnvoyFilters, and PeerAuthentications and AuthorizationPolicies.</summary>
     public static IReadOnlyList<ResourceKind> All { get; } =
     [
         new TypedResourceKind<V1Namespace, V1NamespaceList>("v1", "Namespace",
@@ -24,6 +24,9 @@ public static class ResourceKinds
         new TypedResourceKind<V1Pod, V1PodList>("v1", "Pod",
             (c, ct) => c.CoreV1.ListPodForAllNamespacesAsync(cancellationToken: ct),
             (c, rv, timeout, error, ct) => c.CoreV1.WatchListPodForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
+        new TypedResourceKind<V1Secret, V1SecretList>("v1", "Secret",
+            (c, ct) => c.CoreV1.ListSecretForAllNamespacesAsync(cancellationToken: ct),
+            (c, rv, timeout, error, ct) => c.CoreV1.WatchListSecretForAllNamespacesAsync(allowWatchBookmarks: true, resourceVersion: rv, timeoutSeconds: timeout, onError: error, cancellationToken: ct)),
         new CustomResourceKind("networking.istio.io", "v1", "virtualservices", "VirtualService"),
         new CustomResourceKind("networking.istio.io", "v1", "destinationrules", "DestinationRule"),
         new CustomResourceKind("networking.istio.io", "v1", "gateways", "Gateway"),

@@ -144,6 +144,7 @@ public static partial class KubernetesObjectParser
                 ("security.istio.io/v1" or "security.istio.io/v1beta1", "AuthorizationPolicy") => AuthorizationPolicyParser.Parse(map, ns, name),
                 (_, "PeerAuthentication" or "AuthorizationPolicy") => throw new InvalidFieldException("apiVersion", $"{apiVersion} is not a version of {kind} the mesh reads"),
                 ("v1", "Pod") => CoreObjectParser.Pod(map, ns, name),
+                ("v1", "Secret") => SecretParser.Parse(map, ns, name),
                 ("v1", "Namespace") => CoreObjectParser.Namespace(map, name),
                 ("v1", "Node") => CoreObjectParser.Node(map, name),
                 (_, "Service" or "EndpointSlice" or "VirtualService" or "DestinationRule") =>

@@ -474,7 +474,7 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
 
         // Assert
         Assert.Equal(["v1"], versions.Versions);
-        Assert.Equal(["services", "pods", "namespaces", "nodes"], core.Resources.Select(resource => resource.Name));
+        Assert.Equal(["services", "pods", "namespaces", "nodes", "secrets"], core.Resources.Select(resource => resource.Name));
     }
 
     [Fact]

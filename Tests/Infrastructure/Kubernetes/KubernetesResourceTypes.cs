@@ -9,6 +9,9 @@ public static class KubernetesResourceTypes
     /// <summary>Core <c>v1</c> Pod.</summary>
     public static readonly KubernetesResourceType Pods = new("", "v1", "pods", "Pod", Namespaced: true, IsCustom: false);
 
+    /// <summary>Core <c>v1</c> Secret.</summary>
+    public static readonly KubernetesResourceType Secrets = new("", "v1", "secrets", "Secret", Namespaced: true, IsCustom: false);
+
     /// <summary>Core <c>v1</c> Namespace (cluster-scoped).</summary>
     public static readonly KubernetesResourceType Namespaces = new("", "v1", "namespaces", "Namespace", Namespaced: false, IsCustom: false);
 
@@ -43,7 +46,7 @@ public static class KubernetesResourceTypes
     public static readonly KubernetesResourceType AuthorizationPolicies = new("security.istio.io", "v1", "authorizationpolicies", "AuthorizationPolicy", Namespaced: true, IsCustom: true);
 
     /// <summary>Every known type, core group first.</summary>
-    public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, EndpointSlices, VirtualServices, DestinationRules, Gateways, ServiceEntries,
+    public static IReadOnlyList<KubernetesResourceType> All { get; } = [Services, Pods, Namespaces, Nodes, Secrets, EndpointSlices, VirtualServices, DestinationRules, Gateways, ServiceEntries,
         Sidecars, EnvoyFilters, PeerAuthentications, AuthorizationPolicies];
 
     /// <summary>The type served at <paramref name="group"/>/<paramref name="version"/>/<paramref name="resource"/>, if any.</summary>

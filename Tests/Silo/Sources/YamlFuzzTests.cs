@@ -334,6 +334,95 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
                   - client.example.com
         """;
 
+    private const string HandTlsGateway = """
+        apiVersion: networking.istio.io/v1
+        kind: Gateway
+        metadata:
+          name: secure
+          namespace: istio-system
+        spec:
+          selector:
+            istio: ingressgateway
+          servers:
+            - port:
+                number: 443
+                name: https
+                protocol: HTTPS
+              hosts:
+                - "shop/www.example.com"
+              tls:
+                mode: MUTUAL
+                credentialName: www-cert
+                caCertCredentialName: www-roots
+                subjectAltNames:
+                  - client.example.com
+                minProtocolVersion: TLSV1_2
+                maxProtocolVersion: TLSV1_3
+                cipherSuites:
+                  - ECDHE-ECDSA-AES128-GCM-SHA256
+            - port:
+                number: 8443
+                name: mesh
+                protocol: HTTPS
+              hosts:
+                - "*/api.example.com"
+              tls:
+                mode: ISTIO_MUTUAL
+        """;
+
+    private const string HandPeerAuthentication = """
+        apiVersion: security.istio.io/v1
+        kind: PeerAuthentication
+        metadata:
+          name: shop-strict
+          namespace: shop
+        spec:
+          selector:
+            matchLabels:
+              app: echo
+          mtls:
+            mode: STRICT
+          portLevelMtls:
+            8080:
+              mode: PERMISSIVE
+        """;
+
+    private const string HandAuthorizationPolicy = """
+        apiVersion: security.istio.io/v1
+        kind: AuthorizationPolicy
+        metadata:
+          name: echo-viewers
+          namespace: shop
+        spec:
+          selector:
+            matchLabels:
+              app: echo
+          action: ALLOW
+          rules:
+            - from:
+                - source:
+                    principals:
+                      - cluster.local/ns/shop/sa/web
+                    namespaces:
+                      - shop
+                    ipBlocks:
+                      - 10.0.0.0/8
+              to:
+                - operation:
+                    methods:
+                      - GET
+                    paths:
+                      - /info*
+                    ports:
+                      - "8080"
+                    hosts:
+                      - echo.shop.svc.cluster.local
+              when:
+                - key: request.headers[x-token]
+                  values:
+                    - abc
+        """;
+
     private const string HandServiceEntry = """
         apiVersion: networking.istio.io/v1
         kind: ServiceEntry
@@ -598,7 +687,7 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
         var watch = Stopwatch.StartNew();
         await FuzzCases.BoundedAsync(() =>
         {
-            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService), ("dr.yaml", HandDestinationRule), ("gw.yaml", HandGateway), ("se.yaml", HandServiceEntry) })
+            foreach (var (name, text) in new[] { ("service.yaml", HandService), ("slice.yaml", HandSlice), ("vs.yaml", HandVirtualService), ("dr.yaml", HandDestinationRule), ("gw.yaml", HandGateway), ("se.yaml", HandServiceEntry), ("tlsgw.yaml", HandTlsGateway), ("pa.yaml", HandPeerAuthentication), ("ap.yaml", HandAuthorizationPolicy) })
             {
                 var lines = text.Split('\n');
                 for (var i = 0; i < lines.Length; i++)
@@ -967,6 +1056,9 @@ public sealed partial class YamlFuzzTests(ITestOutputHelper output)
             ("dr.yaml", HandDestinationRule),
             ("gw.yaml", HandGateway),
             ("se.yaml", HandServiceEntry),
+            ("tlsgw.yaml", HandTlsGateway),
+            ("pa.yaml", HandPeerAuthentication),
+            ("ap.yaml", HandAuthorizationPolicy),
             ("all.yaml", string.Join("\n---\n", HandService, HandSlice, HandVirtualService, HandDestinationRule, HandGateway, HandServiceEntry)),
         ];
     }

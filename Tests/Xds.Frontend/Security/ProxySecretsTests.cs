@@ -107,6 +107,9 @@ public sealed class ProxySecretsTests : IDisposable
     /// <summary>The CA grain's work without a silo: a real <see cref="MeshCertificateAuthority"/>, counting, refusing on demand.</summary>
     private sealed class FakeCa(MeshCertificateAuthority authority) : IMeshCertificateClient
     {
+        public Task<SecretLookup> GetSecretAsync(string clusterId, string ns, string name, CancellationToken cancellationToken) =>
+            Task.FromResult(new SecretLookup(true, null));
+
         private int _asked;
         private int _signed;
 

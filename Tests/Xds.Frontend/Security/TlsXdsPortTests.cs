@@ -90,6 +90,39 @@ public sealed class TlsXdsPortTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task HostileAuthorizationHeaders_AreRefusedWithAReason_AndTheNextCallerIsServed()
+    {
+        using var channel = MeshTlsClient.Channel(_server.XdsTlsPort, _root);
+        var client = new IstioCertificateService.IstioCertificateServiceClient(channel);
+        var cases = new (string Header, string Reason)[]
+        {
+            ("Basic c2hvcDp3ZWI=", "is not 'Bearer <token>'"),
+            ("Bearer", "is not 'Bearer <token>'"),
+            ("Bearer " + new string('x', MeshTlsCallerLimit + 1), "empty or longer than"),
+            ("Bearer " + new string('y', MeshTlsCallerLimit), "not in the token file"),
+            ("Bearer " + ShopToken + " trailing", "not in the token file"),
+            ("bearer " + "%00%0d%0a\\u0000'\"<script>", "not in the token file"),
+        };
+        foreach (var (header, reason) in cases)
+        {
+            var error = await Assert.ThrowsAsync<RpcException>(async () => await client.CreateCertificateAsync(
+                new IstioCertificateRequest { Csr = MeshTlsClient.Csr(ShopWeb).CsrPem }, new Metadata { { "authorization", header } }));
+            Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
+            Assert.Contains(reason, error.Status.Detail, StringComparison.Ordinal);
+
+            // A refusal never echoes the token.
+            Assert.True(error.Status.Detail.Length < 300, error.Status.Detail[..Math.Min(300, error.Status.Detail.Length)]);
+        }
+
+        // The same connection keeps serving an honest caller.
+        var answer = await client.CreateCertificateAsync(
+            new IstioCertificateRequest { Csr = MeshTlsClient.Csr(ShopWeb).CsrPem }, new Metadata { { "authorization", "Bearer " + ShopToken } });
+        Assert.NotEmpty(answer.CertChain);
+    }
+
+    private const int MeshTlsCallerLimit = Mesh.Orleans.Xds.Frontend.Security.CallerAuthenticator.MaxTokenLength;
+
+    [Fact]
     public async Task CreateCertificate_ForAnotherIdentity_TooLong_OrOnThePlaintextPort_IsRefusedWithTheReason()
     {
         using var channel = MeshTlsClient.Channel(_server.XdsTlsPort, _root, token: ShopToken);

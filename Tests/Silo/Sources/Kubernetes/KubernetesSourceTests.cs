@@ -3,9 +3,11 @@ using System.Text.Json.Nodes;
 using Envoy.Config.Cluster.V3;
 using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Route.V3;
+using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
 using Mesh.Orleans.Tests.Infrastructure.Kubernetes;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Mesh.Orleans.Tests.Silo.Sources.Kubernetes;
 
@@ -117,6 +119,38 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         var config = await http.GetFromJsonAsync<JsonObject>("/debug/config");
         var rejected = config!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray().Single()!;
         Assert.Equal(("PeerAuthentication", "broken", "spec.portLevelMtls"), ((string)rejected["kind"]!, (string)rejected["name"]!, (string)rejected["field"]!));
+    }
+
+    [Fact]
+    public async Task TlsSecrets_FromTheApi_AreHeldForGateways_OtherSecretsAreIgnored_AndABrokenOneIsRejectedWithoutItsKey()
+    {
+        var api = await ApiAsync();
+        var credential = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("bookinfo.example");
+        api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "ingress-cert", credential));
+        api.Apply("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata: {name: default-token, namespace: shop}\ndata: {token: dG9rZW4=}");
+        api.Apply("apiVersion: v1\nkind: Secret\ntype: Opaque\nmetadata: {name: app-settings, namespace: shop}\nstringData: {password: hunter2}");
+        var other = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("other.example");
+        api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "mismatched", credential with { Key = other.Key }));
+        await using var server = await ServerAsync(("east", api));
+        var cluster = server.Services.GetRequiredService<IGrainFactory>().GetGrain<IClusterGrain>("east");
+
+        await Eventually.TrueAsync(async () => (await cluster.GetSecretAsync("istio-system", "ingress-cert")).Secret is not null, s_wait, "the TLS Secret is held");
+        var held = (await cluster.GetSecretAsync("istio-system", "ingress-cert")).Secret!;
+        Assert.Equal((credential.Certificate, credential.Key, credential.Ca), (held.CertificateChain, held.PrivateKey, held.CaCertificates));
+        Assert.Null((await cluster.GetSecretAsync("shop", "default-token")).Secret);
+        Assert.Null((await cluster.GetSecretAsync("istio-system", "mismatched")).Secret);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        var page = await http.GetStringAsync("/debug/config");
+        var rejected = JsonNode.Parse(page)!["clusters"]!.AsArray().Single(c => (string)c!["clusterId"]! == "east")!["rejected"]!.AsArray().Single()!;
+        Assert.Equal(("Secret", "mismatched"), ((string)rejected["kind"]!, (string)rejected["name"]!));
+        Assert.DoesNotContain(other.Key.Split('\n')[1], page, StringComparison.Ordinal);
+        Assert.DoesNotContain(credential.Key.Split('\n')[1], page, StringComparison.Ordinal);
+
+        // A rotation through the API reaches the grain.
+        var rotated = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("bookinfo.example");
+        api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "ingress-cert", rotated));
+        await Eventually.TrueAsync(async () => (await cluster.GetSecretAsync("istio-system", "ingress-cert")).Secret?.CertificateChain == rotated.Certificate, s_wait, "the rotated Secret is held");
     }
 
     [Fact]
@@ -343,7 +377,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"echo","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1","labels":{"version":"v1"}}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"DestinationRule","metadata":{"name":"twice","namespace":"shop"},"spec":{"host":"echo","subsets":[{"name":"v1"},{"name":"v1"}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"ingress","namespace":"shop"},"spec":{"selector":{"istio":"ingressgateway"},"servers":[{"port":{"number":80,"name":"http","protocol":"HTTP"},"hosts":["*"]}]}}""");
-        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"mutual","namespace":"shop"},"spec":{"servers":[{"port":{"number":443,"name":"https","protocol":"HTTPS"},"hosts":["a.example.com"],"tls":{"mode":"MUTUAL","credentialName":"cert"}}]}}""");
+        api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Gateway","metadata":{"name":"mutual","namespace":"shop"},"spec":{"servers":[{"port":{"number":80,"name":"http","protocol":"HTTP"},"hosts":["a.example.com"],"tls":{"mode":"MUTUAL","credentialName":"cert"}}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"external","namespace":"shop"},"spec":{"hosts":["api.example.com"],"ports":[{"number":443,"name":"tls","protocol":"TLS"}],"resolution":"DNS"}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"wildcard","namespace":"shop"},"spec":{"hosts":["*"],"ports":[{"number":99999999999999999999,"name":"tls"}]}}""");
         api.Apply("""{"apiVersion":"networking.istio.io/v1","kind":"Sidecar","metadata":{"name":"scoped","namespace":"shop"},"spec":{"egress":[{"hosts":["./*","istio-system/*"]}]}}""");
