@@ -189,6 +189,48 @@ public sealed class ScaledOutTests
         }
     }
 
+    [Fact]
+    public async Task AGatewayOnTheTlsPort_GetsItsCredentialFromAFrontendProcess_AndAfterThatFrontendIsKilled_FromTheOther_UnderOneRoot()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        using var config = new TempDirectory();
+        var credential = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("bookinfo.example");
+        config.Write("secret.yaml", Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "bookinfo-cert", credential));
+        const string Token = "ingress-gateway-token-0123456789abcdef";
+        config.Write("tokens.txt", $"{Token} istio-system istio-ingressgateway-service-account\n");
+        var deployment = new[] { "--redis", redis.Address, "--service-id", "t-" + Guid.NewGuid().ToString("N")[..12] };
+        await using var silo = await SiloProcess.StartAsync(["--role", "silo", "--config", config.Path, .. deployment], expectXds: false);
+        string[] frontend = ["--role", "frontend", .. deployment, "--token-file", Path.Combine(config.Path, "tokens.txt")];
+        var doomed = await SiloProcess.StartAsync(frontend, expectXds: true);
+        await using var other = await SiloProcess.StartAsync(frontend, expectXds: true);
+        using var http = new HttpClient();
+        using var root = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(await http.GetStringAsync($"http://127.0.0.1:{silo.DebugPort}/debug/rootca"));
+        const string Node = "router~127.0.0.9~istio-ingressgateway-1.istio-system~istio-system.svc.cluster.local";
+        string[] names = ["kubernetes://bookinfo-cert", "kubernetes://bookinfo-cert-cacert"];
+        try
+        {
+            // The TLS channel checks each frontend's server certificate against the silo's root.
+            using var channel = MeshTlsClient.Channel(doomed.XdsTlsPort, root, token: Token);
+            await using var before = AdsTestClient.Connect(channel, Node);
+            await before.SendAsync(TypeUrls.Secret, names);
+            var first = AdsTestClient.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.Secret>(await before.ReceiveTypeAsync(TypeUrls.Secret, TimeSpan.FromSeconds(60)));
+            Assert.Equal(names, first.Select(s => s.Name).Order(StringComparer.Ordinal));
+            Assert.Equal(credential.Certificate, first.Single(s => s.Name == names[0]).TlsCertificate.CertificateChain.InlineBytes.ToStringUtf8());
+            await doomed.KillAsync();
+        }
+        finally
+        {
+            await doomed.DisposeAsync();
+        }
+
+        using var otherChannel = MeshTlsClient.Channel(other.XdsTlsPort, root, token: Token);
+        await using var after = AdsTestClient.Connect(otherChannel, Node);
+        await after.SendAsync(TypeUrls.Secret, names);
+        var again = AdsTestClient.Unpack<Envoy.Extensions.TransportSockets.Tls.V3.Secret>(await after.ReceiveTypeAsync(TypeUrls.Secret, TimeSpan.FromSeconds(60)));
+        Assert.Equal(credential.Key, again.Single(s => s.Name == names[0]).TlsCertificate.PrivateKey.InlineBytes.ToStringUtf8());
+        Assert.Equal(credential.Ca, again.Single(s => s.Name == names[1]).ValidationContext.TrustedCa.InlineBytes.ToStringUtf8());
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

@@ -5,6 +5,7 @@ using Envoy.Config.Listener.V3;
 using Envoy.Extensions.TransportSockets.Tls.V3;
 using Mesh.Orleans.Grains.Interfaces.Xds;
 using Mesh.Orleans.Tests.Infrastructure;
+using Mesh.Orleans.Tests.Infrastructure.Simulation;
 using Mesh.Orleans.Xds.Frontend.Security;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -35,6 +36,21 @@ public sealed class GatewayCredentialServingTests : IAsyncLifetime
           - port: {number: 443, name: https, protocol: HTTPS}
             hosts: [bookinfo.example]
             tls: {mode: MUTUAL, credentialName: bookinfo-cert}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: productpage, namespace: bookinfo}
+        spec:
+          ports: [{name: http, port: 9080}]
+        ---
+        apiVersion: networking.istio.io/v1
+        kind: VirtualService
+        metadata: {name: bookinfo, namespace: bookinfo}
+        spec:
+          hosts: [bookinfo.example]
+          gateways: [istio-system/bookinfo]
+          http:
+          - route: [{destination: {host: productpage, port: {number: 9080}}}]
         """;
 
     private readonly TempDirectory _tokens = new();
@@ -123,6 +139,22 @@ public sealed class GatewayCredentialServingTests : IAsyncLifetime
 
         Assert.DoesNotContain(_logs.Lines, l => l.Contains("PRIVATE KEY", StringComparison.Ordinal)
             || l.Contains(KeyBody(_first.Key), StringComparison.Ordinal) || l.Contains(KeyBody(rotated.Key), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task ACallThroughTheGateway_TerminatesOnTheServersChain_NeedsAClientCertificate_AndIsRoutedByItsOwnRoutes()
+    {
+        await using var client = AdsTestClient.Connect(_server.XdsPort, GatewayNode, metadata: GatewayMetadata());
+        var gateway = new Simulator(await AdsProxyConfig.FetchAsync(client));
+        var https = new Call { Address = "127.0.0.1", Port = 443, Protocol = CallProtocol.Tls, Sni = "bookinfo.example", Inside = CallProtocol.Http1, Authority = "bookinfo.example", Alpn = ["h2", "http/1.1"] }.Direct();
+
+        var result = gateway.Simulate(https with { ClientIdentity = "client.bookinfo.example" }).ShouldReach("outbound|9080||productpage.bookinfo.svc.cluster.local");
+        Assert.Equal(("0.0.0.0_443", "https.443.https.bookinfo.istio-system", "bookinfo.example:443"), (result.Listener, result.RouteConfiguration, result.VirtualHost));
+
+        // MUTUAL: no client certificate, no handshake; plaintext, or another SNI, finds no way in.
+        gateway.Simulate(https).ShouldFail(SimulationFailure.TlsHandshake);
+        gateway.Simulate(Call.Http("bookinfo.example", "127.0.0.1", 443).Direct()).ShouldFail(SimulationFailure.NoFilterChain);
+        gateway.Simulate(https with { Sni = "other.example", ClientIdentity = "client.bookinfo.example" }).ShouldFail(SimulationFailure.NoFilterChain);
     }
 
     [Fact]
