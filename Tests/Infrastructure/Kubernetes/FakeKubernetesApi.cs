@@ -54,12 +54,19 @@ namespace Mesh.Orleans.Tests.Infrastructure.Kubernetes;
 /// <item><b>Bookmark.</b> Yielded as <c>(WatchEventType.Bookmark, T)</c> whose
 /// <c>Metadata.ResourceVersion</c> is the revision; every other field of T is empty.</item>
 /// </list>
-/// <para>Not served: labelSelector and fieldSelector (400, so a test notices), writes over HTTP
+/// <para><b>fieldSelector</b> is evaluated as the real server does for the fields the fake knows
+/// (<c>metadata.name</c>, <c>metadata.namespace</c> on namespaced types, <c>type</c> on Secrets;
+/// see <see cref="KubernetesFieldSelector"/>): lists, their continued pages and exact-revision lists
+/// hold only matching objects; a watch sends only matching ones, DELETED for an object that stops
+/// matching and ADDED for one that starts to. Any other field answers 400 "field label not supported".</para>
+/// <para>Not served: labelSelector (400, so a test notices), writes over HTTP
 /// (405: tests change state through <see cref="Apply(JsonObject)"/>), sendInitialEvents, and the
 /// server's own watch timeout (a watch without timeoutSeconds stays open until it is dropped).</para>
 /// <para>Simplified: a list at a resourceVersion newer than the current one answers 504 at once (the
 /// real server waits about 3 s first); a list at an exact older revision is rebuilt from the event
-/// history, so an object removed by <see cref="DeleteSilently"/> stays gone in it.</para>
+/// history, so an object removed by <see cref="DeleteSilently"/> stays gone in it; a page of a list
+/// with a fieldSelector ends at its last matching object (the real server may hand out a continue
+/// token whose next page turns out empty).</para>
 /// </remarks>
 public sealed class FakeKubernetesApi : IAsyncDisposable
 {
@@ -373,12 +380,9 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         }
 
         var query = context.Request.Query;
-        foreach (var unsupported in new[] { "labelSelector", "fieldSelector" })
+        if (!string.IsNullOrEmpty(query["labelSelector"]))
         {
-            if (!string.IsNullOrEmpty(query[unsupported]))
-            {
-                throw new KubernetesStatusException(400, "BadRequest", $"the fake Kubernetes API does not evaluate {unsupported}");
-            }
+            throw new KubernetesStatusException(400, "BadRequest", "the fake Kubernetes API does not evaluate labelSelector");
         }
 
         if (name is not null)
@@ -389,17 +393,19 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
             return;
         }
 
+        // A get by name ignores fieldSelector, as GetOptions has none; a list or watch evaluates it.
+        var selector = KubernetesFieldSelector.Parse(query["fieldSelector"], type);
         if (IsTrue(query["watch"]))
         {
-            await WatchAsync(context, type, @namespace);
+            await WatchAsync(context, type, @namespace, selector);
         }
         else
         {
-            await ListAsync(context, type, @namespace);
+            await ListAsync(context, type, @namespace, selector);
         }
     }
 
-    private async Task ListAsync(HttpContext context, KubernetesResourceType type, string? @namespace)
+    private async Task ListAsync(HttpContext context, KubernetesResourceType type, string? @namespace, KubernetesFieldSelector? selector)
     {
         var query = context.Request.Query;
         long? exact = null;
@@ -419,12 +425,15 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         }
 
         int? limit = int.TryParse(query["limit"], NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) && parsed > 0 ? parsed : null;
-        var snapshot = _store.List(type, @namespace, exact, startAfter, limit);
+        var snapshot = _store.List(type, @namespace, selector, exact, startAfter, limit);
         var metadata = new JsonObject { ["resourceVersion"] = snapshot.Revision.ToString(CultureInfo.InvariantCulture) };
         if (snapshot.Continue is not null)
         {
             metadata["continue"] = snapshot.Continue;
-            metadata["remainingItemCount"] = snapshot.RemainingItemCount;
+            if (snapshot.RemainingItemCount is long remaining)
+            {
+                metadata["remainingItemCount"] = remaining;
+            }
         }
 
         // Items of a list carry no apiVersion and kind: the list's own say what they are.
@@ -445,10 +454,10 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
         });
     }
 
-    private async Task WatchAsync(HttpContext context, KubernetesResourceType type, string? @namespace)
+    private async Task WatchAsync(HttpContext context, KubernetesResourceType type, string? @namespace, KubernetesFieldSelector? selector)
     {
         var query = context.Request.Query;
-        var watch = _store.OpenWatch(type, @namespace, ParseRevision(query["resourceVersion"]), IsTrue(query["allowWatchBookmarks"]));
+        var watch = _store.OpenWatch(type, @namespace, selector, ParseRevision(query["resourceVersion"]), IsTrue(query["allowWatchBookmarks"]));
         TimeSpan? timeout = int.TryParse(query["timeoutSeconds"], NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds > 0
             ? TimeSpan.FromSeconds(seconds)
             : null;

@@ -42,6 +42,34 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
           - port: 8080
         """;
 
+    // Istio's SecretsFieldSelector, spelled out so the fake is tested apart from the source.
+    private const string IstioSecretsSelector = "type!=helm.sh/release.v1,type!=kubernetes.io/service-account-token";
+
+    private const string FourSecrets = """
+        apiVersion: v1
+        kind: Secret
+        type: kubernetes.io/tls
+        metadata: {name: ingress-cert, namespace: istio-system}
+        data: {tls.crt: Y2VydA==, tls.key: a2V5}
+        ---
+        apiVersion: v1
+        kind: Secret
+        type: kubernetes.io/service-account-token
+        metadata: {name: default-token, namespace: shop}
+        data: {token: dG9rZW4=}
+        ---
+        apiVersion: v1
+        kind: Secret
+        type: helm.sh/release.v1
+        metadata: {name: sh.helm.release.v1.shop.v1, namespace: shop}
+        data: {release: SDRzSQ==}
+        ---
+        apiVersion: v1
+        kind: Secret
+        metadata: {name: app-settings, namespace: shop}
+        stringData: {password: hunter2}
+        """;
+
     private readonly TempDirectory _directory = new();
     private readonly CancellationTokenSource _timeout = new(TimeSpan.FromSeconds(30));
     private FakeKubernetesApi _api = null!;
@@ -493,12 +521,176 @@ public sealed class FakeKubernetesApiTests : IAsyncLifetime
         Assert.Equal(1, service.Metadata.Generation);
     }
 
+    [Fact]
+    public async Task ListSecrets_FieldSelector_ReturnsOnlyTheMatchingSecrets()
+    {
+        // Arrange
+        _api.Apply(FourSecrets);
+
+        // Act
+        var istio = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: IstioSecretsSelector, cancellationToken: _timeout.Token);
+        var tls = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: "type=kubernetes.io/tls", cancellationToken: _timeout.Token);
+        var opaque = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: "type==Opaque", cancellationToken: _timeout.Token);
+        var byName = await _client.CoreV1.ListNamespacedSecretAsync("shop", fieldSelector: "metadata.namespace=shop,metadata.name!=app-settings", cancellationToken: _timeout.Token);
+        var elsewhere = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: "metadata.namespace=books", cancellationToken: _timeout.Token);
+
+        // Assert: a Secret written without a type is Opaque, as the API server defaults it.
+        Assert.Equal(["ingress-cert", "app-settings"], istio.Items.Select(secret => secret.Metadata.Name));
+        Assert.Equal(["ingress-cert"], tls.Items.Select(secret => secret.Metadata.Name));
+        Assert.Equal(["app-settings"], opaque.Items.Select(secret => secret.Metadata.Name));
+        Assert.Equal(["default-token", "sh.helm.release.v1.shop.v1"], byName.Items.Select(secret => secret.Metadata.Name));
+        Assert.Empty(elsewhere.Items);
+        Assert.Equal(_api.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), istio.Metadata.ResourceVersion);
+        Assert.All(_api.Requests, request => Assert.Equal(200, request.StatusCode));
+    }
+
+    [Fact]
+    public async Task ListSecrets_FieldSelectorWithLimit_PagesThroughMatchingSecretsOnlyWithoutARemainingCount()
+    {
+        // Arrange
+        _api.Apply(FourSecrets);
+
+        // Act
+        var first = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: IstioSecretsSelector, limit: 1, cancellationToken: _timeout.Token);
+        _api.Apply(TlsSecret("shop", "zzz-cert"));
+        var second = await _client.CoreV1.ListSecretForAllNamespacesAsync(
+            continueParameter: first.Metadata.ContinueProperty, fieldSelector: IstioSecretsSelector, limit: 1, cancellationToken: _timeout.Token);
+
+        // Assert: the real server leaves remainingItemCount out when a selector filters the list.
+        Assert.Equal(["ingress-cert"], first.Items.Select(secret => secret.Metadata.Name));
+        Assert.NotNull(first.Metadata.ContinueProperty);
+        Assert.Null(first.Metadata.RemainingItemCount);
+        Assert.Equal(["app-settings"], second.Items.Select(secret => secret.Metadata.Name));
+        Assert.Null(second.Metadata.ContinueProperty);
+        Assert.Equal(first.Metadata.ResourceVersion, second.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task ListSecrets_FieldSelectorAtAnExactOlderRevision_SelectsFromTheStateThen()
+    {
+        // Arrange
+        _api.Apply(FourSecrets);
+        var before = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: IstioSecretsSelector, cancellationToken: _timeout.Token);
+        _api.Apply(TlsSecret("istio-system", "ingress-cert", "helm.sh/release.v1"));
+
+        // Act
+        var then = await _client.CoreV1.ListSecretForAllNamespacesAsync(
+            fieldSelector: IstioSecretsSelector, resourceVersion: before.Metadata.ResourceVersion, resourceVersionMatch: "Exact", cancellationToken: _timeout.Token);
+        var now = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: IstioSecretsSelector, cancellationToken: _timeout.Token);
+
+        // Assert
+        Assert.Equal(["ingress-cert", "app-settings"], then.Items.Select(secret => secret.Metadata.Name));
+        Assert.Equal("kubernetes.io/tls", then.Items[0].Type);
+        Assert.Equal(["app-settings"], now.Items.Select(secret => secret.Metadata.Name));
+    }
+
+    [Theory]
+    [InlineData("services", "spec.clusterIP=10.0.0.1", "field label not supported: spec.clusterIP")]
+    [InlineData("services", "type=Opaque", "field label not supported: type")]
+    [InlineData("secrets", "metadata.name=ingress-cert,data.token!=", "field label not supported: data.token")]
+    [InlineData("namespaces", "metadata.namespace=shop", "field label not supported: metadata.namespace")]
+    [InlineData("endpointslices", "addressType=IPv4", "\"addressType\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")]
+    [InlineData("virtualservices", "spec.hosts=reviews", "field label not supported: spec.hosts")]
+    [InlineData("secrets", "type", "invalid selector: 'type'; can't understand 'type'")]
+    public async Task List_FieldSelectorOnAnUnsupportedField_Throws400WithTheServersMessage(string resource, string selector, string message)
+    {
+        // Act
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => resource switch
+        {
+            "services" => _client.CoreV1.ListServiceForAllNamespacesAsync(fieldSelector: selector, cancellationToken: _timeout.Token),
+            "secrets" => _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: selector, cancellationToken: _timeout.Token),
+            "namespaces" => _client.CoreV1.ListNamespaceAsync(fieldSelector: selector, cancellationToken: _timeout.Token),
+            "endpointslices" => _client.DiscoveryV1.ListEndpointSliceForAllNamespacesAsync(fieldSelector: selector, cancellationToken: _timeout.Token),
+            "virtualservices" => _client.CustomObjects.ListClusterCustomObjectAsync("networking.istio.io", "v1", "virtualservices", fieldSelector: selector, cancellationToken: _timeout.Token),
+            _ => throw new ArgumentOutOfRangeException(nameof(resource)),
+        });
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+        using var status = JsonDocument.Parse(refused.Response.Content);
+        Assert.Equal("BadRequest", status.RootElement.GetProperty("reason").GetString());
+        Assert.Equal(message, status.RootElement.GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task WatchSecrets_FieldSelectorOnAnUnsupportedField_Throws400()
+    {
+        // Act
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(
+            fieldSelector: "spec.nodeName=node-1", watch: true, cancellationToken: _timeout.Token));
+
+        // Assert
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+        Assert.Contains("field label not supported: spec.nodeName", refused.Response.Content, StringComparison.Ordinal);
+        Assert.Equal(0, _api.WatchCount("secrets"));
+    }
+
+    [Fact]
+    public async Task WatchSecrets_FieldSelector_SendsOnlyMatchingSecrets_AndATypeChangeAsDeletedThenAdded()
+    {
+        // Arrange
+        var list = await _client.CoreV1.ListSecretForAllNamespacesAsync(fieldSelector: IstioSecretsSelector, cancellationToken: _timeout.Token);
+        var watch = StartWatch<V1Secret, V1SecretList>(_client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: true, fieldSelector: IstioSecretsSelector, resourceVersion: list.Metadata.ResourceVersion, watch: true, cancellationToken: _timeout.Token));
+        await Eventually.TrueAsync(() => _api.WatchCount("secrets") == 1, s_wait, "the watch is open");
+
+        // Act: a Helm release never shows; the certificate leaves the selection and comes back.
+        _api.Apply(FourSecrets);
+        var left = _api.Apply(TlsSecret("istio-system", "ingress-cert", "helm.sh/release.v1")).Single();
+        _api.Apply(TlsSecret("istio-system", "ingress-cert"));
+        _api.Apply(TlsSecret("shop", "sh.helm.release.v1.shop.v1", "helm.sh/release.v1"));
+        Assert.True(_api.Delete("Secret", "shop", "default-token"));
+        _api.SendBookmarks();
+        var events = await NextAsync(watch, 5);
+        var replay = StartWatch<V1Secret, V1SecretList>(_client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(
+            fieldSelector: IstioSecretsSelector, resourceVersion: list.Metadata.ResourceVersion, watch: true, cancellationToken: _timeout.Token));
+        var replayed = await NextAsync(replay, 4);
+
+        // Assert: leaving is DELETED with the Secret as it last matched, at the change's revision.
+        (WatchEventType, string?, string?)[] expected =
+        [
+            (WatchEventType.Added, "ingress-cert", "kubernetes.io/tls"),
+            (WatchEventType.Added, "app-settings", null),
+            (WatchEventType.Deleted, "ingress-cert", "kubernetes.io/tls"),
+            (WatchEventType.Added, "ingress-cert", "kubernetes.io/tls"),
+        ];
+        Assert.Equal([.. expected, (WatchEventType.Bookmark, null, null)], events.Select(change => (change.Type, (string?)change.Object.Metadata.Name, (string?)change.Object.Type)));
+        Assert.Equal((string?)left["metadata"]!["resourceVersion"], events[2].Object.Metadata.ResourceVersion);
+        Assert.Equal(expected, replayed.Select(change => (change.Type, (string?)change.Object.Metadata.Name, (string?)change.Object.Type)));
+        Assert.Empty(watch.Errors);
+        var request = _api.Requests.First(request => request.IsWatch);
+        Assert.Contains("fieldSelector=" + IstioSecretsSelector, request.Query.Select(Uri.UnescapeDataString));
+    }
+
+    [Fact]
+    public async Task WatchSecrets_FieldSelectorWithoutResourceVersion_StartsWithAddedForMatchingSecretsOnly()
+    {
+        // Arrange
+        _api.Apply(FourSecrets);
+
+        // Act
+        var watch = StartWatch<V1Secret, V1SecretList>(_client.CoreV1.ListSecretForAllNamespacesWithHttpMessagesAsync(
+            allowWatchBookmarks: true, fieldSelector: "type!=Opaque,metadata.namespace==shop", watch: true, cancellationToken: _timeout.Token));
+        var initial = await NextAsync(watch, 2);
+        _api.SendBookmarks();
+        var next = await NextAsync(watch, 1);
+
+        // Assert
+        Assert.Equal(
+            [(WatchEventType.Added, "default-token"), (WatchEventType.Added, "sh.helm.release.v1.shop.v1")],
+            initial.Select(change => (change.Type, change.Object.Metadata.Name)));
+        Assert.Equal(WatchEventType.Bookmark, next[0].Type);
+    }
+
     private k8s.Kubernetes ClientFor(FakeKubernetesApi api, string? token = null)
     {
         var path = Path.Combine(_directory.Path, Guid.NewGuid().ToString("N") + ".kubeconfig");
         api.WriteKubeconfig(path, token);
         return new k8s.Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
     }
+
+    private static string TlsSecret(string @namespace, string name, string type = "kubernetes.io/tls") =>
+        $"apiVersion: v1\nkind: Secret\ntype: {type}\nmetadata: {{name: {name}, namespace: {@namespace}}}\ndata: {{tls.crt: Y2VydA==, tls.key: a2V5}}";
 
     private static string Describe(FakeKubernetesRequest request) => $"{request.Method} {request.PathAndQuery} {request.StatusCode}";
 

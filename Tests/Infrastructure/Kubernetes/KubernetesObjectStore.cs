@@ -136,7 +136,7 @@ internal sealed class KubernetesObjectStore
             _revision++;
             metadata["resourceVersion"] = Text(_revision);
             objects[key] = candidate;
-            Record(new KubernetesHistoryEntry(_revision, type, @namespace, key, existing, EventLine(existing is null ? "ADDED" : "MODIFIED", candidate)));
+            Record(new KubernetesHistoryEntry(_revision, type, @namespace, key, existing, candidate, EventLine(existing is null ? "ADDED" : "MODIFIED", candidate)));
             return (JsonObject)candidate.DeepClone();
         }
     }
@@ -161,7 +161,7 @@ internal sealed class KubernetesObjectStore
             {
                 var deleted = (JsonObject)existing.DeepClone();
                 deleted["metadata"]!["resourceVersion"] = Text(_revision);
-                Record(new KubernetesHistoryEntry(_revision, type, type.Namespaced ? @namespace ?? "default" : null, key, existing, EventLine("DELETED", deleted)));
+                Record(new KubernetesHistoryEntry(_revision, type, type.Namespaced ? @namespace ?? "default" : null, key, existing, null, EventLine("DELETED", deleted)));
             }
 
             return true;
@@ -181,9 +181,11 @@ internal sealed class KubernetesObjectStore
     /// Lists <paramref name="type"/>: the current state, or the state at <paramref name="exactRevision"/>
     /// (<c>resourceVersionMatch=Exact</c>, and every page after the first, which stays consistent with
     /// the first page's revision, as etcd's paging does). A revision older than the compaction point
-    /// fails with 410 Expired.
+    /// fails with 410 Expired. With a <paramref name="selector"/>, a page holds up to <paramref name="limit"/>
+    /// matching objects and, as the real server, no remaining item count: it would count objects
+    /// that do not match.
     /// </summary>
-    public KubernetesListSnapshot List(KubernetesResourceType type, string? @namespace, long? exactRevision, string? startAfter, int? limit)
+    public KubernetesListSnapshot List(KubernetesResourceType type, string? @namespace, KubernetesFieldSelector? selector, long? exactRevision, string? startAfter, int? limit)
     {
         lock (_lock)
         {
@@ -203,6 +205,7 @@ internal sealed class KubernetesObjectStore
             var state = StateAt(type, revision);
             var matching = state
                 .Where(pair => @namespace is null || pair.Key.StartsWith(@namespace + "/", StringComparison.Ordinal))
+                .Where(pair => selector is null || selector.Matches(pair.Value))
                 .Where(pair => startAfter is null || string.CompareOrdinal(pair.Key, startAfter) > 0)
                 .ToList();
             var page = limit is > 0 ? matching.Take(limit.Value).ToList() : matching;
@@ -211,7 +214,7 @@ internal sealed class KubernetesObjectStore
                 page.Select(pair => (JsonObject)pair.Value.DeepClone()).ToList(),
                 revision,
                 more ? ContinueToken(revision, page[^1].Key) : null,
-                more ? matching.Count - page.Count : null);
+                more && selector is null ? matching.Count - page.Count : null);
         }
     }
 
@@ -219,18 +222,19 @@ internal sealed class KubernetesObjectStore
     /// Opens a watch. Without a revision (absent or "0") it starts with ADDED for every current
     /// object, as the API server does; with one it replays every later change from history. A
     /// revision older than the compaction point yields a stream holding only the 410 ERROR event,
-    /// already closed, as the real server answers (200, then one ERROR event, then the end).
+    /// already closed, as the real server answers (200, then one ERROR event, then the end). With a
+    /// <paramref name="selector"/>, the stream carries only the objects it selects (see <see cref="EventFor"/>).
     /// </summary>
-    public KubernetesWatch OpenWatch(KubernetesResourceType type, string? @namespace, long? fromRevision, bool bookmarks)
+    public KubernetesWatch OpenWatch(KubernetesResourceType type, string? @namespace, KubernetesFieldSelector? selector, long? fromRevision, bool bookmarks)
     {
         lock (_lock)
         {
-            var watch = new KubernetesWatch(type, @namespace, bookmarks);
+            var watch = new KubernetesWatch(type, @namespace, selector, bookmarks);
             if (fromRevision is null)
             {
                 foreach (var (key, value) in _objects[type])
                 {
-                    if (@namespace is null || key.StartsWith(@namespace + "/", StringComparison.Ordinal))
+                    if ((@namespace is null || key.StartsWith(@namespace + "/", StringComparison.Ordinal)) && (selector is null || selector.Matches(value)))
                     {
                         watch.Send(EventLine("ADDED", value));
                     }
@@ -247,9 +251,9 @@ internal sealed class KubernetesObjectStore
             {
                 foreach (var entry in _history)
                 {
-                    if (entry.Revision > fromRevision && watch.Matches(entry.Type, entry.Namespace))
+                    if (entry.Revision > fromRevision && watch.Matches(entry.Type, entry.Namespace) && EventFor(watch, entry) is { } line)
                     {
-                        watch.Send(entry.Line);
+                        watch.Send(line);
                     }
                 }
             }
@@ -414,10 +418,44 @@ internal sealed class KubernetesObjectStore
 
         foreach (var watch in _watches)
         {
-            if (watch.Matches(entry.Type, entry.Namespace))
+            if (watch.Matches(entry.Type, entry.Namespace) && EventFor(watch, entry) is { } line)
             {
-                watch.Send(entry.Line);
+                watch.Send(line);
             }
+        }
+    }
+
+    /// <summary>
+    /// The event <paramref name="watch"/> gets for <paramref name="entry"/>, or null when none. A
+    /// watch with a field selector sees a change as the API server's watch cache shows it
+    /// (<c>cacheWatcher.convertToWatchEvent</c>), by whether the object matched before and after:
+    /// entering the selection is ADDED, staying in it MODIFIED, and leaving it (by a change or a
+    /// delete) DELETED carrying the object as it last matched, at the change's revision. An object
+    /// that matched neither before nor after is not sent.
+    /// </summary>
+    private static string? EventFor(KubernetesWatch watch, KubernetesHistoryEntry entry)
+    {
+        if (watch.Selector is not { } selector)
+        {
+            return entry.Line;
+        }
+
+        var matchesNow = entry.Current is not null && selector.Matches(entry.Current);
+        var matchedBefore = entry.Previous is not null && selector.Matches(entry.Previous);
+        switch (matchesNow, matchedBefore)
+        {
+            case (true, false):
+                return EventLine("ADDED", entry.Current!);
+            case (true, true):
+                return entry.Line;
+            case (false, true) when entry.Current is null:
+                return entry.Line;
+            case (false, true):
+                var left = (JsonObject)entry.Previous!.DeepClone();
+                left["metadata"]!["resourceVersion"] = Text(entry.Revision);
+                return EventLine("DELETED", left);
+            default:
+                return null;
         }
     }
 

@@ -6,7 +6,7 @@ namespace Mesh.Orleans.Tests.Infrastructure.Kubernetes;
 /// One open watch stream: the lines still to be written to it, in revision order. The store fills
 /// it under its lock, so replayed and live events can neither be lost nor repeated.
 /// </summary>
-internal sealed class KubernetesWatch(KubernetesResourceType type, string? @namespace, bool bookmarks)
+internal sealed class KubernetesWatch(KubernetesResourceType type, string? @namespace, KubernetesFieldSelector? selector, bool bookmarks)
 {
     private readonly Channel<string> _lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private volatile bool _aborted;
@@ -16,6 +16,9 @@ internal sealed class KubernetesWatch(KubernetesResourceType type, string? @name
 
     /// <summary>The watched namespace, or null for every namespace.</summary>
     public string? Namespace { get; } = @namespace;
+
+    /// <summary>The watch's field selector, or null when it sees every object of its type and namespace.</summary>
+    public KubernetesFieldSelector? Selector { get; } = selector;
 
     /// <summary>Whether the client asked for bookmarks (<c>allowWatchBookmarks=true</c>).</summary>
     public bool Bookmarks { get; } = bookmarks;

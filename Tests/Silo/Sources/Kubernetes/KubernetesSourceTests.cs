@@ -5,6 +5,7 @@ using Envoy.Config.Endpoint.V3;
 using Envoy.Config.Route.V3;
 using Mesh.Orleans.Grains.Interfaces;
 using Mesh.Orleans.Grains.Interfaces.Xds;
+using Mesh.Orleans.Silo.Sources.Kubernetes;
 using Mesh.Orleans.Tests.Infrastructure;
 using Mesh.Orleans.Tests.Infrastructure.Kubernetes;
 using Microsoft.Extensions.DependencyInjection;
@@ -129,6 +130,7 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "ingress-cert", credential));
         api.Apply("apiVersion: v1\nkind: Secret\ntype: kubernetes.io/service-account-token\nmetadata: {name: default-token, namespace: shop}\ndata: {token: dG9rZW4=}");
         api.Apply("apiVersion: v1\nkind: Secret\ntype: Opaque\nmetadata: {name: app-settings, namespace: shop}\nstringData: {password: hunter2}");
+        api.Apply(HelmRelease(1));
         var other = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("other.example");
         api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "mismatched", credential with { Key = other.Key }));
         await using var server = await ServerAsync(("east", api));
@@ -147,10 +149,19 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         Assert.DoesNotContain(other.Key.Split('\n')[1], page, StringComparison.Ordinal);
         Assert.DoesNotContain(credential.Key.Split('\n')[1], page, StringComparison.Ordinal);
 
-        // A rotation through the API reaches the grain.
+        // A rotation through the API reaches the grain; the Helm release written just before it does not.
+        api.Apply(HelmRelease(2));
         var rotated = Xds.Frontend.Security.GatewayCredentialServingTests.Credential("bookinfo.example");
         api.Apply(Xds.Frontend.Security.GatewayCredentialServingTests.TlsSecret("istio-system", "ingress-cert", rotated));
         await Eventually.TrueAsync(async () => (await cluster.GetSecretAsync("istio-system", "ingress-cert")).Secret?.CertificateChain == rotated.Certificate, s_wait, "the rotated Secret is held");
+
+        // Secrets are listed and watched with Istio's field selector, so neither the service-account
+        // token nor a Helm release ever reaches the source: it holds the other three Secrets only.
+        var secretRequests = api.Requests.Where(r => r.Path == "/api/v1/secrets").ToList();
+        Assert.Contains(secretRequests, r => !r.IsWatch && r.StatusCode == 200);
+        Assert.Contains(secretRequests, r => r.IsWatch && r.StatusCode == 200);
+        Assert.All(secretRequests, r => Assert.Contains("fieldSelector=" + ResourceKinds.SecretsFieldSelector, r.Query.Select(Uri.UnescapeDataString)));
+        Assert.Equal(3, (int)(await ClusterzAsync(http, "east"))["objects"]!["Secret"]!);
     }
 
     [Fact]
@@ -425,6 +436,9 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
         west.Apply(MeshYaml.Slice("echo-west", "echo", 17000, [("127.0.0.2", true)], "shop", zone: "r2/b"));
         return (east, west);
     }
+
+    private static string HelmRelease(int version) =>
+        $"apiVersion: v1\nkind: Secret\ntype: helm.sh/release.v1\nmetadata: {{name: sh.helm.release.v1.bookinfo.v{version}, namespace: shop}}\ndata: {{release: SDRzSQ==}}";
 
     private async Task<FakeKubernetesApi> ApiAsync(FakeKubernetesApiOptions? options = null)
     {
