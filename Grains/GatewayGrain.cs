@@ -48,7 +48,9 @@ public sealed class GatewayGrain(ILogger<GatewayGrain> logger, IOptions<MeshScop
     /// <inheritdoc/>
     protected override IEnumerable<XdsResource> Build(GatewayInputs inputs)
     {
-        IEnumerable<XdsResource> resources = GatewayTranslator.Build(inputs, _labels);
+        var built = GatewayTranslator.Build(inputs, _labels);
+        GrainMetrics.Built("gateway", built.Count);
+        IEnumerable<XdsResource> resources = built;
         var problems = new List<EnvoyFilterProblem>();
         var filters = inputs.EnvoyFilters ?? [];
         if (filters.Count > 0)

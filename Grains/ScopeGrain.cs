@@ -75,6 +75,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// <inheritdoc/>
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        GrainMetrics.Scope(+1);
         var scope = this.GetPrimaryKeyString();
         _feed = new ScopeFeed(scope, _logger);
         if (ScopeNames.ParseSidecarScope(scope) is { } sidecarScope)
@@ -228,6 +229,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     /// <inheritdoc/>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
+        GrainMetrics.Scope(-1);
         if (_view is not null && reason.ReasonCode != DeactivationReasonCode.ShuttingDown)
         {
             var scope = this.GetPrimaryKeyString();
@@ -428,6 +430,7 @@ public sealed partial class ScopeGrain : Grain, IScopeGrain
     {
         foreach (var conflict in Composer.TakeConflicts())
         {
+            GrainMetrics.Conflict();
             LogListenerConflict(_logger, scope, conflict.Listener, conflict.Served, string.Join(", ", conflict.Shadowed));
         }
     }

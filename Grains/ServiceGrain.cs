@@ -90,6 +90,7 @@ public sealed class ServiceGrain(
         var views = NamespaceViews.For(host, service?.Namespace ?? serviceEntry?.Namespace, virtualServices, meshRules, candidateRules, scoping.Value)?
             .Select(v => new NamespaceView(v.Namespaces, v.AsMesh ? resources : TranslateWith(v.VirtualServices, DestinationRules.Merge(v.Rules))))
             .ToList();
+        GrainMetrics.Built("service", resources.Count + (views?.Sum(v => v.Resources.Count) ?? 0));
         return new ServiceResources(host, state.State.Revision, resources, VisibilityOf(inputs), Views: views);
     }
 

@@ -47,6 +47,7 @@ public sealed class WorkloadGrain(ILogger<WorkloadGrain> logger, IOptions<MeshSc
     protected override IEnumerable<XdsResource> Build(WorkloadInputs inputs)
     {
         var resources = WorkloadTranslator.Build(_workload.Kind, _workload.Ip, inputs, security.Value.TrustDomain);
+        GrainMetrics.Built("workload", resources.Count);
         IReadOnlyList<EnvoyFilterProblem> problems = [];
         if (_workload.Kind == Interfaces.Proxies.ProxyKind.Sidecar && inputs.EnvoyFilters is { Count: > 0 } filters)
         {

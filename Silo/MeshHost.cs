@@ -7,6 +7,7 @@ using Mesh.Orleans.Silo.Sources.Kubernetes;
 using Mesh.Orleans.Xds.Frontend;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using OpenTelemetry.Metrics;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -86,6 +87,18 @@ public static class MeshHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<Debug.OrleansMessageCounts>();
         builder.Services.AddSingleton<MeshEndpoints>();
+
+        // Prometheus metrics on the debug port (/metrics): the mesh's own meters and Orleans'.
+        // Counters keep Istio's names (no _total suffix added), as istiod exports them.
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics
+            .AddMeter(MeshMetricsNames.Meters)
+            .AddPrometheusExporter(prometheus =>
+            {
+                prometheus.DisableTotalNameSuffixForCounters = true;
+
+                // Every scrape reads the meters now (the exporter's default serves a copy for 300 ms).
+                prometheus.ScrapeResponseCacheDurationMilliseconds = 0;
+            }));
         builder.Services.AddOptions<KubernetesSourceOptions>().BindConfiguration(KubernetesSourceOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         if (role is MeshRole.All or MeshRole.Silo)
         {
@@ -181,6 +194,22 @@ public static class MeshHost
         // Counting starts with the process, before the first grain call.
         app.Services.GetRequiredService<Debug.OrleansMessageCounts>();
         var role = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<MeshHostOptions>>().Value.Role;
+
+        // Each port serves its own: the xDS ports gRPC only, the debug port everything else, so
+        // the debug pages never answer on a port proxies reach (the TLS port may face the network).
+        var listeners = app.Services.GetRequiredService<MeshEndpoints>();
+        app.Use(async (context, next) =>
+        {
+            var onDebugPort = listeners.Debug?.IPEndPoint is { } debug && context.Connection.LocalPort == debug.Port;
+            var grpc = context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) == true;
+            if (onDebugPort == grpc)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+
+            await next(context);
+        });
         if (role is MeshRole.All or MeshRole.Frontend)
         {
             app.MapXdsFrontend();
@@ -188,6 +217,7 @@ public static class MeshHost
 
         app.MapDebugEndpoints(role);
         app.MapHealthEndpoints(role);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }
 }

@@ -71,7 +71,7 @@ public sealed partial class ResourceCache
                 var merged = Merge(baseView.ByType, overlayView.ByType);
                 var generation = view.Epoch < 0 ? Guid.NewGuid() : view.Generation;
                 var log = view.Epoch < 0 ? ImmutableList<CacheChange>.Empty : Append(view.Log, new CacheChange(view.Epoch, view.Epoch + 1, Diff(view.ByType, merged)));
-                _view = new CacheView(generation, view.Epoch + 1, merged, log) { TypeSums = SumsOf(merged) };
+                _view = new CacheView(generation, view.Epoch + 1, merged, log) { ChangedAt = System.Diagnostics.Stopwatch.GetTimestamp(), TypeSums = SumsOf(merged) };
             }
             else
             {
@@ -113,7 +113,7 @@ public sealed partial class ResourceCache
                 }
 
                 var change = new CacheChange(view.Epoch, view.Epoch + 1, names.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal));
-                _view = new CacheView(view.Generation, view.Epoch + 1, byType.ToImmutable(), Append(view.Log, change)) { TypeSums = sums.ToImmutable() };
+                _view = new CacheView(view.Generation, view.Epoch + 1, byType.ToImmutable(), Append(view.Log, change)) { ChangedAt = System.Diagnostics.Stopwatch.GetTimestamp(), TypeSums = sums.ToImmutable() };
             }
         }
 

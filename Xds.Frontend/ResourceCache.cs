@@ -104,7 +104,7 @@ public sealed partial class ResourceCache
                 log = Append(view.Log, new CacheChange(view.Epoch, snapshot.Epoch, Diff(view.ByType, resetTo)));
             }
 
-            _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log) { TypeSums = SumsOf(resetTo) };
+            _view = new CacheView(snapshot.Generation, snapshot.Epoch, resetTo, log) { ChangedAt = System.Diagnostics.Stopwatch.GetTimestamp(), TypeSums = SumsOf(resetTo) };
             DropSupersededVariants(_variants.Keys);
         }
 
@@ -173,7 +173,7 @@ public sealed partial class ResourceCache
             var change = new CacheChange(view.Epoch, update.ToEpoch, changed.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutableHashSet(StringComparer.Ordinal), StringComparer.Ordinal));
 
             // The type's version moves by what changed: a change costs what it touches, not what the mesh holds.
-            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change)) { TypeSums = sums.ToImmutable() };
+            _view = new CacheView(view.Generation, update.ToEpoch, byType.ToImmutable(), Append(view.Log, change)) { ChangedAt = System.Diagnostics.Stopwatch.GetTimestamp(), TypeSums = sums.ToImmutable() };
             if (changed.TryGetValue(TypeUrls.ClusterLoadAssignment, out var endpoints))
             {
                 DropSupersededVariants(endpoints);
@@ -260,6 +260,9 @@ public sealed partial class ResourceCache
         private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, long), IReadOnlyDictionary<string, HashSet<string>>?> _changedSince = new();
 
         private readonly System.Collections.Concurrent.ConcurrentDictionary<(Guid, long, string), ResourceChanges?> _changesSince = new();
+
+        /// <summary>When the change that made this view reached the cache (a <see cref="System.Diagnostics.Stopwatch"/> timestamp); null for a view made otherwise.</summary>
+        public long? ChangedAt { get; init; }
 
         /// <summary>The resources of one type, by name.</summary>
         public ImmutableDictionary<string, CachedResource> Of(string typeUrl) =>

@@ -11,6 +11,9 @@ public sealed class StreamRegistry
     /// <summary>The open streams.</summary>
     public IReadOnlyCollection<OpenStream> Streams => _streams.Values.ToList();
 
+    /// <summary>The frontend's metrics, once they are made (<see cref="XdsMetrics"/> sets it); null in tests without them.</summary>
+    public XdsMetrics? Metrics { get; internal set; }
+
     /// <summary>The number of open streams.</summary>
     public int Count => _streams.Count;
 
@@ -48,5 +51,23 @@ public sealed class StreamRegistry
     {
         /// <summary>Asks the stream to move to another scope's cache.</summary>
         internal Action<ScopeKey>? Mover { get; init; }
+
+        /// <summary>What kind of proxy it is.</summary>
+        public Grains.Interfaces.Proxies.ProxyKind Kind { get; init; } = Grains.Interfaces.Proxies.ProxyKind.Proxyless;
+
+        /// <summary>The version the proxy announces (node metadata <c>ISTIO_VERSION</c>, else its user agent's), at most 40 characters.</summary>
+        public string ProxyVersion { get; init; } = "unknown";
+
+        /// <summary>Asks the stream, on its own loop, what it sent its proxy (secrets without their contents), for a config dump.</summary>
+        internal Func<Task<IReadOnlyList<Debug.SentResource>>>? SentResources { get; init; }
+
+        /// <summary>The node's member cluster (node metadata <c>CLUSTER_ID</c>); empty when it does not say.</summary>
+        public string ClusterId { get; init; } = string.Empty;
+
+        /// <summary>The node's namespace (node metadata <c>NAMESPACE</c>, else its DNS domain's); empty when neither says.</summary>
+        public string Namespace { get; init; } = string.Empty;
+
+        /// <summary>Node metadata <c>ISTIO_VERSION</c>, at most 128 characters; empty when the proxy does not say.</summary>
+        public string IstioVersion { get; init; } = string.Empty;
     }
 }

@@ -68,12 +68,18 @@ public sealed class StreamStats
             {
                 if (t.SentVersion is not null)
                 {
-                    events.Add(new ProxyEvent(streamId, t.TypeUrl, ProxyEventKind.Sent, t.SentVersion, t.SentNonce ?? string.Empty, null, t.LastChange));
+                    events.Add(new ProxyEvent(streamId, t.TypeUrl, ProxyEventKind.Sent, t.SentVersion, t.SentNonce ?? string.Empty, null, t.SentAt ?? t.LastChange));
                 }
 
                 if (t.AckedVersion is not null)
                 {
-                    events.Add(new ProxyEvent(streamId, t.TypeUrl, ProxyEventKind.Acked, t.AckedVersion, string.Empty, null, t.LastChange));
+                    events.Add(new ProxyEvent(streamId, t.TypeUrl, ProxyEventKind.Acked, t.AckedVersion, t.AckedNonce ?? string.Empty, null, t.LastChange));
+                }
+
+                if (t.LastError is not null)
+                {
+                    // After the ACK it followed, as it did: the replayed ACK would otherwise clear it.
+                    events.Add(new ProxyEvent(streamId, t.TypeUrl, ProxyEventKind.Nacked, t.NackedVersion ?? string.Empty, string.Empty, t.LastError, t.LastChange));
                 }
             }
 

@@ -33,6 +33,10 @@ public static class XdsFrontendExtensions
         services.AddSingleton<SubscriptionRenewals>();
         services.AddSingleton<ScopeCaches>();
         services.AddSingleton<StreamRegistry>();
+        services.AddSingleton<XdsMetrics>();
+
+        // Made at start (after the metrics exporter's own start), so the streams record into it from the first one.
+        services.AddHostedService(sp => new XdsMetrics.Starter(sp.GetRequiredService<XdsMetrics>()));
         services.AddSingleton<Internal.StreamFactory>();
 
         // The TLS xDS port: caller authentication, SDS and the CA service.
@@ -58,7 +62,7 @@ public static class XdsFrontendExtensions
         return services;
     }
 
-    /// <summary>Maps the ADS and per-type discovery gRPC services (SotW and Delta).</summary>
+    /// <summary>Maps the ADS and per-type discovery gRPC services (SotW and Delta), SDS, the CA and CSDS.</summary>
     public static IEndpointRouteBuilder MapXdsFrontend(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGrpcService<AggregatedDiscoveryServiceImpl>();
@@ -68,6 +72,7 @@ public static class XdsFrontendExtensions
         endpoints.MapGrpcService<RouteDiscoveryServiceImpl>();
         endpoints.MapGrpcService<SecretDiscoveryServiceImpl>();
         endpoints.MapGrpcService<IstioCertificateServiceImpl>();
+        endpoints.MapGrpcService<Debug.ClientStatusDiscoveryServiceImpl>();
         return endpoints;
     }
 }

@@ -61,6 +61,8 @@ public static class DebugEndpoints
             return Results.Json(proxies);
         });
 
+        endpoints.MapConfigDump();
+
         // The scopes this frontend holds caches of, with how many streams lease each and its size.
         endpoints.MapGet("/debug/scopes", (ScopeCaches caches, ResourceCache defaultCache) => Results.Json(
             new[] { new { scope = defaultCache.Scope, leases = defaultCache.ListenerCount, resources = defaultCache.Current.ByType.Values.Sum(t => t.Count) } }

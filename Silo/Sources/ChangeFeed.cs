@@ -46,6 +46,11 @@ public sealed class ChangeFeed(string clusterId, IClusterConfigSink sink)
             _full = !accepted;
             if (accepted)
             {
+                if (changes.Rejected is { } rejected)
+                {
+                    SourceMetrics.Rejected(clusterId, rejected.Count);
+                }
+
                 return changes;
             }
         }

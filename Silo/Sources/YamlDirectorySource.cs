@@ -316,6 +316,7 @@ public sealed partial class YamlDirectorySource(
             LogRecovered(logger, _directory, _status.State.ToString());
         }
 
+        SourceMetrics.Up(options.Value.ClusterId, true);
         _status = new SourceStatus(_directory, SourceState.Watching,
             _status.State == SourceState.Watching ? _status.Since : time.GetUtcNow(), null, time.GetUtcNow(), _parsed.Count, _status.Listing, _assembler.Report);
         LogApplied(logger, settings.ClusterId, filesRead, coalesced, changed, rejected.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -392,7 +393,13 @@ public sealed partial class YamlDirectorySource(
         }
     }
 
-    private void SetStatus(SourceState state, string? error, DirectoryListing? listing = null) =>
+    private void SetStatus(SourceState state, string? error, DirectoryListing? listing = null)
+    {
+        if (state is SourceState.Watching or SourceState.Unavailable or SourceState.Degraded)
+        {
+            SourceMetrics.Up(options.Value.ClusterId, state == SourceState.Watching);
+        }
+
         _status = _status with
         {
             State = state,
@@ -400,6 +407,7 @@ public sealed partial class YamlDirectorySource(
             Error = error,
             Listing = listing ?? _status.Listing,
         };
+    }
 
     /// <summary>Watches the directory (recursively) for changes, replacing a watcher of a folder that was swapped.</summary>
     private void Watch()

@@ -266,7 +266,8 @@ public sealed class ProtoWireCompatibilityTests
     {
         static IEnumerable<MessageDescriptor> WithNested(MessageDescriptor d) => d.NestedTypes.Where(n => !n.IsMapEntry).SelectMany(WithNested).Prepend(d);
 
-        return s_subset.GetTypes()
+        // CSDS (csds.proto, messages and service in one file) is compiled by the frontend.
+        return s_subset.GetTypes().Concat(typeof(Envoy.Service.Status.V3.ClientConfig).Assembly.GetTypes().Where(t => t.Namespace == "Envoy.Service.Status.V3"))
             .Where(t => t.Name.EndsWith("Reflection", StringComparison.Ordinal) && t.GetProperty("Descriptor", BindingFlags.Public | BindingFlags.Static) is not null)
             .Select(t => (FileDescriptor)t.GetProperty("Descriptor", BindingFlags.Public | BindingFlags.Static)!.GetValue(null)!)
             .SelectMany(f => f.MessageTypes)

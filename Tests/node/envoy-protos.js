@@ -46,6 +46,8 @@ root.loadSync([
   'envoy/extensions/transport_sockets/raw_buffer/v3/raw_buffer.proto',
   'envoy/extensions/filters/http/rbac/v3/rbac.proto',
   'envoy/extensions/filters/network/rbac/v3/rbac.proto',
+  'envoy/admin/v3/config_dump.proto',
+  'envoy/service/status/v3/csds.proto',
 ], { keepCase: true });
 root.resolveAll();
 

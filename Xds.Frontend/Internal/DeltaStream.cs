@@ -37,6 +37,8 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
 
     protected override string TypeUrlOf(DeltaDiscoveryRequest request) => request.TypeUrl;
 
+    protected override string TypeUrlOfResponse(DeltaDiscoveryResponse response) => response.TypeUrl;
+
     protected override IEnumerable<string> RequestedNamesOf(DeltaDiscoveryRequest request) => request.ResourceNamesSubscribe;
 
     protected override void HandleRequest(DeltaDiscoveryRequest request)
@@ -358,5 +360,17 @@ internal sealed partial class DeltaStream(StreamContext<DeltaDiscoveryRequest, D
         Send(response);
         Record(state.TypeUrl, ProxyEventKind.Sent, systemVersion, nonce, null);
         LogSent(Logger, NodeId, state.TypeUrl, systemVersion, nonce, upserts.Count, removed.Count);
+    }
+
+    /// <summary>
+    /// What the client holds (<see cref="DeltaTypeState.ClientHas"/>), with the bytes the stream sent
+    /// where the cache still holds that version; secrets without their contents.
+    /// </summary>
+    protected override IReadOnlyList<Debug.SentResource> SnapshotSent()
+    {
+        // The view the stream last pushed from (SeenView would set it, which is the loop's to do).
+        var view = LastSeen ?? Cache.Current;
+        return _types.Values.SelectMany(t => t.ClientHas.Select(held => new Debug.SentResource(t.TypeUrl, held.Key, held.Value,
+            t.TypeUrl != TypeUrls.Secret && ResourcesOf(view, t.TypeUrl).GetValueOrDefault(held.Key) is { } cached && ForProxy(cached) is { } sent && sent.Version == held.Value ? sent.Any : null))).ToList();
     }
 }

@@ -28,6 +28,8 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
 
     protected override string TypeUrlOf(DiscoveryRequest request) => request.TypeUrl;
 
+    protected override string TypeUrlOfResponse(DiscoveryResponse response) => response.TypeUrl;
+
     protected override IEnumerable<string> RequestedNamesOf(DiscoveryRequest request) => request.ResourceNames;
 
     protected override void HandleRequest(DiscoveryRequest request)
@@ -260,4 +262,14 @@ internal sealed partial class SotwStream(StreamContext<DiscoveryRequest, Discove
         Record(state.TypeUrl, ProxyEventKind.Sent, version, nonce, null);
         LogSent(Logger, NodeId, state.TypeUrl, version, nonce, resources.Count);
     }
+
+    /// <summary>An ADS stream opened with an Istio debug type (istioctl) is a debug stream; a per-type service's never is.</summary>
+    protected override bool IsDebugRequest(DiscoveryRequest first) => FixedTypeUrl is null && Debug.IstioDebugTypes.IsDebug(first.TypeUrl);
+
+    protected override Task<DiscoveryResponse> AnswerDebugAsync(DiscoveryRequest request, CancellationToken cancellation) =>
+        new Debug.IstioDebugAnswers(Registry, Time, Logger, Options.MaxNameLength).AnswerAsync(NodeId, request, NextNonce(), cancellation);
+
+    /// <summary>What the client holds as this stream sent it (<see cref="TypeState.Sent"/>), secrets without their contents.</summary>
+    protected override IReadOnlyList<Debug.SentResource> SnapshotSent() =>
+        _types.Values.SelectMany(t => t.Sent.Values.Select(r => new Debug.SentResource(t.TypeUrl, r.Name, r.Version, t.TypeUrl == TypeUrls.Secret ? null : r.Any))).ToList();
 }

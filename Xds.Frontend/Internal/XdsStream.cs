@@ -32,6 +32,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     private readonly List<ProxyEvent> _events = [];
     private readonly List<TResponse> _outgoing = [];
     private readonly StreamStats _stats = new();
+    private long? _wokeAt;
+    private long? _pushedChangeAt;
     private readonly CancellationToken _draining;
     private readonly CancellationToken _shuttingDown;
     private readonly CancellationTokenSource _aged;
@@ -184,6 +186,14 @@ internal abstract partial class XdsStream<TRequest, TResponse>
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"node.id is longer than {Options.MaxNameLength} characters"));
         }
 
+        if (IsDebugRequest(first))
+        {
+            // istioctl: answered without a scope, a cache or a registry entry (XdsStream.Debug.cs).
+            NodeId = node.Id;
+            await RunDebugAsync(first, cancellation);
+            return;
+        }
+
         var (identity, refused) = ProxyIdentities.Parse(node.Id, node.Metadata);
         if (identity is null)
         {
@@ -211,7 +221,16 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         }
 
         var proxyNode = new ProxyNode(node.Id, node.Cluster, $"{node.UserAgentName} {node.UserAgentVersion}".Trim(), FormatLocality(node.Locality), identity);
-        _entry = new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope) { Mover = MoveTo };
+        _entry = new StreamRegistry.OpenStream(StreamId, NodeId, Protocol, Time.GetUtcNow(), Call.Peer, _stats, Cache.Scope)
+        {
+            Mover = MoveTo,
+            Kind = identity.Kind,
+            ProxyVersion = ProxyVersionOf(node),
+            SentResources = RequestSentAsync,
+            ClusterId = identity.MemberClusterId,
+            Namespace = identity.Namespace,
+            IstioVersion = MetadataText(node, "ISTIO_VERSION"),
+        };
         _registry.Add(_entry);
         _mesh.ReportConnected(StreamId, proxyNode);
         LogStreamOpened(Logger, Protocol, NodeId, StreamId, Call.Peer);
@@ -251,6 +270,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
                 {
                     // Re-arm before looking at the cache, so a change that lands meanwhile is not missed.
                     Volatile.Write(ref _cacheChanged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    AnswerSentRequest();
                     if ((Interlocked.Exchange(ref _moveTo, null) ?? AssignedScope()) is { } target)
                     {
                         await MoveAsync(target, cancellation);
@@ -258,6 +278,8 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
                     // The throttle bounds the CPU work of working out responses; the writes
                     // happen outside it, so a client that stops reading holds up only itself.
+                    _wokeAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                    _pushedChangeAt = Cache.Current.ChangedAt;
                     await Throttle.WaitAsync(cancellation);
                     try
                     {
@@ -305,9 +327,16 @@ internal abstract partial class XdsStream<TRequest, TResponse>
         {
             // Likewise: the write failed because the stream was reset.
         }
+        catch (Exception exception) when (exception is not RpcException and not OperationCanceledException and not IOException)
+        {
+            // Not the client's doing: counted (pilot_total_xds_internal_errors), then ended as gRPC ends it.
+            _registry.Metrics?.InternalError();
+            throw;
+        }
         finally
         {
             _cacheListener?.Dispose();
+            CancelSentRequest();
             FlushEvents();
             var unreported = _stats.TakeUnreported(StreamId);
             if (unreported.Count > 0)
@@ -513,14 +542,40 @@ internal abstract partial class XdsStream<TRequest, TResponse>
 
     private async Task FlushResponsesAsync(CancellationToken cancellation)
     {
+        var metrics = _registry.Metrics;
         foreach (var response in _outgoing)
         {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             await _responses.WriteAsync(response, cancellation);
             _stats.Sent(response.CalculateSize());
+            if (metrics is not null)
+            {
+                // A push (woken by a cache change) counts toward push and convergence times; an answer to a request does not.
+                var written = System.Diagnostics.Stopwatch.GetTimestamp();
+                metrics.Written(
+                    TypeUrlOfResponse(response),
+                    System.Diagnostics.Stopwatch.GetElapsedTime(started, written),
+                    _wokeAt is { } woke ? System.Diagnostics.Stopwatch.GetElapsedTime(woke, written) : null,
+                    _wokeAt is not null && _pushedChangeAt is { } changed ? System.Diagnostics.Stopwatch.GetElapsedTime(changed, written) : null);
+            }
         }
 
         _outgoing.Clear();
+        _wokeAt = null;
+        _pushedChangeAt = null;
     }
+
+    /// <summary>What a proxy says its version is (node metadata <c>ISTIO_VERSION</c>, else its user agent's), at most 40 characters: a metric label.</summary>
+    private static string ProxyVersionOf(Node node)
+    {
+        var version = node.Metadata?.Fields is { } fields && fields.TryGetValue("ISTIO_VERSION", out var value) && value.KindCase == Google.Protobuf.WellKnownTypes.Value.KindOneofCase.StringValue
+            ? value.StringValue
+            : node.UserAgentVersion;
+        return string.IsNullOrEmpty(version) ? "unknown" : version.Length <= 40 ? version : version[..40];
+    }
+
+    /// <summary>The type URL of a response (for metrics).</summary>
+    protected abstract string TypeUrlOfResponse(TResponse response);
 
     /// <summary>
     /// Records a protocol event in the stream's own sync state. Sent and ACKed are reported to
@@ -530,6 +585,7 @@ internal abstract partial class XdsStream<TRequest, TResponse>
     {
         var e = new ProxyEvent(StreamId, typeUrl, kind, version, nonce, error, Time.GetUtcNow());
         _stats.Apply(e);
+        _registry.Metrics?.Record(e);
         if (kind == ProxyEventKind.Nacked)
         {
             _events.Add(e);

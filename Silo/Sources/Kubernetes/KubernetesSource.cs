@@ -156,6 +156,11 @@ public sealed partial class KubernetesSource
                 {
                     Contact();
                     delay = _options.MinRetryDelay;
+                    if (type is WatchEventType.Added or WatchEventType.Modified or WatchEventType.Deleted)
+                    {
+                        SourceMetrics.WatchEvent(kind.Kind, type switch { WatchEventType.Added => "add", WatchEventType.Modified => "update", _ => "delete" });
+                    }
+
                     switch (type)
                     {
                         case WatchEventType.Added or WatchEventType.Modified:
@@ -411,6 +416,7 @@ public sealed partial class KubernetesSource
             _connected = true;
             _reportedDown = false;
             _error = null;
+            SourceMetrics.Up(_spec.Id, true);
         }
     }
 
@@ -420,6 +426,7 @@ public sealed partial class KubernetesSource
         {
             _connected = false;
             _error = error;
+            SourceMetrics.Up(_spec.Id, false);
             if (!_reportedDown)
             {
                 _reportedDown = true;
