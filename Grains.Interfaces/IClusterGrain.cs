@@ -33,6 +33,15 @@ public interface IClusterGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> GetHostnamesAsync();
 
     /// <summary>
+    /// The objects the cluster holds of <paramref name="kinds"/> (every kind when null; kinds as
+    /// <see cref="MeshObjectKey.Kind"/> names them), by kind, namespace and name, at most
+    /// <paramref name="limit"/> of them; Secrets by name only (see <see cref="ClusterObjects"/>).
+    /// For the debug endpoints. Interleaved and read-only: it reads the index between the grain's turns.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<ClusterObjects> GetObjectsAsync(IReadOnlyList<string>? kinds, int limit);
+
+    /// <summary>
     /// The Secret <paramref name="name"/> of <paramref name="ns"/> that holds a TLS credential (a
     /// gateway server's <c>credentialName</c>), for the xDS frontends' SDS only: it carries a
     /// private key. Held in memory, like every object of the cluster; the answer says whether the

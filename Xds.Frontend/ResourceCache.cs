@@ -120,6 +120,7 @@ public sealed partial class ResourceCache
     public bool TryApply(ScopeUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
+        var arrivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_gate)
         {
             var view = _view;
@@ -181,6 +182,7 @@ public sealed partial class ResourceCache
         }
 
         NotifyListeners();
+        _interner?.Pushes.Record(Scope, update, ListenerCount, arrivedAt); // for /debug/push_status; the process's caches share the interner
         return true;
     }
 

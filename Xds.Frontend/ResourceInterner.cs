@@ -30,6 +30,9 @@ public sealed class ResourceInterner
     /// <summary>The entries held now (live or not yet swept).</summary>
     public int Count => _entries.Count;
 
+    /// <summary>The last scope updates the process's caches applied (the caches that share this interner record there), for <c>/debug/push_status</c>.</summary>
+    public Debug.PushLog Pushes { get; } = new(TimeProvider.System);
+
     /// <summary>
     /// The process's instance of <paramref name="resource"/>'s version, built by
     /// <paramref name="build"/> if no cache holds that version now.

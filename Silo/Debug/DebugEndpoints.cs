@@ -17,11 +17,14 @@ public static class DebugEndpoints
     /// <summary>Maps the debug endpoints this process's role can answer.</summary>
     public static IEndpointRouteBuilder MapDebugEndpoints(this IEndpointRouteBuilder endpoints, MeshRole role)
     {
+        endpoints.MapStatusPage();
         endpoints.MapGet("/debug/stats", async (HttpContext http, IServiceProvider services) => Results.Json(await ProcessStats.ReadAsync(services, http.Request.Query.ContainsKey("gc"))));
 
         // The mesh root (public: what proxies trust, Istio's istio-ca-root-cert), so a client of the TLS port can check the server.
         endpoints.MapGet("/debug/rootca", async (IGrainFactory grains) =>
             Results.Text(await grains.GetGrain<Grains.Interfaces.ICertificateAuthorityGrain>(Grains.Interfaces.ICertificateAuthorityGrain.Key).GetRootCertificateAsync(), "application/x-pem-file"));
+        endpoints.MapRegistryEndpoints(); // /debug/registryz, /debug/endpointz (RegistryEndpoints.cs)
+        endpoints.MapConfigzEndpoint(); // /debug/configz (ConfigzEndpoint.cs)
         if (role is MeshRole.Silo)
         {
             MapConfig(endpoints);
@@ -62,6 +65,7 @@ public static class DebugEndpoints
         });
 
         endpoints.MapConfigDump();
+        endpoints.MapFrontendStatusEndpoints(); // /debug/push_status, /debug/connections (FrontendStatusEndpoints.cs)
 
         // The scopes this frontend holds caches of, with how many streams lease each and its size.
         endpoints.MapGet("/debug/scopes", (ScopeCaches caches, ResourceCache defaultCache) => Results.Json(

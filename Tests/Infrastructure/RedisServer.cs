@@ -16,7 +16,6 @@ namespace Mesh.Orleans.Tests.Infrastructure;
 public sealed class RedisServer : IAsyncDisposable
 {
     private const string Executable = "/usr/bin/redis-server";
-    private static readonly SemaphoreSlim s_install = new(1, 1);
     private readonly string? _dataDirectory;
     private Process? _process;
 
@@ -39,7 +38,7 @@ public sealed class RedisServer : IAsyncDisposable
     /// </summary>
     public static async Task<RedisServer> StartAsync(bool keepData = false)
     {
-        await EnsureInstalledAsync();
+        await DebianPackages.EnsureInstalledAsync("redis-server", Executable, TimeSpan.FromMinutes(5));
         var server = new RedisServer(TestPorts.Free(), keepData ? Directory.CreateTempSubdirectory("mesh-redis-").FullName : null);
         await server.LaunchAsync();
         return server;
@@ -132,67 +131,6 @@ public sealed class RedisServer : IAsyncDisposable
         catch (Exception exception) when (exception is SocketException or IOException or OperationCanceledException)
         {
             return false;
-        }
-    }
-
-    /// <summary>Installs Debian's <c>redis-server</c> once when it is missing (the fresh machine's case).</summary>
-    private static async Task EnsureInstalledAsync()
-    {
-        if (File.Exists(Executable))
-        {
-            return;
-        }
-
-        await s_install.WaitAsync();
-        try
-        {
-            if (File.Exists(Executable))
-            {
-                return;
-            }
-
-            // Deny service starts while installing, so the package leaves no daemon on port 6379.
-            const string policy = "/usr/sbin/policy-rc.d";
-            var ownPolicy = !File.Exists(policy);
-            if (ownPolicy)
-            {
-                await File.WriteAllTextAsync(policy, "#!/bin/sh\nexit 101\n");
-                if (!OperatingSystem.IsWindows())
-                {
-                    File.SetUnixFileMode(policy, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-                }
-            }
-
-            try
-            {
-                await RunAsync("apt-get", "update", "-qq");
-                await RunAsync("apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server");
-            }
-            finally
-            {
-                if (ownPolicy)
-                {
-                    File.Delete(policy);
-                }
-            }
-
-            if (!File.Exists(Executable))
-            {
-                throw new InvalidOperationException($"installing redis-server left no {Executable}");
-            }
-        }
-        finally
-        {
-            s_install.Release();
-        }
-    }
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var (code, stdout, stderr) = await ProcessRun.RunAsync(file, args, TimeSpan.FromMinutes(5), environment: new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" });
-        if (code != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed ({code}): {stdout} {stderr}");
         }
     }
 }
