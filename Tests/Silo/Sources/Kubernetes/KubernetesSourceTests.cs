@@ -68,6 +68,13 @@ public sealed class KubernetesSourceTests : IAsyncLifetime
 
         api.Delete("Service", "shop", "echo");
         await WaitForAsync(client, TypeUrls.Cluster, r => !Names<Cluster>(r).Contains(s_echoCluster));
+
+        // The watch events are counted as Istio counts them (pilot_k8s_reg_events), and the member cluster is up.
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.DebugPort}") };
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("pilot_k8s_reg_events{", StringComparison.Ordinal) && l.Contains("type=\"Service\"", StringComparison.Ordinal) && l.Contains("event=\"delete\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("pilot_k8s_reg_events{", StringComparison.Ordinal) && l.Contains("type=\"EndpointSlice\"", StringComparison.Ordinal) && l.Contains("event=\"update\"", StringComparison.Ordinal));
+        Assert.Contains(metrics.Split('\n'), l => l.StartsWith("mesh_member_cluster_up{", StringComparison.Ordinal) && l.Contains("cluster=\"east\"", StringComparison.Ordinal) && l.EndsWith(" 1", StringComparison.Ordinal));
     }
 
     [Fact]
