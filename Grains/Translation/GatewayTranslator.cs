@@ -417,23 +417,21 @@ public static class GatewayTranslator
         var seen = claimed is null ? new HashSet<string>(StringComparer.Ordinal) : new HashSet<string>(claimed, StringComparer.Ordinal);
         foreach (var (gateway, server) in port.Servers.Where(s => s.Server.Tls is not { Terminates: true }))
         {
-            foreach (var virtualService in BoundTo(inputs, gateway).Where(v => Intersect(server, v).Count > 0))
+            if (port.Kind == PortKind.Tcp)
             {
-                if (port.Kind == PortKind.Tcp)
+                if (TcpRoute(port, gateway, server, inputs) is { } proxy)
                 {
-                    var tcp = (virtualService.Tcp ?? []).FirstOrDefault(t => t.Route.Count > 0
-                        && (t.Match.Count == 0 || t.Match.Any(m => L4Applies(virtualService, m.Port, m.Gateways, port.Number, gateway))));
-                    if (tcp is not null)
-                    {
-                        var chain = new FilterChain();
-                        chain.Filters.Add(L4RouteTranslator.TcpProxy(virtualService, tcp.Route, port.Number, inputs.DestinationPorts));
-                        listener.FilterChains.Add(chain);
-                        return listener;
-                    }
-
-                    continue;
+                    var chain = new FilterChain();
+                    chain.Filters.Add(proxy);
+                    listener.FilterChains.Add(chain);
+                    return listener;
                 }
 
+                continue;
+            }
+
+            foreach (var virtualService in BoundTo(inputs, gateway).Where(v => Intersect(server, v).Count > 0))
+            {
                 foreach (var tls in (virtualService.Tls ?? []).Where(t => t.Route.Count > 0))
                 {
                     foreach (var match in tls.Match.Where(m => L4Applies(virtualService, m.Port, m.Gateways, port.Number, gateway)))

@@ -208,12 +208,9 @@ public static class MtlsTranslator
             common.TlsCertificateSdsSecretConfigs.AddRange(credentials.Select(CredentialSds));
             if (validateClient)
             {
-                var validation = new CertificateValidationContext { MatchSubjectAltNames = { names } };
-                validation.VerifyCertificateSpki.AddRange(tls.VerifyCertificateSpki ?? []);
-                validation.VerifyCertificateHash.AddRange(tls.VerifyCertificateHash ?? []);
                 common.CombinedValidationContext = new CommonTlsContext.Types.CombinedCertificateValidationContext
                 {
-                    DefaultValidationContext = validation,
+                    DefaultValidationContext = ClientChecks(),
                     ValidationContextSdsSecretConfig = CredentialSds(tls.CaCertCredentialName ?? credentials[0] + Interfaces.Model.MeshSecret.CaSuffix),
                 };
             }
@@ -231,9 +228,8 @@ public static class MtlsTranslator
             });
             if (validateClient && tls.CaCertificates is { } ca)
             {
-                var validation = new CertificateValidationContext { TrustedCa = new DataSource { Filename = ca }, MatchSubjectAltNames = { names } };
-                validation.VerifyCertificateSpki.AddRange(tls.VerifyCertificateSpki ?? []);
-                validation.VerifyCertificateHash.AddRange(tls.VerifyCertificateHash ?? []);
+                var validation = ClientChecks();
+                validation.TrustedCa = new DataSource { Filename = ca };
                 if (tls.CaCrl is { } crl)
                 {
                     validation.Crl = new DataSource { Filename = crl };
@@ -263,6 +259,15 @@ public static class MtlsTranslator
         }
 
         return Socket(new DownstreamTlsContext { CommonTlsContext = common, RequireClientCertificate = requireClient });
+
+        // What the mutual modes check a client certificate against, beside its CA: the names and the pins.
+        CertificateValidationContext ClientChecks()
+        {
+            var validation = new CertificateValidationContext { MatchSubjectAltNames = { names } };
+            validation.VerifyCertificateSpki.AddRange(tls.VerifyCertificateSpki ?? []);
+            validation.VerifyCertificateHash.AddRange(tls.VerifyCertificateHash ?? []);
+            return validation;
+        }
     }
 
     private static TlsParameters.Types.TlsProtocol? Protocol(string? version) => version switch

@@ -72,7 +72,7 @@ public sealed partial class GatewayCredentials : BackgroundService
         var slash = rest.IndexOf('/', StringComparison.Ordinal);
         var ns = slash < 0 ? proxyNamespace : rest[..slash];
         var name = slash < 0 ? rest : rest[(slash + 1)..];
-        if (!IsDnsSubdomain(name) || !IsDnsLabel(ns))
+        if (!SpiffeId.IsDnsSubdomain(name) || !SpiffeId.IsDnsLabel(ns))
         {
             return (null, "does not name a Secret as kubernetes://NAME or kubernetes://NAMESPACE/NAME");
         }
@@ -114,10 +114,10 @@ public sealed partial class GatewayCredentials : BackgroundService
         Secret? envoy = null;
         if (caOnly && secret?.CaCertificates is { } ca)
         {
-            var context = new CertificateValidationContext { TrustedCa = Inline(ca) };
+            var context = new CertificateValidationContext { TrustedCa = ProxySecrets.Inline(ca) };
             if (secret.Crl is { } crl)
             {
-                context.Crl = Inline(crl);
+                context.Crl = ProxySecrets.Inline(crl);
             }
 
             envoy = new Secret { Name = resourceName, ValidationContext = context };
@@ -127,17 +127,11 @@ public sealed partial class GatewayCredentials : BackgroundService
             envoy = new Secret
             {
                 Name = resourceName,
-                TlsCertificate = new TlsCertificate { CertificateChain = Inline(secret.CertificateChain!), PrivateKey = Inline(secret.PrivateKey!) },
+                TlsCertificate = new TlsCertificate { CertificateChain = ProxySecrets.Inline(secret.CertificateChain!), PrivateKey = ProxySecrets.Inline(secret.PrivateKey!) },
             };
         }
 
-        if (envoy is null)
-        {
-            return null;
-        }
-
-        var payload = envoy.ToByteArray();
-        return new CachedResource(TypeUrls.Secret, resourceName, ResourceVersion.Of(payload), Any.Pack(envoy));
+        return envoy is null ? null : ProxySecrets.Resource(resourceName, envoy);
     }
 
     /// <inheritdoc/>
@@ -252,14 +246,6 @@ public sealed partial class GatewayCredentials : BackgroundService
             }
         }
     }
-
-    private static Envoy.Config.Core.V3.DataSource Inline(string pem) => new() { InlineBytes = ByteString.CopyFromUtf8(pem) };
-
-    private static bool IsDnsLabel(string value) =>
-        value.Length is > 0 and <= 63 && value.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-') && value[0] != '-' && value[^1] != '-';
-
-    private static bool IsDnsSubdomain(string value) =>
-        value.Length is > 0 and <= 253 && value.Split('.').All(IsDnsLabel);
 
     [LoggerMessage(EventId = 451, Level = LogLevel.Warning, Message = "Could not read gateway credential {ResourceName} of namespace {Namespace} from member cluster {ClusterId} ({Reason}); keeping what is held")]
     private static partial void LogRefreshFailed(ILogger logger, string resourceName, string @namespace, string clusterId, string reason);

@@ -262,9 +262,11 @@ public sealed partial class ProxySecrets : IDisposable
         return (Resource(Default, secret), leaf.NotBefore.ToUniversalTime(), leaf.NotAfter.ToUniversalTime());
     }
 
-    private static Envoy.Config.Core.V3.DataSource Inline(string pem) => new() { InlineBytes = ByteString.CopyFromUtf8(pem) };
+    /// <summary>PEM text as an inline data source.</summary>
+    internal static Envoy.Config.Core.V3.DataSource Inline(string pem) => new() { InlineBytes = ByteString.CopyFromUtf8(pem) };
 
-    private static CachedResource Resource(string name, Secret secret)
+    /// <summary>A secret as a resource of its stream, versioned by its bytes.</summary>
+    internal static CachedResource Resource(string name, Secret secret)
     {
         var payload = secret.ToByteArray();
         return new CachedResource(TypeUrls.Secret, name, ResourceVersion.Of(payload), Any.Pack(secret));
